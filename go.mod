@@ -1,0 +1,3 @@
+module github.com/bundlekit/bundlekit
+
+go 1.26
