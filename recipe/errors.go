@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -93,4 +94,19 @@ func Errors(err error) []*Error {
 	}
 	walk(err)
 	return out
+}
+
+// MarshalJSON writes the error as {"pos","element","rule","message"}, the shape
+// tools print or send on.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	msg := ""
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return json.Marshal(struct {
+		Pos     Pos    `json:"pos"`
+		Element string `json:"element,omitempty"`
+		Rule    string `json:"rule,omitempty"`
+		Message string `json:"message"`
+	}{e.Pos, e.Element, e.Rule, msg})
 }
