@@ -714,7 +714,9 @@ func (b *builder) fileset(e *etree.Element, ignore bool) *Fileset {
 	b.checkAttrs(e, rhqAttrs["fileset"])
 	fs := &Fileset{Dir: b.str(e, "dir"), Pos: b.pos(e)}
 	pos := b.pos(e)
+	dirOK := true
 	if d := slashes(fs.Dir); fs.Dir != "" && !b.deferred(fs.Dir) {
+		dirOK = false
 		switch {
 		case path.IsAbs(d) || hasDrive(d):
 			if ignore {
@@ -724,6 +726,8 @@ func (b *builder) fileset(e *etree.Element, ignore bool) *Fileset {
 			}
 		case escapes(d):
 			b.errorf(e, "R167", ErrInvalid, "the 'dir' attribute %q climbs out of its root with \"..\"", fs.Dir)
+		default:
+			dirOK = true
 		}
 	}
 	for _, p := range splitPatterns(b.str(e, "includes")) {
@@ -749,9 +753,18 @@ func (b *builder) fileset(e *etree.Element, ignore bool) *Fileset {
 		}
 	}
 	for _, p := range append(slices.Clone(fs.Includes), fs.Excludes...) {
-		if err := checkPattern(fs.Dir, p.Pattern); err != nil && !b.deferred(p.Pattern) && !b.deferred(fs.Dir) {
-			b.errs = append(b.errs, &Error{Pos: p.Pos, Element: describe(e), Rule: "R167",
-				Err: &kindError{kind: ErrInvalid, msg: fmt.Sprintf("pattern %q: %v", p.Pattern, err)}})
+		if !dirOK || b.deferred(p.Pattern) || b.deferred(fs.Dir) {
+			continue
+		}
+		if err := checkPattern(fs.Dir, p.Pattern); err != nil {
+			warn, msg := patternProblem(err)
+			pe := &Error{Pos: p.Pos, Element: describe(e), Rule: "R167",
+				Err: &kindError{kind: ErrInvalid, msg: fmt.Sprintf("pattern %q: %s", p.Pattern, msg)}}
+			if warn {
+				b.warnings = append(b.warnings, pe)
+			} else {
+				b.errs = append(b.errs, pe)
+			}
 		}
 	}
 	return fs

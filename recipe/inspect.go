@@ -3,11 +3,36 @@ package recipe
 import (
 	"path"
 	"slices"
+
+	"github.com/bundlekit/bundlekit/token"
 )
 
 // Inputs lists the input properties the recipe declares, in document order
 // (R176: names, types, defaults and descriptions, without any deploy-time value).
 func (r *Recipe) Inputs() []*InputProperty { return r.Bundle.Inputs }
+
+// Input returns the declaration in the form package token resolves and validates
+// values with.
+func (p *InputProperty) Input() token.Input {
+	return token.Input{
+		Name:        p.Name,
+		Description: p.Description,
+		Type:        p.Type,
+		Required:    p.Required,
+		Default:     p.Default,
+		HasDefault:  p.HasDefault,
+	}
+}
+
+// InputDecls returns every input property as a token.Inputs, ready for
+// Inputs.Resolve with the operator's values (R159).
+func (r *Recipe) InputDecls() token.Inputs {
+	out := make(token.Inputs, len(r.Bundle.Inputs))
+	for i, p := range r.Bundle.Inputs {
+		out[i] = p.Input()
+	}
+	return out
+}
 
 // Compliance returns the deployment unit's compliance mode and whether the recipe
 // declared it (with compliance= or the deprecated manageRootDir=); an undeclared

@@ -57,7 +57,7 @@ func parseXML(data []byte, file string, maxDepth int) (*xmlDoc, error) {
 	if err := doc.ReadFromBytes(data); err != nil {
 		// The position pass accepted the bytes, so etree disagreeing is a bug in
 		// one of the two; report it without a finer position rather than guess.
-		return nil, &Error{Pos: Pos{File: file}, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
+		return nil, &Error{Pos: Pos{File: file, Line: 1, Col: 1}, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
 	}
 	root := doc.Root()
 	if root == nil {
@@ -77,7 +77,7 @@ func parseXML(data []byte, file string, maxDepth int) (*xmlDoc, error) {
 	}
 	walk(root)
 	if i != len(starts) {
-		return nil, &Error{Pos: Pos{File: file}, Err: fmt.Errorf("%w: element count mismatch between passes (%d vs %d)", ErrSyntax, i, len(starts))}
+		return nil, &Error{Pos: Pos{File: file, Line: 1, Col: 1}, Err: fmt.Errorf("%w: element count mismatch between passes (%d vs %d)", ErrSyntax, i, len(starts))}
 	}
 	return d, nil
 }
@@ -102,15 +102,21 @@ func startPositions(data []byte, file string, maxDepth int) ([]Pos, error) {
 			return starts, nil
 		}
 		if err != nil {
+			// After un-reading a newline encoding/xml can report column 0;
+			// the mistake is then at the start of that line.
 			l, c := dec.InputPos()
+			c = max(c, 1)
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
 				err = errors.New(se.Msg)
 			}
 			return nil, &Error{Pos: Pos{File: file, Line: l, Col: c}, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
 		}
-		switch tok.(type) {
+		switch tok := tok.(type) {
 		case xml.StartElement:
+			if depth == 0 && len(starts) > 0 {
+				return nil, &Error{Pos: Pos{File: file, Line: line, Col: col}, Err: fmt.Errorf("%w: a second root element; a document has exactly one", ErrSyntax)}
+			}
 			depth++
 			if depth > maxDepth {
 				return nil, &Error{Pos: Pos{File: file, Line: line, Col: col}, Err: fmt.Errorf("%w: elements nested deeper than %d levels", ErrSyntax, maxDepth)}
@@ -118,6 +124,10 @@ func startPositions(data []byte, file string, maxDepth int) ([]Pos, error) {
 			starts = append(starts, Pos{File: file, Line: line, Col: col})
 		case xml.EndElement:
 			depth--
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(tok)) > 0 {
+				return nil, &Error{Pos: Pos{File: file, Line: line, Col: col}, Err: fmt.Errorf("%w: text outside the root element", ErrSyntax)}
+			}
 		}
 	}
 }
