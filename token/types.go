@@ -28,9 +28,15 @@ const (
 // Types lists every valid Type in the order RHQ's documentation gives them.
 var Types = []Type{String, LongString, Password, Boolean, Integer, Long, Float, Double, File, Directory}
 
-// ErrInvalidValue is wrapped by every error Validate returns, so callers can tell a
-// bad value from other failures with errors.Is.
-var ErrInvalidValue = errors.New("invalid value")
+// Sentinel errors, for errors.Is.
+var (
+	// ErrInvalidValue is wrapped by the error Validate returns for a value that
+	// is not legal for its type.
+	ErrInvalidValue = errors.New("invalid value")
+	// ErrUnknownType is wrapped by the errors of ParseType, and of Validate on
+	// a Type that is not one of Types.
+	ErrUnknownType = errors.New("illegal input-property type")
+)
 
 // ParseType returns the Type named s. The match is exact: "Integer" is not
 // "integer" (R158).
@@ -40,7 +46,7 @@ func ParseType(s string) (Type, error) {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("illegal input-property type %q (valid: %s)", s, typeList())
+	return "", fmt.Errorf("%w %q (valid: %s)", ErrUnknownType, s, typeList())
 }
 
 func typeList() string {
@@ -66,8 +72,9 @@ func (t Type) Secret() bool { return t == Password }
 // 64-bit integers with an optional sign; float and double accept Java's
 // floating-point literals (exponents, NaN, Infinity, hexadecimal form, a trailing
 // f/F/d/D and surrounding whitespace). The other types are not checked. The error
-// wraps ErrInvalidValue and never contains the value itself, so it is safe for
-// passwords too; the caller adds the property name.
+// wraps ErrInvalidValue (ErrUnknownType if t is not one of Types) and never
+// contains the value itself, so it is safe for passwords too; the caller adds
+// the property name.
 func (t Type) Validate(v string) error {
 	ok := true
 	switch t {
@@ -81,7 +88,7 @@ func (t Type) Validate(v string) error {
 		ok = javaFloat(v)
 	case String, LongString, Password, File, Directory:
 	default:
-		return fmt.Errorf("%w: unknown type %q", ErrInvalidValue, string(t))
+		return fmt.Errorf("%w %q", ErrUnknownType, string(t))
 	}
 	if !ok {
 		return fmt.Errorf("%w: not a legal %s", ErrInvalidValue, t)
@@ -90,12 +97,10 @@ func (t Type) Validate(v string) error {
 }
 
 // javaInteger mirrors Integer.parseInt / Long.parseLong for ASCII input: an optional
-// '+' or '-', then one or more decimal digits, within range. Go's ParseInt also
-// accepts '_' separators and base prefixes only with base 0, so base 10 is exact.
+// '+' or '-', then one or more decimal digits, within range. Go's ParseInt accepts
+// '_' separators and base prefixes only with base 0, so base 10 is exact. Java also
+// accepts non-ASCII decimal digits (such as Arabic-Indic ones); bundlekit does not.
 func javaInteger(v string, bits int) bool {
-	if v == "" || v == "+" || v == "-" {
-		return false
-	}
 	_, err := strconv.ParseInt(v, 10, bits)
 	return err == nil
 }
