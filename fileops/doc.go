@@ -1,12 +1,120 @@
-// Package fileops is the only code that reads or writes a deployment destination.
+// Package fileops is the only code that reads or writes a deployment
+// destination. It executes; package bundle decides.
 //
-// Contract: every path that comes from a recipe, an archive entry, a token value or
-// a caller reaches the file system through one traversal-proof join (os.Root for
-// everything under the destination; external destinations are an explicit, audited
-// case). It hashes content while streaming it, writes files under a temporary name
-// and renames them into place, names backups, and checks free space. It makes no
-// deployment decisions: package bundle decides, fileops executes.
+// Contract: every name that comes from a recipe, an archive entry, a token value
+// or a caller reaches the file system through a Dir, a directory opened with
+// os.Root, so no name can leave the directory, lexically or through a symbolic
+// link. The one way to a file outside the deploy dir, an external destination
+// (R8), is OpenParent, which checks an absolute path and opens its parent as a
+// Dir. Content is hashed while it is copied (MD5, R49), files are written under
+// a temporary name and renamed into place, zip archives are checked entry by
+// entry before anything is read from them, free space is measured (R47), and
+// ExtBackupName and ExtBackupOrigin map an external file to its place in a
+// deployment's ext-backup directory and back (R126, R34).
 //
-// The operations are being built under issue #4; until then this package only
-// states its contract.
+// # Names
+//
+// A name in a Dir is relative and "/"-separated, with no empty, "." or ".."
+// element, no trailing slash and no NUL byte (fs.ValidPath), and it must be
+// representable on this system (filepath.Localize: on Windows no "\", no ":",
+// no device names such as NUL or COM1, valid UTF-8). A name starting with a
+// drive letter ("C:x") is refused on every system: it is a Windows absolute
+// key (R187) where a relative one belongs. Callers clean names first (R40 GO);
+// a name that is not clean is an error, never silently cleaned, so two
+// spellings cannot mean one file (R180). "" and "." name the directory itself
+// where that makes sense (Lstat, Open, ReadDir, MkdirAll, Walk) and are refused
+// where a file is meant. CheckName applies these rules without a Dir, so a plan
+// can refuse a bad destination before anything is written. A name that fails
+// is an *fs.PathError wrapping ErrUnsafePath.
+//
+// os.Root follows symbolic links that stay inside the directory and fails on
+// any that lead out of it (or are absolute), in every operation; the error is
+// os.Root's own. Lstat, Remove, RemoveAll, Rename and Walk act on a link
+// itself; RemoveAll deletes a link, never what it points to.
+//
+// # Writing files
+//
+// WriteFile streams into a temporary file named ".bundlekit-<random>.tmp" in
+// the target's directory (IsTemp recognises one), syncs and closes it, then
+// renames it over the target. Atomic means: the target has either its old
+// content or all of the new, never a part, and a failed or cancelled write
+// leaves the target untouched and no temporary file behind. Only a killed
+// process leaves one. The directory itself is not synced, so after a power
+// failure the target may still have its old content. On Windows the rename is
+// MoveFileEx with MOVEFILE_REPLACE_EXISTING: it is atomic on NTFS, but it fails
+// while another process holds the target open without FILE_SHARE_DELETE, and
+// permission bits map only to the read-only attribute.
+//
+// Modes: an explicit permission is applied exactly, whatever the umask; setuid,
+// setgid and sticky bits are never set. Without one a replaced file keeps its
+// permission bits (R101) and a new file gets 0o644. On Unix a replaced file
+// also keeps its owner and group when the process may set them (as root);
+// otherwise it belongs to the process. New directories get 0o755 before the
+// umask.
+//
+// # Zip archives
+//
+// OpenZip refuses a whole archive, before any content is read, when one entry
+// is
+//
+//   - unsafe (ErrUnsafePath): an empty name, an absolute name ("/x"), a drive
+//     letter ("C:x"), a ".." element, an empty or "." element ("a//b", "./a"),
+//     a backslash, a control character (NUL, tab, newline, …), invalid UTF-8.
+//     Names are not cleaned: a writer that stores "./a" or "a//b" is refused,
+//     because cleaning would make two entries one file;
+//   - a duplicate of another entry (ErrDuplicate);
+//   - different from another entry or its parent directory only in letter case
+//     (ErrCaseCollision, strings.EqualFold), because the two would be one file
+//     on Windows and macOS, whatever the system deploying;
+//   - a file that is also a directory: a file and a directory entry with the
+//     same name, or a file with entries below it (ErrFileAsDir);
+//   - not a regular file or a directory (ErrIrregular): a symbolic link, a
+//     device, a named pipe, or a directory with content;
+//   - encrypted, or compressed with a method other than Store or Deflate
+//     (ErrUnsupportedEntry);
+//   - over Limits (ErrTooMany, ErrTooLarge): more entries than MaxEntries, a
+//     declared size above MaxEntrySize, declared sizes adding up to more than
+//     MaxTotalSize.
+//
+// Reading an entry stops with ErrTooLarge at the first byte beyond its declared
+// size, so the limits hold for what is read, not only for what is declared.
+// The checks are the same on every system, so a plan does not depend on where
+// it is made. Two kinds of names pass them: names only Windows refuses (device
+// names such as NUL, a ":" inside a name), which fail when a Dir on Windows is
+// asked to write them, and names that differ
+// only in Unicode normalisation (é as one or two code points, one file on
+// macOS). Memory grows with the central directory, which Limits.MaxEntries
+// bounds, and checking the names takes O(n log n) comparisons however deep
+// they are.
+//
+// WriteZip writes deterministic archives (fixed timestamps, given order) and
+// refuses names OpenZip would refuse.
+//
+// # Platforms
+//
+// Unix and Windows are supported. FreeSpace uses statfs on Linux, macOS and the
+// BSDs except NetBSD and GetDiskFreeSpaceExW on Windows; elsewhere it fails
+// with an error wrapping errors.ErrUnsupported. Rename falls back to copy and
+// remove across file systems on Unix (EXDEV) and Windows
+// (ERROR_NOT_SAME_DEVICE).
+//
+// # Divergences from RHQ
+//
+//   - R181: RHQ wrote zip entries named with ".." or a leading "/" wherever they
+//     resolved. OpenZip refuses the archive, and refuses the other hostile or
+//     ambiguous entries listed above, which RHQ accepted.
+//   - R101: RHQ overwrote a file in place. WriteFile replaces it atomically, so
+//     a symbolic link at the target is replaced by a file instead of written
+//     through, a hard link is broken, and the directory must be writable (a
+//     read-only file in a writable directory is replaced, a writable file in a
+//     read-only directory is not). Mode and, where permitted, owner are kept
+//     as an in-place write would keep them.
+//   - R78, R182: Walk does not follow symbolic links and RemoveAll never deletes
+//     through one; RHQ followed both.
+//   - R127: when a rename fails across file systems, RHQ moved a directory by
+//     creating an empty one and trying to delete the source, which fails if
+//     the source has content. Rename copies the whole tree and then removes
+//     the source, as mv does.
+//   - R99: WriteZip keeps the given order and directory entries and writes
+//     fixed timestamps, so a rebuilt archive's hash is stable (the GO line).
 package fileops

@@ -1,0 +1,215 @@
+package fileops
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestMoveByCopy exercises Rename's fallback for renames across file systems
+// directly: a test cannot make rename(2) fail with EXDEV without a mount point
+// inside the directory.
+func TestMoveByCopy(t *testing.T) {
+	top := t.TempDir()
+	put := func(name, body string, perm fs.FileMode) {
+		p := filepath.Join(top, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		require.NoError(t, os.Chmod(p, perm))
+	}
+	put("file", "F", 0o640)
+	put("tree/a/b", "B", 0o755)
+	put("tree/c", "C", 0o600)
+	links := runtime.GOOS != "windows"
+	require.NoError(t, os.Mkdir(filepath.Join(top, "tree", "ro"), 0o755))
+	if links {
+		require.NoError(t, os.Chmod(filepath.Join(top, "tree", "a"), 0o750))
+		require.NoError(t, os.Chmod(filepath.Join(top, "tree", "ro"), 0o555))
+	}
+	if links {
+		require.NoError(t, os.Symlink("c", filepath.Join(top, "tree", "link")))
+		require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(top, "abslink")))
+	}
+	put("existing/x", "X", 0o644)
+
+	d, err := OpenDir(top)
+	require.NoError(t, err)
+	defer d.Close()
+
+	require.NoError(t, d.moveByCopy("file", "moved/file"))
+	require.NoError(t, d.moveByCopy("tree", "moved/tree"))
+	if links {
+		require.NoError(t, d.moveByCopy("abslink", "moved/abslink"))
+	}
+
+	type node struct {
+		mode fs.FileMode
+		body string
+	}
+	got := map[string]node{}
+	require.NoError(t, filepath.WalkDir(top, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || p == top {
+			return err
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		n := node{mode: fi.Mode()}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			n.body, err = os.Readlink(p)
+		case fi.Mode().IsRegular():
+			var b []byte
+			b, err = os.ReadFile(p)
+			n.body = string(b)
+		}
+		got[filepath.ToSlash(p[len(top)+1:])] = n
+		return err
+	}))
+	want := map[string]node{
+		"existing":        {fs.ModeDir | 0o755, ""},
+		"existing/x":      {0o644, "X"},
+		"moved":           {fs.ModeDir | 0o755, ""},
+		"moved/file":      {0o640, "F"},
+		"moved/tree":      {fs.ModeDir | 0o755, ""},
+		"moved/tree/a":    {fs.ModeDir | 0o750, ""},
+		"moved/tree/ro":   {fs.ModeDir | 0o555, ""},
+		"moved/tree/a/b":  {0o755, "B"},
+		"moved/tree/c":    {0o600, "C"},
+		"moved/tree/link": {fs.ModeSymlink | 0o777, "c"},
+		"moved/abslink":   {fs.ModeSymlink | 0o777, "/etc/passwd"},
+	}
+	if !links {
+		delete(want, "moved/tree/link")
+		delete(want, "moved/abslink")
+	}
+	if runtime.GOOS == "windows" {
+		for k, v := range got {
+			got[k] = node{v.mode.Type(), v.body}
+		}
+		for k, v := range want {
+			want[k] = node{v.mode.Type(), v.body}
+		}
+	}
+	require.Equal(t, want, got)
+
+	// A directory cannot replace an existing one; what is already there
+	// stays and the source is kept.
+	put("again/y", "Y", 0o644)
+	require.Error(t, d.moveByCopy("again", "existing"))
+	require.FileExists(t, filepath.Join(top, "existing", "x"))
+	require.FileExists(t, filepath.Join(top, "again", "y"))
+}
+
+func TestExtBackupName(t *testing.T) {
+	tests := []struct {
+		abs     string
+		windows bool
+		want    string // "" when refused
+	}{
+		{"/tmp/x/a.txt", false, "tmp/x/a.txt"}, // R126
+		{"/a", false, "a"},
+		{"/", false, ""},
+		{"relative/a", false, ""},
+		{"/a/../b", false, ""},
+		{"/a//b", false, ""},
+		{"/a/", false, ""},
+		{`C:\x\a.txt`, false, ""},
+		{`C:\x\a.txt`, true, "_C/x/a.txt"}, // R34
+		{`c:\x\a.txt`, true, "_C/x/a.txt"},
+		{"D:/data/a.txt", true, "_D/data/a.txt"},
+		{`C:\`, true, ""},
+		{`C:x`, true, ""},
+		{`\x\a.txt`, true, ""},
+		{`\\server\share\a.txt`, true, ""},
+		{`C:\x\..\a.txt`, true, ""},
+		{"/tmp/a", true, ""},
+	}
+	for _, tt := range tests {
+		got, err := extBackupName(tt.abs, tt.windows)
+		if tt.want == "" {
+			require.ErrorIs(t, err, ErrUnsafePath, "%q", tt.abs)
+			continue
+		}
+		require.NoError(t, err, tt.abs)
+		require.Equal(t, tt.want, got)
+		require.NoError(t, CheckName(got))
+
+		back, err := extBackupOrigin(got, tt.windows)
+		require.NoError(t, err)
+		want := tt.abs
+		if tt.windows {
+			want = strings.ToUpper(want[:1]) + strings.ReplaceAll(want[1:], "/", `\`)
+		}
+		require.Equal(t, want, back)
+	}
+
+	for _, name := range []string{"C/x", "_/x", "_CC/x", "_1/x", "x", "_C"} {
+		_, err := extBackupOrigin(name, true)
+		require.ErrorIs(t, err, ErrUnsafePath, "%q is not a backup on Windows (R34)", name)
+	}
+	_, err := extBackupOrigin("../x", false)
+	require.ErrorIs(t, err, ErrUnsafePath)
+
+	_, err = ExtBackupName("relative")
+	require.ErrorIs(t, err, ErrUnsafePath)
+}
+
+func TestFoldCase(t *testing.T) {
+	for _, pair := range [][2]string{{"abc", "ABC"}, {"straße", "STRAßE"}, {"k", "\u212a"}, {"σ", "ς"}, {"ǅ", "ǆ"}} {
+		require.Equal(t, foldKey(pair[0]), foldKey(pair[1]), "%q %q", pair[0], pair[1])
+		require.True(t, strings.EqualFold(pair[0], pair[1]))
+	}
+	for _, pair := range [][2]string{{"a", "b"}, {"ss", "ß"}, {"e", "é"}} {
+		require.NotEqual(t, foldKey(pair[0]), foldKey(pair[1]), "%q %q", pair[0], pair[1])
+		require.False(t, strings.EqualFold(pair[0], pair[1]))
+	}
+}
+
+func TestCheckNameSet(t *testing.T) {
+	deep := strings.Repeat("x/", 20_000) + "f"
+	tests := []struct {
+		names []string // a trailing "/" marks a directory
+		blame int      // index of the entry blamed, -1 when accepted
+		want  error
+	}{
+		{[]string{"a", "b/", "b/c", "b/d/", "b/d/e", "b.txt", "b-c", "b!"}, -1, nil},
+		{[]string{"a/b", "a/c", "a/"}, -1, nil},
+		{[]string{deep, strings.Repeat("x/", 20_000) + "g", "y/" + deep}, -1, nil},
+		{[]string{"a", "b", "a"}, 2, ErrDuplicate},
+		{[]string{"a/", "a/"}, 1, ErrDuplicate},
+		{[]string{"a/", "b", "a"}, 2, ErrFileAsDir},
+		{[]string{"a", "a/"}, 1, ErrFileAsDir},
+		{[]string{"a/b", "a!", "a"}, 2, ErrFileAsDir},
+		{[]string{"a", "a!", "a-", "a/b"}, 3, ErrFileAsDir},
+		{[]string{"a/b/c", "a/b"}, 1, ErrFileAsDir},
+		{[]string{deep, strings.Repeat("x/", 10_000) + "x"}, 1, ErrFileAsDir},
+		{[]string{"A", "a"}, 1, ErrCaseCollision},
+		{[]string{"A/x", "a-b", "a/y"}, 2, ErrCaseCollision},
+		{[]string{"a/x", "a!", "A/y"}, 2, ErrCaseCollision},
+		{[]string{"d/A/x", "d/a/y", "d/b"}, 1, ErrCaseCollision},
+		{[]string{"A", "a/b"}, 1, ErrCaseCollision},
+		{[]string{deep, strings.Repeat("x/", 19_999) + "X/f"}, 1, ErrCaseCollision},
+	}
+	for _, tt := range tests {
+		var names []entryName
+		for _, n := range tt.names {
+			name, dir := strings.CutSuffix(n, "/")
+			names = append(names, entryName{name, dir})
+		}
+		i, err := checkNameSet(names)
+		if tt.want == nil {
+			require.NoError(t, err)
+			require.Equal(t, -1, i)
+			continue
+		}
+		require.ErrorIs(t, err, tt.want, "%.40q", tt.names)
+		require.Equal(t, tt.blame, i, "%.40q", tt.names)
+	}
+}

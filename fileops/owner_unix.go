@@ -1,0 +1,35 @@
+//go:build unix
+
+package fileops
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// keepOwner gives f the owner and group of old, the file f will replace, so
+// that replacing a file does not hand it to the deploying user (RHQ overwrote
+// in place, which kept them). Without the privilege to do so (EPERM) the new
+// file stays the process's: that is what an in-place write by the same user
+// would leave for a new file too.
+func keepOwner(f *os.File, old fs.FileInfo) error {
+	want, ok := old.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	have, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || (have.Uid == want.Uid && have.Gid == want.Gid) {
+		return nil
+	}
+	err = f.Chown(int(want.Uid), int(want.Gid))
+	if errors.Is(err, fs.ErrPermission) {
+		return nil
+	}
+	return err
+}

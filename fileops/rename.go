@@ -1,0 +1,138 @@
+package fileops
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+)
+
+// Rename moves from to to within d, creating the missing parents of to
+// (0o755 before umask). A file replaces an existing file at to; a directory
+// cannot replace anything. A symbolic link is moved, not followed.
+//
+// When the two names are on different file systems (a mount point inside the
+// directory), Rename copies instead and then removes from: a file keeps its
+// permission bits, a directory is copied with everything below it (links are
+// recreated, not followed). If the copy fails, what was copied is removed
+// and from is left as it was; if only the final removal fails, both exist and
+// the error says so. This fallback cannot be cancelled.
+func (d *Dir) Rename(from, to string) error {
+	localFrom, err := localize(from)
+	if err != nil {
+		return d.nameErr("rename", from, err)
+	}
+	localTo, err := localize(to)
+	if err != nil {
+		return d.nameErr("rename", to, err)
+	}
+	if err := d.MkdirAll(path.Dir(to), 0o755); err != nil {
+		return err
+	}
+	err = d.root.Rename(localFrom, localTo)
+	if err == nil {
+		return nil
+	}
+	if !isCrossDevice(err) {
+		if pe, ok := err.(*fs.PathError); ok {
+			err = pe.Err
+		}
+		return &os.LinkError{Op: "rename", Old: d.display(from), New: d.display(to), Err: err}
+	}
+	return d.moveByCopy(from, to)
+}
+
+// moveByCopy moves from to to by copying and removing, for renames across
+// file systems. from and to are valid names.
+func (d *Dir) moveByCopy(from, to string) error {
+	fi, err := d.Lstat(from)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.Mode().IsRegular():
+		if _, err := d.Copy(context.Background(), from, to); err != nil {
+			return err
+		}
+	case fi.Mode()&fs.ModeSymlink != 0:
+		if err := d.copyLink(from, to); err != nil {
+			return err
+		}
+	case fi.IsDir():
+		created, err := d.copyTree(from, to)
+		if err != nil {
+			if created {
+				err = errors.Join(err, d.RemoveAll(to))
+			}
+			return err
+		}
+	default:
+		return d.err("rename", from, ErrIrregular)
+	}
+	return d.RemoveAll(from)
+}
+
+func (d *Dir) copyLink(from, to string) error {
+	target, err := d.root.Readlink(filepath.FromSlash(from))
+	if err != nil {
+		return d.err("readlink", from, err)
+	}
+	// Symlink writes the link text as is; it is resolved, and confined,
+	// only when the link is used.
+	if err := d.root.Symlink(target, filepath.FromSlash(to)); err != nil {
+		return d.err("symlink", to, err)
+	}
+	return nil
+}
+
+// copyTree copies the directory from to the new directory to and reports
+// whether it created to. Directories are created writable and get their own
+// permission bits once their content is in place.
+func (d *Dir) copyTree(from, to string) (created bool, err error) {
+	type dirMode struct {
+		name string
+		perm fs.FileMode
+	}
+	var dirs []dirMode
+	err = d.Walk(from, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		dst := to
+		if p != from {
+			dst = to + "/" + p[len(from)+1:]
+		}
+		switch {
+		case e.IsDir():
+			fi, err := e.Info()
+			if err != nil {
+				return err
+			}
+			if err := d.root.Mkdir(filepath.FromSlash(dst), 0o700); err != nil {
+				return d.err("mkdir", dst, err)
+			}
+			created = true
+			dirs = append(dirs, dirMode{dst, fi.Mode().Perm()})
+		case e.Type()&fs.ModeSymlink != 0:
+			return d.copyLink(p, dst)
+		case e.Type().IsRegular():
+			_, err := d.Copy(context.Background(), p, dst)
+			return err
+		default:
+			return d.err("rename", p, ErrIrregular)
+		}
+		return nil
+	})
+	if err != nil {
+		return created, err
+	}
+	for _, dir := range slices.Backward(dirs) {
+		if err := d.root.Chmod(filepath.FromSlash(dir.name), dir.perm); err != nil {
+			return created, d.err("chmod", dir.name, err)
+		}
+	}
+	return created, nil
+}

@@ -1,0 +1,179 @@
+package fileops
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Written describes the content WriteFile or Copy put in place.
+type Written struct {
+	Hash string // MD5, 32 lowercase hex digits (R49)
+	Size int64  // bytes
+}
+
+// Temporary files are named tempPrefix + random + tempSuffix in the directory
+// of the file they will replace.
+const (
+	tempPrefix = ".bundlekit-"
+	tempSuffix = ".tmp"
+)
+
+// IsTemp reports whether the last element of name is a temporary file of
+// WriteFile. Only a process that died while writing leaves one behind; a walk
+// may skip or remove it.
+func IsTemp(name string) bool {
+	base := path.Base(filepath.ToSlash(name))
+	return len(base) > len(tempPrefix)+len(tempSuffix) &&
+		strings.HasPrefix(base, tempPrefix) && strings.HasSuffix(base, tempSuffix)
+}
+
+var errIsDir = errors.New("is a directory")
+
+// WriteFile streams src into name and returns the MD5 and size of what it
+// wrote, hashed while copying. Missing parent directories are created (0o755
+// before umask). The content goes to a temporary file in the same directory,
+// which is synced, closed and renamed over name, so name holds either its old
+// content or all of the new, never a part; on any error, cancellation of ctx
+// included (checked between chunks), the temporary file is removed and name is
+// untouched. An existing symbolic link at name is replaced, not written
+// through.
+//
+// Mode: when perm is not 0 the file gets exactly perm&0o777, whatever the
+// umask; setuid, setgid and sticky are never set. When perm is 0 an existing
+// regular file's permission bits are kept (R101) and a new file gets 0o644.
+// On Unix a replaced file also keeps its owner and group when the process is
+// allowed to set them.
+func (d *Dir) WriteFile(ctx context.Context, name string, src io.Reader, perm fs.FileMode) (Written, error) {
+	return d.writeFile(ctx, "write", name, src, perm&0o777, perm != 0)
+}
+
+// Copy copies the regular file from to the file to within d, atomically like
+// WriteFile, giving to the permission bits of from. A symbolic link at from is
+// followed while it stays inside the directory.
+func (d *Dir) Copy(ctx context.Context, from, to string) (Written, error) {
+	f, err := d.openFile("copy", from)
+	if err != nil {
+		return Written{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return Written{}, d.err("copy", from, err)
+	case fi.IsDir():
+		return Written{}, d.err("copy", from, errIsDir)
+	case !fi.Mode().IsRegular():
+		return Written{}, d.err("copy", from, ErrIrregular)
+	}
+	return d.writeFile(ctx, "copy", to, f, fi.Mode().Perm(), true)
+}
+
+// writeFile implements WriteFile; explicit says whether perm applies even
+// when it is 0.
+func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, perm fs.FileMode, explicit bool) (Written, error) {
+	local, err := localize(name)
+	if err != nil {
+		return Written{}, d.nameErr(op, name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	parent := filepath.Dir(local)
+	if err := d.root.MkdirAll(parent, 0o755); err != nil {
+		return Written{}, d.err("mkdir", path.Dir(name), err)
+	}
+	old, err := d.root.Lstat(local)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A new file.
+	case err != nil:
+		return Written{}, d.err(op, name, err)
+	case old.IsDir():
+		return Written{}, d.err(op, name, errIsDir)
+	case !old.Mode().IsRegular():
+		old = nil
+	}
+	if !explicit {
+		perm = 0o644
+		if old != nil {
+			perm = old.Mode().Perm()
+		}
+	}
+
+	f, tmp, err := d.createTemp(parent)
+	if err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			f.Close()
+			d.root.Remove(tmp)
+		}
+	}()
+	// Chmod on the open file is immune to the umask and to the file being
+	// swapped for a link.
+	if err := f.Chmod(perm); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	if old != nil {
+		if err := keepOwner(f, old); err != nil {
+			return Written{}, d.err(op, name, err)
+		}
+	}
+	h := md5.New()
+	buf := getBuffer()
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, src}, *buf)
+	putBuffer(buf)
+	if err != nil {
+		// Not d.err: a read error may be a *fs.PathError naming the source.
+		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
+	}
+	if err := f.Sync(); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	if err := f.Close(); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	if err := d.root.Rename(tmp, local); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	committed = true
+	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+}
+
+// createTemp creates a new, empty temporary file in the directory parent.
+func (d *Dir) createTemp(parent string) (*os.File, string, error) {
+	for range 100 {
+		tmp := filepath.Join(parent, tempPrefix+strconv.FormatUint(rand.Uint64(), 36)+tempSuffix)
+		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, tmp, err
+	}
+	return nil, "", errors.New("cannot find an unused temporary file name")
+}
+
+// ctxReader fails once ctx is done, so a long copy stops between chunks.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}

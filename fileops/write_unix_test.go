@@ -1,0 +1,61 @@
+//go:build unix
+
+package fileops_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestWriteFileUmask: an explicit mode is exact whatever the umask; the
+// default for a new file is too, since 0o644 is documented as the result.
+func TestWriteFileUmask(t *testing.T) {
+	old := syscall.Umask(0o077)
+	t.Cleanup(func() { syscall.Umask(old) })
+
+	d := openTemp(t)
+	for name, perm := range map[string]fs.FileMode{"explicit": 0o755, "shared": 0o664} {
+		_, err := d.WriteFile(context.Background(), name, strings.NewReader("x"), perm)
+		require.NoError(t, err)
+		fi, err := d.Lstat(name)
+		require.NoError(t, err)
+		require.Equal(t, perm, fi.Mode().Perm(), name)
+	}
+	_, err := d.WriteFile(context.Background(), "default", strings.NewReader("x"), 0)
+	require.NoError(t, err)
+	fi, err := d.Lstat("default")
+	require.NoError(t, err)
+	require.Equal(t, fs.FileMode(0o644), fi.Mode().Perm())
+}
+
+// TestWriteFileKeepsOwner: replacing a file owned by another user keeps its
+// owner and group (RHQ wrote in place). Needs root to create such a file.
+func TestWriteFileKeepsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	d := openTemp(t)
+	makeTree(t, d.Path(), "f=old")
+	p := filepath.Join(d.Path(), "f")
+	require.NoError(t, os.Chown(p, 4242, 4343))
+
+	_, err := d.WriteFile(context.Background(), "f", strings.NewReader("new"), 0)
+	require.NoError(t, err)
+	fi, err := os.Lstat(p)
+	require.NoError(t, err)
+	st := fi.Sys().(*syscall.Stat_t)
+	require.Equal(t, [2]uint32{4242, 4343}, [2]uint32{st.Uid, st.Gid})
+
+	_, err = d.WriteFile(context.Background(), "g", strings.NewReader("new"), 0)
+	require.NoError(t, err)
+	fi, err = d.Lstat("g")
+	require.NoError(t, err)
+	require.Equal(t, uint32(os.Geteuid()), fi.Sys().(*syscall.Stat_t).Uid, "a new file is the process's")
+}

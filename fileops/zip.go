@@ -1,0 +1,246 @@
+package fileops
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+)
+
+// Limits bound what OpenZip accepts from an archive. A field that is 0 or
+// negative takes its value from DefaultLimits.
+type Limits struct {
+	MaxEntries   int   // entries, directories included
+	MaxEntrySize int64 // declared uncompressed size of one entry, in bytes
+	MaxTotalSize int64 // sum of the declared uncompressed sizes, in bytes
+}
+
+// DefaultLimits are generous for deployments and still finite. The largest
+// archives a bundle carries are application-server distributions and
+// enterprise archives: tens of thousands of entries, well under a gigabyte in
+// total. 100,000 entries keeps the central directory (which is held in
+// memory) around tens of megabytes; 4 GiB per entry is the largest size a zip
+// without Zip64 can declare; 16 GiB in total is more than any deployment
+// should unpack without someone choosing a higher limit on purpose.
+var DefaultLimits = Limits{
+	MaxEntries:   100_000,
+	MaxEntrySize: 4 << 30,
+	MaxTotalSize: 16 << 30,
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultLimits.MaxEntries
+	}
+	if l.MaxEntrySize <= 0 {
+		l.MaxEntrySize = DefaultLimits.MaxEntrySize
+	}
+	if l.MaxTotalSize <= 0 {
+		l.MaxTotalSize = DefaultLimits.MaxTotalSize
+	}
+	return l
+}
+
+// Archive is a zip archive whose entries have all been checked (see OpenZip).
+type Archive struct {
+	Name    string  // as given to OpenZip, for messages
+	Entries []Entry // in stored order
+
+	total  int64
+	closer io.Closer
+}
+
+// TotalSize returns the sum of the declared uncompressed sizes of the file
+// entries: the archive's part of the disk-space estimate (R47).
+func (a *Archive) TotalSize() int64 { return a.total }
+
+// Close closes the file that OpenZipFile opened; for an archive from OpenZip
+// it does nothing.
+func (a *Archive) Close() error {
+	if a.closer == nil {
+		return nil
+	}
+	return a.closer.Close()
+}
+
+// Entry is one file or directory of an Archive.
+type Entry struct {
+	Name string      // clean "/"-separated path, without a trailing "/"
+	Dir  bool        // a directory entry
+	Size int64       // declared uncompressed size; 0 for a directory
+	Mode fs.FileMode // permission bits recorded as Unix attributes, 0 if none
+
+	archive string
+	file    *zip.File
+}
+
+// OpenZip reads the central directory of the zip archive in r (size bytes)
+// and checks every entry before it returns; name only labels errors. One bad
+// entry refuses the whole archive with an *ArchiveError wrapping
+// ErrUnsafePath, ErrDuplicate, ErrCaseCollision, ErrFileAsDir, ErrIrregular,
+// ErrUnsupportedEntry, ErrTooMany or ErrTooLarge (see the package
+// documentation), or the archive/zip error for a malformed archive. Memory use
+// grows with the central directory, which lim.MaxEntries bounds.
+func OpenZip(name string, r io.ReaderAt, size int64, lim Limits) (*Archive, error) {
+	lim = lim.withDefaults()
+	zr, err := zip.NewReader(r, size)
+	// With GODEBUG=zipinsecurepath=0 archive/zip flags some unsafe names
+	// itself; the checks below refuse them with a precise reason.
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, &ArchiveError{Archive: name, Err: err}
+	}
+	if len(zr.File) > lim.MaxEntries {
+		return nil, &ArchiveError{Archive: name, Err: fmt.Errorf("%w: %d entries, the limit is %d", ErrTooMany, len(zr.File), lim.MaxEntries)}
+	}
+	a := &Archive{Name: name, Entries: make([]Entry, 0, len(zr.File))}
+	names := make([]entryName, 0, len(zr.File))
+	for _, f := range zr.File {
+		e, err := checkEntry(f, lim)
+		if err == nil && e.Size > lim.MaxTotalSize-a.total {
+			err = fmt.Errorf("%w: the declared sizes add up to more than %d bytes", ErrTooLarge, lim.MaxTotalSize)
+		}
+		if err != nil {
+			return nil, &ArchiveError{Archive: name, Entry: f.Name, Err: err}
+		}
+		e.archive = name
+		a.total += e.Size
+		a.Entries = append(a.Entries, e)
+		names = append(names, entryName{e.Name, e.Dir})
+	}
+	if i, err := checkNameSet(names); err != nil {
+		return nil, &ArchiveError{Archive: name, Entry: zr.File[i].Name, Err: err}
+	}
+	return a, nil
+}
+
+// OpenZipFile opens the zip archive at path like OpenZip, naming it path. The
+// caller closes the Archive.
+func OpenZipFile(path string, lim Limits) (*Archive, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	a, err := OpenZip(path, f, fi.Size(), lim)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	a.closer = f
+	return a, nil
+}
+
+// checkEntry validates everything about f except how its name relates to the
+// other entries' names.
+func checkEntry(f *zip.File, lim Limits) (Entry, error) {
+	name, dir, err := checkEntryName(f.Name)
+	if err != nil {
+		return Entry{}, err
+	}
+	mode := f.Mode()
+	switch {
+	case dir && mode.Type() != fs.ModeDir:
+		return Entry{}, fmt.Errorf("%w: directory name with mode %v", ErrIrregular, mode)
+	case !dir && mode.Type() != 0:
+		return Entry{}, fmt.Errorf("%w: mode %v", ErrIrregular, mode)
+	case dir && (f.UncompressedSize64 != 0 || f.CompressedSize64 > 2):
+		// An empty Deflate stream takes 2 bytes.
+		return Entry{}, fmt.Errorf("%w: directory with content", ErrIrregular)
+	case f.Flags&0x1 != 0:
+		return Entry{}, fmt.Errorf("%w: encrypted", ErrUnsupportedEntry)
+	case f.Method != zip.Store && f.Method != zip.Deflate:
+		return Entry{}, fmt.Errorf("%w: compression method %d", ErrUnsupportedEntry, f.Method)
+	case f.UncompressedSize64 > uint64(lim.MaxEntrySize):
+		return Entry{}, fmt.Errorf("%w: declares %d bytes, the limit is %d", ErrTooLarge, f.UncompressedSize64, lim.MaxEntrySize)
+	}
+	e := Entry{Name: name, Dir: dir, Size: int64(f.UncompressedSize64), file: f}
+	if creator := f.CreatorVersion >> 8; creator == creatorUnix || creator == creatorMacOSX {
+		e.Mode = mode.Perm()
+	}
+	return e, nil
+}
+
+// The "version made by" systems whose external attributes hold a Unix mode.
+const (
+	creatorUnix   = 3
+	creatorMacOSX = 19
+)
+
+// Open returns a reader of the entry's uncompressed content. Reading fails
+// with ErrTooLarge as soon as the entry yields more bytes than it declares
+// (no byte beyond the declared size is returned), with io.ErrUnexpectedEOF
+// when it yields fewer and with zip.ErrChecksum when the CRC-32 does not
+// match; every error is an *ArchiveError.
+func (e *Entry) Open() (io.ReadCloser, error) {
+	if e.Dir {
+		return nil, e.error(fmt.Errorf("%w: cannot read a directory", ErrIrregular))
+	}
+	raw, err := e.file.OpenRaw()
+	if err != nil {
+		return nil, e.error(err)
+	}
+	var rc io.ReadCloser
+	if e.file.Method == zip.Deflate {
+		rc = flate.NewReader(raw)
+	} else {
+		rc = io.NopCloser(raw)
+	}
+	return &entryReader{e: e, rc: rc, crc: crc32.NewIEEE()}, nil
+}
+
+func (e *Entry) error(err error) error {
+	return &ArchiveError{Archive: e.archive, Entry: e.file.Name, Err: err}
+}
+
+// entryReader is the reader of Entry.Open. It decompresses itself instead of
+// using zip.File.Open, whose size check reports a generic zip.ErrFormat.
+type entryReader struct {
+	e   *Entry
+	rc  io.ReadCloser
+	crc hash.Hash32
+	n   int64 // bytes returned so far
+	err error // sticky
+}
+
+func (r *entryReader) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	// Ask for at most one byte more than remains, to see an excess
+	// without reading much of it.
+	if left := r.e.Size - r.n; left < math.MaxInt64 && int64(len(p)) > left+1 {
+		p = p[:left+1]
+	}
+	n, err := r.rc.Read(p)
+	if r.n+int64(n) > r.e.Size {
+		n = int(r.e.Size - r.n)
+		err = fmt.Errorf("%w: holds more than the %d bytes it declares", ErrTooLarge, r.e.Size)
+	}
+	r.n += int64(n)
+	r.crc.Write(p[:n])
+	switch {
+	case err == io.EOF && r.n < r.e.Size:
+		err = fmt.Errorf("%w: %d of %d declared bytes", io.ErrUnexpectedEOF, r.n, r.e.Size)
+	case err == io.EOF && r.crc.Sum32() != r.e.file.CRC32:
+		err = zip.ErrChecksum
+	}
+	switch {
+	case err == io.EOF:
+		r.err = io.EOF
+	case err != nil:
+		r.err = r.e.error(err)
+	}
+	return n, r.err
+}
+
+func (r *entryReader) Close() error { return r.rc.Close() }
