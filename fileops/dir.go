@@ -278,3 +278,22 @@ func (d *Dir) err(op, name string, err error) error {
 	}
 	return &fs.PathError{Op: op, Path: d.display(name), Err: err}
 }
+
+// OpenFile opens name with the given flags, like os.OpenFile, for the small files
+// a deployer keeps next to the content (its lock, its journal), which need
+// O_EXCL creation and appending. Content goes through WriteFile instead.
+func (d *Dir) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
+	local, err := localize(name)
+	if err != nil {
+		return nil, d.nameErr("open", name, err)
+	}
+	f, err := d.root.OpenFile(local, flag, perm)
+	if err != nil {
+		return nil, d.err("open", name, err)
+	}
+	return f, nil
+}
+
+// FS returns a read-only fs.FS of the directory, resolved through the same
+// os.Root, for readers that take an fs.FS.
+func (d *Dir) FS() fs.FS { return d.root.FS() }

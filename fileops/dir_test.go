@@ -407,3 +407,27 @@ func TestIsTemp(t *testing.T) {
 		require.Equal(t, want, fileops.IsTemp(name), name)
 	}
 }
+
+func TestOpenFileAndFS(t *testing.T) {
+	d, err := fileops.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	f, err := d.OpenFile("lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("held")
+	f.Close()
+	if _, err := d.OpenFile("lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second exclusive create: %v, want fs.ErrExist", err)
+	}
+	if _, err := d.OpenFile("../escape", os.O_WRONLY|os.O_CREATE, 0o600); !errors.Is(err, fileops.ErrUnsafePath) {
+		t.Fatalf("escaping name: %v, want ErrUnsafePath", err)
+	}
+	data, err := fs.ReadFile(d.FS(), "lock")
+	if err != nil || string(data) != "held" {
+		t.Fatalf("FS read: %q, %v", data, err)
+	}
+}

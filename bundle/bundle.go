@@ -1,0 +1,175 @@
+package bundle
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/recipe"
+)
+
+// RecipeFile is the name of the recipe at the top of every bundle.
+const RecipeFile = "deploy.xml"
+
+// ErrNoRecipe: the bundle has no deploy.xml at its top level.
+var ErrNoRecipe = errors.New("no " + RecipeFile + " at the top of the bundle")
+
+// Bundle is an opened bundle: its recipe, parsed and validated, and its files.
+type Bundle struct {
+	// Source names where the bundle was opened from, for messages.
+	Source string
+	// Recipe is the parsed deploy.xml. It has not been expanded with any
+	// deployment's properties.
+	Recipe *recipe.Recipe
+	// Files lists every regular file of the bundle, sorted, with / separators
+	// (deploy.xml included).
+	Files []string
+
+	fsys    fs.FS
+	dirPath string // set when the bundle is a directory on disk
+	closer  io.Closer
+}
+
+// Open opens the bundle at source: a directory or a .zip bundle distribution.
+// deploy.xml must be at the top. The recipe is parsed and every file it refers to
+// must exist in the bundle; all problems are reported at once.
+func Open(source string) (*Bundle, error) {
+	fi, err := os.Stat(source)
+	if err != nil {
+		return nil, fmt.Errorf("open bundle: %w", err)
+	}
+	if fi.IsDir() {
+		b, err := OpenFS(os.DirFS(source), source)
+		if err != nil {
+			return nil, err
+		}
+		b.dirPath = source
+		return b, nil
+	}
+	fsys, closer, err := openZipBundle(source)
+	if err != nil {
+		return nil, err
+	}
+	b, err := OpenFS(fsys, source)
+	if err != nil {
+		closer.Close()
+		return nil, err
+	}
+	b.closer = closer
+	return b, nil
+}
+
+// OpenFS opens a bundle held in any fs.FS; name is used in messages.
+func OpenFS(fsys fs.FS, name string) (*Bundle, error) {
+	b := &Bundle{Source: name, fsys: fsys}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			b.Files = append(b.Files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open bundle %s: %w", name, err)
+	}
+	f, err := fsys.Open(RecipeFile)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open bundle %s: %w%s", name, ErrNoRecipe, b.recipeHint())
+		}
+		return nil, fmt.Errorf("open bundle %s: %w", name, err)
+	}
+	defer f.Close()
+	r, err := recipe.Parse(f, recipe.WithFile(RecipeFile))
+	if err != nil {
+		return nil, err
+	}
+	b.Recipe = r
+	if err := b.checkFiles(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// recipeHint points at a deploy.xml one level down, the usual packaging mistake.
+func (b *Bundle) recipeHint() string {
+	for _, f := range b.Files {
+		if path.Base(f) == RecipeFile && strings.Count(f, "/") == 1 {
+			return fmt.Sprintf(" (found %s: the bundle's top must be the directory that holds it)", f)
+		}
+	}
+	return ""
+}
+
+// checkFiles reports every file the recipe names that the bundle lacks, at the
+// element that names it (R175).
+func (b *Bundle) checkFiles() error {
+	u := b.Recipe.Bundle.Unit
+	var errs []error
+	missing := func(name string, pos recipe.Pos, elem string) {
+		if name == "" || strings.Contains(name, "${") || slices.Contains(b.Files, path.Clean(strings.ReplaceAll(name, `\`, "/"))) {
+			return
+		}
+		errs = append(errs, &recipe.Error{Pos: pos, Element: fmt.Sprintf("<%s name=%q>", elem, name),
+			Err: fmt.Errorf("%w: %s is not in the bundle %s", recipe.ErrMissing, name, b.Source)})
+	}
+	for _, f := range u.Files {
+		if f.URL == "" {
+			missing(f.Name, f.Pos, "rhq:file")
+		}
+	}
+	for _, a := range u.Archives {
+		if a.URL == "" {
+			missing(a.Name, a.Pos, "rhq:archive")
+		}
+	}
+	if s := u.SystemService; s != nil {
+		missing(s.ScriptFile, s.Pos, "rhq:system-service")
+		missing(s.ConfigFile, s.Pos, "rhq:system-service")
+	}
+	return errors.Join(errs...)
+}
+
+// FS returns the bundle's files.
+func (b *Bundle) FS() fs.FS { return b.fsys }
+
+// Close releases the bundle (the open zip file of a .zip bundle).
+func (b *Bundle) Close() error {
+	if b.closer == nil {
+		return nil
+	}
+	return b.closer.Close()
+}
+
+// Inputs resolves the operator's values for the recipe's input properties
+// (R158–R159): a given value, else the default; every value checked against its
+// type. Missing required values and invalid values are all reported at once, and
+// no error ever shows a password.
+func (b *Bundle) Inputs(given map[string]string) (map[string]string, error) {
+	return b.Recipe.InputDecls().Resolve(given)
+}
+
+// openZipBundle opens a .zip bundle distribution. Every entry is checked first, as
+// for any archive (GO of R181); the bundle's files are then read through
+// archive/zip's fs.FS.
+func openZipBundle(source string) (fs.FS, io.Closer, error) {
+	arc, err := fileops.OpenZipFile(source, fileops.DefaultLimits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open bundle: %w", err)
+	}
+	arc.Close()
+	zr, err := zip.OpenReader(source)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open bundle: %w", err)
+	}
+	return zr, zr, nil
+}

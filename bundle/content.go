@@ -1,0 +1,418 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/bundlekit/bundlekit/destination"
+	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/recipe"
+	"github.com/bundlekit/bundlekit/token"
+)
+
+// sourceKind says where the bytes of a path of the new map come from.
+type sourceKind int
+
+const (
+	fromFile    sourceKind = iota // a file of the bundle (or a staged download)
+	fromEntry                     // an entry of an exploded archive
+	fromStaging                   // a file prepared in the staging area (a rebuilt archive)
+)
+
+// source is one path of the new map (N): where its bytes come from, whether they
+// are realized, and what they hash to.
+type source struct {
+	key  string // map key: relative with /, or absolute (external)
+	kind sourceKind
+	// file: a path in the bundle (fromFile) or in the staging directory
+	// (fromStaging, and fromFile for downloads: staged is true).
+	file    string
+	staged  bool
+	archive *fileops.Archive
+	entry   *fileops.Entry
+	realize bool
+	hash    string
+	size    int64
+	// mode: permission bits recorded in the bundle; 0 when unknown (keep the
+	// existing file's mode, or 0644 for a new one).
+	mode fs.FileMode
+	// origin: the recipe element that put this path in the bundle, for errors.
+	origin recipe.Pos
+}
+
+// content is N: the new map with its sources, in write order (archives first, then
+// raw files, R96), the empty directories of exploded archives, and what the
+// deployment realized.
+type content struct {
+	sources  map[string]*source
+	order    []string // keys in write order (last writer wins, R45)
+	mkdirs   []string // directory entries of exploded archives (R97)
+	realized set      // R93: realized files by key, realized entries by entry name
+	// estimate is R47's estimated disk usage.
+	estimate int64
+	// managedDirs are the top-level directories the bundle writes into (R61):
+	// first components of raw-file destinations with a parent and of exploded
+	// archives' entry names.
+	managedDirs set
+	archives    []*fileops.Archive
+}
+
+func (c *content) add(s *source) {
+	if _, dup := c.sources[s.key]; !dup {
+		c.order = append(c.order, s.key)
+	}
+	c.sources[s.key] = s // R45: a later item wins; archives come first
+}
+
+// next returns N as a hash map, with directories (R82).
+func (c *content) next() map[string]string {
+	m := make(map[string]string, len(c.sources))
+	for k, s := range c.sources {
+		m[k] = s.hash
+	}
+	return withDirs(m)
+}
+
+// contentBuilder computes N without writing to the destination (R79).
+type contentBuilder struct {
+	ctx     context.Context
+	fsys    fs.FS  // the bundle
+	dirPath string // the bundle's directory on disk, when it is one
+	dir     destination.Dir
+	unit    *recipe.DeploymentUnit
+	values  token.Lookup
+	staging string // a temporary directory outside the destination
+	limits  fileops.Limits
+	fetch   func(ctx context.Context, url, to string) error
+	events  func(Event)
+	c       *content
+}
+
+func (b *contentBuilder) build() (*content, error) {
+	b.c = &content{sources: map[string]*source{}, realized: set{}, managedDirs: set{}}
+	for _, a := range b.unit.Archives {
+		if a.Handover != nil {
+			continue // handed over, not deployed (R173)
+		}
+		if err := b.archive(a); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range b.unit.Files {
+		if f.Handover != nil {
+			continue
+		}
+		if err := b.file(f); err != nil {
+			return nil, err
+		}
+	}
+	return b.c, nil
+}
+
+// ErrMetadataDestination: a recipe destination inside .rhqdeployments, which
+// belongs to the deployer (R13, R31).
+var ErrMetadataDestination = errors.New("the destination is inside " + metadataDir + ", which belongs to the deployer")
+
+func (b *contentBuilder) normalizeFile(dest string, pos recipe.Pos) (string, error) {
+	p, err := b.dir.NormalizeFile(dest)
+	if err != nil {
+		return "", fmt.Errorf("%s: destination %q: %w", pos, dest, err)
+	}
+	if !p.External() && topName(p.Rel) == metadataDir {
+		return "", fmt.Errorf("%s: destination %q: %w", pos, dest, ErrMetadataDestination)
+	}
+	return p.String(), nil
+}
+
+// file adds a raw file (R82, R100): its normalised destination, hashed as realized
+// when replace is set (R50, R51).
+func (b *contentBuilder) file(f *recipe.File) error {
+	key, err := b.normalizeFile(f.Destination(), f.Pos)
+	if err != nil {
+		return err
+	}
+	s := &source{key: key, kind: fromFile, file: bundlePath(f.Name), realize: f.Replace, origin: f.Pos}
+	if f.URL != "" {
+		s.file, s.staged = filepath.Join(b.staging, "url", fmt.Sprint(len(b.c.order)), f.BaseName()), true
+		if err := b.fetch(b.ctx, f.URL, s.file); err != nil {
+			return fmt.Errorf("%s: <rhq:url-file url=%q>: %w", f.Pos, f.URL, err)
+		}
+	}
+	rc, info, err := b.open(s)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	s.mode = info.Mode().Perm()
+	s.hash, s.size, err = b.hash(rc, s.realize)
+	if err != nil {
+		return fmt.Errorf("%s: hash %s: %w", f.Pos, s.file, err)
+	}
+	b.c.estimate += info.Size()
+	if s.realize {
+		b.c.realized[key] = true
+	}
+	if !isExternal(key) && path.Dir(key) != "." {
+		b.c.managedDirs[topName(key)] = true // R61(a)
+	}
+	b.c.add(s)
+	return nil
+}
+
+// open opens a raw file's bytes: from the bundle, or from the staging area.
+func (b *contentBuilder) open(s *source) (io.ReadCloser, fs.FileInfo, error) {
+	var f fs.File
+	var err error
+	if s.staged || s.kind == fromStaging {
+		f, err = os.Open(s.file)
+	} else {
+		f, err = b.fsys.Open(s.file)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: open %s: %w", s.origin, s.file, err)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: stat %s: %w", s.origin, s.file, err)
+	}
+	return f, info, nil
+}
+
+// hash returns the MD5 of r, realized first when realize is set (R50–R52).
+func (b *contentBuilder) hash(r io.Reader, realize bool) (string, int64, error) {
+	if realize {
+		r = token.NewReader(r, b.values)
+	}
+	return fileops.Hash(&ctxReader{ctx: b.ctx, r: r})
+}
+
+// archive adds an archive (R80, R81 GO, R97–R99): an exploded archive by its
+// entries, a compressed one by its own path, rebuilt in the staging area when
+// entries are realized.
+func (b *contentBuilder) archive(a *recipe.Archive) error {
+	name := bundlePath(a.Name)
+	local := ""
+	if a.URL != "" {
+		local = filepath.Join(b.staging, "url", fmt.Sprint(len(b.c.order)), a.BaseName())
+		if err := b.fetch(b.ctx, a.URL, local); err != nil {
+			return fmt.Errorf("%s: <rhq:url-archive url=%q>: %w", a.Pos, a.URL, err)
+		}
+		name = a.BaseName()
+	}
+	arc, err := b.openArchive(name, local, a.Pos)
+	if err != nil {
+		return err
+	}
+	b.c.archives = append(b.c.archives, arc)
+	replace, err := a.Replace.Matcher()
+	if err != nil {
+		return err
+	}
+	for i := range arc.Entries {
+		if !arc.Entries[i].Dir {
+			b.c.estimate += arc.Entries[i].Size // R47
+		}
+	}
+	if !a.Exploded {
+		return b.compressed(a, name, local, arc, replace)
+	}
+	for i := range arc.Entries {
+		e := &arc.Entries[i]
+		if dir, _, ok := cutTop(e.Name); ok {
+			b.c.managedDirs[dir] = true // R61(b)
+		}
+		if e.Dir {
+			b.c.mkdirs = append(b.c.mkdirs, path.Clean(e.Name))
+			continue
+		}
+		s := &source{key: e.Name, kind: fromEntry, archive: arc, entry: e, realize: replace.Match(e.Name), mode: e.Mode, origin: a.Pos}
+		rc, err := e.Open()
+		if err != nil {
+			return fmt.Errorf("%s: %w", a.Pos, err)
+		}
+		s.hash, s.size, err = b.hash(rc, s.realize)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("%s: archive %s, entry %s: %w", a.Pos, name, e.Name, err)
+		}
+		if s.realize {
+			b.c.realized[e.Name] = true
+		}
+		b.c.add(s)
+	}
+	return nil
+}
+
+// cutTop splits a relative path at its first "/".
+func cutTop(p string) (top, rest string, ok bool) {
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' {
+			return p[:i], p[i+1:], true
+		}
+	}
+	return p, "", false
+}
+
+// compressed adds a compressed archive as one file (R98). Without destinationDir
+// it keeps its path in the bundle; with one it goes to that directory. When
+// entries are realized the archive is rebuilt in the staging area, with its
+// entries in their order and a fixed timestamp, so the same inputs always give
+// the same bytes (GO of R99).
+func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *fileops.Archive, replace *recipe.Matcher) error {
+	dest := name
+	if a.DestinationDir != "" {
+		dest = joinDest(a.DestinationDir, path.Base(name))
+	}
+	key, err := b.normalizeFile(dest, a.Pos)
+	if err != nil {
+		return err
+	}
+	s := &source{key: key, kind: fromFile, file: name, origin: a.Pos}
+	if local != "" {
+		s.file, s.staged = local, true
+	}
+	realize := false
+	for i := range arc.Entries {
+		if !arc.Entries[i].Dir && replace.Match(arc.Entries[i].Name) {
+			realize = true
+			b.c.realized[arc.Entries[i].Name] = true // R93: by entry name
+		}
+	}
+	if realize {
+		rebuilt := filepath.Join(b.staging, "rebuilt", fmt.Sprint(len(b.c.order)), path.Base(name))
+		if err := b.rebuild(arc, rebuilt, replace); err != nil {
+			return fmt.Errorf("%s: rebuild %s with realized entries: %w", a.Pos, name, err)
+		}
+		s.kind, s.file, s.staged = fromStaging, rebuilt, true
+	}
+	rc, info, err := b.open(s)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	s.mode = info.Mode().Perm()
+	if s.hash, s.size, err = b.hash(rc, false); err != nil {
+		return fmt.Errorf("%s: hash %s: %w", a.Pos, name, err)
+	}
+	b.c.add(s)
+	return nil
+}
+
+func joinDest(dir, base string) string {
+	for len(dir) > 1 && (dir[len(dir)-1] == '/' || dir[len(dir)-1] == '\\') {
+		dir = dir[:len(dir)-1]
+	}
+	return dir + "/" + base
+}
+
+// rebuild writes a copy of arc to path with the entries that replace selects
+// realized.
+func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recipe.Matcher) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return err
+	}
+	files := make([]fileops.ZipFile, len(arc.Entries))
+	for i := range arc.Entries {
+		e := &arc.Entries[i]
+		realize := !e.Dir && replace.Match(e.Name)
+		files[i] = fileops.ZipFile{Name: e.Name, Dir: e.Dir, Mode: e.Mode, Open: func() (io.ReadCloser, error) {
+			rc, err := e.Open()
+			if err != nil || !realize {
+				return rc, err
+			}
+			return readCloser{Reader: token.NewReader(rc, b.values), Closer: rc}, nil
+		}}
+	}
+	f, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if err := fileops.WriteZip(f, files); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// ctxReader stops a long read when the context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// bundlePath cleans a recipe name into a path of the bundle's fs.FS.
+func bundlePath(name string) string {
+	return path.Clean(filepathToSlash(name))
+}
+
+func filepathToSlash(p string) string {
+	out := []byte(p)
+	for i := range out {
+		if out[i] == '\\' {
+			out[i] = '/'
+		}
+	}
+	return string(out)
+}
+
+// openArchive opens and validates an archive of the bundle (or a downloaded one):
+// every entry is checked before anything is read (GO of R181). An archive inside
+// a zip bundle is first copied to the staging area, since reading a zip needs
+// random access.
+func (b *contentBuilder) openArchive(name, local string, pos recipe.Pos) (*fileops.Archive, error) {
+	switch {
+	case local != "":
+	case b.dirPath != "":
+		local = filepath.Join(b.dirPath, filepath.FromSlash(name))
+	default:
+		f, err := b.fsys.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: open archive %s: %w", pos, name, err)
+		}
+		local = filepath.Join(b.staging, "archives", fmt.Sprint(len(b.c.archives)), path.Base(name))
+		err = copyToFile(f, local)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: stage archive %s: %w", pos, name, err)
+		}
+	}
+	arc, err := fileops.OpenZipFile(local, b.limits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pos, err)
+	}
+	return arc, nil
+}
+
+func copyToFile(r io.Reader, to string) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return err
+	}
+	f, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

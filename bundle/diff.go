@@ -1,0 +1,94 @@
+package bundle
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+)
+
+// Differences is what a deployment changed (or, from a dry run, would change), in
+// the categories of RHQ's DeployDifferences (R12). Paths are relative to the
+// destination with / separators, or absolute for external files (R86). Lists are
+// sorted; in JSON, empty lists and maps are written as [] and {}.
+type Differences struct {
+	// Added: files (and, on upgrades, directories — R188) that did not exist
+	// and were written.
+	Added []string `json:"added"`
+	// Deleted: files and directories removed (moved to backup or deleted).
+	Deleted []string `json:"deleted"`
+	// Changed: files overwritten with new content.
+	Changed []string `json:"changed"`
+	// Ignored: top-most paths matched by rhq:ignore, left alone (R83, R120).
+	Ignored []string `json:"ignored"`
+	// BackedUp maps a path to the absolute path of its backup copy.
+	BackedUp map[string]string `json:"backedUp"`
+	// Restored maps a path to the absolute path of the backup it was restored
+	// from by a revert (R131).
+	Restored map[string]string `json:"restored"`
+	// Realized lists the files and archive entries whose @@tokens@@ were
+	// realized. RHQ also reports the realized text; bundlekit does not, because
+	// it may be large or hold passwords (divergence from R93).
+	Realized []string `json:"realized"`
+	// Errors maps a path to what went wrong with it (e.g. a directory that
+	// could not be deleted because unmanaged files remain in it, R122).
+	Errors map[string]string `json:"errors"`
+	// Cleaned is true when the destination was purged before writing (R92).
+	Cleaned bool `json:"cleaned"`
+}
+
+// diffBuilder collects a Differences with set semantics (R12: adding a path twice
+// is idempotent).
+type diffBuilder struct {
+	added, deleted, changed, ignored, realized map[string]bool
+	backedUp, restored, errors                 map[string]string
+	cleaned                                    bool
+}
+
+func newDiffBuilder() *diffBuilder {
+	return &diffBuilder{
+		added: map[string]bool{}, deleted: map[string]bool{}, changed: map[string]bool{},
+		ignored: map[string]bool{}, realized: map[string]bool{},
+		backedUp: map[string]string{}, restored: map[string]string{}, errors: map[string]string{},
+	}
+}
+
+func sortedSet(m map[string]bool) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func (b *diffBuilder) build() Differences {
+	return Differences{
+		Added:    sortedSet(b.added),
+		Deleted:  sortedSet(b.deleted),
+		Changed:  sortedSet(b.changed),
+		Ignored:  sortedSet(b.ignored),
+		BackedUp: maps.Clone(b.backedUp),
+		Restored: maps.Clone(b.restored),
+		Realized: sortedSet(b.realized),
+		Errors:   maps.Clone(b.errors),
+		Cleaned:  b.cleaned,
+	}
+}
+
+// MarshalJSON writes empty categories as [] and {} rather than null, so scripts
+// can index them without checking.
+func (d Differences) MarshalJSON() ([]byte, error) {
+	type plain Differences
+	p := plain(d)
+	for _, s := range []*[]string{&p.Added, &p.Deleted, &p.Changed, &p.Ignored, &p.Realized} {
+		if *s == nil {
+			*s = []string{}
+		}
+	}
+	for _, m := range []*map[string]string{&p.BackedUp, &p.Restored, &p.Errors} {
+		if *m == nil {
+			*m = map[string]string{}
+		}
+	}
+	return json.Marshal(p)
+}
+
+// Empty reports whether nothing changed.
+func (d Differences) Empty() bool {
+	return len(d.Added)+len(d.Deleted)+len(d.Changed)+len(d.BackedUp)+len(d.Restored)+len(d.Errors) == 0 && !d.Cleaned
+}

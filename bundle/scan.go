@@ -1,0 +1,208 @@
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+)
+
+// metadataDir is RHQ's metadata folder (R13); every walk skips a directory of this
+// name at any depth (R31, R74).
+const metadataDir = ".rhqdeployments"
+
+// disk is the read-only view of a destination that the scan needs. Plan gives it
+// the real destination through fileops; tests give it a map.
+type disk interface {
+	// readDir lists the entries of dir ("" is the destination itself) in name
+	// order. Symbolic links are listed as files (GO of R78).
+	readDir(dir string) ([]dirEntry, error)
+	// stat tells whether key (relative, or absolute for an external file)
+	// exists and whether it is a directory.
+	stat(key string) (exists, isDir bool, err error)
+	// hash returns the MD5 of the file at key.
+	hash(key string) (string, error)
+}
+
+type dirEntry struct {
+	name  string
+	isDir bool
+}
+
+// matcher is the part of a recipe's rhq:ignore the scan uses; a nil matcher
+// ignores nothing.
+type matcher interface {
+	Match(path string) bool
+	MatchDir(path string) bool
+}
+
+// UnknownHashError is R56: files whose hash could not be computed during the
+// rescan. The upgrade stops before changing anything.
+type UnknownHashError struct {
+	// Paths maps each path to the reason it could not be read.
+	Paths map[string]string
+}
+
+func (e *UnknownHashError) Error() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(e.Paths)) {
+		parts = append(parts, k+": "+e.Paths[k])
+	}
+	return "failed to properly rescan the current deployment: " + strings.Join(parts, "; ")
+}
+
+// scanUpdate computes C for an upgrade (R70–R78): every key of orig (with
+// directories) rechecked, then the destination walked for additions. full is the
+// NEW deployment's compliance (R68). nextExternal are the external keys of N, for
+// R85.
+func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextExternal []string) (rescan, error) {
+	r := rescan{
+		hashes: map[string]string{}, changes: set{}, deletions: set{}, additions: set{},
+		ignored: set{}, skipped: set{}, extExists: set{},
+	}
+	unknown := map[string]string{}
+	ignored := func(p string, dir bool) bool {
+		if ignore == nil || isExternal(p) {
+			return false
+		}
+		if dir {
+			return ignore.MatchDir(p)
+		}
+		return ignore.Match(p)
+	}
+	// R70, R76: recheck every known key.
+	for _, k := range slices.Sorted(maps.Keys(orig)) {
+		o := orig[k]
+		if ignore != nil && !isExternal(k) && ignore.Match(k) {
+			r.ignored[k] = true
+			continue
+		}
+		exists, isDir, err := d.stat(k)
+		switch {
+		case err != nil:
+			unknown[k] = err.Error()
+			continue
+		case !exists:
+			r.hashes[k] = markDeleted
+			r.deletions[k] = true
+			continue
+		case isDir:
+			r.hashes[k] = markDir
+		default:
+			h, err := d.hash(k)
+			if err != nil {
+				unknown[k] = err.Error()
+				continue
+			}
+			r.hashes[k] = h
+		}
+		if r.hashes[k] != o {
+			r.changes[k] = true
+		}
+	}
+	// R75: in filesAndDirectories mode only related top-level names are walked.
+	related := set{}
+	for k := range orig {
+		if !isExternal(k) {
+			related[topName(k)] = true
+		}
+	}
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		entries, err := d.readDir(dir)
+		if err != nil {
+			return fmt.Errorf("rescan %s: %w", displayDir(dir), err)
+		}
+		for _, e := range entries {
+			p := path.Join(dir, e.name)
+			switch {
+			case e.isDir && e.name == metadataDir:
+				continue // R74
+			case dir == "" && !full && !related[e.name]:
+				r.skipped[e.name] = true // R75
+				continue
+			case ignored(p, e.isDir):
+				r.ignored[p] = true // R71: top-most match, not descended into
+				continue
+			}
+			if e.isDir {
+				if _, known := orig[p]; !known && full {
+					r.hashes[p] = markDir // R73
+					r.additions[p] = true
+				}
+				if err := walk(p); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, known := orig[p]; known {
+				continue
+			}
+			h, err := d.hash(p)
+			if err != nil {
+				unknown[p] = err.Error() // R56
+				continue
+			}
+			r.hashes[p] = h
+			r.additions[p] = true
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		return rescan{}, err
+	}
+	if len(unknown) > 0 {
+		return rescan{}, &UnknownHashError{Paths: unknown}
+	}
+	for _, k := range nextExternal {
+		if _, known := orig[k]; known {
+			continue
+		}
+		exists, isDir, err := d.stat(k)
+		if err != nil {
+			return rescan{}, fmt.Errorf("check external file %s: %w", k, err)
+		}
+		if exists && !isDir {
+			r.extExists[k] = true
+		}
+	}
+	return r, nil
+}
+
+func displayDir(dir string) string {
+	if dir == "" {
+		return "the destination"
+	}
+	return dir
+}
+
+// listFiles returns every regular file (and symbolic link) under dir, skipping
+// directories named .rhqdeployments (R58, R61).
+func listFiles(d disk, dir string) ([]string, error) {
+	var out []string
+	entries, err := d.readDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	for _, e := range entries {
+		p := path.Join(dir, e.name)
+		switch {
+		case e.isDir && e.name == metadataDir:
+		case e.isDir:
+			sub, err := listFiles(d, p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sub...)
+		default:
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
