@@ -1,0 +1,472 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/recipe"
+)
+
+var deployCmd = &command{
+	name:    "deploy",
+	summary: "deploy a bundle to a destination, or upgrade the deployment there",
+	usage:   "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--json]",
+	examples: `  deployer deploy --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081
+  deployer deploy --bundle app-2.0.zip --dest /opt/app --properties prod.properties --clean
+  deployer deploy --bundle app/ -Drhq.deploy.dir=/opt/exampleApp -Dlistener.port=7081   # rhq-ant style
+`,
+	flags: func(o *options) flagSet { return newFlags("deploy", o).deployFlags() },
+	run: func(ctx context.Context, c *cli, args []string) error {
+		return runDeploy(ctx, c, args, false, bundle.KindDeploy)
+	},
+}
+
+var planCmd = &command{
+	name:     "plan",
+	summary:  "show what deploy would do, changing nothing (exactly deploy --dry-run)",
+	usage:    "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--json]",
+	examples: "  deployer plan --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081\n",
+	flags:    func(o *options) flagSet { return newFlags("plan", o).deployFlags() },
+	run: func(ctx context.Context, c *cli, args []string) error {
+		return runDeploy(ctx, c, args, true, bundle.KindDeploy)
+	},
+}
+
+var revertCmd = &command{
+	name:    "revert",
+	summary: "go back to the previous version: deploy its bundle and restore the backups of the current deployment",
+	usage:   "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--json]",
+	examples: `  # B is the bundle of the version to go back to, as in RHQ.
+  deployer revert --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081
+`,
+	flags: func(o *options) flagSet { return newFlags("revert", o).deployFlags() },
+	run: func(ctx context.Context, c *cli, args []string) error {
+		return runDeploy(ctx, c, args, false, bundle.KindRevert)
+	},
+}
+
+func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bundle.Kind) error {
+	o := &options{}
+	c.o = o
+	f := c.cmd.flags(o)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	o.dryRun = o.dryRun || dryRun
+	c.res.DryRun = o.dryRun
+	if err := f.require("bundle", "dest"); err != nil {
+		return err
+	}
+	dest, err := filepath.Abs(o.dest)
+	if err != nil {
+		return inputErrorf("--dest: %v", err)
+	}
+	c.res.Destination = dest
+	props, err := o.propertyValues()
+	if err != nil {
+		return err
+	}
+	b, err := openBundle(o.bundle)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	c.res.Bundle = &bundle.Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version}
+	if !o.idSet {
+		if o.id, err = bundle.NextID(dest); err != nil {
+			return err
+		}
+	}
+	c.res.DeploymentID = &o.id
+	if !o.json && !o.quiet && isTerminal(c.stderr) && !o.dryRun {
+		c.progress = newProgress(c.stderr)
+	}
+	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event}
+	if !o.dryRun {
+		outcome, err := bundle.Recover(ctx, dest)
+		if err != nil {
+			return err
+		}
+		if outcome != "nothing" {
+			c.res.Recovered = string(outcome)
+			fmt.Fprintf(c.human(), "recovered an unfinished operation on %s: %s\n", dest, outcome)
+		}
+	}
+	var p *bundle.Plan
+	if kind == bundle.KindRevert {
+		p, err = bundle.PlanRevert(ctx, b, opts)
+	} else {
+		p, err = bundle.PlanDeploy(ctx, b, opts)
+	}
+	if err != nil {
+		return err
+	}
+	c.describePlan(p)
+	if o.dryRun {
+		p.Close()
+		c.res.Differences = p.Differences
+		fmt.Fprintf(c.human(), "dry run: nothing was changed\n")
+		return nil
+	}
+	res, err := bundle.Apply(ctx, p)
+	if err != nil {
+		return err
+	}
+	c.res.Differences = res.Differences
+	for path, msg := range res.Differences.Errors {
+		fmt.Fprintf(c.human(), "warning: %s: %s\n", path, msg)
+	}
+	fmt.Fprintf(c.human(), "deployed %s %s to %s as deployment %d\n", res.Bundle.Name, res.Bundle.Version, res.Dest, res.ID)
+	return nil
+}
+
+// describePlan prints the header, warnings, one line per changed path and the
+// summary; the warnings (a full-compliance wipe, unknown files removed) come
+// before the operation runs.
+func (c *cli) describePlan(p *bundle.Plan) {
+	w := c.human()
+	c.res.Warnings = append(c.res.Warnings, p.Warnings...)
+	kind := "upgrade"
+	switch {
+	case p.Kind == bundle.KindRevert:
+		kind = "revert"
+	case p.Initial:
+		kind = "initial deployment"
+	}
+	from := ""
+	if p.Previous != nil {
+		from = fmt.Sprintf(", replacing deployment %d", *p.Previous)
+	}
+	fmt.Fprintf(w, "%s of %s %s to %s (deployment %d%s, compliance %s)\n", kind, p.Bundle.Name, p.Bundle.Version, p.Dest, p.ID, from, p.Compliance)
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	if p.Compliance == recipe.Full && !p.Initial {
+		n := 0
+		for _, e := range p.Entries {
+			if e.Rule == "R117" || e.Rule == "R124" {
+				n++
+			}
+		}
+		if n > 0 {
+			fmt.Fprintf(w, "compliance is full: %d file(s) and folder(s) the bundle does not know are moved to the backup and removed\n", n)
+		}
+	}
+	printEntries(w, p.Entries)
+	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
+}
+
+// openBundle opens --bundle; a bundle that cannot be opened is invalid input.
+func openBundle(path string) (*bundle.Bundle, error) {
+	b, err := bundle.Open(path)
+	if err == nil {
+		return b, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, bundle.ErrNoRecipe) {
+		return nil, &inputError{err: err}
+	}
+	return nil, err
+}
+
+var purgeCmd = &command{
+	name:    "purge",
+	summary: "remove the deployment from a destination (and the destination itself in full compliance)",
+	usage:   "--dest D [--force] [--dry-run] [--json]",
+	examples: `  deployer purge --dest /tmp/musicapp
+  deployer purge --dest /tmp/not-a-deployment --force   # removes everything in it
+`,
+	flags: func(o *options) flagSet {
+		f := newFlags("purge", o).dest()
+		f.BoolVar(&f.o.force, "force", false, "purge even a destination that holds no deployment (removes everything in it)")
+		f.BoolVar(&f.o.dryRun, "dry-run", false, "report what would be removed and change nothing")
+		return f.output()
+	},
+	run: func(ctx context.Context, c *cli, args []string) error {
+		o := &options{}
+		c.o = o
+		f := c.cmd.flags(o)
+		if err := f.parse(args); err != nil {
+			return err
+		}
+		if err := f.require("dest"); err != nil {
+			return err
+		}
+		dest, err := filepath.Abs(o.dest)
+		if err != nil {
+			return inputErrorf("--dest: %v", err)
+		}
+		c.res.Destination, c.res.DryRun = dest, o.dryRun
+		if !o.dryRun {
+			if _, err := bundle.Recover(ctx, dest); err != nil {
+				return err
+			}
+		}
+		p, err := bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event})
+		if err != nil {
+			if errors.Is(err, bundle.ErrNotManaged) {
+				return &inputError{err: err}
+			}
+			return err
+		}
+		if p.Bundle.Name != "" {
+			c.res.Bundle = &p.Bundle
+			c.res.DeploymentID = &p.ID
+		}
+		w := c.human()
+		fmt.Fprintf(w, "purge of %s (compliance %s)\n", dest, p.Compliance)
+		for _, warn := range p.Warnings {
+			fmt.Fprintf(w, "warning: %s\n", warn)
+		}
+		printEntries(w, p.Entries)
+		if o.dryRun {
+			p.Close()
+			c.res.Differences = p.Differences
+			fmt.Fprintln(w, "dry run: nothing was changed")
+			return nil
+		}
+		res, err := bundle.Apply(ctx, p)
+		if err != nil {
+			return err
+		}
+		c.res.Differences = res.Differences
+		for path, msg := range res.Differences.Errors {
+			fmt.Fprintf(w, "warning: %s: %s\n", path, msg)
+		}
+		fmt.Fprintf(w, "purged %s\n", dest)
+		return nil
+	},
+}
+
+var statusCmd = &command{
+	name:     "status",
+	summary:  "show the current deployment, the history of ids, and what changed on disk since",
+	usage:    "--dest D [--json]",
+	examples: "  deployer status --dest /tmp/musicapp\n  deployer status --dest /tmp/musicapp --json | jq .status.drift\n",
+	flags:    func(o *options) flagSet { return newFlags("status", o).dest().output() },
+	run: func(ctx context.Context, c *cli, args []string) error {
+		o := &options{}
+		c.o = o
+		f := c.cmd.flags(o)
+		if err := f.parse(args); err != nil {
+			return err
+		}
+		if err := f.require("dest"); err != nil {
+			return err
+		}
+		dest, err := filepath.Abs(o.dest)
+		if err != nil {
+			return inputErrorf("--dest: %v", err)
+		}
+		c.res.Destination = dest
+		st, err := bundle.Status(ctx, dest)
+		if err != nil {
+			return err
+		}
+		c.res.Status = st
+		c.res.Recovered = string(st.Recovered)
+		w := c.human()
+		if st.Recovered != "" {
+			fmt.Fprintf(w, "recovered an unfinished operation: %s\n", st.Recovered)
+		}
+		if !st.Managed {
+			fmt.Fprintf(w, "%s holds no deployment (%s)\n", dest, st.Reason)
+			return nil
+		}
+		cur := st.Current
+		c.res.Bundle, c.res.DeploymentID = &cur.Bundle, &cur.ID
+		fmt.Fprintf(w, "%s: deployment %d, %s %s (compliance %s)\n", dest, cur.ID, cur.Bundle.Name, cur.Bundle.Version, cur.Compliance)
+		fmt.Fprintf(w, "history: %v\n", st.History)
+		d := st.Drift
+		fmt.Fprintf(w, "drift since deployment %d: %d changed, %d removed, %d added\n", cur.ID, len(d.Changed), len(d.Removed), len(d.Added))
+		for _, p := range d.Changed {
+			fmt.Fprintf(w, "~ %s\n", p)
+		}
+		for _, p := range d.Removed {
+			fmt.Fprintf(w, "- %s\n", p)
+		}
+		for _, p := range d.Added {
+			fmt.Fprintf(w, "+ %s\n", p)
+		}
+		return nil
+	},
+}
+
+var validateCmd = &command{
+	name:    "validate",
+	summary: "check a bundle's recipe and the property values given for it; change nothing",
+	usage:   "--bundle B [-p KEY=VALUE]... [--properties FILE]... [--json]",
+	examples: `  deployer validate --bundle examples/bundles/musicapp-stable
+  deployer validate --bundle app.zip --properties prod.properties --json
+`,
+	flags: func(o *options) flagSet { return newFlags("validate", o).bundle().properties().output() },
+	run: func(ctx context.Context, c *cli, args []string) error {
+		o := &options{}
+		c.o = o
+		f := c.cmd.flags(o)
+		if err := f.parse(args); err != nil {
+			return err
+		}
+		if err := f.require("bundle"); err != nil {
+			return err
+		}
+		props, err := o.propertyValues()
+		if err != nil {
+			return err
+		}
+		b, err := openBundle(o.bundle)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		r := b.Recipe
+		c.res.Bundle = &bundle.Info{Name: r.Bundle.Name, Version: r.Bundle.Version}
+		w := c.human()
+		mode, declared := r.Compliance()
+		how := "declared"
+		if !declared {
+			how = "default"
+		}
+		fmt.Fprintf(w, "%s %s: recipe OK (compliance %s, %s)\n", r.Bundle.Name, r.Bundle.Version, mode, how)
+		for _, warn := range r.Warnings {
+			fmt.Fprintf(w, "warning: %s\n", c.withBundlePath(warn))
+			c.res.Warnings = append(c.res.Warnings, warn.Error())
+		}
+		fmt.Fprintf(w, "input properties:\n")
+		for _, in := range r.Inputs() {
+			info := inputInfo{Name: in.Name, Type: string(in.Type), Required: in.Required, Default: in.Default,
+				HasDefault: in.HasDefault, Description: in.Description, Pos: in.Pos.String()}
+			if v, ok := props[in.Name]; ok {
+				info.Value = v
+			}
+			if in.Type.Secret() {
+				info.Default, info.Value = redact(info.Default), redact(info.Value)
+			}
+			c.res.Inputs = append(c.res.Inputs, info)
+			req := "optional"
+			if in.Required {
+				req = "required"
+			}
+			def := ""
+			if info.HasDefault {
+				def = fmt.Sprintf(", default %q", info.Default)
+			}
+			fmt.Fprintf(w, "  %-24s %-10s %s%s  %s\n", in.Name, in.Type, req, def, in.Description)
+		}
+		if _, err := b.Inputs(props); err != nil {
+			return &bundle.InputError{Err: err}
+		}
+		fmt.Fprintln(w, "property values OK")
+		return nil
+	},
+}
+
+func redact(v string) string {
+	if v == "" {
+		return ""
+	}
+	return "********"
+}
+
+var adoptCmd = &command{
+	name:    "adopt",
+	summary: "record an existing directory as the current deployment, so the next deploy is an upgrade",
+	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--json]",
+	examples: `  deployer adopt --dest /opt/legacy-app --name MusicApp --version 0.9
+`,
+	flags: func(o *options) flagSet {
+		f := newFlags("adopt", o).dest().id("the deployment `id` to record (default: the current id + 1, or 1)")
+		f.StringVar(&f.o.name, "name", "", "the bundle name to record")
+		f.StringVar(&f.o.version, "version", "", "the bundle version to record")
+		f.StringVar(&f.o.description, "description", "", "a description to record")
+		f.StringVar(&f.o.compliance, "compliance", "full", "the compliance to record: full or filesAndDirectories")
+		return f.output()
+	},
+	run: func(ctx context.Context, c *cli, args []string) error {
+		o := &options{}
+		c.o = o
+		f := c.cmd.flags(o)
+		if err := f.parse(args); err != nil {
+			return err
+		}
+		if err := f.require("dest", "name", "version"); err != nil {
+			return err
+		}
+		mode := recipe.Compliance(o.compliance)
+		if mode != recipe.Full && mode != recipe.FilesAndDirectories {
+			return usageErrorf("--compliance %q: use full or filesAndDirectories", o.compliance)
+		}
+		dest, err := filepath.Abs(o.dest)
+		if err != nil {
+			return inputErrorf("--dest: %v", err)
+		}
+		if fi, err := os.Stat(dest); err != nil || !fi.IsDir() {
+			return inputErrorf("--dest %s: not an existing directory", dest)
+		}
+		c.res.Destination = dest
+		if !o.idSet {
+			if o.id, err = bundle.NextID(dest); err != nil {
+				return err
+			}
+		}
+		c.res.DeploymentID = &o.id
+		res, err := bundle.Adopt(ctx, dest, bundle.AdoptOptions{ID: o.id, Name: o.name, Version: o.version,
+			Description: o.description, Compliance: mode, Events: c.event})
+		if err != nil {
+			return err
+		}
+		c.res.Bundle, c.res.Differences = &res.Bundle, res.Differences
+		fmt.Fprintf(c.human(), "adopted %s as deployment %d of %s %s (%d files recorded)\n", dest, res.ID, o.name, o.version, len(res.Differences.Added))
+		return nil
+	},
+}
+
+var packCmd = &command{
+	name:     "pack",
+	summary:  "build a bundle distribution (.zip) from a directory: recipe validated, deterministic bytes",
+	usage:    "--dir DIR --out FILE.zip [--json]",
+	examples: "  deployer pack --dir examples/bundles/musicapp-stable --out /tmp/musicapp-1.0.zip\n",
+	flags: func(o *options) flagSet {
+		f := newFlags("pack", o)
+		f.StringVar(&f.o.dir, "dir", "", "the bundle directory (deploy.xml at its top)")
+		f.StringVar(&f.o.out, "out", "", "the .zip file to write")
+		return f.output()
+	},
+	run: func(ctx context.Context, c *cli, args []string) error {
+		o := &options{}
+		c.o = o
+		f := c.cmd.flags(o)
+		if err := f.parse(args); err != nil {
+			return err
+		}
+		if err := f.require("dir", "out"); err != nil {
+			return err
+		}
+		o.bundle = o.dir
+		if _, err := openBundle(o.dir); err != nil {
+			return err
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(o.out), ".pack-*.zip")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp.Name())
+		if err := bundle.Pack(o.dir, tmp); err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp.Name(), o.out); err != nil {
+			return err
+		}
+		c.res.Output = o.out
+		fmt.Fprintf(c.human(), "packed %s into %s\n", o.dir, o.out)
+		return nil
+	},
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/bundlekit/bundlekit/token"
+)
+
+// options holds every flag of every command; each command registers the ones it
+// takes.
+type options struct {
+	bundle, dest       string
+	id                 int
+	idSet              bool
+	props              propFlag
+	propFiles          listFlag
+	propEncoding       string
+	clean, dryRun      bool
+	json, quiet, force bool
+	name, version      string
+	description        string
+	compliance         string
+	dir, out           string
+}
+
+// propFlag collects -p KEY=VALUE (and RHQ-style -DKEY=VALUE) in order.
+type propFlag struct {
+	keys   []string
+	values map[string]string
+}
+
+func (p *propFlag) String() string { return strings.Join(p.keys, ",") }
+
+func (p *propFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("%q is not KEY=VALUE", s)
+	}
+	if p.values == nil {
+		p.values = map[string]string{}
+	}
+	if _, dup := p.values[k]; !dup {
+		p.keys = append(p.keys, k)
+	}
+	p.values[k] = v
+	return nil
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+type flagSet struct {
+	*flag.FlagSet
+	o *options
+}
+
+func newFlags(name string, o *options) flagSet {
+	if o == nil {
+		o = &options{}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {} // finish prints the command help
+	fs.SetOutput(io.Discard)
+	return flagSet{FlagSet: fs, o: o}
+}
+
+func (f flagSet) bundle() flagSet {
+	f.StringVar(&f.o.bundle, "bundle", "", "the bundle: a directory or a .zip bundle distribution with deploy.xml at its top")
+	return f
+}
+
+func (f flagSet) dest() flagSet {
+	f.StringVar(&f.o.dest, "dest", "", "the destination directory (made absolute; RHQ's -Drhq.deploy.dir=… also works)")
+	return f
+}
+
+func (f flagSet) id(what string) flagSet {
+	f.Func("id", what, func(s string) error {
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil {
+			return fmt.Errorf("%q is not a 32-bit integer", s)
+		}
+		f.o.id, f.o.idSet = int(n), true
+		return nil
+	})
+	return f
+}
+
+func (f flagSet) properties() flagSet {
+	f.Var(&f.o.props, "p", "a property value, `KEY=VALUE` (repeatable; RHQ's -DKEY=VALUE also works)")
+	f.Var(&f.o.propFiles, "properties", "a Java .properties `FILE` of property values (repeatable; -p wins over files)")
+	f.StringVar(&f.o.propEncoding, "properties-encoding", "iso-8859-1", "encoding of --properties files: iso-8859-1 (Java's) or utf-8")
+	return f
+}
+
+func (f flagSet) output() flagSet {
+	f.BoolVar(&f.o.json, "json", false, "write JSON Lines to stdout: events, then exactly one result object")
+	f.BoolVar(&f.o.quiet, "quiet", false, "print only errors")
+	f.BoolVar(&f.o.quiet, "q", false, "same as --quiet")
+	return f
+}
+
+func (f flagSet) deployFlags() flagSet {
+	f.bundle().dest().id("the deployment `id` (default: the current id + 1, or 1 for an unmanaged destination)").properties()
+	f.BoolVar(&f.o.clean, "clean", false, "purge the destination before writing (local edits are backed up first)")
+	f.BoolVar(&f.o.dryRun, "dry-run", false, "plan only: report what would change and change nothing")
+	return f.output()
+}
+
+// parse parses args after pulling out RHQ-style -Dkey=value arguments: -D values
+// become properties, except rhq.deploy.dir and rhq.deploy.id, which set the
+// destination and the id, so an rhq-ant command line works as it is.
+func (f flagSet) parse(args []string) error {
+	var rest []string
+	for _, a := range args {
+		kv, ok := strings.CutPrefix(a, "-D")
+		if !ok || strings.HasPrefix(a, "--") || f.Lookup("D") != nil {
+			rest = append(rest, a)
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "rhq.deploy.dir":
+			if f.Lookup("dest") == nil {
+				return usageErrorf("-Drhq.deploy.dir is not a flag of this command")
+			}
+			f.o.dest = v
+		case "rhq.deploy.id":
+			if f.Lookup("id") == nil {
+				return usageErrorf("-Drhq.deploy.id is not a flag of this command")
+			}
+			if err := f.Set("id", v); err != nil {
+				return usageErrorf("-Drhq.deploy.id: %v", err)
+			}
+		default:
+			if f.Lookup("p") == nil {
+				return usageErrorf("%s: this command takes no properties", a)
+			}
+			if err := f.o.props.Set(kv); err != nil {
+				return usageErrorf("-D: %v", err)
+			}
+		}
+	}
+	if err := f.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v", err)
+	}
+	if f.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (flags only; see -h)", f.Arg(0))
+	}
+	return nil
+}
+
+func (f flagSet) require(names ...string) error {
+	for _, n := range names {
+		if fl := f.Lookup(n); fl != nil && fl.Value.String() == "" {
+			return usageErrorf("--%s is required", n)
+		}
+	}
+	return nil
+}
+
+// propertyValues merges --properties files (in order) and -p values (which win).
+func (o *options) propertyValues() (map[string]string, error) {
+	enc := token.Latin1
+	switch strings.ToLower(o.propEncoding) {
+	case "iso-8859-1", "latin1", "latin-1", "":
+	case "utf-8", "utf8":
+		enc = token.UTF8
+	default:
+		return nil, usageErrorf("--properties-encoding %q: use iso-8859-1 or utf-8", o.propEncoding)
+	}
+	out := map[string]string{}
+	for _, file := range o.propFiles {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, inputErrorf("--properties: %v", err)
+		}
+		m, err := token.ReadProperties(f, enc)
+		f.Close()
+		if err != nil {
+			return nil, inputErrorf("--properties %s: %v", file, err)
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	for k, v := range o.props.values {
+		out[k] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,137 @@
+// Command deployer is bundlekit's command-line bundle deployer: what RHQ shipped
+// as its "bundle deployer tool" (rhq-ant -Drhq.deploy.dir=… -Dkey=value), done as
+// a Go program on top of the bundlekit library. It only wires flags to the
+// library; every decision is the library's.
+//
+// Usage:
+//
+//	deployer <command> [flags]
+//
+// Commands: deploy, plan, revert, purge, status, validate, adopt, pack. Run
+// "deployer help <command>" for each command's flags and examples.
+//
+// Exit codes:
+//
+//	0  success
+//	1  the operation failed; the destination was left consistent and the
+//	   error says what and where
+//	2  usage error or invalid input (bad flags, recipe errors, missing or
+//	   invalid property values); nothing was changed
+//	3  the destination is locked by another deployer
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+// Exit codes, part of the command's contract.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+	exitLocked = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand.
+type command struct {
+	name     string
+	summary  string
+	usage    string // the synopsis after "deployer <name>"
+	examples string
+	// flags registers the command's flags on o (a scratch options when nil).
+	flags func(o *options) flagSet
+	run   func(ctx context.Context, c *cli, args []string) error
+}
+
+var commands []*command
+
+func init() {
+	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd}
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c := findCommand(args[1]); c != nil {
+				commandUsage(stdout, c)
+				return exitOK
+			}
+		}
+		usage(stdout)
+		return exitOK
+	}
+	cmd := findCommand(args[0])
+	if cmd == nil {
+		fmt.Fprintf(stderr, "deployer: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	c := &cli{stdout: stdout, stderr: stderr, cmd: cmd}
+	err := cmd.run(ctx, c, args[1:])
+	return c.finish(err)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `deployer deploys bundles: a deploy.xml recipe plus its files, made to match a
+destination directory the way RHQ / JBoss ON did, with local edits kept or backed
+up, ignored logs and data preserved, and revert and purge available.
+
+Usage:
+  deployer <command> [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run "deployer help <command>" (or "deployer <command> -h") for a command's flags
+and examples.
+
+Exit codes:
+  0  success
+  1  the operation failed; the destination was left consistent and the error
+     says what and where
+  2  usage error or invalid input (bad flags, recipe errors, missing or invalid
+     property values); nothing was changed
+  3  the destination is locked by another deployer
+`)
+}
+
+func commandUsage(w io.Writer, c *command) {
+	fmt.Fprintf(w, "Usage: deployer %s %s\n\n%s\n", c.name, c.usage, c.summary)
+	fs := c.flags(nil)
+	fs.SetOutput(w)
+	fmt.Fprintln(w, "\nFlags:")
+	fs.PrintDefaults()
+	if c.examples != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s", c.examples)
+	}
+	fmt.Fprint(w, "\nExit codes: 0 success, 1 operation failed, 2 usage or invalid input, 3 destination locked.\n")
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"deployer": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScript runs testdata/script/*.txtar: each is a session with the real
+// deployer binary on real files. $BUNDLES is examples/bundles.
+func TestScript(t *testing.T) {
+	bundles, err := filepath.Abs(filepath.Join("..", "bundles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("BUNDLES", bundles)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"jsonl": cmdJSONL,
+			"exits": cmdExits,
+		},
+	})
+}
+
+// cmdJSONL checks JSON Lines output: "jsonl FILE PATH WANT" finds the one result
+// object in FILE (and fails unless there is exactly one, and every other line is
+// an event object), then compares the value at PATH with WANT, a JSON value.
+// PATH is dotted (differences.added) or, for keys that hold dots, a JSON array
+// of keys. "jsonl FILE events TYPE" checks that at least one event of that type
+// was written.
+func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: jsonl FILE PATH WANT")
+	}
+	var results []map[string]any
+	events := map[string]int{}
+	sc := bufio.NewScanner(strings.NewReader(ts.ReadFile(args[0])))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var obj map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
+			ts.Fatalf("not a JSON line: %q: %v", sc.Text(), err)
+		}
+		switch obj["type"] {
+		case "result":
+			results = append(results, obj)
+		case "event":
+			if e, ok := obj["event"].(string); ok {
+				events[e]++
+			}
+		default:
+			ts.Fatalf("a JSON line without type result or event: %s", sc.Text())
+		}
+	}
+	if len(results) != 1 {
+		ts.Fatalf("%d result objects, want exactly 1", len(results))
+	}
+	if args[1] == "events" {
+		if (events[args[2]] > 0) == neg {
+			ts.Fatalf("events of type %s: %d", args[2], events[args[2]])
+		}
+		return
+	}
+	keys := strings.Split(args[1], ".")
+	if strings.HasPrefix(args[1], "[") {
+		if err := json.Unmarshal([]byte(args[1]), &keys); err != nil {
+			ts.Fatalf("PATH %s: %v", args[1], err)
+		}
+	}
+	var got any = results[0]
+	for _, key := range keys {
+		switch v := got.(type) {
+		case map[string]any:
+			var ok bool
+			if got, ok = v[key]; !ok {
+				ts.Fatalf("%s: no field %s in %v", args[1], key, v)
+			}
+		case []any:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(v) {
+				ts.Fatalf("%s: no element %s in a list of %d", args[1], key, len(v))
+			}
+			got = v[i]
+		default:
+			ts.Fatalf("%s: %s is not in an object or a list", args[1], key)
+		}
+	}
+	var want any
+	if err := json.Unmarshal([]byte(args[2]), &want); err != nil {
+		ts.Fatalf("WANT %q is not JSON: %v", args[2], err)
+	}
+	if reflect.DeepEqual(got, want) == neg {
+		g, _ := json.Marshal(got)
+		ts.Fatalf("%s = %s, want %s%s", args[1], g, map[bool]string{true: "anything but ", false: ""}[neg], args[2])
+	}
+}
+
+// cmdExits runs a program and checks its exact exit code: "exits 2 deployer
+// deploy …". Its output is the script's stdout and stderr, as with exec.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exit code %q: %v", args[0], err)
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("run %s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/destination"
+	"github.com/bundlekit/bundlekit/recipe"
+	"github.com/bundlekit/bundlekit/token"
+)
+
+// cli is one run of a command: where output goes and the result to report.
+type cli struct {
+	stdout, stderr io.Writer
+	cmd            *command
+	o              *options
+	res            result
+	mu             sync.Mutex // events may come from the library's workers
+	progress       *progress
+}
+
+// result is the one final JSON object of --json output.
+type result struct {
+	Type         string               `json:"type"`
+	Operation    string               `json:"operation"`
+	OK           bool                 `json:"ok"`
+	Bundle       *bundle.Info         `json:"bundle"`
+	Destination  string               `json:"destination"`
+	DeploymentID *int                 `json:"deploymentId"`
+	DryRun       bool                 `json:"dryRun"`
+	Differences  bundle.Differences   `json:"differences"`
+	Error        string               `json:"error"`
+	Warnings     []string             `json:"warnings,omitempty"`
+	Recovered    string               `json:"recovered,omitempty"`
+	Status       *bundle.StatusReport `json:"status,omitempty"`
+	Inputs       []inputInfo          `json:"inputs,omitempty"`
+	Problems     []*recipe.Error      `json:"problems,omitempty"`
+	Output       string               `json:"output,omitempty"`
+}
+
+// inputInfo describes an input property for validate.
+type inputInfo struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Required    bool   `json:"required"`
+	Default     string `json:"default,omitempty"`
+	HasDefault  bool   `json:"hasDefault"`
+	Description string `json:"description,omitempty"`
+	Value       string `json:"value,omitempty"`
+	Pos         string `json:"pos"`
+}
+
+// usageError and inputError are exit code 2: nothing was changed.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+type inputError struct{ err error }
+
+func (e *inputError) Error() string { return e.err.Error() }
+func (e *inputError) Unwrap() error { return e.err }
+
+func inputErrorf(format string, args ...any) error {
+	return &inputError{err: fmt.Errorf(format, args...)}
+}
+
+// exitCode classifies an error by the command's exit-code contract.
+func exitCode(err error) int {
+	var (
+		ue *usageError
+		ie *inputError
+		re *recipe.Error
+		be *bundle.InputError
+		le *bundle.LockedError
+		pe *destination.PathError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &le):
+		return exitLocked
+	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &re), errors.As(err, &be),
+		errors.As(err, &pe), errors.Is(err, bundle.ErrNoRecipe), errors.Is(err, flag.ErrHelp):
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// human reports whether human-readable output goes anywhere, and where.
+func (c *cli) human() io.Writer {
+	switch {
+	case c.o != nil && c.o.quiet:
+		return io.Discard
+	case c.o != nil && c.o.json:
+		return c.stderr
+	}
+	return c.stdout
+}
+
+func (c *cli) jsonLine(v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, err := json.Marshal(v)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "deployer: encode JSON: %v\n", err)
+		return
+	}
+	c.stdout.Write(append(data, '\n'))
+}
+
+// event receives the library's events: JSON lines with --json, a progress line on
+// a terminal, nothing otherwise.
+func (c *cli) event(e bundle.Event) {
+	if c.o.json {
+		c.jsonLine(struct {
+			Type string `json:"type"`
+			bundle.Event
+		}{"event", e})
+		return
+	}
+	if c.progress != nil {
+		c.progress.update(e)
+	}
+}
+
+// finish writes the final result (exactly one JSON object with --json) or the
+// error, and returns the exit code.
+func (c *cli) finish(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		commandUsage(c.stdout, c.cmd)
+		return exitOK
+	}
+	if c.progress != nil {
+		c.progress.done()
+	}
+	code := exitCode(err)
+	c.res.Type, c.res.Operation, c.res.OK = "result", c.cmd.name, err == nil
+	if err != nil {
+		c.res.Error = err.Error()
+		c.res.Problems = recipe.Errors(err)
+	}
+	if c.o != nil && c.o.json {
+		c.jsonLine(c.res)
+	}
+	if err != nil {
+		c.printError(err)
+	}
+	return code
+}
+
+// printError explains a failure on stderr: what is wrong, where, and the fix.
+func (c *cli) printError(err error) {
+	w := c.stderr
+	var missing *token.MissingError
+	var invalid *token.InvalidError
+	var ue *usageError
+	switch {
+	case len(recipe.Errors(err)) > 0:
+		fmt.Fprintf(w, "deployer: the recipe has %d error(s):\n", len(recipe.Errors(err)))
+		for _, e := range recipe.Errors(err) {
+			fmt.Fprintf(w, "  %s\n", c.withBundlePath(e))
+		}
+		return
+	case errors.As(err, &missing) || errors.As(err, &invalid):
+		if errors.As(err, &missing) {
+			fmt.Fprintln(w, "deployer: required input properties have no value:")
+			for _, in := range missing.Inputs {
+				desc := ""
+				if in.Description != "" {
+					desc = ": " + in.Description
+				}
+				fmt.Fprintf(w, "  %s (%s)%s\n      pass -p %s=VALUE\n", in.Name, in.Type, desc, in.Name)
+			}
+		}
+		for _, e := range joined(err) {
+			if errors.As(e, &invalid) {
+				fmt.Fprintf(w, "deployer: %v\n      pass a valid -p %s=VALUE\n", invalid, invalid.Name)
+			}
+		}
+		return
+	case errors.As(err, &ue):
+		fmt.Fprintf(w, "deployer %s: %v\nRun 'deployer help %s' for usage.\n", c.cmd.name, err, c.cmd.name)
+		return
+	}
+	fmt.Fprintf(w, "deployer %s: %v\n", c.cmd.name, err)
+}
+
+func joined(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		if u := errors.Unwrap(e); u != nil {
+			if _, isJoin := u.(interface{ Unwrap() []error }); isJoin {
+				walk(u)
+				return
+			}
+		}
+		out = append(out, e)
+	}
+	walk(err)
+	return out
+}
+
+// withBundlePath prefixes a recipe position with the bundle's location, so a
+// terminal or an editor can open it.
+func (c *cli) withBundlePath(e *recipe.Error) string {
+	s := e.Error()
+	if c.o == nil || c.o.bundle == "" || strings.HasSuffix(c.o.bundle, ".zip") {
+		return s
+	}
+	return strings.TrimSuffix(filepathToSlash(c.o.bundle), "/") + "/" + s
+}
+
+func filepathToSlash(p string) string { return strings.ReplaceAll(p, string(os.PathSeparator), "/") }
+
+// markers of the per-path lines.
+func marker(e *bundle.Entry) string {
+	switch e.Action {
+	case bundle.ActionAdd:
+		return "+"
+	case bundle.ActionChange:
+		if e.Backup != "" {
+			return "!"
+		}
+		return "~"
+	case bundle.ActionDelete:
+		if e.Backup != "" {
+			return "!"
+		}
+		return "-"
+	case bundle.ActionKeep:
+		return "="
+	case bundle.ActionIgnore:
+		return "i"
+	case bundle.ActionRestore:
+		return "<"
+	case bundle.ActionUnchanged:
+		if e.Backup != "" {
+			return "!"
+		}
+	}
+	return ""
+}
+
+// groupThreshold is the number of lines above which a listing is grouped by
+// top-level directory.
+const groupThreshold = 40
+
+// printEntries lists the paths a plan changes, one line each with its marker,
+// sorted, grouped by top-level directory when the list is long.
+func printEntries(w io.Writer, entries []*bundle.Entry) {
+	var lines []*bundle.Entry
+	for _, e := range entries {
+		if marker(e) != "" {
+			lines = append(lines, e)
+		}
+	}
+	slices.SortFunc(lines, func(a, b *bundle.Entry) int { return strings.Compare(a.Path, b.Path) })
+	describe := func(e *bundle.Entry) string {
+		s := e.Path
+		if e.Dir {
+			s += "/"
+		}
+		switch {
+		case e.Action == bundle.ActionKeep:
+			s += "  (local edit kept)"
+		case e.Backup != "" && e.Action == bundle.ActionDelete:
+			s += "  (moved to backup " + e.Backup + ")"
+		case e.Backup != "":
+			s += "  (backed up to " + e.Backup + ")"
+		}
+		return s
+	}
+	if len(lines) <= groupThreshold {
+		for _, e := range lines {
+			fmt.Fprintf(w, "%s %s\n", marker(e), describe(e))
+		}
+		return
+	}
+	group := ""
+	for _, e := range lines {
+		top, _, nested := strings.Cut(e.Path, "/")
+		if !nested || strings.HasPrefix(e.Path, "/") {
+			top = ""
+		}
+		if top != group {
+			group = top
+			if top != "" {
+				fmt.Fprintf(w, "%s/\n", top)
+			}
+		}
+		indent := ""
+		if top != "" {
+			indent = "  "
+		}
+		fmt.Fprintf(w, "%s%s %s\n", indent, marker(e), describe(e))
+	}
+}
+
+// summary is the one-line count of a plan's changes.
+func summary(entries []*bundle.Entry, d bundle.Differences) string {
+	var kept int
+	for _, e := range entries {
+		if e.Action == bundle.ActionKeep {
+			kept++
+		}
+	}
+	parts := []string{
+		fmt.Sprintf("%d added", len(d.Added)),
+		fmt.Sprintf("%d changed", len(d.Changed)),
+		fmt.Sprintf("%d deleted", len(d.Deleted)),
+		fmt.Sprintf("%d backed up", len(d.BackedUp)),
+		fmt.Sprintf("%d kept", kept),
+		fmt.Sprintf("%d ignored", len(d.Ignored)),
+	}
+	if len(d.Restored) > 0 {
+		parts = append(parts, fmt.Sprintf("%d restored", len(d.Restored)))
+	}
+	if len(d.Errors) > 0 {
+		parts = append(parts, fmt.Sprintf("%d errors", len(d.Errors)))
+	}
+	if d.Cleaned {
+		parts = append(parts, "cleaned")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// isTerminal reports whether f is a character device (a terminal), without a
+// dependency: that is all the progress display needs to know.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&fs.ModeCharDevice != 0
+}
+
+// progress renders file events as one self-overwriting line: files, bytes, rate
+// and ETA.
+type progress struct {
+	w      io.Writer
+	start  time.Time
+	last   time.Time
+	bytes  int64
+	shown  bool
+	active bool
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now()} }
+
+func (p *progress) update(e bundle.Event) {
+	if e.Type != bundle.EventFile && e.Type != bundle.EventBackup {
+		return
+	}
+	p.bytes += e.Bytes
+	now := time.Now()
+	if now.Sub(p.last) < 100*time.Millisecond && e.Done != e.Total {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.start).Seconds()
+	rate := float64(p.bytes) / max(elapsed, 0.001)
+	eta := "-"
+	if e.Done > 0 && e.Total > e.Done {
+		eta = time.Duration(elapsed / float64(e.Done) * float64(e.Total-e.Done) * float64(time.Second)).Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\r\033[K%d/%d files  %s  %s/s  ETA %s", e.Done, e.Total, humanBytes(p.bytes), humanBytes(int64(rate)), eta)
+	p.shown = true
+}
+
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
