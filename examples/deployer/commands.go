@@ -121,6 +121,10 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	for path, msg := range res.Differences.Errors {
 		fmt.Fprintf(c.human(), "warning: %s: %s\n", path, msg)
 	}
+	if kind == bundle.KindRevert {
+		fmt.Fprintf(c.human(), "reverted %s to %s %s as deployment %d (%d file(s) restored)\n", res.Dest, res.Bundle.Name, res.Bundle.Version, res.ID, len(res.Differences.Restored))
+		return nil
+	}
 	fmt.Fprintf(c.human(), "deployed %s %s to %s as deployment %d\n", res.Bundle.Name, res.Bundle.Version, res.Dest, res.ID)
 	return nil
 }
