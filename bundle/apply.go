@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
@@ -53,6 +54,7 @@ type applier struct {
 // Apply closes the plan.
 func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	defer p.Close()
+	created := missingDirs(p.Dest)
 	d, err := fileops.CreateDir(p.Dest)
 	if err != nil {
 		return nil, fmt.Errorf("create destination: %w", err)
@@ -84,22 +86,54 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		if aerr := j.Abort(); aerr != nil {
 			return nil, fmt.Errorf("%w; and undoing the partial changes failed: %v (the next run recovers them)", err, aerr)
 		}
+		unlock()
+		locked = false
+		d.Close()
+		removeEmpty(created)
 		return nil, fmt.Errorf("%w (nothing was changed: the partial changes were undone)", err)
 	}
 	if err := j.Finish(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: the operation is complete, but its journal could not be cleared (the next run clears it): %w", p.Dest, err)
 	}
 	if p.removeDest {
 		unlock()
 		locked = false
 		// The operation is complete; what remains is the empty destination.
 		_ = d.RemoveAll(metadataDir)
+		// Windows does not remove a directory that is open.
+		d.Close()
 		if err := os.Remove(p.Dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("the destination is empty but could not be removed: %v", err))
 		}
 	}
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "finished"})
 	return &Result{Kind: p.Kind, Dest: p.Dest, ID: p.ID, Bundle: p.Bundle, Differences: p.result()}, nil
+}
+
+// missingDirs returns dir and those of its ancestors that do not exist,
+// innermost first: the directories creating dir makes.
+func missingDirs(dir string) []string {
+	var out []string
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			return out
+		}
+		out = append(out, p)
+		if filepath.Dir(p) == p {
+			return out
+		}
+	}
+}
+
+// removeEmpty removes the directories an undone operation created for its
+// destination, innermost first, stopping at the first that is not empty (the
+// journal lives inside the destination, so it cannot record them).
+func removeEmpty(dirs []string) {
+	for _, dir := range dirs {
+		if os.Remove(dir) != nil {
+			return
+		}
+	}
 }
 
 // result is the plan's differences plus what only applying can find out (R92 step
@@ -296,6 +330,9 @@ func (a *applier) writeFile(key string, src io.Reader, mode fs.FileMode) (fileop
 	if err := a.trashExternal(key); err != nil {
 		return fileops.Written{}, err
 	}
+	if err := a.mkdirsExternal(key); err != nil {
+		return fileops.Written{}, err
+	}
 	if err := a.j.Create(journal.ExternalKey(key)); err != nil {
 		return fileops.Written{}, err
 	}
@@ -305,6 +342,32 @@ func (a *applier) writeFile(key string, src io.Reader, mode fs.FileMode) (fileop
 	}
 	defer dir.Close()
 	return dir.WriteFile(a.ctx, base, src, mode)
+}
+
+// mkdirsExternal records the missing parent directories of an external file,
+// outermost first, so that an operation undone removes the directories it made
+// outside the destination too. OpenParent creates them.
+func (a *applier) mkdirsExternal(key string) error {
+	var missing []string
+	for dir := filepath.Dir(filepath.FromSlash(key)); ; dir = filepath.Dir(dir) {
+		_, err := os.Lstat(dir)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, dir)
+		if filepath.Dir(dir) == dir {
+			break
+		}
+	}
+	for _, dir := range slices.Backward(missing) {
+		if err := a.j.Create(journal.ExternalKey(dir)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openKey opens the current content of key for reading.
@@ -342,21 +405,17 @@ func (a *applier) backup(b backupOp) error {
 	if err := a.mkdirs(path.Dir(to)); err != nil {
 		return err
 	}
-	if err := a.trash(to); err != nil { // R127: an existing backup is overwritten
-		return err
-	}
 	name, relative := rel(b.path)
 	switch {
 	case b.move && relative:
-		if err := a.j.Move(name, to); err != nil {
-			return err
-		}
-		return a.d.Rename(name, to)
+		return a.moveInto(name, to)
 	case b.dir:
-		if err := a.j.Create(to); err != nil {
-			return err
-		}
-		return a.d.MkdirAll(to, 0o755)
+		// A directory's backup is the directory only (R127); one that exists
+		// already, made by the backups of its children, is kept as it is.
+		return a.mkdirs(to)
+	}
+	if err := a.trash(to); err != nil { // R127: an existing backup file is overwritten
+		return err
 	}
 	src, mode, err := a.openKey(b.path)
 	if err != nil {
@@ -373,6 +432,41 @@ func (a *applier) backup(b backupOp) error {
 		return a.removeExternal(b.path)
 	}
 	return nil
+}
+
+// moveInto moves from to to. When both are directories (the backup of a directory
+// whose files were backed up first), what remains in from is merged into to, so no
+// earlier backup is replaced.
+func (a *applier) moveInto(from, to string) error {
+	dst, exists := a.exists(to)
+	src, ok := a.exists(from)
+	switch {
+	case !ok:
+		return nil
+	case !exists:
+		if err := a.j.Move(from, to); err != nil {
+			return err
+		}
+		return a.d.Rename(from, to)
+	case dst.IsDir() && src.IsDir():
+		entries, err := a.d.ReadDir(from)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := a.moveInto(path.Join(from, e.Name()), path.Join(to, e.Name())); err != nil {
+				return err
+			}
+		}
+		return a.trash(from) // empty now
+	}
+	if err := a.trash(to); err != nil { // R127: an existing backup is overwritten
+		return err
+	}
+	if err := a.j.Move(from, to); err != nil {
+		return err
+	}
+	return a.d.Rename(from, to)
 }
 
 func (a *applier) removeExternal(abs string) error {

@@ -193,14 +193,26 @@ func decideUpdate(u update) *decisions {
 			del[k] = true
 		}
 	}
-	// R92 step 1, in descending order so children go before their parents.
+	// R92 step 1, in descending order so children go before their parents. A
+	// directory whose children are backed up gets no operation of its own: their
+	// backups make its backup folder (an operation on it would displace them),
+	// and when it is deleted it goes, emptied, with the deletes.
+	parents := set{}
+	for k := range backup {
+		for dir := path.Dir(k); !isExternal(k) && dir != "."; dir = path.Dir(dir) {
+			parents[dir] = true
+		}
+	}
 	for _, k := range slices.Backward(slices.Sorted(maps.Keys(backup))) {
+		d.diff.backedUp[k] = u.backupPath(k)
 		op := backupOp{path: k, to: u.backupPath(k), dir: c[k] == markDir, move: del[k]}
+		if op.dir && parents[k] {
+			continue
+		}
 		if op.move {
 			delete(del, k)
 		}
 		d.backups = append(d.backups, op)
-		d.diff.backedUp[k] = op.to
 	}
 	for _, k := range slices.Backward(slices.Sorted(maps.Keys(del))) {
 		d.deletes = append(d.deletes, k)
@@ -250,6 +262,9 @@ func updateEntries(u update, d *decisions, leave func(string) bool, backup set) 
 			e.Backup = u.backupPath(k)
 		}
 		switch {
+		case u.scan.ignored[k] && !nOK && u.clean:
+			// Ignored paths are not spared by a clean purge (R95).
+			e.Action, e.Rule = ActionDelete, "R95"
 		case u.scan.ignored[k] && !nOK:
 			e.Action, e.Rule = ActionIgnore, "R120"
 		case u.scan.ignored[k] || (oOK && !cOK && nOK):

@@ -305,8 +305,11 @@ func TestDecisionOrder(t *testing.T) {
 	for _, b := range d.backups {
 		backups = append(backups, b.path+map[bool]string{true: " move", false: " copy"}[b.move])
 	}
-	require.Equal(t, []string{"a/u/new move", "a/u move", "a/d/x move"}, backups)
-	require.Equal(t, []string{"a/d/y", "a/d"}, d.deletes)
+	// a/u holds a backed-up file: its backup folder is made by that file's
+	// backup, and a/u itself, emptied, is deleted after it.
+	require.Equal(t, []string{"a/u/new move", "a/d/x move"}, backups)
+	require.Equal(t, []string{"a/u", "a/d/y", "a/d"}, d.deletes)
+	require.Equal(t, testBackupPath("a/u"), d.diff.backedUp["a/u"])
 }
 
 // TestRescanUnknownHash is R56: an unreadable file stops the upgrade before any

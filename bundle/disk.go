@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -87,7 +88,8 @@ func (f fsDisk) hash(key string) (string, error) {
 
 // hashEntry hashes a regular file by content and a symbolic link by its target
 // text, so a link is never followed out of the destination and a changed target
-// is still seen as a change.
+// is still seen as a change. Any other kind of file is an error wrapping
+// fileops.ErrIrregular.
 func hashEntry(d *fileops.Dir, name string) (string, error) {
 	fi, err := d.Lstat(name)
 	if err != nil {
@@ -100,6 +102,11 @@ func hashEntry(d *fileops.Dir, name string) (string, error) {
 		}
 		h, _, err := fileops.Hash(bytes.NewReader([]byte("symlink:" + target)))
 		return h, err
+	}
+	if !fi.Mode().IsRegular() {
+		// Opening a named pipe blocks until a writer comes, and a device may
+		// never end: such a file cannot be hashed (R56), so it is never opened.
+		return "", fmt.Errorf("%w: %s", fileops.ErrIrregular, fi.Mode().Type())
 	}
 	return d.HashFile(name)
 }

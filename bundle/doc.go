@@ -69,6 +69,13 @@
 //     umask, never setuid, setgid or sticky; files without recorded bits keep an
 //     existing file's mode or get 0644.
 //   - R128, R33: a dry run creates nothing at all, not even empty backup folders.
+//   - R92, R128: a directory of the delete set that will still hold something
+//     (an ignored file, a nested deployment's metadata) is reported in Errors by
+//     the plan, so a dry run reports it too; RHQ's dry run pretends the delete
+//     succeeds.
+//   - R56: a named pipe, socket or device in the destination is never opened (a
+//     pipe would block the deployer forever); the rescan reports it as a file
+//     whose hash cannot be computed.
 //   - R138: purging a destination that holds no deployment is refused unless
 //     forced (RHQ deletes the directory).
 //   - R146: realization works on bytes, never decoding or re-encoding (see

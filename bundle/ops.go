@@ -143,6 +143,9 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, erro
 			return nil, err
 		}
 		for _, e := range top {
+			if e.name == metadataDir {
+				continue // goes with the destination; it cannot go into its own trash
+			}
 			p.purge.delete = append(p.purge.delete, e.name)
 			diff.deleted[e.name] = true
 			p.Entries = append(p.Entries, &Entry{Path: e.name, Action: ActionDelete, Rule: "R138", Dir: e.isDir})
@@ -312,7 +315,11 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 			r.Drift.Removed = append(r.Drift.Removed, k)
 		}
 	}
-	r.Drift.Added = slices.Collect(maps.Keys(scan.additions))
+	for k := range scan.additions {
+		if scan.hashes[k] != markDir {
+			r.Drift.Added = append(r.Drift.Added, k)
+		}
+	}
 	for _, l := range []*[]string{&r.Drift.Changed, &r.Drift.Removed, &r.Drift.Added} {
 		if *l == nil {
 			*l = []string{}

@@ -208,11 +208,11 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	}
 	p = &Plan{Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b}
 	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
-	defer func() {
+	defer func(built *Plan) {
 		if err != nil {
-			p.Close()
+			built.Close() // the staging directory must not outlive a failed plan
 		}
-	}()
+	}(p)
 	if p.state, err = loadState(p.Dest); err != nil {
 		return nil, err
 	}
@@ -348,11 +348,14 @@ func pathInBundle(b *Bundle, file string) bool {
 	return err == nil && filepath.IsLocal(rel)
 }
 
+// freeSpace measures the usable space for checkSpace; tests replace it.
+var freeSpace = fileops.FreeSpace
+
 // checkSpace is R47: the estimated usage must fit in the usable space of dest or of
 // its nearest existing ancestor. When the estimate cannot be made, the deployment
 // proceeds, as in RHQ.
 func checkSpace(dest string, estimate int64) error {
-	free, err := fileops.FreeSpace(dest)
+	free, err := freeSpace(dest)
 	if err != nil || free == 0 {
 		return nil
 	}
@@ -406,12 +409,55 @@ func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) er
 	}
 	p.update = decideUpdate(update{orig: orig, scan: scan, next: next, clean: p.Clean, backupPath: p.backupPath})
 	p.Entries = p.update.entries
+	if err := p.predictDeleteErrors(disk); err != nil {
+		return err
+	}
 	if kind == KindRevert {
 		if err := p.planRestores(disk, prev); err != nil {
 			return err
 		}
 	}
 	p.finishDiff(p.update.diff)
+	return nil
+}
+
+// predictDeleteErrors finds the directories of the delete set that will still hold
+// something when their turn comes (an ignored file, a directory the scan does not
+// record, a nested deployment's metadata), so that the plan reports the errors of
+// R92 step 2 as the real run does; RHQ's dry run pretends those deletes succeed.
+func (p *Plan) predictDeleteErrors(disk disk) error {
+	gone := set{}
+	for _, b := range p.update.backups {
+		if b.move {
+			gone[b.path] = true
+		}
+	}
+	for _, k := range p.update.deletes {
+		gone[k] = true
+	}
+	for _, k := range p.update.deletes { // children before their parents
+		if isExternal(k) {
+			continue
+		}
+		exists, isDir, err := disk.stat(k)
+		if err != nil {
+			return err
+		}
+		if !exists || !isDir {
+			continue
+		}
+		entries, err := disk.readDir(k)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if !gone[path.Join(k, e.name)] {
+				p.update.diff.errors[k] = fmt.Sprintf("File [%s] did not delete", p.dir.Native(destination.Path{Rel: k}))
+				delete(gone, k)
+				break
+			}
+		}
+	}
 	return nil
 }
 
@@ -555,8 +601,11 @@ func (p *Plan) finishDiff(d *diffBuilder) {
 	p.Differences = d.build()
 }
 
-// Close removes the plan's staging directory.
+// Close removes the plan's staging directory. It may be called more than once.
 func (p *Plan) Close() error {
+	if p == nil {
+		return nil
+	}
 	for _, a := range p.contentArchives() {
 		a.Close()
 	}

@@ -20,12 +20,21 @@
 // operation (empties the trash). Without one it undoes every recorded change in
 // reverse order: created paths are removed, moved paths are moved back, trashed
 // paths are restored. Each undo step checks the disk first, so it is correct
-// whether or not the recorded change had happened when the process died, and
-// Recover itself can be interrupted and run again. A destination recovered this
+// whether or not the recorded change had happened when the process died. After
+// each step the journal is cut before the record undone, so Recover itself can be
+// interrupted and run again: the next run resumes where it stopped. A created
+// external directory is removed only when empty. A destination recovered this
 // way is exactly as it was before the operation, or exactly as the operation
 // left it: never in between, and no file that was there before is lost.
 //
 // Files are written through fileops (temp file and rename), so no file is ever
 // half-written under its final name; temp files left by a killed writer are
-// removed by Recover in the directories the journal names.
+// removed by Recover in the directories the journal names (external ones
+// included).
+//
+// Durability: each record is synced before its change, and the journal's
+// directory when the journal is created (except on Windows, which cannot sync a
+// directory), so a process killed at any point is recovered exactly. After a
+// power cut the file system decides which of the changes survived; Recover's
+// checks still hold for each change it finds made or not made.
 package journal

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +47,8 @@ type record struct {
 	// Kind and ID describe the operation (begin).
 	Kind string `json:"kind,omitempty"`
 	ID   int    `json:"id,omitempty"`
+	// off is where the record starts in the journal file.
+	off int64
 }
 
 // ErrPending: the destination has an unfinished operation; Recover it first.
@@ -84,11 +86,30 @@ func Begin(d *fileops.Dir, kind string, id int, hook func(n int)) (*Journal, err
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
 	j := &Journal{d: d, f: f, hook: hook}
+	if err := syncDir(d, Dir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
 	if err := j.write(record{Op: opBegin, Kind: kind, ID: id}); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return j, nil
+}
+
+// syncDir makes the new journal's name durable: syncing the file alone does not
+// guarantee that its directory entry survives a power cut. Windows cannot sync
+// a directory.
+func syncDir(d *fileops.Dir, name string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	f, err := d.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 func (j *Journal) write(r record) error {
@@ -192,34 +213,66 @@ func Recover(d *fileops.Dir) (Outcome, error) {
 			return Completed, finish(d)
 		}
 	}
-	dirs := map[string]bool{}
-	for i := len(records) - 1; i >= 0; i-- {
-		r := records[i]
-		if err := undo(d, r); err != nil {
-			return "", fmt.Errorf("undo %s %s: %w", r.Op, r.Path, err)
-		}
-		if r.Path != "" && !strings.HasPrefix(r.Path, extPrefix) {
-			dirs[path.Dir(r.Path)] = true
-		}
-	}
-	for dir := range dirs {
-		removeTemps(d, dir)
+	if err := rollBack(d, records); err != nil {
+		return "", err
 	}
 	return RolledBack, finish(d)
 }
 
+// undoHook, when set by a test, runs after each undo step has changed the disk
+// and before the journal forgets the record: the moment at which an interrupted
+// Recover is hardest to resume.
+var undoHook func(step int)
+
+// rollBack undoes the records from the last to the first. After each step the
+// journal is cut before the record undone, so a Recover that is interrupted and
+// run again resumes where it stopped instead of undoing a step twice: undoing a
+// creation a second time would remove the original that an earlier record's undo
+// has put back in its place. The step in progress when the process died is done
+// again, which is harmless: every undo checks the disk first.
+func rollBack(d *fileops.Dir, records []record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	f, err := d.OpenFile(journal, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open journal: %w", err)
+	}
+	defer f.Close()
+	for i := len(records) - 1; i >= 0; i-- {
+		r := records[i]
+		if err := undo(d, r); err != nil {
+			return fmt.Errorf("undo %s %s: %w", r.Op, r.Path, err)
+		}
+		if undoHook != nil {
+			undoHook(len(records) - i)
+		}
+		if err := f.Truncate(r.off); err != nil {
+			return fmt.Errorf("truncate journal: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
+	}
+	return nil
+}
+
 // parse reads the records; a torn last line (the process died while writing it)
-// is ignored: its change was never started.
+// ends the journal: its change was never started.
 func parse(data []byte) []record {
 	var out []record
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		var r record
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
+	for off := 0; off < len(data); {
+		end := bytes.IndexByte(data[off:], '\n')
+		if end < 0 {
 			break
 		}
+		var r record
+		if json.Unmarshal(data[off:off+end], &r) != nil {
+			break
+		}
+		r.off = int64(off)
 		out = append(out, r)
+		off += end + 1
 	}
 	return out
 }
@@ -233,43 +286,79 @@ func readAll(d *fileops.Dir, name string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-func exists(d *fileops.Dir, name string) bool {
+// exists reports whether name exists. An error other than "it does not exist"
+// is returned: taking it for absence could make Recover throw away the only
+// copy of a file.
+func exists(d *fileops.Dir, name string) (bool, error) {
 	_, err := d.Lstat(name)
-	return err == nil
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist) || underFile(d, name):
+		return false, nil
+	}
+	return false, err
+}
+
+// underFile reports whether an ancestor of name is missing or not a directory
+// (the lookup then fails with ENOTDIR, which is not fs.ErrNotExist).
+func underFile(d *fileops.Dir, name string) bool {
+	for p := path.Dir(name); p != "."; p = path.Dir(p) {
+		fi, err := d.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+			return true
+		}
+	}
+	return false
 }
 
 // undo reverses one record, checking the disk first so that it is right whether
-// or not the recorded change happened.
+// or not the recorded change happened, and removes the temporary file a writer
+// killed while making the change left next to it.
 func undo(d *fileops.Dir, r record) error {
-	switch r.Op {
-	case opCreate:
-		if abs, ok := strings.CutPrefix(r.Path, extPrefix); ok {
-			return removeExternal(abs)
+	abs, external := strings.CutPrefix(r.Path, extPrefix)
+	switch {
+	case r.Op == opCreate && external:
+		return removeExternal(abs)
+	case r.Op == opCreate:
+		removeTemps(d, path.Dir(r.Path))
+		ok, err := exists(d, r.Path)
+		if err != nil || !ok {
+			return err
 		}
-		if exists(d, r.Path) {
-			return d.RemoveAll(r.Path)
+		return d.RemoveAll(r.Path)
+	case r.Op == opMove:
+		removeTemps(d, path.Dir(r.To)) // a move across file systems copies
+		moved, err := exists(d, r.To)
+		if err != nil || !moved {
+			return err
 		}
-	case opMove:
-		if exists(d, r.To) && !exists(d, r.Path) {
-			return d.Rename(r.To, r.Path)
+		back, err := exists(d, r.Path)
+		if err != nil || back {
+			return err
 		}
-	case opTrash:
-		if !exists(d, r.To) {
-			return nil
+		return d.Rename(r.To, r.Path)
+	case r.Op == opTrash:
+		trashed, err := exists(d, r.To)
+		if err != nil || !trashed {
+			return err
 		}
-		if abs, ok := strings.CutPrefix(r.Path, extPrefix); ok {
+		if external {
 			return restoreExternal(d, r.To, abs)
 		}
-		if exists(d, r.Path) {
-			if err := d.RemoveAll(r.Path); err != nil {
-				return err
-			}
+		// Whatever replaced the path without a record of its own goes; the
+		// trashed original comes back.
+		if err := d.RemoveAll(r.Path); err != nil {
+			return err
 		}
 		return d.Rename(r.To, r.Path)
 	}
 	return nil
 }
 
+// removeExternal undoes the creation of an external file or directory. A
+// directory is removed only when empty: what others put in it is not the
+// operation's to delete.
 func removeExternal(abs string) error {
 	dir, base, err := fileops.OpenParent(abs, false)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -279,6 +368,19 @@ func removeExternal(abs string) error {
 		return err
 	}
 	defer dir.Close()
+	removeTemps(dir, ".")
+	fi, err := dir.Lstat(base)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.IsDir():
+		entries, err := dir.ReadDir(base)
+		if err != nil || len(entries) > 0 {
+			return err
+		}
+	}
 	if err := dir.Remove(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -301,11 +403,14 @@ func restoreExternal(d *fileops.Dir, from, abs string) error {
 		return err
 	}
 	defer dir.Close()
+	removeTemps(dir, ".")
 	_, err = dir.WriteFile(context.Background(), base, src, fi.Mode().Perm())
 	return err
 }
 
-// removeTemps deletes the temporary files fileops leaves when a writer is killed.
+// removeTemps deletes the temporary files fileops leaves when a writer is
+// killed. It is best effort: a temporary file left behind is skipped by every
+// walk and harms nothing.
 func removeTemps(d *fileops.Dir, dir string) {
 	entries, err := d.ReadDir(dir)
 	if err != nil {

@@ -1,0 +1,751 @@
+package bundle_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/journal"
+)
+
+// The kill test (issue #4, R184 GO): a real process is killed with SIGKILL at
+// every journal record of an upgrade, and at every record of a revert and of a
+// purge; the next Status must bring the destination back exactly to its state
+// before the operation or exactly to the result of an uninterrupted run.
+
+// Environment of the child process (TestKillHelper).
+const (
+	envHelper   = "BUNDLEKIT_KILL_HELPER"
+	envOp       = "BUNDLEKIT_KILL_OP" // deploy, revert or purge
+	envBundle   = "BUNDLEKIT_KILL_BUNDLE"
+	envDest     = "BUNDLEKIT_KILL_DEST"
+	envID       = "BUNDLEKIT_KILL_ID"
+	envAt       = "BUNDLEKIT_KILL_AT"       // stop at this record; 0 runs to the end
+	envMidWrite = "BUNDLEKIT_KILL_MIDWRITE" // stop in the middle of writing this bundle file
+
+	killReadyLine   = "bundlekit-kill: ready"
+	killRecordsLine = "bundlekit-kill: records "
+)
+
+// killBigFile is added by v2; the child can stop in the middle of writing it.
+const (
+	killBigFile     = "data/big.bin"
+	killBigSize     = 4 << 20
+	killStallOffset = 1 << 20
+)
+
+const killRecipe = `<project name="killapp" default="main" xmlns:rhq="antlib:org.rhq.bundle">
+  <rhq:bundle name="KillApp" version="%s">
+    <rhq:input-property name="port" type="integer" defaultValue="8080"/>
+    <rhq:deployment-unit name="app" compliance="full">
+%s      <rhq:archive name="webapp.zip">
+        <rhq:replace><rhq:fileset><include name="**/*.properties"/></rhq:fileset></rhq:replace>
+      </rhq:archive>
+      <rhq:archive name="lib/plugin.zip" exploded="false"/>
+      <rhq:ignore><rhq:fileset includes="logs/"/></rhq:ignore>
+    </rhq:deployment-unit>
+  </rhq:bundle>
+  <target name="main"/>
+</project>
+`
+
+// killScene is the upgrade scenario: bundles v1 and v2, a destination with
+// local edits, and an external directory, all below one temporary directory so
+// that every absolute path is the same in every run.
+type killScene struct {
+	base, dest, ext string
+	v1, v2          string // bundle directories
+	tmp             string // TMPDIR of the children: a killed one leaves its staging area
+}
+
+// killFile is a file of a bundle: its content and permission bits.
+type killFile struct {
+	body string
+	mode fs.FileMode
+}
+
+func newKillScene(t *testing.T) *killScene {
+	base := t.TempDir()
+	s := &killScene{base: base, dest: filepath.Join(base, "app"), ext: filepath.Join(base, "ext"),
+		v1: filepath.Join(base, "v1"), v2: filepath.Join(base, "v2"), tmp: filepath.Join(base, "tmp")}
+	require.NoError(t, os.Mkdir(s.tmp, 0o755))
+	extFile := func(name string) string { return filepath.ToSlash(filepath.Join(s.ext, name)) }
+	appConf := "port=@@port@@\nhome=@@rhq.deploy.dir@@\n"
+	web := func(webXML string, css ...string) string {
+		items := []string{"WEB-INF/web.xml=" + webXML, "WEB-INF/classes/app.properties=name=@@rhq.deploy.name@@\nport=@@port@@\n",
+			"docs/readme.txt=readme\n", "static/img/"}
+		for _, c := range css {
+			items = append(items, "static/"+c+"="+c+" {}\n")
+		}
+		return strings.Join(items, "|")
+	}
+	s.writeBundle(t, s.v1, "1.0", []string{
+		`<rhq:file name="conf/app.conf" replace="true"/>`,
+		fmt.Sprintf(`<rhq:file name="conf/ext.conf" destinationFile="%s"/>`, extFile("conf/ext.conf")),
+		`<rhq:file name="bin/old.sh"/>`,
+	}, map[string]killFile{
+		"conf/app.conf":  {body: appConf},
+		"conf/ext.conf":  {body: "ext v1\n"},
+		"bin/old.sh":     {body: "#!/bin/sh\necho old\n", mode: 0o755},
+		"webapp.zip":     {body: web("<web v1/>", "a.css", "b.css")},
+		"lib/plugin.zip": {body: "plugin.xml=<plugin v1/>"},
+	})
+	s.writeBundle(t, s.v2, "2.0", []string{
+		`<rhq:file name="conf/app.conf" replace="true"/>`,
+		fmt.Sprintf(`<rhq:file name="conf/ext.conf" destinationFile="%s"/>`, extFile("conf/ext.conf")),
+		fmt.Sprintf(`<rhq:file name="conf/v2.conf" destinationFile="%s"/>`, extFile("new/sub/v2.conf")),
+		`<rhq:file name="bin/start.sh"/>`,
+		`<rhq:file name="` + killBigFile + `"/>`,
+	}, map[string]killFile{
+		"conf/app.conf":  {body: appConf + "v2=true\n"},
+		"conf/ext.conf":  {body: "ext v2\n"},
+		"conf/v2.conf":   {body: "new external file\n"},
+		"bin/start.sh":   {body: "#!/bin/sh\necho start\n", mode: 0o755},
+		killBigFile:      {body: killBigContent()},
+		"webapp.zip":     {body: web("<web v2/>", "a.css", "c.css")},
+		"lib/plugin.zip": {body: "plugin.xml=<plugin v2/>"},
+	})
+	return s
+}
+
+// killBigContent is killBigSize pseudo-random bytes, the same in every run.
+func killBigContent() string {
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, killBigSize)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return string(b)
+}
+
+// writeBundle writes a bundle directory. A name ending in ".zip" becomes an
+// archive of the "name=content" items of its body, separated by "|" (a name
+// ending in "/" is a directory entry).
+func (s *killScene) writeBundle(t *testing.T, dir, version string, elems []string, files map[string]killFile) {
+	t.Helper()
+	var items strings.Builder
+	for _, e := range elems {
+		items.WriteString("      " + e + "\n")
+	}
+	files["deploy.xml"] = killFile{body: fmt.Sprintf(killRecipe, version, items.String())}
+	for name, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		data := []byte(f.body)
+		if strings.HasSuffix(name, ".zip") {
+			data = killZip(t, f.body)
+		}
+		mode := f.mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		require.NoError(t, os.WriteFile(p, data, mode))
+		require.NoError(t, os.Chmod(p, mode))
+	}
+}
+
+func killZip(t *testing.T, spec string) []byte {
+	t.Helper()
+	var files []fileops.ZipFile
+	for item := range strings.SplitSeq(spec, "|") {
+		name, body, _ := strings.Cut(item, "=")
+		if dir, ok := strings.CutSuffix(name, "/"); ok {
+			files = append(files, fileops.ZipFile{Name: dir, Dir: true})
+			continue
+		}
+		files = append(files, fileops.ZipFile{Name: name, Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(strings.NewReader(body)), nil
+		}})
+	}
+	var buf bytes.Buffer
+	require.NoError(t, fileops.WriteZip(&buf, files))
+	return buf.Bytes()
+}
+
+func killOptions(dest string, id int) bundle.Options {
+	return bundle.Options{Dest: dest, ID: id, Properties: map[string]string{"port": "7081"}}
+}
+
+// Local edits made after v1 is deployed.
+const (
+	killEditedConf   = "edited by hand: changed in v2 (R107)\n"
+	killEditedReadme = "edited by hand: unchanged in v2 (R104)\n"
+	killUnknown      = "unknown file (R117)\n"
+	killLogLine      = "log under an ignored directory (R120)\n"
+)
+
+func (s *killScene) deployV1AndEdit(t *testing.T) {
+	t.Helper()
+	b, err := bundle.Open(s.v1)
+	require.NoError(t, err)
+	defer b.Close()
+	_, err = bundle.Deploy(context.Background(), b, killOptions(s.dest, 1))
+	require.NoError(t, err)
+	for name, body := range map[string]string{
+		"conf/app.conf":         killEditedConf,
+		"docs/readme.txt":       killEditedReadme,
+		"notes.txt":             killUnknown,
+		"extra/cache/blob":      killUnknown,
+		"logs/server.log":       killLogLine,
+		"logs/archive/old.log":  killLogLine,
+		"static/img/upload.png": killUnknown,
+	} {
+		p := filepath.Join(s.dest, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	}
+}
+
+// killSnapshot describes the destination and the external directory: every file,
+// directory and link with its mode, files with the MD5 of their content.
+// bundlekit's own files (.rhqdeployments/.bundlekit*) are left out, and so are
+// the comment lines of the metadata's .properties files, which hold the time of
+// the deployment.
+type killSnapshot map[string]string
+
+func takeKillSnapshot(t *testing.T, s *killScene) killSnapshot {
+	t.Helper()
+	out := killSnapshot{}
+	for _, root := range []string{s.dest, s.ext} {
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(s.base, p)
+			rel = filepath.ToSlash(rel)
+			if strings.HasPrefix(e.Name(), ".bundlekit") && strings.Contains(rel, "/.rhqdeployments/") {
+				if e.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			fi, err := e.Info()
+			if err != nil {
+				return err
+			}
+			desc := fi.Mode().String()
+			switch {
+			case fi.Mode().IsRegular():
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				if strings.Contains(rel, "/.rhqdeployments/") && strings.HasSuffix(rel, ".properties") {
+					data = dropPropertyComments(data)
+				}
+				sum := md5.Sum(data)
+				desc += " " + hex.EncodeToString(sum[:])
+			case fi.Mode()&fs.ModeSymlink != 0:
+				target, err := os.Readlink(p)
+				if err != nil {
+					return err
+				}
+				desc += " -> " + target
+			}
+			out[rel] = desc
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	return out
+}
+
+func dropPropertyComments(data []byte) []byte {
+	var out []byte
+	for line := range bytes.Lines(data) {
+		if !bytes.HasPrefix(line, []byte("#")) {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
+
+// withoutMetadata keeps the deployed content only.
+func (sn killSnapshot) withoutMetadata() killSnapshot {
+	out := killSnapshot{}
+	for k, v := range sn {
+		if !strings.HasPrefix(k, "app/.rhqdeployments") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// save copies the destination and the external directory to dir, modes
+// included; restore puts such a copy back.
+func (s *killScene) save(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range []string{"app", "ext"} {
+		killCopyTree(t, filepath.Join(s.base, name), filepath.Join(dir, name))
+	}
+}
+
+func (s *killScene) restore(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range []string{"app", "ext"} {
+		require.NoError(t, os.RemoveAll(filepath.Join(s.base, name)))
+		killCopyTree(t, filepath.Join(dir, name), filepath.Join(s.base, name))
+	}
+}
+
+func killCopyTree(t *testing.T, from, to string) {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(from, func(p string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == from {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case e.IsDir():
+			dirs = append(dirs, dst, fmt.Sprint(uint32(fi.Mode().Perm())))
+			return os.MkdirAll(dst, 0o700)
+		case e.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, data, 0o600); err != nil {
+				return err
+			}
+			return os.Chmod(dst, fi.Mode().Perm())
+		}
+		return fmt.Errorf("%s: unexpected %v", p, fi.Mode())
+	})
+	require.NoError(t, err)
+	for i := len(dirs) - 2; i >= 0; i -= 2 {
+		perm, _ := strconv.ParseUint(dirs[i+1], 10, 32)
+		require.NoError(t, os.Chmod(dirs[i], fs.FileMode(perm)))
+	}
+}
+
+// killChild runs TestKillHelper in a new process of this test binary.
+type killChild struct {
+	op, bundle string
+	id         int
+	at         int  // the record to stop at; 0 runs to the end
+	midWrite   bool // stop in the middle of writing killBigFile
+}
+
+// run starts the child and, when it reports that it stopped, kills it with
+// SIGKILL. It returns whether the child was killed, and the number of records
+// of a run to the end.
+func (c killChild) run(t *testing.T, s *killScene) (killed bool, records int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$", "-test.count=1", "-test.timeout=5m")
+	cmd.Env = append(os.Environ(), envHelper+"=1", envOp+"="+c.op, envBundle+"="+c.bundle, envDest+"="+s.dest,
+		envID+"="+strconv.Itoa(c.id), envAt+"="+strconv.Itoa(c.at), "TMPDIR="+s.tmp)
+	if c.midWrite {
+		cmd.Env = append(cmd.Env, envMidWrite+"="+killBigFile)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	waited := false
+	defer func() {
+		if !waited { // a failed check: do not leave the child behind
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	}()
+	var out strings.Builder
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := lines.Text()
+		out.WriteString(line + "\n")
+		if line == killReadyLine {
+			require.NoError(t, cmd.Process.Kill()) // SIGKILL on Unix
+			err, waited = cmd.Wait(), true
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "the child was killed")
+			return true, 0
+		}
+		if n, ok := strings.CutPrefix(line, killRecordsLine); ok {
+			records, err = strconv.Atoi(n)
+			require.NoError(t, err)
+		}
+	}
+	err, waited = cmd.Wait(), true
+	require.NoError(t, err, "child:\n%s%s", out.String(), stderr.String())
+	return false, records
+}
+
+// TestKillHelper is the child process of TestKill: it runs one operation and,
+// at the chosen point, says so on stdout and waits to be killed.
+func TestKillHelper(t *testing.T) {
+	if os.Getenv(envHelper) != "1" {
+		t.Skip("the child process of TestKill")
+	}
+	at, err := strconv.Atoi(os.Getenv(envAt))
+	require.NoError(t, err)
+	stop := func() {
+		fmt.Println(killReadyLine)
+		time.Sleep(time.Hour) // until killed
+	}
+	var records atomic.Int64
+	bundle.SetTestHook(func(n int) {
+		records.Store(int64(n))
+		if n == at {
+			stop()
+		}
+	})
+	defer bundle.SetTestHook(nil)
+
+	ctx := context.Background()
+	dest := os.Getenv(envDest)
+	id, err := strconv.Atoi(os.Getenv(envID))
+	require.NoError(t, err)
+	open := func() *bundle.Bundle {
+		dir := os.Getenv(envBundle)
+		var fsys fs.FS = os.DirFS(dir)
+		if name := os.Getenv(envMidWrite); name != "" {
+			// Planning reads the file too; only Apply's read, which starts
+			// after the first record, stalls.
+			fsys = stallFS{FS: fsys, name: name, armed: func() bool { return records.Load() > 0 }, stop: stop}
+		}
+		b, err := bundle.OpenFS(fsys, dir)
+		require.NoError(t, err)
+		return b
+	}
+	switch op := os.Getenv(envOp); op {
+	case "deploy":
+		_, err = bundle.Deploy(ctx, open(), killOptions(dest, id))
+	case "revert":
+		_, err = bundle.Revert(ctx, open(), killOptions(dest, id))
+	case "purge":
+		_, err = bundle.Purge(ctx, dest, bundle.PurgeOptions{})
+	default:
+		t.Fatalf("unknown operation %q", op)
+	}
+	require.NoError(t, err)
+	fmt.Printf("%s%d\n", killRecordsLine, records.Load())
+}
+
+// stallFS stops the process in the middle of reading one file, so that the
+// writer copying it is killed with a part of it written.
+type stallFS struct {
+	fs.FS
+	name  string
+	armed func() bool
+	stop  func()
+}
+
+func (s stallFS) Open(name string) (fs.File, error) {
+	f, err := s.FS.Open(name)
+	if err != nil || name != s.name || !s.armed() {
+		return f, err
+	}
+	return &stallFile{File: f, stop: s.stop}, nil
+}
+
+type stallFile struct {
+	fs.File
+	read int
+	stop func()
+}
+
+func (f *stallFile) Read(p []byte) (int, error) {
+	if f.read >= killStallOffset {
+		f.stop()
+	}
+	n, err := f.File.Read(p)
+	f.read += n
+	return n, err
+}
+
+// killOutcome counts how the kills were recovered.
+type killOutcome struct{ rolledBack, completed int }
+
+// killAt kills op at record k and checks the destination after Status has
+// recovered it: exactly before or exactly after.
+func killAt(t *testing.T, s *killScene, c killChild, before, after killSnapshot, got *killOutcome) bundle.StatusReport {
+	t.Helper()
+	return killAtOr(t, s, c, before, after, nil, got)
+}
+
+// killAtOr is killAt that also accepts orAfter as the completed state.
+func killAtOr(t *testing.T, s *killScene, c killChild, before, after, orAfter killSnapshot, got *killOutcome) bundle.StatusReport {
+	t.Helper()
+	killed, _ := c.run(t, s)
+	require.True(t, killed, "the child reached record %d", c.at)
+	if _, err := os.Stat(filepath.Join(s.dest, filepath.FromSlash(journal.Dir), "journal")); err != nil {
+		t.Fatalf("the killed operation left no journal: %v", err)
+	}
+
+	st, err := bundle.Status(context.Background(), s.dest)
+	require.NoError(t, err)
+	now := takeKillSnapshot(t, s)
+	var want killSnapshot
+	switch st.Recovered {
+	case journal.RolledBack:
+		got.rolledBack++
+		want = before
+	case journal.Completed:
+		got.completed++
+		want = after
+		if orAfter != nil && cmp.Equal(orAfter, now) {
+			want = orAfter
+		}
+	default:
+		t.Fatalf("Status recovered %q", st.Recovered)
+	}
+	if diff := cmp.Diff(want, now); diff != "" {
+		t.Fatalf("killed at record %d, %s (-want +got):\n%s", c.at, st.Recovered, diff)
+	}
+	requireNoTempFiles(t, s.base)
+	// The dead process's lock was taken over and released by the recovery.
+	_, err = os.Lstat(filepath.Join(s.dest, ".rhqdeployments", ".bundlekit.lock"))
+	require.ErrorIs(t, err, fs.ErrNotExist, "no lock is left behind")
+	return *st
+}
+
+// requireNoTempFiles: no temporary file of fileops is left anywhere.
+func requireNoTempFiles(t *testing.T, root string) {
+	t.Helper()
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if fileops.IsTemp(e.Name()) {
+			t.Errorf("temporary file left: %s", p)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}
+
+func killRead(t *testing.T, s *killScene, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(s.dest, filepath.FromSlash(name)))
+	require.NoError(t, err)
+	return string(data)
+}
+
+// requireKillEdits: no local edit is lost, whichever way the upgrade went (R104,
+// R107, R117, R120).
+func requireKillEdits(t *testing.T, s *killScene, completed bool) {
+	t.Helper()
+	require.Equal(t, killEditedReadme, killRead(t, s, "docs/readme.txt"), "R104: kept in place")
+	require.Equal(t, killLogLine, killRead(t, s, "logs/server.log"), "R120: ignored, untouched")
+	where := ""
+	if completed {
+		where = ".rhqdeployments/2/backup/"
+	}
+	require.Equal(t, killEditedConf, killRead(t, s, where+"conf/app.conf"), "R107")
+	require.Equal(t, killUnknown, killRead(t, s, where+"notes.txt"), "R117")
+	require.Equal(t, killUnknown, killRead(t, s, where+"extra/cache/blob"), "R117")
+}
+
+func TestKill(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL and the helper process are tested on Unix")
+	}
+	if testing.Short() {
+		t.Skip("starts a process per kill point")
+	}
+	ctx := context.Background()
+	s := newKillScene(t)
+
+	// A first deployment into a directory that holds unrelated files: in full
+	// compliance they are moved to the backup of deployment 1 (R58).
+	for name, body := range map[string]string{"index.html": "old site\n", "old/site/page.html": "old page\n"} {
+		p := filepath.Join(s.dest, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	unmanagedDir := filepath.Join(s.base, "unmanaged")
+	s.save(t, unmanagedDir)
+	unmanaged := takeKillSnapshot(t, s)
+	initial := killChild{op: "deploy", bundle: s.v1, id: 1}
+	_, nInitial := initial.run(t, s)
+	deployed := takeKillSnapshot(t, s)
+	require.Equal(t, "old page\n", killRead(t, s, ".rhqdeployments/1/backup/old/site/page.html"))
+
+	t.Run("initial deployment", func(t *testing.T) {
+		var got killOutcome
+		for k := 1; k <= nInitial; k++ {
+			s.restore(t, unmanagedDir)
+			c := initial
+			c.at = k
+			st := killAt(t, s, c, unmanaged, deployed, &got)
+			require.Equal(t, st.Recovered == journal.Completed, st.Managed)
+		}
+		t.Logf("initial deployment: %d kill points, %d rolled back, %d completed", nInitial, got.rolledBack, got.completed)
+		require.Equal(t, killOutcome{rolledBack: nInitial - 1, completed: 1}, got)
+	})
+
+	require.NoError(t, os.RemoveAll(s.dest))
+	require.NoError(t, os.RemoveAll(s.ext))
+	s.deployV1AndEdit(t)
+	beforeDir := filepath.Join(s.base, "before")
+	s.save(t, beforeDir)
+	before := takeKillSnapshot(t, s)
+
+	// An uninterrupted upgrade, in a child, gives the expected result and the
+	// number of records.
+	upgrade := killChild{op: "deploy", bundle: s.v2, id: 2}
+	_, n := upgrade.run(t, s)
+	require.Greater(t, n, 10)
+	after := takeKillSnapshot(t, s)
+	afterDir := filepath.Join(s.base, "after")
+	s.save(t, afterDir)
+	requireKillEdits(t, s, true)
+	require.Equal(t, killBigContent(), killRead(t, s, killBigFile))
+
+	v2, err := bundle.Open(s.v2)
+	require.NoError(t, err)
+	defer v2.Close()
+
+	t.Run("upgrade", func(t *testing.T) {
+		var got killOutcome
+		for k := 1; k <= n; k++ {
+			s.restore(t, beforeDir)
+			c := upgrade
+			c.at = k
+			st := killAt(t, s, c, before, after, &got)
+			completed := st.Recovered == journal.Completed
+			require.Equal(t, map[bool]int{false: 1, true: 2}[completed], st.Current.ID, "killed at %d", k)
+			requireKillEdits(t, s, completed)
+
+			// The next deployment of v2 runs, and gives the uninterrupted result.
+			res, err := bundle.Deploy(ctx, v2, killOptions(s.dest, 2))
+			require.NoError(t, err, "killed at %d", k)
+			require.Empty(t, res.Recovered)
+			if completed {
+				// A redeployment of the same id records id 2 as its previous one.
+				require.Equal(t, after.withoutMetadata(), takeKillSnapshot(t, s).withoutMetadata())
+			} else {
+				require.Equal(t, after, takeKillSnapshot(t, s), "killed at %d", k)
+			}
+		}
+		t.Logf("upgrade: %d kill points, %d rolled back, %d completed", n, got.rolledBack, got.completed)
+		require.Equal(t, killOutcome{rolledBack: n - 1, completed: 1}, got, "only the commit record completes")
+	})
+
+	t.Run("upgrade killed in the middle of a file", func(t *testing.T) {
+		s.restore(t, beforeDir)
+		c := upgrade
+		c.midWrite = true
+		killed, _ := c.run(t, s)
+		require.True(t, killed)
+		require.NoFileExists(t, filepath.Join(s.dest, killBigFile), "never half-written under its final name")
+		temps, err := filepath.Glob(filepath.Join(s.dest, "data", ".bundlekit-*.tmp"))
+		require.NoError(t, err)
+		require.Len(t, temps, 1, "the writer was killed in the middle of the file")
+		fi, err := os.Stat(temps[0])
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, fi.Size(), int64(killStallOffset/2))
+		require.Less(t, fi.Size(), int64(killBigSize))
+
+		st, err := bundle.Status(ctx, s.dest)
+		require.NoError(t, err)
+		require.Equal(t, journal.RolledBack, st.Recovered)
+		require.Equal(t, before, takeKillSnapshot(t, s))
+		requireKillEdits(t, s, false)
+		requireNoTempFiles(t, s.base)
+	})
+
+	// Revert and purge start from the upgraded destination.
+	v1Revert := killChild{op: "revert", bundle: s.v1, id: 3}
+	s.restore(t, afterDir)
+	_, nRevert := v1Revert.run(t, s)
+	reverted := takeKillSnapshot(t, s)
+	require.Equal(t, killEditedConf, killRead(t, s, "conf/app.conf"), "R131: the backup of deployment 2 is restored")
+
+	t.Run("revert", func(t *testing.T) {
+		var got killOutcome
+		for k := 1; k <= nRevert; k++ {
+			s.restore(t, afterDir)
+			c := v1Revert
+			c.at = k
+			st := killAt(t, s, c, after, reverted, &got)
+			require.Equal(t, map[bool]int{false: 2, true: 3}[st.Recovered == journal.Completed], st.Current.ID)
+		}
+		t.Logf("revert: %d kill points, %d rolled back, %d completed", nRevert, got.rolledBack, got.completed)
+		require.Equal(t, killOutcome{rolledBack: nRevert - 1, completed: 1}, got)
+	})
+
+	purge := killChild{op: "purge"}
+	s.restore(t, afterDir)
+	_, nPurge := purge.run(t, s)
+	purged := takeKillSnapshot(t, s)
+	require.NoDirExists(t, s.dest, "R138: a full purge removes the destination")
+
+	t.Run("purge", func(t *testing.T) {
+		var got killOutcome
+		for k := 1; k <= nPurge; k++ {
+			s.restore(t, afterDir)
+			c := purge
+			c.at = k
+			// A purge killed after its commit record is completed by the
+			// recovery, but the empty destination directory stays: removing it
+			// is left to the process that died (bundle.Recover does not know
+			// the operation was a full purge).
+			emptyDest := maps.Clone(purged)
+			emptyDest["app"] = after["app"]
+			st := killAtOr(t, s, c, after, purged, emptyDest, &got)
+			require.Equal(t, st.Recovered == journal.RolledBack, st.Managed)
+		}
+		t.Logf("purge: %d kill points, %d rolled back, %d completed", nPurge, got.rolledBack, got.completed)
+		require.Equal(t, killOutcome{rolledBack: nPurge - 1, completed: 1}, got)
+	})
+}
+
+// TestFailedInitialDeployLeavesNoDirectory: a first deployment that fails is
+// undone entirely, down to the destination directory and the parents it had to
+// create (R184 GO: nothing was changed).
+func TestFailedInitialDeployLeavesNoDirectory(t *testing.T) {
+	s := newKillScene(t)
+	v1, err := bundle.Open(s.v1)
+	require.NoError(t, err)
+	defer v1.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	bundle.SetTestHook(func(n int) {
+		if n == 3 {
+			cancel() // Apply stops at its next check, with files written
+		}
+	})
+	defer bundle.SetTestHook(nil)
+
+	dest := filepath.Join(s.base, "new", "deep", "app")
+	_, err = bundle.Deploy(ctx, v1, killOptions(dest, 1))
+	require.ErrorIs(t, err, context.Canceled)
+	require.NoDirExists(t, filepath.Join(s.base, "new"))
+	require.NoDirExists(t, s.ext, "nor the external directories it created")
+}
