@@ -26,6 +26,12 @@ type Result struct {
 	ID          int         `json:"deploymentId"`
 	Bundle      Info        `json:"bundle"`
 	Differences Differences `json:"differences"`
+	// Audit lists the records the recipe's rhq:audit tasks wrote (R178).
+	Audit []AuditRecord `json:"audit,omitempty"`
+	// Commands lists the programs the deployment ran: deployment.xml install
+	// and uninstall commands, and <exec> tasks of the recipe's targets.
+	Commands []CommandResult `json:"commands,omitempty"`
+	Warnings []string        `json:"warnings,omitempty"`
 	// Recovered says what was done with an earlier operation that had not
 	// finished ("" when there was none).
 	Recovered journal.Outcome `json:"recovered,omitempty"`
@@ -39,20 +45,25 @@ var testHook func(n int)
 
 // applier executes a plan through one journal.
 type applier struct {
-	ctx  context.Context
-	p    *Plan
-	d    *fileops.Dir
-	j    *journal.Journal
-	diff *diffBuilder
-	done int
+	// commands are the deployment.xml commands run before the commit.
+	commands []CommandResult
+	ctx      context.Context
+	p        *Plan
+	d        *fileops.Dir
+	j        *journal.Journal
+	diff     *diffBuilder
+	// done and total count the files of the current phase.
+	done, total int
 }
 
 // Apply executes p: it is the only code that writes to a destination. It takes the
 // destination's lock, records every change in a journal before making it, and on
 // any failure undoes what it did, so the destination is left as it was (or, if
 // the process dies, as the next run's recovery leaves it: see package journal).
-// Apply closes the plan.
-func Apply(ctx context.Context, p *Plan) (*Result, error) {
+// When the files are deployed but a later step fails (a handover, the system
+// service, the postinstall target: a *HookError), Apply returns the Result with
+// the error. Apply closes the plan.
+func Apply(ctx context.Context, p *Plan) (res *Result, err error) {
 	defer p.Close()
 	created := missingDirs(p.Dest)
 	d, err := fileops.CreateDir(p.Dest)
@@ -62,12 +73,27 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	defer d.Close()
 	unlock, err := lock(d)
 	if err != nil {
+		d.Close()
+		removeEmpty(created)
 		return nil, err
 	}
 	locked := true
-	defer func() {
+	release := func() {
 		if locked {
 			unlock()
+			locked = false
+		}
+	}
+	defer release()
+	// Until the operation commits, a failure leaves the destination as it was,
+	// including the directories made for it (the journal lives inside the
+	// destination, so it cannot record them).
+	committed := false
+	defer func() {
+		if err != nil && !committed {
+			release()
+			d.Close()
+			removeEmpty(created)
 		}
 	}()
 	if journal.Pending(d) {
@@ -84,20 +110,17 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "started"})
 	if err := a.run(); err != nil {
 		if aerr := j.Abort(); aerr != nil {
+			committed = true // the journal still holds the operation: leave it for recovery
 			return nil, fmt.Errorf("%w; and undoing the partial changes failed: %v (the next run recovers them)", err, aerr)
 		}
-		unlock()
-		locked = false
-		d.Close()
-		removeEmpty(created)
 		return nil, fmt.Errorf("%w (nothing was changed: the partial changes were undone)", err)
 	}
+	committed = true
 	if err := j.Finish(); err != nil {
 		return nil, fmt.Errorf("%s: the operation is complete, but its journal could not be cleared (the next run clears it): %w", p.Dest, err)
 	}
 	if p.removeDest {
-		unlock()
-		locked = false
+		release()
 		// The operation is complete; what remains is the empty destination.
 		_ = d.RemoveAll(metadataDir)
 		// Windows does not remove a directory that is open.
@@ -106,8 +129,49 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("the destination is empty but could not be removed: %v", err))
 		}
 	}
+	res = &Result{Kind: p.Kind, Dest: p.Dest, ID: p.ID, Bundle: p.Bundle, Differences: p.result(), Commands: a.commands}
+	release()
+	if err := p.afterCommit(ctx); err != nil {
+		res.Audit, res.Commands = p.records(res.Commands)
+		res.Warnings = p.Warnings
+		return res, err
+	}
+	res.Audit, res.Commands = p.records(res.Commands)
+	res.Warnings = p.Warnings
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "finished"})
-	return &Result{Kind: p.Kind, Dest: p.Dest, ID: p.ID, Bundle: p.Bundle, Differences: p.result()}, nil
+	return res, nil
+}
+
+// afterCommit runs what follows the files (R172 steps 7–9): handovers, the system
+// service, the postinstall target. The files are deployed by then, so a failure
+// here says so.
+func (p *Plan) afterCommit(ctx context.Context) error {
+	if p.Kind != KindDeploy && p.Kind != KindRevert {
+		return nil
+	}
+	deployed := p.ID
+	if err := runHandovers(ctx, p.handover, p.handovers, func(w string) { p.Warnings = append(p.Warnings, w) }); err != nil {
+		return &HookError{Phase: "handover", Target: "rhq:handover", Deployed: &deployed, Err: err}
+	}
+	if s := p.unit.SystemService; s != nil {
+		if err := installService(ctx, p.bundle, s, p.serviceRoot, p.values); err != nil {
+			return &HookError{Phase: "system-service", Target: s.Name, Deployed: &deployed, Err: err}
+		}
+	}
+	if err := p.hooks.run(ctx, "postinstall", p.unit.PostinstallTarget); err != nil {
+		var he *HookError
+		if errors.As(err, &he) {
+			he.Deployed = &deployed
+		}
+		return err
+	}
+	return nil
+}
+
+// records gathers the audit records and commands of the operation.
+func (p *Plan) records(cmds []CommandResult) ([]AuditRecord, []CommandResult) {
+	audits, execs := p.hooks.records()
+	return audits, append(cmds, execs...)
 }
 
 // missingDirs returns dir and those of its ancestors that do not exist,
@@ -174,12 +238,12 @@ func (a *applier) run() error {
 	if p.initial != nil {
 		dec = p.initial.decisions
 	}
-	total := len(dec.backups)
+	a.phase(len(dec.backups))
 	for _, b := range dec.backups {
 		if err := a.backup(b); err != nil {
 			return err
 		}
-		a.progress(EventBackup, b.path, "", 0, total)
+		a.emitBackup(b)
 	}
 	if in := p.initial; in != nil {
 		for _, name := range in.wipe {
@@ -207,12 +271,40 @@ func (a *applier) run() error {
 		return err
 	}
 	final := dec.final
+	a.phase(len(p.restores))
 	for _, r := range p.restores {
 		if err := a.restore(r); err != nil {
 			return err
 		}
 	}
+	if err := a.install(); err != nil {
+		return err
+	}
 	return a.writeMetadata(final)
+}
+
+// install runs a service package's install command once its content is in place
+// (seed: deployment.xml). It runs before the deployment commits: when it fails,
+// the uninstall command runs and the whole deployment is undone.
+func (a *applier) install() error {
+	sp := a.p.bundle.Service
+	if sp == nil {
+		return nil
+	}
+	res, err := runServiceCommand(a.ctx, sp, "install", a.p.Dest, a.p.emit)
+	if err != nil || res == nil {
+		return err
+	}
+	a.commands = append(a.commands, *res)
+	if res.Success {
+		return nil
+	}
+	cerr := &CommandError{Result: *res}
+	if un, err := runServiceCommand(a.ctx, sp, "uninstall", a.p.Dest, a.p.emit); err == nil && un != nil {
+		a.commands = append(a.commands, *un)
+		cerr.Uninstall = un
+	}
+	return cerr
 }
 
 // skippedTop returns the unrelated top-level names a clean purge leaves (R95).
@@ -226,9 +318,17 @@ func (d *decisions) skippedTop() set {
 	return out
 }
 
-func (a *applier) progress(t EventType, p string, act Action, n int64, total int) {
+// phase starts counting the files of a phase, for progress displays.
+func (a *applier) phase(total int) { a.done, a.total = 0, total }
+
+func (a *applier) progress(t EventType, p string, act Action, n int64) {
 	a.done++
-	a.p.emit(Event{Type: t, Path: p, Action: act, Bytes: n, Done: a.done, Total: total})
+	a.p.emit(Event{Type: t, Path: p, Action: act, Bytes: n, Done: a.done, Total: a.total})
+}
+
+func (a *applier) emitBackup(b backupOp) {
+	a.done++
+	a.p.emit(Event{Type: EventBackup, Path: b.path, Backup: a.p.backupPath(b.path), Done: a.done, Total: a.total})
 }
 
 // rel turns a key into a name inside the destination, or reports it external.
@@ -319,6 +419,11 @@ func (a *applier) writeFile(key string, src io.Reader, mode fs.FileMode) (fileop
 		if err := a.mkdirs(path.Dir(name)); err != nil {
 			return fileops.Written{}, err
 		}
+		// The old file goes to the trash before the new one is written, so its
+		// mode is taken now: a file without recorded bits keeps it (R101).
+		if fi, ok := a.exists(name); ok && mode == 0 && fi.Mode().IsRegular() {
+			mode = fi.Mode().Perm()
+		}
 		if err := a.trash(name); err != nil {
 			return fileops.Written{}, err
 		}
@@ -326,6 +431,9 @@ func (a *applier) writeFile(key string, src io.Reader, mode fs.FileMode) (fileop
 			return fileops.Written{}, err
 		}
 		return a.d.WriteFile(a.ctx, name, src, mode)
+	}
+	if fi, err := os.Lstat(filepath.FromSlash(key)); err == nil && mode == 0 && fi.Mode().IsRegular() {
+		mode = fi.Mode().Perm()
 	}
 	if err := a.trashExternal(key); err != nil {
 		return fileops.Written{}, err
@@ -417,6 +525,11 @@ func (a *applier) backup(b backupOp) error {
 	if err := a.trash(to); err != nil { // R127: an existing backup file is overwritten
 		return err
 	}
+	if relative {
+		if fi, ok := a.exists(name); ok && fi.Mode()&fs.ModeSymlink != 0 {
+			return a.copyLink(name, to)
+		}
+	}
 	src, mode, err := a.openKey(b.path)
 	if err != nil {
 		return fmt.Errorf("back up %s: %w", b.path, err)
@@ -432,6 +545,21 @@ func (a *applier) backup(b backupOp) error {
 		return a.removeExternal(b.path)
 	}
 	return nil
+}
+
+// copyLink backs up a symbolic link as a link with the same target: it is never
+// followed, so a link leading out of the destination is saved, not refused.
+func (a *applier) copyLink(name, to string) error {
+	target, err := os.Readlink(filepath.Join(a.d.Path(), filepath.FromSlash(name)))
+	if err != nil {
+		return err
+	}
+	if err := a.j.Create(to); err != nil {
+		return err
+	}
+	// to is a clean relative name built by metadata.BackupPath under a parent
+	// just created through the destination's os.Root.
+	return os.Symlink(target, filepath.Join(a.d.Path(), filepath.FromSlash(to)))
 }
 
 // moveInto moves from to to. When both are directories (the backup of a directory
@@ -577,7 +705,11 @@ func (a *applier) holdsMetadata(dir string) bool {
 // new bytes, then makes the empty directories of exploded archives (R97).
 func (a *applier) writeContent(dec *decisions) error {
 	c := a.p.content
-	total := len(dec.write)
+	a.phase(len(dec.write))
+	actions := map[string]Action{}
+	for _, e := range a.p.Entries {
+		actions[e.Path] = e.Action
+	}
 	for _, key := range c.order {
 		if err := a.ctx.Err(); err != nil {
 			return err
@@ -593,7 +725,11 @@ func (a *applier) writeContent(dec *decisions) error {
 		if w.Hash != s.hash {
 			return fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", key, ErrStale, s.hash, w.Hash)
 		}
-		a.progress(EventFile, key, ActionAdd, w.Size, total)
+		act := actions[key]
+		if act != ActionChange {
+			act = ActionAdd
+		}
+		a.progress(EventFile, key, act, w.Size)
 	}
 	for _, dir := range c.mkdirs {
 		if err := a.mkdirs(dir); err != nil {
@@ -639,7 +775,7 @@ func (a *applier) restore(r restoreOp) error {
 	if _, err := a.writeFile(r.key, src, fi.Mode().Perm()); err != nil {
 		return fmt.Errorf("restore %s from %s: %w", r.key, r.from, err)
 	}
-	a.progress(EventFile, r.key, ActionRestore, fi.Size(), len(a.p.restores))
+	a.progress(EventFile, r.key, ActionRestore, fi.Size())
 	return nil
 }
 

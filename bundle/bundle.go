@@ -15,10 +15,12 @@ import (
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
-// RecipeFile is the name of the recipe at the top of every bundle.
+// RecipeFile is the name of the recipe at the top of every bundle (or of
+// deployment.xml, for a service package).
 const RecipeFile = "deploy.xml"
 
-// ErrNoRecipe: the bundle has no deploy.xml at its top level.
+// ErrNoRecipe: the bundle has neither deploy.xml nor deployment.xml at its top
+// level.
 var ErrNoRecipe = errors.New("no " + RecipeFile + " at the top of the bundle")
 
 // Bundle is an opened bundle: its recipe, parsed and validated, and its files.
@@ -31,6 +33,11 @@ type Bundle struct {
 	// Files lists every regular file of the bundle, sorted, with / separators
 	// (deploy.xml included).
 	Files []string
+	// Service is the bundle's deployment.xml, when it has one: commands run
+	// after the content is in place (install) and before it is removed
+	// (uninstall). A bundle with only a deployment.xml deploys every file as
+	// it is, with full compliance.
+	Service *recipe.ServicePackage
 
 	fsys    fs.FS
 	dirPath string // set when the bundle is a directory on disk
@@ -81,11 +88,19 @@ func OpenFS(fsys fs.FS, name string) (*Bundle, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open bundle %s: %w", name, err)
 	}
+	if err := b.openServicePackage(); err != nil {
+		return nil, err
+	}
 	f, err := fsys.Open(RecipeFile)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("open bundle %s: %w%s", name, ErrNoRecipe, b.recipeHint())
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && b.Service != nil:
+		if b.Recipe, err = servicePackageRecipe(b); err != nil {
+			return nil, fmt.Errorf("open bundle %s: %w", name, err)
 		}
+		return b, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("open bundle %s: %w%s", name, ErrNoRecipe, b.recipeHint())
+	case err != nil:
 		return nil, fmt.Errorf("open bundle %s: %w", name, err)
 	}
 	defer f.Close()

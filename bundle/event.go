@@ -11,6 +11,15 @@ const (
 	EventFile EventType = "file"
 	// EventBackup: a path was saved (Path, Backup).
 	EventBackup EventType = "backup"
+	// EventHook: a task of a pre- or post-install target reported something:
+	// an <echo> (Message, Level), a line of an <exec> program's output
+	// (Stream), an <exec> result (Command).
+	EventHook EventType = "hook"
+	// EventAudit: an rhq:audit task wrote an audit record (Audit).
+	EventAudit EventType = "audit"
+	// EventCommand: a deployment.xml install or uninstall command finished
+	// (Command).
+	EventCommand EventType = "command"
 )
 
 // Event reports progress, for progress bars and audit trails. The library never
@@ -27,4 +36,13 @@ type Event struct {
 	Bytes int64 `json:"bytes,omitempty"`
 	Done  int   `json:"done,omitempty"`
 	Total int   `json:"total,omitempty"`
+	// Target and Task name the Ant target and task of a hook event; Message,
+	// Level and Stream are what it reported.
+	Target  string         `json:"target,omitempty"`
+	Task    string         `json:"task,omitempty"`
+	Message string         `json:"message,omitempty"`
+	Level   string         `json:"level,omitempty"`
+	Stream  string         `json:"stream,omitempty"`
+	Audit   *AuditRecord   `json:"audit,omitempty"`
+	Command *CommandResult `json:"command,omitempty"`
 }

@@ -45,13 +45,10 @@ func run(ctx context.Context, dest string, plan func() (*Plan, error)) (*Result,
 		return nil, err
 	}
 	res, err := Apply(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	if outcome != journal.Nothing {
+	if res != nil && outcome != journal.Nothing {
 		res.Recovered = outcome
 	}
-	return res, nil
+	return res, err
 }
 
 // Recover completes or undoes an operation on dest that did not finish (see
@@ -190,6 +187,21 @@ func Purge(ctx context.Context, dest string, opts PurgeOptions) (*Result, error)
 
 func (a *applier) runPurge() error {
 	pp := a.p.purge
+	// A service package's uninstall command runs before its files are removed;
+	// its failure is reported, and the package is removed all the same (seed:
+	// deployment.xml).
+	if sp := readServicePackage(a.d); sp != nil && a.p.state.Managed && a.p.state.Hashes[ServicePackageFile] != "" {
+		res, err := runServiceCommand(a.ctx, sp, "uninstall", a.p.Dest, a.p.emit)
+		switch {
+		case err != nil:
+			a.p.Warnings = append(a.p.Warnings, err.Error())
+		case res != nil:
+			a.commands = append(a.commands, *res)
+			if !res.Success {
+				a.p.Warnings = append(a.p.Warnings, (&CommandError{Result: *res}).Error()+"; the package is removed all the same")
+			}
+		}
+	}
 	for _, k := range pp.delete {
 		if name, ok := rel(k); ok {
 			if err := a.trash(name); err != nil {

@@ -51,6 +51,12 @@ type Options struct {
 	// DownloadTimeout one whole download (default DefaultDownloadTimeout).
 	MaxDownload     int64
 	DownloadTimeout time.Duration
+	// Handover receives the items the recipe hands over (rhq:handover,
+	// R173); nil ignores them, as RHQ does without a handover target.
+	Handover Handover
+	// ServiceRoot overrides the root an rhq:system-service is installed
+	// under (R174); empty means the recipe's root attribute, default /.
+	ServiceRoot string
 }
 
 // Kind is the operation a Plan performs.
@@ -104,6 +110,11 @@ type Plan struct {
 	adopt       *adoptPlan
 	applyErrors map[string]string // R92 step 2, found while applying
 	removeDest  bool              // a full purge removes the destination itself
+	unit        *recipe.DeploymentUnit
+	hooks       *hooks
+	handover    Handover
+	handovers   []handoverItem
+	serviceRoot string
 	content     *content
 	update      *decisions
 	initial     *initialDecisions
@@ -222,6 +233,7 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	}
 	p.values = values
 	unit := r.Bundle.Unit
+	p.unit, p.handover, p.serviceRoot = unit, opts.Handover, opts.ServiceRoot
 	p.Compliance = unit.Compliance
 	p.Bundle = Info{Name: r.Bundle.Name, Version: r.Bundle.Version, Description: r.Bundle.Description}
 	for _, w := range r.Warnings {
@@ -231,6 +243,18 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 		Description: r.Bundle.Description, HasDescription: r.Bundle.HasDescription, Compliance: metadata.Compliance(unit.Compliance)}
 	if p.staging, err = os.MkdirTemp("", "bundlekit-staging-"); err != nil {
 		return nil, fmt.Errorf("create staging directory: %w", err)
+	}
+	// The recipe's targets: every task is checked before anything runs, and the
+	// preinstall target runs before any file is deployed, in a dry run too
+	// (R172 step 3; its properties are visible to later targets, never tokens,
+	// R148).
+	if len(r.Targets) > 0 || len(r.Tasks) > 0 {
+		if p.hooks, err = newHooks(b, r, p.Dest, values.(token.Values).Properties, p.staging, p.emit); err != nil {
+			return nil, err
+		}
+		if err := p.hooks.run(ctx, "preinstall", unit.PreinstallTarget); err != nil {
+			return nil, err
+		}
 	}
 	limits := opts.Limits
 	if limits == (fileops.Limits{}) {
@@ -249,6 +273,9 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	cb := &contentBuilder{ctx: ctx, fsys: b.fsys, dirPath: b.dirPath, dir: dir, unit: unit, values: values, staging: p.staging,
 		limits: limits, fetch: dl.fetch, events: p.events}
 	if p.content, err = cb.build(); err != nil {
+		return nil, err
+	}
+	if p.handovers, err = prepareHandovers(cb, unit, kind == KindRevert); err != nil {
 		return nil, err
 	}
 	p.Estimate = p.content.estimate
@@ -606,6 +633,7 @@ func (p *Plan) Close() error {
 	if p == nil {
 		return nil
 	}
+	p.hooks.close()
 	for _, a := range p.contentArchives() {
 		a.Close()
 	}

@@ -1,0 +1,176 @@
+package bundle
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/bundlekit/bundlekit/recipe"
+	"github.com/bundlekit/bundlekit/token"
+)
+
+// Handover receives the items a recipe hands over (rhq:handover, R173) instead of
+// deploying them: typically an application server that deploys the content
+// itself. Items come in declaration order, after the files are deployed, never in
+// a dry run.
+type Handover interface {
+	Handover(ctx context.Context, item HandoverItem) error
+}
+
+// HandoverFunc adapts a function to Handover.
+type HandoverFunc func(ctx context.Context, item HandoverItem) error
+
+// Handover calls f.
+func (f HandoverFunc) Handover(ctx context.Context, item HandoverItem) error { return f(ctx, item) }
+
+// HandoverItem is one handed-over file or archive. Content is realized when the
+// recipe asks for it — in a copy, never in the bundle itself (GO of the R173
+// quirk).
+type HandoverItem struct {
+	// Name is the file's base name.
+	Name        string
+	Action      string
+	Params      []HandoverParam
+	FailOnError bool
+	// Revert is true when the deployment is a revert.
+	Revert  bool
+	Content io.Reader
+}
+
+// HandoverParam is an rhq:handover-param.
+type HandoverParam struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// HandoverError is a handover that failed with failonerror="true"; the handovers
+// before it have run.
+type HandoverError struct {
+	Item HandoverItem
+	Err  error
+}
+
+func (e *HandoverError) Error() string {
+	var params []string
+	for _, p := range e.Item.Params {
+		params = append(params, p.Name+"="+p.Value)
+	}
+	return fmt.Sprintf("Handover failed: Handover[action='%s', handoverParams={%s}, failOnError=true] for %s: %v",
+		e.Item.Action, strings.Join(params, ", "), e.Item.Name, e.Err)
+}
+
+func (e *HandoverError) Unwrap() error { return e.Err }
+
+// handoverItem is a handover prepared by Plan: its content staged (and realized).
+type handoverItem struct {
+	item   HandoverItem
+	staged string
+	pos    recipe.Pos
+}
+
+// prepareHandovers stages the content of every handover item in declaration order
+// (R173). Preparation runs in dry runs too; only the callback is skipped.
+func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bool) ([]handoverItem, error) {
+	var out []handoverItem
+	for i, f := range unit.Files {
+		if f.Handover == nil {
+			continue
+		}
+		src := &source{kind: fromFile, file: bundlePath(f.Name), realize: f.Replace, origin: f.Pos}
+		if f.URL != "" {
+			src.file, src.staged = filepath.Join(cb.staging, "handover-url", fmt.Sprint(i), f.BaseName()), true
+			if err := cb.fetch(cb.ctx, f.URL, src.file); err != nil {
+				return nil, fmt.Errorf("%s: <rhq:url-file url=%q>: %w", f.Pos, f.URL, err)
+			}
+		}
+		staged := filepath.Join(cb.staging, "handover", fmt.Sprint(len(out)), f.BaseName())
+		rc, _, err := cb.open(src)
+		if err != nil {
+			return nil, err
+		}
+		var r io.Reader = rc
+		if f.Replace {
+			r = token.NewReader(rc, cb.values)
+		}
+		err = copyToFile(r, staged)
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: stage handover of %s: %w", f.Pos, f.BaseName(), err)
+		}
+		out = append(out, handoverItem{item: newItem(f.BaseName(), f.Handover, revert), staged: staged, pos: f.Pos})
+	}
+	for _, a := range unit.Archives {
+		if a.Handover == nil {
+			continue
+		}
+		name, local := bundlePath(a.Name), ""
+		if a.URL != "" {
+			local = filepath.Join(cb.staging, "handover-url", "a"+fmt.Sprint(len(out)), a.BaseName())
+			if err := cb.fetch(cb.ctx, a.URL, local); err != nil {
+				return nil, fmt.Errorf("%s: <rhq:url-archive url=%q>: %w", a.Pos, a.URL, err)
+			}
+			name = a.BaseName()
+		}
+		arc, err := cb.openArchive(name, local, a.Pos)
+		if err != nil {
+			return nil, err
+		}
+		replace, err := a.Replace.Matcher()
+		if err != nil {
+			arc.Close()
+			return nil, err
+		}
+		staged := filepath.Join(cb.staging, "handover", fmt.Sprint(len(out)), a.BaseName())
+		err = cb.rebuild(arc, staged, replace)
+		arc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: stage handover of %s: %w", a.Pos, a.BaseName(), err)
+		}
+		out = append(out, handoverItem{item: newItem(a.BaseName(), a.Handover, revert), staged: staged, pos: a.Pos})
+	}
+	slices.SortStableFunc(out, func(x, y handoverItem) int {
+		if x.pos.Line != y.pos.Line {
+			return x.pos.Line - y.pos.Line
+		}
+		return x.pos.Col - y.pos.Col
+	})
+	return out, nil
+}
+
+func newItem(name string, h *recipe.Handover, revert bool) HandoverItem {
+	item := HandoverItem{Name: name, Action: h.Action, FailOnError: h.FailOnError, Revert: revert}
+	for _, p := range h.Params {
+		item.Params = append(item.Params, HandoverParam{Name: p.Name, Value: p.Value})
+	}
+	return item
+}
+
+// runHandovers hands the items over in order (R173): a failure with failonerror
+// stops the deployment (the earlier handovers have run); without it the failure
+// is reported and the next item goes. No target: items are ignored, as in RHQ.
+func runHandovers(ctx context.Context, target Handover, items []handoverItem, warn func(string)) error {
+	if target == nil {
+		return nil
+	}
+	for _, h := range items {
+		f, err := os.Open(h.staged)
+		if err != nil {
+			return err
+		}
+		item := h.item
+		item.Content = f
+		err = target.Handover(ctx, item)
+		f.Close()
+		switch {
+		case err != nil && item.FailOnError:
+			return &HandoverError{Item: item, Err: err}
+		case err != nil:
+			warn(fmt.Sprintf("handover of %s (action %s) failed and failonerror is false: %v", item.Name, item.Action, err))
+		}
+	}
+	return nil
+}
