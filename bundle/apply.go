@@ -31,7 +31,9 @@ type Result struct {
 	// Commands lists the programs the deployment ran: deployment.xml install
 	// and uninstall commands, and <exec> tasks of the recipe's targets.
 	Commands []CommandResult `json:"commands,omitempty"`
-	Warnings []string        `json:"warnings,omitempty"`
+	// Warnings are what applying found (a handover that failed without
+	// failonerror, …); the plan's own warnings are in Plan.Warnings.
+	Warnings []string `json:"warnings,omitempty"`
 	// Recovered says what was done with an earlier operation that had not
 	// finished ("" when there was none).
 	Recovered journal.Outcome `json:"recovered,omitempty"`
@@ -65,6 +67,7 @@ type applier struct {
 // the error. Apply closes the plan.
 func Apply(ctx context.Context, p *Plan) (res *Result, err error) {
 	defer p.Close()
+	planned := len(p.Warnings) // the Result carries only what applying adds
 	created := missingDirs(p.Dest)
 	d, err := fileops.CreateDir(p.Dest)
 	if err != nil {
@@ -133,11 +136,11 @@ func Apply(ctx context.Context, p *Plan) (res *Result, err error) {
 	release()
 	if err := p.afterCommit(ctx); err != nil {
 		res.Audit, res.Commands = p.records(res.Commands)
-		res.Warnings = p.Warnings
+		res.Warnings = p.Warnings[planned:]
 		return res, err
 	}
 	res.Audit, res.Commands = p.records(res.Commands)
-	res.Warnings = p.Warnings
+	res.Warnings = p.Warnings[planned:]
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "finished"})
 	return res, nil
 }

@@ -86,7 +86,14 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if !o.json && !o.quiet && isTerminal(c.stderr) && !o.dryRun {
 		c.progress = newProgress(c.stderr)
 	}
-	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event}
+	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot}
+	if o.handoverDir != "" {
+		dir, err := filepath.Abs(o.handoverDir)
+		if err != nil {
+			return inputErrorf("--handover-dir: %v", err)
+		}
+		opts.Handover = handoverToDir(dir)
+	}
 	if !o.dryRun {
 		outcome, err := bundle.Recover(ctx, dest)
 		if err != nil {
@@ -114,12 +121,26 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		return nil
 	}
 	res, err := bundle.Apply(ctx, p)
-	if err != nil {
+	var ce *bundle.CommandError
+	if errors.As(err, &ce) {
+		c.res.Commands = append(c.res.Commands, ce.Result)
+		if ce.Uninstall != nil {
+			c.res.Commands = append(c.res.Commands, *ce.Uninstall)
+		}
+	}
+	if res == nil {
 		return err
 	}
-	c.res.Differences = res.Differences
+	c.res.Differences, c.res.Audit, c.res.Commands = res.Differences, res.Audit, res.Commands
 	for path, msg := range res.Differences.Errors {
 		fmt.Fprintf(c.human(), "warning: %s: %s\n", path, msg)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(c.human(), "warning: %s\n", w)
+	}
+	c.res.Warnings = append(c.res.Warnings, res.Warnings...)
+	if err != nil {
+		return err // the files are deployed; the error says what failed after them
 	}
 	if kind == bundle.KindRevert {
 		fmt.Fprintf(c.human(), "reverted %s to %s %s as deployment %d (%d file(s) restored)\n", res.Dest, res.Bundle.Name, res.Bundle.Version, res.ID, len(res.Differences.Restored))
@@ -237,10 +258,14 @@ var purgeCmd = &command{
 		if err != nil {
 			return err
 		}
-		c.res.Differences = res.Differences
+		c.res.Differences, c.res.Commands = res.Differences, res.Commands
 		for path, msg := range res.Differences.Errors {
 			fmt.Fprintf(w, "warning: %s: %s\n", path, msg)
 		}
+		for _, warn := range res.Warnings {
+			fmt.Fprintf(w, "warning: %s\n", warn)
+		}
+		c.res.Warnings = append(c.res.Warnings, res.Warnings...)
 		fmt.Fprintf(w, "purged %s\n", dest)
 		return nil
 	},

@@ -27,6 +27,8 @@ type options struct {
 	description        string
 	compliance         string
 	dir, out           string
+	handoverDir        string
+	serviceRoot        string
 }
 
 // propFlag collects -p KEY=VALUE (and RHQ-style -DKEY=VALUE) in order.
@@ -112,6 +114,8 @@ func (f flagSet) deployFlags() flagSet {
 	f.bundle().dest().id("the deployment `id` (default: the current id + 1, or 1 for an unmanaged destination)").properties()
 	f.BoolVar(&f.o.clean, "clean", false, "purge the destination before writing (local edits are backed up first)")
 	f.BoolVar(&f.o.dryRun, "dry-run", false, "plan only: report what would change and change nothing")
+	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
+	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
 	return f.output()
 }
 

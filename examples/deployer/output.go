@@ -31,21 +31,23 @@ type cli struct {
 
 // result is the one final JSON object of --json output.
 type result struct {
-	Type         string               `json:"type"`
-	Operation    string               `json:"operation"`
-	OK           bool                 `json:"ok"`
-	Bundle       *bundle.Info         `json:"bundle"`
-	Destination  string               `json:"destination"`
-	DeploymentID *int                 `json:"deploymentId"`
-	DryRun       bool                 `json:"dryRun"`
-	Differences  bundle.Differences   `json:"differences"`
-	Error        string               `json:"error"`
-	Warnings     []string             `json:"warnings,omitempty"`
-	Recovered    string               `json:"recovered,omitempty"`
-	Status       *bundle.StatusReport `json:"status,omitempty"`
-	Inputs       []inputInfo          `json:"inputs,omitempty"`
-	Problems     []*recipe.Error      `json:"problems,omitempty"`
-	Output       string               `json:"output,omitempty"`
+	Type         string                 `json:"type"`
+	Operation    string                 `json:"operation"`
+	OK           bool                   `json:"ok"`
+	Bundle       *bundle.Info           `json:"bundle"`
+	Destination  string                 `json:"destination"`
+	DeploymentID *int                   `json:"deploymentId"`
+	DryRun       bool                   `json:"dryRun"`
+	Differences  bundle.Differences     `json:"differences"`
+	Error        string                 `json:"error"`
+	Warnings     []string               `json:"warnings,omitempty"`
+	Recovered    string                 `json:"recovered,omitempty"`
+	Status       *bundle.StatusReport   `json:"status,omitempty"`
+	Inputs       []inputInfo            `json:"inputs,omitempty"`
+	Problems     []*recipe.Error        `json:"problems,omitempty"`
+	Audit        []bundle.AuditRecord   `json:"audit,omitempty"`
+	Commands     []bundle.CommandResult `json:"commands,omitempty"`
+	Output       string                 `json:"output,omitempty"`
 }
 
 // inputInfo describes an input property for validate.
@@ -132,9 +134,35 @@ func (c *cli) event(e bundle.Event) {
 		}{"event", e})
 		return
 	}
+	switch e.Type {
+	case bundle.EventHook:
+		if e.Task == "echo" && e.Message != "" {
+			c.hookLine(fmt.Sprintf("[%s] %s", e.Target, e.Message))
+		}
+		if e.Stream != "" && e.Message != "" {
+			c.hookLine(fmt.Sprintf("[%s] %s: %s", e.Target, e.Stream, e.Message))
+		}
+	case bundle.EventAudit:
+		a := e.Audit
+		c.hookLine(fmt.Sprintf("[%s] audit %s: %s (%s) %s %s", e.Target, a.Status, a.Action, a.Info, a.Message, strings.Join(strings.Fields(a.Details), " ")))
+	case bundle.EventCommand:
+		r := e.Command
+		c.hookLine(fmt.Sprintf("%s command %q: exit %d, success %t, %s", r.Phase, r.Command, r.ExitCode, r.Success, r.Duration.Round(time.Millisecond)))
+	}
 	if c.progress != nil {
 		c.progress.update(e)
 	}
+}
+
+// hookLine prints what a recipe's targets and commands report, between the
+// deployer's own lines.
+func (c *cli) hookLine(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.progress != nil {
+		c.progress.done()
+	}
+	fmt.Fprintln(c.human(), s)
 }
 
 // finish writes the final result (exactly one JSON object with --json) or the
