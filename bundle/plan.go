@@ -241,8 +241,8 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	}
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: r.Bundle.Name, BundleVersion: r.Bundle.Version,
 		Description: r.Bundle.Description, HasDescription: r.Bundle.HasDescription, Compliance: metadata.Compliance(unit.Compliance)}
-	if p.staging, err = os.MkdirTemp("", "bundlekit-staging-"); err != nil {
-		return nil, fmt.Errorf("create staging directory: %w", err)
+	if p.staging, err = newStaging(); err != nil {
+		return nil, err
 	}
 	// The recipe's targets: every task is checked before anything runs, and the
 	// preinstall target runs before any file is deployed, in a dry run too

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"io"
+	"os"
 	"sync"
 )
 
@@ -14,6 +15,11 @@ func Hash(r io.Reader) (sum string, n int64, err error) {
 	h := md5.New()
 	buf := getBuffer()
 	defer putBuffer(buf)
+	if f, ok := r.(*os.File); ok {
+		// *os.File's WriteTo would copy through a fresh 32 KiB buffer of its
+		// own for every file; hiding it keeps the pooled one in use.
+		r = struct{ io.Reader }{f}
+	}
 	n, err = io.CopyBuffer(h, r, *buf)
 	if err != nil {
 		return "", n, err
