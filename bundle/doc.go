@@ -23,7 +23,11 @@
 // (package internal/journal): a failure undoes the partial changes, and a process
 // killed at any point leaves a destination that the next Deploy, Revert, Purge or
 // Status brings back to its state before the operation, or completes, without
-// losing a local edit. Files are written under a temporary name and renamed into
+// losing a local edit. (One trace can remain: the journal lives inside the
+// destination, so a first deployment into a directory that did not exist, killed
+// and then rolled back, leaves that directory empty, and a full purge killed
+// after its commit point is completed but leaves the destination directory,
+// empty.) Files are written under a temporary name and renamed into
 // place, never half-written under their final name.
 //
 // The library never prints: progress and audit go to the Options.Events callback.

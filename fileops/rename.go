@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 )
 
 // Rename moves from to to within d, creating the missing parents of to
@@ -19,7 +21,8 @@ import (
 // permission bits, a directory is copied with everything below it (links are
 // recreated, not followed). If the copy fails, what was copied is removed
 // and from is left as it was; if only the final removal fails, both exist and
-// the error says so. This fallback cannot be cancelled.
+// the error says so. A directory is copied under a temporary name and renamed
+// into place once complete. This fallback cannot be cancelled.
 func (d *Dir) Rename(from, to string) error {
 	localFrom, err := localize(from)
 	if err != nil {
@@ -62,12 +65,20 @@ func (d *Dir) moveByCopy(from, to string) error {
 			return err
 		}
 	case fi.IsDir():
-		created, err := d.copyTree(from, to)
+		// The tree is copied under a temporary name beside to and renamed into
+		// place only when complete, so a process killed mid-copy never leaves a
+		// partial tree under the final name (where a recovery would take it for
+		// the real one); the temporary name is one IsTemp recognises.
+		tmp := path.Join(path.Dir(to), tempPrefix+strconv.FormatUint(rand.Uint64(), 36)+tempSuffix)
+		created, err := d.copyTree(from, tmp)
 		if err != nil {
 			if created {
-				err = errors.Join(err, d.RemoveAll(to))
+				err = errors.Join(err, d.RemoveAll(tmp))
 			}
 			return err
+		}
+		if err := d.root.Rename(filepath.FromSlash(tmp), filepath.FromSlash(to)); err != nil {
+			return errors.Join(d.err("rename", to, err), d.RemoveAll(tmp))
 		}
 	default:
 		return d.err("rename", from, ErrIrregular)
