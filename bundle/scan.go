@@ -6,8 +6,11 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // metadataDir is RHQ's metadata folder (R13); every walk skips a directory of this
@@ -73,33 +76,35 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 		}
 		return ignore.Match(p)
 	}
-	// R70, R76: recheck every known key.
-	for _, k := range slices.Sorted(maps.Keys(orig)) {
-		o := orig[k]
+	// R70, R76: recheck every known key. Stats and hashes are independent per
+	// file and are the bulk of an upgrade's reading, so they run on a bounded
+	// pool; the results are merged in key order.
+	keys := slices.Sorted(maps.Keys(orig))
+	checks := make([]recheck, len(keys))
+	forEach(len(keys), func(i int) {
+		k := keys[i]
 		if ignore != nil && !isExternal(k) && ignore.Match(k) {
+			checks[i].ignored = true
+			return
+		}
+		checks[i] = recheckKey(d, k)
+	})
+	for i, k := range keys {
+		c := checks[i]
+		switch {
+		case c.ignored:
 			r.ignored[k] = true
 			continue
-		}
-		exists, isDir, err := d.stat(k)
-		switch {
-		case err != nil:
-			unknown[k] = err.Error()
+		case c.err != nil:
+			unknown[k] = c.err.Error()
 			continue
-		case !exists:
+		case c.hash == markDeleted:
 			r.hashes[k] = markDeleted
 			r.deletions[k] = true
 			continue
-		case isDir:
-			r.hashes[k] = markDir
-		default:
-			h, err := d.hash(k)
-			if err != nil {
-				unknown[k] = err.Error()
-				continue
-			}
-			r.hashes[k] = h
 		}
-		if r.hashes[k] != o {
+		r.hashes[k] = c.hash
+		if c.hash != orig[k] {
 			r.changes[k] = true
 		}
 	}
@@ -205,4 +210,47 @@ func listFiles(d disk, dir string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// recheck is what the disk holds at one key of the previous map.
+type recheck struct {
+	ignored bool
+	hash    string // a content hash, markDir or markDeleted
+	err     error
+}
+
+func recheckKey(d disk, k string) recheck {
+	exists, isDir, err := d.stat(k)
+	switch {
+	case err != nil:
+		return recheck{err: err}
+	case !exists:
+		return recheck{hash: markDeleted}
+	case isDir:
+		return recheck{hash: markDir}
+	}
+	h, err := d.hash(k)
+	return recheck{hash: h, err: err}
+}
+
+// forEach calls f(0) … f(n-1) on at most GOMAXPROCS goroutines at once and
+// returns when all calls have returned.
+func forEach(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
