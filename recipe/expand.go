@@ -76,10 +76,21 @@ func (x *expander) define(name, value string) {
 	x.defined[name] = value
 }
 
-// expand replaces ${name} with the property's value, $$ with $, and leaves
-// unknown references and any other $ as written.
+// expand resolves s with the properties known so far; a nil *expander (parse
+// time) leaves it raw.
 func (x *expander) expand(s string) string {
-	if x == nil || !strings.Contains(s, "$") {
+	if x == nil {
+		return s
+	}
+	return ExpandProperties(s, x.lookup)
+}
+
+// ExpandProperties resolves ${name} references in s the way Ant does (R157): an
+// unknown ${name} stays as written, $$ stands for $, any other $ is literal, and
+// the values substituted are not expanded again. The Ant task interpreter uses it
+// at run time; Recipe.Expand at configuration time.
+func ExpandProperties(s string, lookup func(name string) (string, bool)) string {
+	if !strings.Contains(s, "$") {
 		return s
 	}
 	var sb strings.Builder
@@ -100,7 +111,7 @@ func (x *expander) expand(s string) string {
 				return sb.String()
 			}
 			name := s[i+2 : i+2+end]
-			if v, ok := x.lookup(name); ok {
+			if v, ok := lookup(name); ok {
 				sb.WriteString(v)
 			} else {
 				sb.WriteString(s[i : i+3+end])

@@ -51,20 +51,15 @@ var revertCmd = &command{
 }
 
 func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bundle.Kind) error {
-	o := &options{}
-	c.o = o
-	f := c.cmd.flags(o)
-	if err := f.parse(args); err != nil {
+	o, err := c.setup(args, "bundle", "dest")
+	if err != nil {
 		return err
 	}
 	o.dryRun = o.dryRun || dryRun
 	c.res.DryRun = o.dryRun
-	if err := f.require("bundle", "dest"); err != nil {
-		return err
-	}
-	dest, err := filepath.Abs(o.dest)
+	dest, err := absDest(o.dest)
 	if err != nil {
-		return inputErrorf("--dest: %v", err)
+		return err
 	}
 	c.res.Destination = dest
 	props, err := o.propertyValues()
@@ -212,18 +207,13 @@ var purgeCmd = &command{
 		return f.output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o := &options{}
-		c.o = o
-		f := c.cmd.flags(o)
-		if err := f.parse(args); err != nil {
-			return err
-		}
-		if err := f.require("dest"); err != nil {
-			return err
-		}
-		dest, err := filepath.Abs(o.dest)
+		o, err := c.setup(args, "dest")
 		if err != nil {
-			return inputErrorf("--dest: %v", err)
+			return err
+		}
+		dest, err := absDest(o.dest)
+		if err != nil {
+			return err
 		}
 		c.res.Destination, c.res.DryRun = dest, o.dryRun
 		if !o.dryRun {
@@ -278,18 +268,13 @@ var statusCmd = &command{
 	examples: "  deployer status --dest /tmp/musicapp\n  deployer status --dest /tmp/musicapp --json | jq .status.drift\n",
 	flags:    func(o *options) flagSet { return newFlags("status", o).dest().output() },
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o := &options{}
-		c.o = o
-		f := c.cmd.flags(o)
-		if err := f.parse(args); err != nil {
-			return err
-		}
-		if err := f.require("dest"); err != nil {
-			return err
-		}
-		dest, err := filepath.Abs(o.dest)
+		o, err := c.setup(args, "dest")
 		if err != nil {
-			return inputErrorf("--dest: %v", err)
+			return err
+		}
+		dest, err := absDest(o.dest)
+		if err != nil {
+			return err
 		}
 		c.res.Destination = dest
 		st, err := bundle.Status(ctx, dest)
@@ -334,13 +319,8 @@ var validateCmd = &command{
 `,
 	flags: func(o *options) flagSet { return newFlags("validate", o).bundle().properties().output() },
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o := &options{}
-		c.o = o
-		f := c.cmd.flags(o)
-		if err := f.parse(args); err != nil {
-			return err
-		}
-		if err := f.require("bundle"); err != nil {
+		o, err := c.setup(args, "bundle")
+		if err != nil {
 			return err
 		}
 		props, err := o.propertyValues()
@@ -416,22 +396,17 @@ var adoptCmd = &command{
 		return f.output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o := &options{}
-		c.o = o
-		f := c.cmd.flags(o)
-		if err := f.parse(args); err != nil {
-			return err
-		}
-		if err := f.require("dest", "name", "version"); err != nil {
+		o, err := c.setup(args, "dest", "name", "version")
+		if err != nil {
 			return err
 		}
 		mode := recipe.Compliance(o.compliance)
 		if mode != recipe.Full && mode != recipe.FilesAndDirectories {
 			return usageErrorf("--compliance %q: use full or filesAndDirectories", o.compliance)
 		}
-		dest, err := filepath.Abs(o.dest)
+		dest, err := absDest(o.dest)
 		if err != nil {
-			return inputErrorf("--dest: %v", err)
+			return err
 		}
 		if fi, err := os.Stat(dest); err != nil || !fi.IsDir() {
 			return inputErrorf("--dest %s: not an existing directory", dest)
@@ -466,13 +441,8 @@ var packCmd = &command{
 		return f.output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o := &options{}
-		c.o = o
-		f := c.cmd.flags(o)
-		if err := f.parse(args); err != nil {
-			return err
-		}
-		if err := f.require("dir", "out"); err != nil {
+		o, err := c.setup(args, "dir", "out")
+		if err != nil {
 			return err
 		}
 		o.bundle = o.dir
@@ -498,4 +468,25 @@ var packCmd = &command{
 		fmt.Fprintf(c.human(), "packed %s into %s\n", o.dir, o.out)
 		return nil
 	},
+}
+
+// setup parses a command's flags (RHQ-style -D arguments included) and checks
+// the required ones.
+func (c *cli) setup(args []string, required ...string) (*options, error) {
+	o := &options{}
+	c.o = o
+	f := c.cmd.flags(o)
+	if err := f.parse(args); err != nil {
+		return nil, err
+	}
+	return o, f.require(required...)
+}
+
+// absDest makes --dest absolute (R1).
+func absDest(dest string) (string, error) {
+	abs, err := filepath.Abs(dest)
+	if err != nil {
+		return "", inputErrorf("--dest: %v", err)
+	}
+	return abs, nil
 }

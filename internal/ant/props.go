@@ -1,6 +1,6 @@
 package ant
 
-import "strings"
+import "github.com/bundlekit/bundlekit/recipe"
 
 // props are a project's Ant properties. Ant properties are immutable: the
 // first definition of a name wins (R157). user marks the properties given by
@@ -36,40 +36,8 @@ func (p *props) defineUser(name, value string) {
 	}
 }
 
-// expand resolves ${name} references in s with lookup, the way Ant does: an
-// unknown ${name} stays as written, $$ stands for $, any other $ is literal.
-// References are not expanded again inside the values they resolve to.
+// expand resolves ${name} references in s with lookup, as recipe.ExpandProperties
+// does.
 func expand(s string, lookup func(string) (string, bool)) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var sb strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '$' || i+1 == len(s) {
-			sb.WriteByte(c)
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			sb.WriteByte('$')
-			i++
-		case '{':
-			end := strings.IndexByte(s[i+2:], '}')
-			if end < 0 {
-				sb.WriteString(s[i:])
-				return sb.String()
-			}
-			name := s[i+2 : i+2+end]
-			if v, ok := lookup(name); ok {
-				sb.WriteString(v)
-			} else {
-				sb.WriteString(s[i : i+3+end])
-			}
-			i += 2 + end
-		default:
-			sb.WriteByte(c)
-		}
-	}
-	return sb.String()
+	return recipe.ExpandProperties(s, lookup)
 }
