@@ -36,7 +36,7 @@ type Result struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Recovered says what was done with an earlier operation that had not
 	// finished ("" when there was none).
-	Recovered journal.Outcome `json:"recovered,omitempty"`
+	Recovered Recovery `json:"recovered,omitempty"`
 }
 
 // ErrStale: the destination changed between Plan and Apply.

@@ -512,10 +512,10 @@ func killAtOr(t *testing.T, s *killScene, c killChild, before, after, orAfter ki
 	now := takeKillSnapshot(t, s)
 	var want killSnapshot
 	switch st.Recovered {
-	case journal.RolledBack:
+	case bundle.RecoveredRolledBack:
 		got.rolledBack++
 		want = before
-	case journal.Completed:
+	case bundle.RecoveredCompleted:
 		got.completed++
 		want = after
 		if orAfter != nil && cmp.Equal(orAfter, now) {
@@ -603,7 +603,7 @@ func TestKill(t *testing.T) {
 			c := initial
 			c.at = k
 			st := killAt(t, s, c, unmanaged, deployed, &got)
-			require.Equal(t, st.Recovered == journal.Completed, st.Managed)
+			require.Equal(t, st.Recovered == bundle.RecoveredCompleted, st.Managed)
 		}
 		t.Logf("initial deployment: %d kill points, %d rolled back, %d completed", nInitial, got.rolledBack, got.completed)
 		require.Equal(t, killOutcome{rolledBack: nInitial - 1, completed: 1}, got)
@@ -638,7 +638,7 @@ func TestKill(t *testing.T) {
 			c := upgrade
 			c.at = k
 			st := killAt(t, s, c, before, after, &got)
-			completed := st.Recovered == journal.Completed
+			completed := st.Recovered == bundle.RecoveredCompleted
 			require.Equal(t, map[bool]int{false: 1, true: 2}[completed], st.Current.ID, "killed at %d", k)
 			requireKillEdits(t, s, completed)
 
@@ -674,7 +674,7 @@ func TestKill(t *testing.T) {
 
 		st, err := bundle.Status(ctx, s.dest)
 		require.NoError(t, err)
-		require.Equal(t, journal.RolledBack, st.Recovered)
+		require.Equal(t, bundle.RecoveredRolledBack, st.Recovered)
 		require.Equal(t, before, takeKillSnapshot(t, s))
 		requireKillEdits(t, s, false)
 		requireNoTempFiles(t, s.base)
@@ -694,7 +694,7 @@ func TestKill(t *testing.T) {
 			c := v1Revert
 			c.at = k
 			st := killAt(t, s, c, after, reverted, &got)
-			require.Equal(t, map[bool]int{false: 2, true: 3}[st.Recovered == journal.Completed], st.Current.ID)
+			require.Equal(t, map[bool]int{false: 2, true: 3}[st.Recovered == bundle.RecoveredCompleted], st.Current.ID)
 		}
 		t.Logf("revert: %d kill points, %d rolled back, %d completed", nRevert, got.rolledBack, got.completed)
 		require.Equal(t, killOutcome{rolledBack: nRevert - 1, completed: 1}, got)
@@ -719,7 +719,7 @@ func TestKill(t *testing.T) {
 			emptyDest := maps.Clone(purged)
 			emptyDest["app"] = after["app"]
 			st := killAtOr(t, s, c, after, purged, emptyDest, &got)
-			require.Equal(t, st.Recovered == journal.RolledBack, st.Managed)
+			require.Equal(t, st.Recovered == bundle.RecoveredRolledBack, st.Managed)
 		}
 		t.Logf("purge: %d kill points, %d rolled back, %d completed", nPurge, got.rolledBack, got.completed)
 		require.Equal(t, killOutcome{rolledBack: nPurge - 1, completed: 1}, got)

@@ -263,14 +263,14 @@ func TestPending(t *testing.T) {
 
 	res, err := bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 2})
 	require.NoError(t, err)
-	require.Equal(t, journal.RolledBack, res.Recovered)
+	require.Equal(t, bundle.RecoveredRolledBack, res.Recovered)
 	require.NoFileExists(t, filepath.Join(dest, "half.txt"))
 	require.NoDirExists(t, filepath.Join(dest, journal.Dir))
 
 	leave()
 	st, err := bundle.Status(ctx, dest)
 	require.NoError(t, err)
-	require.Equal(t, journal.RolledBack, st.Recovered)
+	require.Equal(t, bundle.RecoveredRolledBack, st.Recovered)
 	require.NoFileExists(t, filepath.Join(dest, "half.txt"))
 	require.Equal(t, bundle.Drift{Changed: []string{}, Removed: []string{}, Added: []string{}}, st.Drift)
 }

@@ -45,26 +45,41 @@ func run(ctx context.Context, dest string, plan func() (*Plan, error)) (*Result,
 		return nil, err
 	}
 	res, err := Apply(ctx, p)
-	if res != nil && outcome != journal.Nothing {
+	if res != nil && outcome != RecoveredNothing {
 		res.Recovered = outcome
 	}
 	return res, err
 }
 
-// Recover completes or undoes an operation on dest that did not finish (see
-// package journal), under the destination's lock. It returns journal.Nothing
-// when there was none.
-func Recover(ctx context.Context, dest string) (journal.Outcome, error) {
+// Recovery says what Recover did with an operation that had not finished.
+type Recovery string
+
+// The recoveries.
+const (
+	// RecoveredNothing: there was no unfinished operation.
+	RecoveredNothing Recovery = Recovery(journal.Nothing)
+	// RecoveredCompleted: the operation had committed; its clean-up was
+	// finished.
+	RecoveredCompleted Recovery = Recovery(journal.Completed)
+	// RecoveredRolledBack: the operation had not committed; its changes were
+	// undone and the destination is as it was before it.
+	RecoveredRolledBack Recovery = Recovery(journal.RolledBack)
+)
+
+// Recover completes or undoes an operation on dest that did not finish (the
+// process died), under the destination's lock. It returns RecoveredNothing when
+// there was none.
+func Recover(ctx context.Context, dest string) (Recovery, error) {
 	d, err := fileops.OpenDir(dest)
 	if errors.Is(err, fs.ErrNotExist) {
-		return journal.Nothing, nil
+		return RecoveredNothing, nil
 	}
 	if err != nil {
 		return "", err
 	}
 	defer d.Close()
 	if !journal.Pending(d) {
-		return journal.Nothing, nil
+		return RecoveredNothing, nil
 	}
 	unlock, err := lock(d)
 	if err != nil {
@@ -75,7 +90,7 @@ func Recover(ctx context.Context, dest string) (journal.Outcome, error) {
 	if err != nil {
 		return "", fmt.Errorf("recover %s: %w", dest, err)
 	}
-	return outcome, nil
+	return Recovery(outcome), nil
 }
 
 // checkNotPending refuses to plan against a destination left half-changed.
@@ -271,15 +286,17 @@ type StatusReport struct {
 	Reason  string          `json:"reason,omitempty"`
 	Current *DeploymentInfo `json:"current,omitempty"`
 	// History lists the deployment ids recorded in the destination.
-	History   []int           `json:"history"`
-	Drift     Drift           `json:"drift"`
-	Recovered journal.Outcome `json:"recovered,omitempty"`
+	History   []int    `json:"history"`
+	Drift     Drift    `json:"drift"`
+	Recovered Recovery `json:"recovered,omitempty"`
 }
 
 // Status reports the current deployment of dest, the ids recorded there, and the
 // drift since the last deployment: files changed, removed and added (unknown
 // files in full compliance; in filesAndDirectories, those under the top-level
-// names the deployment owns, R75). An unfinished operation is recovered first.
+// names the deployment owns, R75). The metadata does not record the recipe's
+// rhq:ignore, so files an upgrade would ignore (logs, data) count as added here.
+// An unfinished operation is recovered first.
 func Status(ctx context.Context, dest string) (*StatusReport, error) {
 	dir, err := hostDir(dest)
 	if err != nil {
@@ -300,7 +317,7 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 	for _, id := range st.IDs {
 		r.History = append(r.History, int(id))
 	}
-	if outcome != journal.Nothing {
+	if outcome != RecoveredNothing {
 		r.Recovered = outcome
 	}
 	if !st.Managed {

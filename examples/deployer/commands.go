@@ -94,7 +94,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		if err != nil {
 			return err
 		}
-		if outcome != "nothing" {
+		if outcome != bundle.RecoveredNothing {
 			c.res.Recovered = string(outcome)
 			fmt.Fprintf(c.human(), "recovered an unfinished operation on %s: %s\n", dest, outcome)
 		}
