@@ -553,16 +553,14 @@ func (a *applier) backup(b backupOp) error {
 // copyLink backs up a symbolic link as a link with the same target: it is never
 // followed, so a link leading out of the destination is saved, not refused.
 func (a *applier) copyLink(name, to string) error {
-	target, err := os.Readlink(filepath.Join(a.d.Path(), filepath.FromSlash(name)))
+	target, err := a.d.Readlink(name)
 	if err != nil {
 		return err
 	}
 	if err := a.j.Create(to); err != nil {
 		return err
 	}
-	// to is a clean relative name built by metadata.BackupPath under a parent
-	// just created through the destination's os.Root.
-	return os.Symlink(target, filepath.Join(a.d.Path(), filepath.FromSlash(to)))
+	return a.d.Symlink(target, to)
 }
 
 // moveInto moves from to to. When both are directories (the backup of a directory

@@ -96,7 +96,7 @@ func hashEntry(d *fileops.Dir, name string) (string, error) {
 		return "", err
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, err := os.Readlink(filepath.Join(d.Path(), filepath.FromSlash(name)))
+		target, err := d.Readlink(name)
 		if err != nil {
 			return "", err
 		}

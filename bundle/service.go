@@ -96,10 +96,8 @@ func installService(ctx context.Context, b *Bundle, s *recipe.SystemService, roo
 				return fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
 			}
 		}
-		// The name is a plain file name (the recipe checks it) under a
-		// directory just opened through os.Root, so the join cannot escape.
-		if err := os.Symlink("../init.d/"+s.Name, filepath.Join(etc.Path(), filepath.FromSlash(link))); err != nil {
-			return fmt.Errorf("rhq:system-service %s: link %s: %w", s.Name, link, err)
+		if err := etc.Symlink("../init.d/"+s.Name, link); err != nil {
+			return fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
 		}
 	}
 	return nil

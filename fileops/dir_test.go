@@ -431,3 +431,33 @@ func TestOpenFileAndFS(t *testing.T) {
 		t.Fatalf("FS read: %q, %v", data, err)
 	}
 }
+
+// TestReadlinkSymlink: links are made and read through the Dir, names are
+// validated, and a symlinked parent is not followed out of the directory.
+func TestReadlinkSymlink(t *testing.T) {
+	base := t.TempDir()
+	outside := t.TempDir()
+	if err := os.Symlink("elsewhere", filepath.Join(outside, "link")); err != nil {
+		t.Skip("symbolic links are not available:", err)
+	}
+	d, err := fileops.OpenDir(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.Symlink("../init.d/app", "S80app"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := d.Readlink("S80app"); err != nil || got != "../init.d/app" {
+		t.Fatalf("Readlink = %q, %v", got, err)
+	}
+	if err := d.Symlink("x", "../escape"); !errors.Is(err, fileops.ErrUnsafePath) {
+		t.Fatalf("Symlink ../escape: %v, want ErrUnsafePath", err)
+	}
+	if err := os.Symlink(outside, filepath.Join(base, "up")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Readlink("up/link"); err == nil {
+		t.Fatal("Readlink through a symlinked parent leading outside succeeded")
+	}
+}

@@ -87,14 +87,36 @@ func (d *Dir) moveByCopy(from, to string) error {
 }
 
 func (d *Dir) copyLink(from, to string) error {
-	target, err := d.root.Readlink(filepath.FromSlash(from))
+	target, err := d.Readlink(from)
 	if err != nil {
-		return d.err("readlink", from, err)
+		return err
 	}
-	// Symlink writes the link text as is; it is resolved, and confined,
-	// only when the link is used.
-	if err := d.root.Symlink(target, filepath.FromSlash(to)); err != nil {
-		return d.err("symlink", to, err)
+	return d.Symlink(target, to)
+}
+
+// Readlink returns the target of the symbolic link name, which is not followed.
+func (d *Dir) Readlink(name string) (string, error) {
+	local, err := localize(name)
+	if err != nil {
+		return "", d.nameErr("readlink", name, err)
+	}
+	target, err := d.root.Readlink(local)
+	if err != nil {
+		return "", d.err("readlink", name, err)
+	}
+	return target, nil
+}
+
+// Symlink creates name as a symbolic link to target. The target is written as
+// it is: it is resolved, and confined to the directory, only when the link is
+// used through a Dir.
+func (d *Dir) Symlink(target, name string) error {
+	local, err := localize(name)
+	if err != nil {
+		return d.nameErr("symlink", name, err)
+	}
+	if err := d.root.Symlink(target, local); err != nil {
+		return d.err("symlink", name, err)
 	}
 	return nil
 }
