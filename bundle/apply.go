@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -789,7 +790,7 @@ func (a *applier) writeMetadata(final map[string]string) error {
 		return err
 	}
 	for _, w := range writes {
-		if _, err := a.writeFile(w.Name, bytesReader(w.Data), 0o644); err != nil {
+		if _, err := a.writeFile(w.Name, bytes.NewReader(w.Data), 0o644); err != nil {
 			return fmt.Errorf("write deployment metadata %s: %w", w.Name, err)
 		}
 	}

@@ -2,6 +2,8 @@ package bundle
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
@@ -266,11 +269,7 @@ func cutTop(p string) (top, rest string, ok bool) {
 // entries in their order and a fixed timestamp, so the same inputs always give
 // the same bytes (GO of R99).
 func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *fileops.Archive, replace *recipe.Matcher) error {
-	dest := name
-	if a.DestinationDir != "" {
-		dest = joinDest(a.DestinationDir, path.Base(name))
-	}
-	key, err := b.normalizeFile(dest, a.Pos)
+	key, err := b.normalizeFile(a.Destination(), a.Pos)
 	if err != nil {
 		return err
 	}
@@ -278,6 +277,12 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 	if local != "" {
 		s.file, s.staged = local, true
 	}
+	rc, info, err := b.open(s)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	s.mode = info.Mode().Perm()
 	realize := false
 	for i := range arc.Entries {
 		if !arc.Entries[i].Dir && replace.Match(arc.Entries[i].Name) {
@@ -285,38 +290,28 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 			b.c.realized[arc.Entries[i].Name] = true // R93: by entry name
 		}
 	}
-	if realize {
-		rebuilt := filepath.Join(b.staging, "rebuilt", fmt.Sprint(len(b.c.order)), path.Base(name))
-		if err := b.rebuild(arc, rebuilt, replace); err != nil {
-			return fmt.Errorf("%s: rebuild %s with realized entries: %w", a.Pos, name, err)
+	if !realize {
+		if s.hash, s.size, err = b.hash(rc, false); err != nil {
+			return fmt.Errorf("%s: hash %s: %w", a.Pos, name, err)
 		}
-		s.kind, s.file, s.staged = fromStaging, rebuilt, true
+		b.c.add(s)
+		return nil
 	}
-	rc, info, err := b.open(s)
-	if err != nil {
-		return err
+	rebuilt := filepath.Join(b.staging, "rebuilt", fmt.Sprint(len(b.c.order)), path.Base(name))
+	if s.hash, s.size, err = b.rebuild(arc, rebuilt, replace); err != nil {
+		return fmt.Errorf("%s: rebuild %s with realized entries: %w", a.Pos, name, err)
 	}
-	defer rc.Close()
-	s.mode = info.Mode().Perm()
-	if s.hash, s.size, err = b.hash(rc, false); err != nil {
-		return fmt.Errorf("%s: hash %s: %w", a.Pos, name, err)
-	}
+	s.kind, s.file, s.staged = fromStaging, rebuilt, true
 	b.c.add(s)
 	return nil
 }
 
-func joinDest(dir, base string) string {
-	for len(dir) > 1 && (dir[len(dir)-1] == '/' || dir[len(dir)-1] == '\\') {
-		dir = dir[:len(dir)-1]
-	}
-	return dir + "/" + base
-}
-
 // rebuild writes a copy of arc to path with the entries that replace selects
-// realized.
-func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recipe.Matcher) error {
+// realized, and returns the MD5 and size of what it wrote (hashed while writing,
+// not read back).
+func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recipe.Matcher) (string, int64, error) {
 	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-		return err
+		return "", 0, err
 	}
 	files := make([]fileops.ZipFile, len(arc.Entries))
 	for i := range arc.Entries {
@@ -332,13 +327,25 @@ func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recip
 	}
 	f, err := os.Create(to)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
-	if err := fileops.WriteZip(f, files); err != nil {
+	h, n := md5.New(), &countWriter{}
+	if err := fileops.WriteZip(io.MultiWriter(f, h, n), files); err != nil {
 		f.Close()
-		return err
+		return "", 0, err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n.n, nil
+}
+
+// countWriter counts the bytes written to it.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
 }
 
 type readCloser struct {
@@ -361,17 +368,7 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 
 // bundlePath cleans a recipe name into a path of the bundle's fs.FS.
 func bundlePath(name string) string {
-	return path.Clean(filepathToSlash(name))
-}
-
-func filepathToSlash(p string) string {
-	out := []byte(p)
-	for i := range out {
-		if out[i] == '\\' {
-			out[i] = '/'
-		}
-	}
-	return string(out)
+	return path.Clean(strings.ReplaceAll(name, `\`, "/"))
 }
 
 // openArchive opens and validates an archive of the bundle (or a downloaded one):

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -110,5 +109,3 @@ func hashEntry(d *fileops.Dir, name string) (string, error) {
 	}
 	return d.HashFile(name)
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

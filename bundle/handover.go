@@ -125,7 +125,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 			return nil, err
 		}
 		staged := filepath.Join(cb.staging, "handover", fmt.Sprint(len(out)), a.BaseName())
-		err = cb.rebuild(arc, staged, replace)
+		_, _, err = cb.rebuild(arc, staged, replace)
 		arc.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: stage handover of %s: %w", a.Pos, a.BaseName(), err)

@@ -87,17 +87,19 @@ type hooks struct {
 	mu      sync.Mutex
 	audits  []AuditRecord
 	execs   []CommandResult
-	cleanup string // a directory the bundle was extracted to for the targets
+	// basedir is ${basedir}: the bundle directory, or the copy of a zip
+	// bundle extracted for the targets.
+	basedir string
 }
 
 // newHooks prepares the recipe's targets: every task of every target is checked
 // before anything runs (an unsupported task is an error here, never skipped).
 func newHooks(b *Bundle, r *recipe.Recipe, dest string, props map[string]string, staging string, emit func(Event)) (*hooks, error) {
-	h := &hooks{unit: r.Bundle.Unit, emit: emit}
 	basedir, err := b.basedir(staging)
 	if err != nil {
 		return nil, err
 	}
+	h := &hooks{unit: r.Bundle.Unit, emit: emit, basedir: basedir}
 	env := ant.Env{Basedir: basedir, DeployDir: dest, Properties: maps.Clone(props), Events: h.event}
 	p, err := ant.New(r, env)
 	if err != nil {

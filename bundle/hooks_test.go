@@ -328,3 +328,27 @@ func TestSystemService(t *testing.T) {
 		require.Equal(t, "../init.d/musicapp", target)
 	}
 }
+
+// TestZipBundleWithTargets deploys the seed's simple recipe packed as a .zip: its
+// targets see the extracted bundle as ${basedir}, and its archive is read from
+// that same copy.
+func TestZipBundleWithTargets(t *testing.T) {
+	zipPath := filepath.Join(t.TempDir(), "simple.zip")
+	f, err := os.Create(zipPath)
+	require.NoError(t, err)
+	require.NoError(t, bundle.Pack(filepath.Join("..", "examples", "bundles", "simple"), f))
+	require.NoError(t, f.Close())
+	b, err := bundle.Open(zipPath)
+	require.NoError(t, err)
+	defer b.Close()
+	dest := filepath.Join(t.TempDir(), "app")
+	var echoes []string
+	_, err = bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest, ID: 1, Events: func(e bundle.Event) {
+		if e.Task == "echo" {
+			echoes = append(echoes, e.Target)
+		}
+	}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"preinstall", "postinstall"}, echoes)
+	require.Equal(t, "app.port=8080\napp.home="+dest+"\n", readFile(t, filepath.Join(dest, "conf/app.properties")))
+}

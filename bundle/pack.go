@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/bundlekit/bundlekit/fileops"
 )
@@ -51,6 +52,6 @@ func Pack(dir string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(files, func(a, b fileops.ZipFile) int { return cmpString(a.Name, b.Name) })
+	slices.SortFunc(files, func(a, b fileops.ZipFile) int { return strings.Compare(a.Name, b.Name) })
 	return fileops.WriteZip(w, files)
 }

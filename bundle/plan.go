@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
@@ -270,7 +272,13 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if dl.timeout <= 0 {
 		dl.timeout = DefaultDownloadTimeout
 	}
-	cb := &contentBuilder{ctx: ctx, fsys: b.fsys, dirPath: b.dirPath, dir: dir, unit: unit, values: values, staging: p.staging,
+	// A zip bundle extracted for its targets is read from that copy, so its
+	// archives are not staged a second time.
+	dirPath := b.dirPath
+	if p.hooks != nil {
+		dirPath = p.hooks.basedir
+	}
+	cb := &contentBuilder{ctx: ctx, fsys: b.fsys, dirPath: dirPath, dir: dir, unit: unit, values: values, staging: p.staging,
 		limits: limits, fetch: dl.fetch, events: p.events}
 	if p.content, err = cb.build(); err != nil {
 		return nil, err
@@ -359,7 +367,7 @@ func readPropertiesFile(b *Bundle, file string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := javaprops.Decode(bytesReader(data), javaprops.Latin1)
+	entries, err := javaprops.Decode(bytes.NewReader(data), javaprops.Latin1)
 	if err != nil {
 		return nil, err
 	}
@@ -603,18 +611,8 @@ func (p *Plan) planRestores(disk disk, prev int) error {
 		e.Action, e.Rule, e.Backup = ActionRestore, "R131", ""
 		e.New = r.hash
 	}
-	slices.SortFunc(p.Entries, func(a, b *Entry) int { return cmpString(a.Path, b.Path) })
+	slices.SortFunc(p.Entries, func(a, b *Entry) int { return strings.Compare(a.Path, b.Path) })
 	return nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // finishDiff fills the realized report (R93) and freezes the differences.

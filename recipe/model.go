@@ -194,6 +194,21 @@ type Archive struct {
 	Pos      Pos
 }
 
+// Destination is where a compressed archive is placed, relative to the deploy
+// dir unless absolute, before normalisation (R98): destinationDir joined with the
+// archive's base name; else its path in the bundle (rhq:archive) or the base
+// name of its URL (rhq:url-archive). An exploded archive's entries go to the
+// deploy dir itself (R97).
+func (a *Archive) Destination() string {
+	switch {
+	case a.DestinationDir != "":
+		return joinDest(a.DestinationDir, a.BaseName())
+	case a.URL != "":
+		return a.BaseName()
+	}
+	return path.Clean(slashes(a.Name))
+}
+
 // BaseName is the archive's file name: the last element of Name, or of the URL
 // path (the URL host when the path has none).
 func (a *Archive) BaseName() string {

@@ -298,6 +298,12 @@ func TestValidRecipes(t *testing.T) {
 			}
 			require.Equal(t, []string{"ok.txt", "sub/test0.txt", "etc/a.txt", "/opt/b.conf"}, got)
 		}},
+		{"R98/where a compressed archive goes", unit(`<rhq:archive name="lib\\a.zip" exploded="false"/><rhq:archive name="b.zip" destinationDir="/opt/lib/"/><rhq:url-archive url="http://h/c.zip" exploded="false"/>`), func(t *testing.T, r *recipe.Recipe) {
+			a := r.Bundle.Unit.Archives
+			require.Equal(t, "lib/a.zip", a[0].Destination())
+			require.Equal(t, "/opt/lib/b.zip", a[1].Destination())
+			require.Equal(t, "c.zip", a[2].Destination())
+		}},
 		{"R164/exploded defaults to true; destinationDir implies compressed", unit(`<rhq:archive name="a.zip"/><rhq:archive name="b.zip" destinationDir="lib"/><rhq:archive name="c.zip" destinationDir="lib" exploded="false"/>`), func(t *testing.T, r *recipe.Recipe) {
 			a := r.Bundle.Unit.Archives
 			require.True(t, a[0].Exploded)
