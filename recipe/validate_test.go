@@ -298,7 +298,7 @@ func TestValidRecipes(t *testing.T) {
 			}
 			require.Equal(t, []string{"ok.txt", "sub/test0.txt", "etc/a.txt", "/opt/b.conf"}, got)
 		}},
-		{"R98/where a compressed archive goes", unit(`<rhq:archive name="lib\\a.zip" exploded="false"/><rhq:archive name="b.zip" destinationDir="/opt/lib/"/><rhq:url-archive url="http://h/c.zip" exploded="false"/>`), func(t *testing.T, r *recipe.Recipe) {
+		{"R98/where a compressed archive goes", unit(`<rhq:archive name="lib\a.zip" exploded="false"/><rhq:archive name="b.zip" destinationDir="/opt/lib/"/><rhq:url-archive url="http://h/c.zip" exploded="false"/>`), func(t *testing.T, r *recipe.Recipe) {
 			a := r.Bundle.Unit.Archives
 			require.Equal(t, "lib/a.zip", a[0].Destination())
 			require.Equal(t, "/opt/lib/b.zip", a[1].Destination())
