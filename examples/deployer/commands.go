@@ -12,43 +12,38 @@ import (
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
-var deployCmd = &command{
-	name:    "deploy",
-	summary: "deploy a bundle to a destination, or upgrade the deployment there",
-	usage:   "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--json]",
-	examples: `  deployer deploy --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081
+// deployCommand builds deploy, plan and revert: the same flags, run as a
+// deployment of kind, with a dry run forced for plan.
+func deployCommand(name, summary, usage, examples string, dryRun bool, kind bundle.Kind) *command {
+	return &command{
+		name: name, summary: summary, usage: usage, examples: examples,
+		flags: func(o *options) flagSet { return newFlags(name, o).deployFlags() },
+		run: func(ctx context.Context, c *cli, args []string) error {
+			return runDeploy(ctx, c, args, dryRun, kind)
+		},
+	}
+}
+
+const deployUsage = "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--json]"
+
+var deployCmd = deployCommand("deploy",
+	"deploy a bundle to a destination, or upgrade the deployment there", deployUsage,
+	`  deployer deploy --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081
   deployer deploy --bundle app-2.0.zip --dest /opt/app --properties prod.properties --clean
   deployer deploy --bundle app/ -Drhq.deploy.dir=/opt/exampleApp -Dlistener.port=7081   # rhq-ant style
-`,
-	flags: func(o *options) flagSet { return newFlags("deploy", o).deployFlags() },
-	run: func(ctx context.Context, c *cli, args []string) error {
-		return runDeploy(ctx, c, args, false, bundle.KindDeploy)
-	},
-}
+`, false, bundle.KindDeploy)
 
-var planCmd = &command{
-	name:     "plan",
-	summary:  "show what deploy would do, changing nothing (exactly deploy --dry-run)",
-	usage:    "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--json]",
-	examples: "  deployer plan --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081\n",
-	flags:    func(o *options) flagSet { return newFlags("plan", o).deployFlags() },
-	run: func(ctx context.Context, c *cli, args []string) error {
-		return runDeploy(ctx, c, args, true, bundle.KindDeploy)
-	},
-}
+var planCmd = deployCommand("plan",
+	"show what deploy would do, changing nothing (exactly deploy --dry-run)",
+	"--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--json]",
+	"  deployer plan --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081\n",
+	true, bundle.KindDeploy)
 
-var revertCmd = &command{
-	name:    "revert",
-	summary: "go back to the previous version: deploy its bundle and restore the backups of the current deployment",
-	usage:   "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--json]",
-	examples: `  # B is the bundle of the version to go back to, as in RHQ.
+var revertCmd = deployCommand("revert",
+	"go back to the previous version: deploy its bundle and restore the backups of the current deployment", deployUsage,
+	`  # B is the bundle of the version to go back to, as in RHQ.
   deployer revert --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081
-`,
-	flags: func(o *options) flagSet { return newFlags("revert", o).deployFlags() },
-	run: func(ctx context.Context, c *cli, args []string) error {
-		return runDeploy(ctx, c, args, false, bundle.KindRevert)
-	},
-}
+`, false, bundle.KindRevert)
 
 func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bundle.Kind) error {
 	o, err := c.setup(args, "bundle", "dest")
