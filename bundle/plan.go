@@ -510,7 +510,8 @@ func (p *Plan) decideInitial(disk disk, next map[string]string) error {
 	for _, e := range top {
 		in.top = append(in.top, e.name)
 	}
-	wiped := func(string) bool { return false }
+	// wiped tells the paths the first deployment's wipe removes anyway.
+	var wiped func(string) bool
 	if in.full {
 		if in.existing, err = listFiles(disk, ""); err != nil {
 			return err

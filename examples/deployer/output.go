@@ -387,12 +387,11 @@ func isTerminal(w io.Writer) bool {
 // progress renders file events as one self-overwriting line: files, bytes, rate
 // and ETA.
 type progress struct {
-	w      io.Writer
-	start  time.Time
-	last   time.Time
-	bytes  int64
-	shown  bool
-	active bool
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	bytes int64
+	shown bool
 }
 
 func newProgress(w io.Writer) *progress { return &progress{w: w, start: time.Now()} }

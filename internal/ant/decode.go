@@ -29,10 +29,6 @@ type decoder struct {
 	childrenRead bool
 }
 
-func newDecoder(t *recipe.Task, lookup func(string) (string, bool)) *decoder {
-	return (&decoding{}).decoder(t, lookup)
-}
-
 func (st *decoding) decoder(t *recipe.Task, lookup func(string) (string, bool)) *decoder {
 	d := &decoder{t: t, lookup: lookup, st: st}
 	st.decoders = append(st.decoders, d)
