@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -139,6 +140,9 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, erro
 		return nil, err
 	}
 	diff := newDiffBuilder()
+	if _, err := os.Lstat(p.Dest); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w: it does not exist, so there is nothing to purge", p.Dest, ErrNotManaged)
+	}
 	if !p.state.Managed {
 		if !opts.Force {
 			return nil, fmt.Errorf("%s: %w (%v); purge would remove everything in it: use force to do that", p.Dest, ErrNotManaged, p.state.Reason)

@@ -82,8 +82,12 @@ func TestPurgeUnmanaged(t *testing.T) {
 	require.Equal(t, []string{"precious.db", "sub"}, res.Differences.Deleted)
 	require.NoDirExists(t, dest)
 
-	_, err = bundle.Purge(ctx, filepath.Join(t.TempDir(), "missing"), bundle.PurgeOptions{})
-	require.ErrorIs(t, err, bundle.ErrNotManaged)
+	missing := filepath.Join(t.TempDir(), "missing")
+	_, err = bundle.Purge(ctx, missing, bundle.PurgeOptions{Force: true})
+	require.ErrorIs(t, err, bundle.ErrNotManaged, "even forced, a missing destination has nothing to purge")
+	require.ErrorContains(t, err, "does not exist")
+	require.NotContains(t, err.Error(), "force", "no advice that cannot help")
+	require.NoDirExists(t, missing)
 }
 
 // TestPurgeRestoresNothing is R139: the backups a deployment made are not put

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -176,16 +175,15 @@ func (c *cli) describePlan(p *bundle.Plan) {
 	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
 }
 
-// openBundle opens --bundle; a bundle that cannot be opened is invalid input.
+// openBundle opens --bundle. Opening changes nothing, so a bundle that cannot be
+// opened (missing, not a directory or a zip, no recipe, a hostile archive) is
+// invalid input.
 func openBundle(path string) (*bundle.Bundle, error) {
 	b, err := bundle.Open(path)
-	if err == nil {
-		return b, nil
-	}
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, bundle.ErrNoRecipe) {
+	if err != nil {
 		return nil, &inputError{err: err}
 	}
-	return nil, err
+	return b, nil
 }
 
 var purgeCmd = &command{
@@ -477,11 +475,14 @@ func (c *cli) setup(args []string, required ...string) (*options, error) {
 	return o, f.require(required...)
 }
 
-// absDest makes --dest absolute (R1).
+// absDest makes --dest absolute (R1) and refuses one that is not a directory.
 func absDest(dest string) (string, error) {
 	abs, err := filepath.Abs(dest)
 	if err != nil {
 		return "", inputErrorf("--dest: %v", err)
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return "", inputErrorf("--dest %s is a file, not a directory", abs)
 	}
 	return abs, nil
 }
