@@ -193,7 +193,7 @@ func (b *contentBuilder) hash(r io.Reader, realize bool) (string, int64, error) 
 	if realize {
 		r = token.NewReader(r, b.values)
 	}
-	return fileops.Hash(&ctxReader{ctx: b.ctx, r: r})
+	return fileops.Hash(fileops.ContextReader(b.ctx, r))
 }
 
 // archive adds an archive (R80, R81 GO, R97–R99): an exploded archive by its
@@ -351,19 +351,6 @@ func (c *countWriter) Write(p []byte) (int, error) {
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-// ctxReader stops a long read when the context is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // bundlePath cleans a recipe name into a path of the bundle's fs.FS.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/bundlekit/bundlekit/fileops"
 )
 
 // Download settings used when Options leaves them unset.
@@ -111,7 +113,7 @@ func (d downloader) get(ctx context.Context, raw, to string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	n, err := io.Copy(tmp, &ctxReader{ctx: ctx, r: io.LimitReader(body, d.max+1)})
+	n, err := io.Copy(tmp, fileops.ContextReader(ctx, io.LimitReader(body, d.max+1)))
 	if err == nil && n > d.max {
 		err = fmt.Errorf("%w: more than %d bytes", ErrDownloadTooLarge, d.max)
 	}

@@ -165,6 +165,10 @@ func (d *Dir) createTemp(parent string) (*os.File, string, error) {
 	return nil, "", errors.New("cannot find an unused temporary file name")
 }
 
+// ContextReader returns a reader that fails with ctx's error once ctx is done,
+// so a long copy or hash stops between chunks.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 // ctxReader fails once ctx is done, so a long copy stops between chunks.
 type ctxReader struct {
 	ctx context.Context
