@@ -42,19 +42,26 @@ func RequireCompliance() Option { return optionFunc(func(s *settings) { s.strict
 // or errors.As to reach them. Parse needs no deploy-time property (R176): values
 // that refer to ${…} properties are checked by Recipe.Expand.
 func Parse(r io.Reader, opts ...Option) (*Recipe, error) {
-	s := settings{file: "deploy.xml", maxSize: DefaultMaxSize, maxDepth: DefaultMaxDepth}
+	doc, s, err := load(r, "deploy.xml", opts)
+	if err != nil {
+		return nil, err
+	}
+	return build(doc, s.file, s.strict, nil)
+}
+
+// load applies the options and reads one bounded, well-formed XML document with
+// the positions of its elements; file is the default name for positions.
+func load(r io.Reader, file string, opts []Option) (*xmlDoc, settings, error) {
+	s := settings{file: file, maxSize: DefaultMaxSize, maxDepth: DefaultMaxDepth}
 	for _, o := range opts {
 		o.apply(&s)
 	}
 	data, err := readLimited(r, s.file, s.maxSize)
 	if err != nil {
-		return nil, err
+		return nil, s, err
 	}
 	doc, err := parseXML(data, s.file, s.maxDepth)
-	if err != nil {
-		return nil, err
-	}
-	return build(doc, s.file, s.strict, nil)
+	return doc, s, err
 }
 
 // ParseFile parses the recipe at path; positions name the file by its base name

@@ -136,15 +136,7 @@ func (s SuccessCodes) String() string {
 // ParseServicePackage reads and validates a deployment.xml, with the same options,
 // limits and error values as Parse (the default file name is "deployment.xml").
 func ParseServicePackage(r io.Reader, opts ...Option) (*ServicePackage, error) {
-	s := settings{file: "deployment.xml", maxSize: DefaultMaxSize, maxDepth: DefaultMaxDepth}
-	for _, o := range opts {
-		o.apply(&s)
-	}
-	data, err := readLimited(r, s.file, s.maxSize)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := parseXML(data, s.file, s.maxDepth)
+	doc, s, err := load(r, "deployment.xml", opts)
 	if err != nil {
 		return nil, err
 	}
