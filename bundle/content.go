@@ -54,9 +54,10 @@ type source struct {
 // deployment realized.
 type content struct {
 	sources  map[string]*source
-	order    []string // keys in write order (last writer wins, R45)
-	mkdirs   []string // directory entries of exploded archives (R97)
-	realized set      // R93: realized files by key, realized entries by entry name
+	order    []string       // keys in write order (last writer wins, R45)
+	seq      map[string]int // a key's place in order
+	mkdirs   []string       // directory entries of exploded archives (R97)
+	realized set            // R93: realized files by key, realized entries by entry name
 	// estimate is R47's estimated disk usage.
 	estimate int64
 	// managedDirs are the top-level directories the bundle writes into (R61):
@@ -68,6 +69,7 @@ type content struct {
 
 func (c *content) add(s *source) {
 	if _, dup := c.sources[s.key]; !dup {
+		c.seq[s.key] = len(c.order)
 		c.order = append(c.order, s.key)
 	}
 	c.sources[s.key] = s // R45: a later item wins; archives come first
@@ -98,7 +100,7 @@ type contentBuilder struct {
 }
 
 func (b *contentBuilder) build() (*content, error) {
-	b.c = &content{sources: map[string]*source{}, realized: set{}, managedDirs: set{}}
+	b.c = &content{sources: map[string]*source{}, seq: map[string]int{}, realized: set{}, managedDirs: set{}}
 	for _, a := range b.unit.Archives {
 		if a.Handover != nil {
 			continue // handed over, not deployed (R173)

@@ -16,59 +16,6 @@ const (
 	markUnknownFile = metadata.MarkUnknownFile
 )
 
-// Action is what a deployment does with one path.
-type Action string
-
-// The actions of a plan. Backups are not an action of their own: an Entry whose
-// Backup is set is copied (or, when deleted, moved) to Backup first.
-const (
-	// ActionAdd writes a path that does not exist (R111, R112, R114, R110,
-	// R120, R123).
-	ActionAdd Action = "add"
-	// ActionChange overwrites a path with new content (R103, R105, R107, R108,
-	// R113).
-	ActionChange Action = "change"
-	// ActionUnchanged: the path already holds the new content; bundlekit does
-	// not rewrite it (R102, R106, R109, R121; an improvement over RHQ, which
-	// rewrites the same bytes).
-	ActionUnchanged Action = "unchanged"
-	// ActionKeep keeps a file edited by hand whose bundle content did not
-	// change (R104).
-	ActionKeep Action = "keep"
-	// ActionDelete removes a path (R115, R116, R117, R122, R124).
-	ActionDelete Action = "delete"
-	// ActionIgnore leaves a path matched by rhq:ignore alone (R120).
-	ActionIgnore Action = "ignore"
-	// ActionSkip leaves an unrelated top-level entry alone
-	// (filesAndDirectories, R75, R118).
-	ActionSkip Action = "skip"
-	// ActionNone: a path of the previous deployment that is gone and not in the
-	// new bundle (R119).
-	ActionNone Action = "none"
-	// ActionRestore copies a backup of the previous deployment back (R131).
-	ActionRestore Action = "restore"
-)
-
-// Entry is the plan for one path: its three hashes, what will happen to it and
-// the spec rule that decides it.
-type Entry struct {
-	// Path is relative with / separators, or absolute for an external file.
-	Path string `json:"path"`
-	// Previous, Current and New are the hashes recorded by the previous
-	// deployment (O), found on disk (C) and of the new bundle (N); "" when
-	// absent, "?DIRECTORY?" for directories (R4–R6).
-	Previous string `json:"previous,omitempty"`
-	Current  string `json:"current,omitempty"`
-	New      string `json:"new,omitempty"`
-	Action   Action `json:"action"`
-	// Rule is the spec rule of the decision, e.g. "R107".
-	Rule string `json:"rule"`
-	// Backup is the absolute path the current content is saved to first.
-	Backup string `json:"backup,omitempty"`
-	// Dir is true for directories.
-	Dir bool `json:"dir,omitempty"`
-}
-
 // set is a set of paths.
 type set map[string]bool
 
@@ -94,39 +41,25 @@ type rescan struct {
 	extExists set
 }
 
+// backupLoc names where the deployment being planned saves a path (R125,
+// R126): its key inside the destination, and its absolute path as reported.
+type backupLoc func(key string) (to, shown string)
+
 // update is the input of an upgrade decision (§6).
 type update struct {
 	orig  map[string]string // O, with directories (R69)
 	scan  rescan
 	next  map[string]string // N, with directories (R82)
 	clean bool
-	// backupPath maps a key to the absolute path of its backup (R125, R126).
-	backupPath func(key string) string
-}
-
-// backupOp saves a path before it is changed or deleted (R92 step 1).
-type backupOp struct {
-	path, to string
-	move     bool // move (the path is deleted) or copy
-	dir      bool
-}
-
-// decisions is what Apply executes for an upgrade, in this order: backups, deletes,
-// purge (clean), then writes of N (archives before raw files), mkdirs, and the
-// metadata (R92, R96).
-type decisions struct {
-	entries []*Entry
-	backups []backupOp // descending path order: children before parents
-	deletes []string   // descending path order
-	purge   bool
-	// write: files of N to write (those already holding their new bytes are
-	// not); keep: L, the local edits kept (R88).
-	write set
-	keep  set
-	// final is the map recorded for the new deployment: N's files minus L,
-	// plus L with their original hashes (R30, R96).
-	final map[string]string
-	diff  *diffBuilder
+	// mkdirs are the directory entries of exploded archives (R97), made
+	// whether or not N records them; present are those of them that exist on
+	// disk as directories.
+	mkdirs  []string
+	present set
+	backup  backupLoc
+	// content gives the write steps their sources; nil in tests of the
+	// decision alone.
+	content *content
 }
 
 func isExternal(key string) bool { return metadata.IsExternal(key) }
@@ -136,13 +69,28 @@ func topName(key string) string {
 	return name
 }
 
-// decideUpdate applies R83–R96 and the decision table R102–R124b. It is pure: the
-// maps it is given describe the previous deployment, the disk and the bundle.
-func decideUpdate(u update) *decisions {
-	d := &decisions{write: set{}, keep: set{}, final: map[string]string{}, diff: newDiffBuilder()}
+// decideUpdate applies R83–R97 and the decision table R102–R124b. It is pure:
+// the maps it is given describe the previous deployment, the disk and the
+// bundle. It returns one entry per path of O, C and N (and the ignored and
+// skipped names), sorted by path, each with the steps that realize it.
+func decideUpdate(u update) []*Entry {
 	c, o, n := u.scan.hashes, u.orig, u.next
+	entries := map[string]*Entry{}
+	entry := func(k string) *Entry {
+		e := entries[k]
+		if e == nil {
+			e = &Entry{Path: k}
+			entries[k] = e
+		}
+		return e
+	}
+	for _, m := range []map[string]string{o, c, n} {
+		for k := range m {
+			entry(k)
+		}
+	}
 	for k := range u.scan.ignored {
-		d.diff.ignored[k] = true // R83
+		entry(k).report |= reportIgnored // R83
 	}
 	// R84: the diff.
 	for k, ch := range c {
@@ -150,25 +98,24 @@ func decideUpdate(u update) *decisions {
 		switch {
 		case ch == markDeleted:
 			if inN {
-				d.diff.added[k] = true
+				entry(k).report |= reportAdded
 			}
 		case !inN:
-			d.diff.deleted[k] = true
+			entry(k).report |= reportDeleted
 		case nh != ch && nh != o[k]:
-			d.diff.changed[k] = true
+			entry(k).report |= reportChanged
 		}
 	}
 	for k := range n {
 		if _, inC := c[k]; !inC {
-			d.diff.added[k] = true
+			entry(k).report |= reportAdded
 		}
 	}
 	// R85: an external file the new bundle writes over is changed, and saved.
 	backup := set{}
 	for k := range u.scan.extExists {
-		if d.diff.added[k] {
-			delete(d.diff.added, k)
-			d.diff.changed[k] = true
+		if e := entry(k); e.report&reportAdded != 0 {
+			e.report = e.report&^reportAdded | reportChanged
 			backup[k] = true
 		}
 	}
@@ -193,104 +140,143 @@ func decideUpdate(u update) *decisions {
 			del[k] = true
 		}
 	}
-	// R92 step 1, in descending order so children go before their parents. A
-	// directory whose children are backed up gets no operation of its own: their
-	// backups make its backup folder (an operation on it would displace them),
-	// and when it is deleted it goes, emptied, with the deletes.
+	// R92 step 1: a backed-up path that is deleted is moved, otherwise copied.
+	// A directory whose children are backed up gets no step of its own: their
+	// backups make its backup folder (a step on it would displace them), and
+	// when it is deleted it goes, emptied, with the deletes.
 	parents := set{}
 	for k := range backup {
 		for dir := path.Dir(k); !isExternal(k) && dir != "."; dir = path.Dir(dir) {
 			parents[dir] = true
 		}
 	}
-	for _, k := range slices.Backward(slices.Sorted(maps.Keys(backup))) {
-		d.diff.backedUp[k] = u.backupPath(k)
-		op := backupOp{path: k, to: u.backupPath(k), dir: c[k] == markDir, move: del[k]}
-		if op.dir && parents[k] {
-			continue
-		}
-		if op.move {
-			delete(del, k)
-		}
-		d.backups = append(d.backups, op)
-	}
-	for _, k := range slices.Backward(slices.Sorted(maps.Keys(del))) {
-		d.deletes = append(d.deletes, k)
-	}
-	d.purge = u.clean
-	d.diff.cleaned = u.clean
-	// Write phase (R96): N's files, except the local edits kept. A file that
-	// already holds the new bytes is not rewritten (R90, R102, R106, R109: RHQ
-	// rewrites the same bytes; bundlekit saves the I/O), unless a purge
-	// removes it first.
-	for k, nh := range n {
-		if nh == markDir {
-			continue
-		}
+	for k := range backup {
+		e := entry(k)
+		to, shown := u.backup(k)
+		e.Backup = shown
+		dir := c[k] == markDir
 		switch {
+		case dir && parents[k]:
+		case del[k]:
+			e.add(step{op: opStash, phase: phaseBackup, to: to})
+			delete(del, k)
+		default:
+			e.add(step{op: opBackup, phase: phaseBackup, to: to})
+		}
+	}
+	// R92 step 2: deletes; a directory goes only once empty (R122).
+	for k := range del {
+		op := opTrash
+		if c[k] == markDir {
+			op = opDeleteDir
+		}
+		entry(k).add(step{op: op, phase: phaseDelete})
+	}
+	// R95: a clean purge removes the ignored paths the bundle does not write.
+	// (What else it removes, the planner finds on disk: see clearTargets.)
+	if u.clean {
+		for k := range u.scan.ignored {
+			if _, inN := n[k]; !inN {
+				entry(k).add(step{op: opTrash, phase: phaseClear})
+			}
+		}
+	}
+	// R96: the write phase writes N's files, except the local edits kept; a
+	// file that already holds the new bytes is not rewritten (GO of R90,
+	// R102, R106, R109). A directory of N that is not on disk is made (R123).
+	for k, nh := range n {
+		switch {
+		case nh == markDir:
+			if (c[k] == "" || c[k] == markDeleted || del[k]) && !u.scan.ignored[k] {
+				entry(k).add(step{op: opMkdir, phase: phaseMkdir})
+			}
 		case leave(k):
-			d.keep[k] = true
-			d.final[k] = o[k] // R30
-			continue
-		case u.clean || c[k] != nh:
-			d.write[k] = true
-		}
-		d.final[k] = nh
-	}
-	d.entries = updateEntries(u, d, leave, backup)
-	return d
-}
-
-// updateEntries describes every path of O, C and N with its action and rule.
-func updateEntries(u update, d *decisions, leave func(string) bool, backup set) []*Entry {
-	paths := set{}
-	for _, m := range []map[string]string{u.orig, u.scan.hashes, u.next} {
-		for k := range m {
-			paths[k] = true
+		case c[k] != nh:
+			entry(k).add(u.writeStep(k))
 		}
 	}
-	for k := range u.scan.ignored {
-		paths[k] = true
+	// R97: the directory entries of exploded archives are made, recorded or
+	// not.
+	archiveDirs := set{}
+	for i, dir := range u.mkdirs {
+		archiveDirs[dir] = true
+		e := entry(dir)
+		gone := e.has(opStash) || e.has(opDeleteDir) || e.has(opTrash)
+		if !e.has(opMkdir) && (gone || !u.present[dir] && (c[dir] == "" || c[dir] == markDeleted)) {
+			e.add(step{op: opMkdir, phase: phaseMkdir, seq: i})
+		}
 	}
-	var out []*Entry
-	for _, k := range slices.Sorted(maps.Keys(paths)) {
+	out := slices.Collect(maps.Values(entries))
+	for _, e := range out {
+		k := e.Path
 		o, oOK := u.orig[k]
 		c, cOK := u.scan.hashes[k]
 		n, nOK := u.next[k]
-		e := &Entry{Path: k, Previous: o, Current: c, New: n, Dir: o == markDir || c == markDir || n == markDir}
-		if backup[k] {
-			e.Backup = u.backupPath(k)
-		}
+		e.Previous, e.Current, e.New = o, c, n
+		e.Dir = o == markDir || c == markDir || n == markDir || archiveDirs[k]
 		switch {
-		case u.scan.ignored[k] && !nOK && u.clean:
-			// Ignored paths are not spared by a clean purge (R95).
-			e.Action, e.Rule = ActionDelete, "R95"
-		case u.scan.ignored[k] && !nOK:
-			e.Action, e.Rule = ActionIgnore, "R120"
-		case u.scan.ignored[k] || (oOK && !cOK && nOK):
-			// An ignored path the bundle writes is written anyway (R120).
-			e.Action, e.Rule = ActionAdd, "R120"
-		case !cOK && nOK:
-			e.Action, e.Rule = addRule(u, k, e.Dir)
-		case cOK && c == markDeleted:
-			if nOK {
-				e.Action, e.Rule = ActionAdd, "R111"
-			} else {
-				e.Action, e.Rule = ActionNone, "R119"
+		case !oOK && !cOK && !nOK && !u.scan.ignored[k]:
+			// Only an archive's directory entry, not recorded (R97).
+			e.Action, e.Rule = ActionUnchanged, "R97"
+			if e.has(opMkdir) {
+				e.Action = ActionAdd
 			}
-		case cOK && !nOK:
-			e.Action, e.Rule = ActionDelete, deleteRule(oOK, o, c, e.Dir)
 		default:
-			e.Action, e.Rule = bothRule(u, k, oOK, o, c, n, leave(k))
+			e.Action, e.Rule = updateRule(u, k, oOK, cOK, nOK, o, c, n, leave(k), e.Dir)
+			if e.has(opMkdir) && (e.Action == ActionDelete || e.Action == ActionNone) {
+				// Deleted (R124) or gone (R119), then made again as an
+				// archive's directory entry (R97).
+				e.Action, e.Rule = map[Action]Action{ActionDelete: ActionChange, ActionNone: ActionAdd}[e.Action], "R97"
+			}
 		}
-		out = append(out, e)
 	}
 	for _, name := range slices.Sorted(maps.Keys(u.scan.skipped)) {
 		if _, written := u.next[name]; !written {
 			out = append(out, &Entry{Path: name, Action: ActionSkip, Rule: "R118"})
 		}
 	}
+	sortEntries(out)
 	return out
+}
+
+// writeStep writes the new content of key (R96).
+func (u update) writeStep(k string) step {
+	return writeStep(u.content, k)
+}
+
+func writeStep(c *content, k string) step {
+	s := step{op: opWrite, phase: phaseWrite}
+	if c != nil {
+		s.src, s.seq = c.sources[k], c.seq[k]
+	}
+	return s
+}
+
+// updateRule is the decision table (§7): the action and rule of one path.
+func updateRule(u update, k string, oOK, cOK, nOK bool, o, c, n string, leave, dir bool) (Action, string) {
+	switch {
+	case u.scan.ignored[k] && !nOK && u.clean:
+		// Ignored paths are not spared by a clean purge (R95).
+		return ActionDelete, "R95"
+	case u.scan.ignored[k] && !nOK:
+		return ActionIgnore, "R120"
+	case u.scan.ignored[k] && n == markDir:
+		// An ignored directory the bundle writes into stays (R120).
+		return ActionUnchanged, "R120"
+	case u.scan.ignored[k] || (oOK && !cOK && nOK):
+		// An ignored path the bundle writes is written anyway (R120).
+		return ActionAdd, "R120"
+	case !cOK && nOK:
+		return addRule(u, k, dir)
+	case cOK && c == markDeleted:
+		if nOK {
+			return ActionAdd, "R111"
+		}
+		return ActionNone, "R119"
+	case cOK && !nOK:
+		return ActionDelete, deleteRule(oOK, o, c, dir)
+	}
+	return bothRule(oOK, o, c, n, leave)
 }
 
 func addRule(u update, k string, dir bool) (Action, string) {
@@ -322,7 +308,7 @@ func deleteRule(oOK bool, o, c string, dir bool) string {
 }
 
 // bothRule decides a path that is on disk and in the new bundle.
-func bothRule(u update, k string, oOK bool, o, c, n string, leave bool) (Action, string) {
+func bothRule(oOK bool, o, c, n string, leave bool) (Action, string) {
 	switch {
 	case c == markDir && n == markDir && oOK:
 		return ActionUnchanged, "R121"

@@ -2,8 +2,6 @@ package bundle
 
 import (
 	"encoding/json"
-	"maps"
-	"slices"
 )
 
 // Differences is what a deployment changed (or, from a dry run, would change), in
@@ -34,40 +32,6 @@ type Differences struct {
 	Errors map[string]string `json:"errors"`
 	// Cleaned is true when the destination was purged before writing (R92).
 	Cleaned bool `json:"cleaned"`
-}
-
-// diffBuilder collects a Differences with set semantics (R12: adding a path twice
-// is idempotent).
-type diffBuilder struct {
-	added, deleted, changed, ignored, realized map[string]bool
-	backedUp, restored, errors                 map[string]string
-	cleaned                                    bool
-}
-
-func newDiffBuilder() *diffBuilder {
-	return &diffBuilder{
-		added: map[string]bool{}, deleted: map[string]bool{}, changed: map[string]bool{},
-		ignored: map[string]bool{}, realized: map[string]bool{},
-		backedUp: map[string]string{}, restored: map[string]string{}, errors: map[string]string{},
-	}
-}
-
-func sortedSet(m map[string]bool) []string {
-	return slices.Sorted(maps.Keys(m))
-}
-
-func (b *diffBuilder) build() Differences {
-	return Differences{
-		Added:    sortedSet(b.added),
-		Deleted:  sortedSet(b.deleted),
-		Changed:  sortedSet(b.changed),
-		Ignored:  sortedSet(b.ignored),
-		BackedUp: maps.Clone(b.backedUp),
-		Restored: maps.Clone(b.restored),
-		Realized: sortedSet(b.realized),
-		Errors:   maps.Clone(b.errors),
-		Cleaned:  b.cleaned,
-	}
 }
 
 // MarshalJSON writes empty categories as [] and {} rather than null, so scripts

@@ -4,42 +4,60 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/locate"
 )
 
-// fsDisk is the destination as the scan sees it, read through fileops: relative
-// keys through the destination's os.Root, external keys through the audited
-// fileops.OpenParent.
+// fsDisk is the destination as planning sees it, read through package locate:
+// relative keys through the destination's os.Root, external keys through their
+// parent directory.
 type fsDisk struct {
-	d *fileops.Dir // nil when the destination does not exist
+	roots *locate.Roots
+	dest  bool // the destination exists
 }
 
 // openDisk opens dest for reading; a destination that does not exist reads as
 // empty.
-func openDisk(dest string) (disk, func(), error) {
+func openDisk(dest string) (fsDisk, func(), error) {
+	roots := locate.New(locate.Options{CacheParents: true})
 	d, err := fileops.OpenDir(dest)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fsDisk{}, func() {}, nil
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fsDisk{}, nil, err
+	default:
+		if err := roots.SetMain(d.Path(), d, false); err != nil {
+			d.Close()
+			return fsDisk{}, nil, err
+		}
 	}
-	if err != nil {
-		return nil, nil, err
+	return fsDisk{roots: roots, dest: d != nil}, func() {
+		roots.Close()
+		if d != nil {
+			d.Close()
+		}
+	}, nil
+}
+
+// resolve locates key; ok is false for a relative key of a destination that
+// does not exist.
+func (f fsDisk) resolve(key string) (loc locate.Loc, ok bool, err error) {
+	if !isExternal(key) && !f.dest {
+		return locate.Loc{}, false, nil
 	}
-	return fsDisk{d: d}, func() { d.Close() }, nil
+	loc, err = f.roots.Resolve(key, false)
+	return loc, err == nil, err
 }
 
 func (f fsDisk) readDir(dir string) ([]dirEntry, error) {
-	if f.d == nil {
-		return nil, nil
+	loc, ok, err := f.resolve(dir)
+	if !ok {
+		return nil, err
 	}
-	name := dir
-	if name == "" {
-		name = "."
-	}
-	entries, err := f.d.ReadDir(name)
+	entries, err := loc.Dir.ReadDir(loc.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -51,16 +69,27 @@ func (f fsDisk) readDir(dir string) ([]dirEntry, error) {
 	return out, nil
 }
 
-func (f fsDisk) stat(key string) (bool, bool, error) {
-	var fi fs.FileInfo
-	var err error
-	if isExternal(key) {
-		fi, err = os.Lstat(filepath.FromSlash(key))
-	} else if f.d == nil {
-		return false, false, nil
-	} else {
-		fi, err = f.d.Lstat(key)
+// open opens the file at key for reading.
+func (f fsDisk) open(key string) (io.ReadCloser, error) {
+	loc, ok, err := f.resolve(key)
+	if !ok {
+		if err == nil {
+			err = fs.ErrNotExist
+		}
+		return nil, err
 	}
+	return loc.Dir.Open(loc.Name)
+}
+
+func (f fsDisk) stat(key string) (bool, bool, error) {
+	loc, ok, err := f.resolve(key)
+	if !ok {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
+		return false, false, err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return false, false, nil
@@ -71,18 +100,14 @@ func (f fsDisk) stat(key string) (bool, bool, error) {
 }
 
 func (f fsDisk) hash(key string) (string, error) {
-	if isExternal(key) {
-		dir, base, err := fileops.OpenParent(filepath.FromSlash(key), false)
-		if err != nil {
-			return "", err
+	loc, ok, err := f.resolve(key)
+	if !ok {
+		if err == nil {
+			err = fs.ErrNotExist
 		}
-		defer dir.Close()
-		return hashEntry(dir, base)
+		return "", err
 	}
-	if f.d == nil {
-		return "", fs.ErrNotExist
-	}
-	return hashEntry(f.d, key)
+	return hashEntry(loc.Dir, loc.Name)
 }
 
 // hashEntry hashes a regular file by content and a symbolic link by its target
@@ -99,8 +124,7 @@ func hashEntry(d *fileops.Dir, name string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		h, _, err := fileops.Hash(bytes.NewReader([]byte("symlink:" + target)))
-		return h, err
+		return linkHash(target), nil
 	}
 	if !fi.Mode().IsRegular() {
 		// Opening a named pipe blocks until a writer comes, and a device may
@@ -108,4 +132,10 @@ func hashEntry(d *fileops.Dir, name string) (string, error) {
 		return "", fmt.Errorf("%w: %s", fileops.ErrIrregular, fi.Mode().Type())
 	}
 	return d.HashFile(name)
+}
+
+// linkHash is the hash of a symbolic link with this target.
+func linkHash(target string) string {
+	h, _, _ := fileops.Hash(bytes.NewReader([]byte("symlink:" + target)))
+	return h
 }

@@ -7,9 +7,12 @@ type EventType string
 const (
 	// EventPhase: a phase started or finished (Phase, Status).
 	EventPhase EventType = "phase"
-	// EventFile: a path was handled (Path, Action, Bytes for writes).
+	// EventFile: the steps of a plan entry whose action writes (see
+	// Action.Writes) were executed: Path, Action and Rule are the entry's,
+	// Bytes what was written, Error what went wrong without stopping the
+	// operation (R122, R138). Each such entry has exactly one.
 	EventFile EventType = "file"
-	// EventBackup: a path was saved (Path, Backup).
+	// EventBackup: a path was saved to its backup (Path, Backup).
 	EventBackup EventType = "backup"
 	// EventHook: a task of a pre- or post-install target reported something:
 	// an <echo> (Message, Level), a line of an <exec> program's output
@@ -30,9 +33,11 @@ type Event struct {
 	Status string    `json:"status,omitempty"`
 	Path   string    `json:"path,omitempty"`
 	Action Action    `json:"action,omitempty"`
+	Rule   string    `json:"rule,omitempty"`
 	Backup string    `json:"backup,omitempty"`
-	// Bytes written for this path; Done and Total count the files of the
-	// phase, for progress displays.
+	Error  string    `json:"error,omitempty"`
+	// Bytes written for this path; Done and Total count the events of this
+	// type the operation emits, for progress displays.
 	Bytes int64 `json:"bytes,omitempty"`
 	Done  int   `json:"done,omitempty"`
 	Total int   `json:"total,omitempty"`

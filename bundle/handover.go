@@ -67,13 +67,36 @@ func (e *HandoverError) Unwrap() error { return e.Err }
 
 // handoverItem is a handover prepared by Plan: its content staged (and realized).
 type handoverItem struct {
+	// name is the item as the bundle names it.
+	name   string
 	item   HandoverItem
 	staged string
 	pos    recipe.Pos
 }
 
-// prepareHandovers stages the content of every handover item in declaration order
-// (R173). Preparation runs in dry runs too; only the callback is skipped.
+// planHandovers stages the content of every handover item (R173), realized when
+// the recipe asks for it, and returns one entry per item, handed over in
+// declaration order after the deployment commits. Without a receiver the items
+// are skipped, as RHQ ignores them without a handover target.
+func (p *Plan) planHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bool) ([]*Entry, error) {
+	items, err := prepareHandovers(cb, unit, revert)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Entry
+	for i := range items {
+		e := &Entry{Path: items[i].name, Action: ActionSkip, Rule: "R173", outside: true}
+		if p.handover != nil {
+			e.Action = ActionHandover
+			e.add(step{op: opHandover, phase: phaseHandover, seq: i, item: &items[i]})
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// prepareHandovers stages the content of every handover item in declaration
+// order (R173).
 func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bool) ([]handoverItem, error) {
 	var out []handoverItem
 	for i, f := range unit.Files {
@@ -101,7 +124,11 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 		if err != nil {
 			return nil, fmt.Errorf("%s: stage handover of %s: %w", f.Pos, f.BaseName(), err)
 		}
-		out = append(out, handoverItem{item: newItem(f.BaseName(), f.Handover, revert), staged: staged, pos: f.Pos})
+		name := bundlePath(f.Name)
+		if f.URL != "" {
+			name = f.BaseName()
+		}
+		out = append(out, handoverItem{name: name, item: newItem(f.BaseName(), f.Handover, revert), staged: staged, pos: f.Pos})
 	}
 	for _, a := range unit.Archives {
 		if a.Handover == nil {
@@ -130,7 +157,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 		if err != nil {
 			return nil, fmt.Errorf("%s: stage handover of %s: %w", a.Pos, a.BaseName(), err)
 		}
-		out = append(out, handoverItem{item: newItem(a.BaseName(), a.Handover, revert), staged: staged, pos: a.Pos})
+		out = append(out, handoverItem{name: name, item: newItem(a.BaseName(), a.Handover, revert), staged: staged, pos: a.Pos})
 	}
 	slices.SortStableFunc(out, func(x, y handoverItem) int {
 		if x.pos.Line != y.pos.Line {
@@ -149,28 +176,22 @@ func newItem(name string, h *recipe.Handover, revert bool) HandoverItem {
 	return item
 }
 
-// runHandovers hands the items over in order (R173): a failure with failonerror
-// stops the deployment (the earlier handovers have run); without it the failure
-// is reported and the next item goes. No target: items are ignored, as in RHQ.
-func runHandovers(ctx context.Context, target Handover, items []handoverItem, warn func(string)) error {
-	if target == nil {
-		return nil
+// handOver hands one item to the receiver (R173): a failure with failonerror
+// stops the deployment (the earlier handovers have run); without it the
+// failure is a warning and the next item goes.
+func handOver(ctx context.Context, target Handover, h *handoverItem, warn func(string)) error {
+	f, err := os.Open(h.staged)
+	if err != nil {
+		return err
 	}
-	for _, h := range items {
-		f, err := os.Open(h.staged)
-		if err != nil {
-			return err
-		}
-		item := h.item
-		item.Content = f
-		err = target.Handover(ctx, item)
-		f.Close()
-		switch {
-		case err != nil && item.FailOnError:
-			return &HandoverError{Item: item, Err: err}
-		case err != nil:
-			warn(fmt.Sprintf("handover of %s (action %s) failed and failonerror is false: %v", item.Name, item.Action, err))
-		}
+	defer f.Close()
+	item := h.item
+	item.Content = f
+	switch err := target.Handover(ctx, item); {
+	case err != nil && item.FailOnError:
+		return &HandoverError{Item: item, Err: err}
+	case err != nil:
+		warn(fmt.Sprintf("handover of %s (action %s) failed and failonerror is false: %v", item.Name, item.Action, err))
 	}
 	return nil
 }

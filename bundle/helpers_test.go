@@ -410,7 +410,9 @@ func dryThenApplyFn(t *testing.T, dest string, planFn func(context.Context) (*bu
 	}
 	plan, err := planFn(ctx)
 	require.NoError(t, err)
-	require.Equal(t, dry.Entries, plan.Entries, "two plans of the same state agree")
+	if diff := cmp.Diff(dry.Entries, plan.Entries, cmpopts.IgnoreUnexported(bundle.Entry{})); diff != "" {
+		t.Fatalf("two plans of the same state disagree (-first +second):\n%s", diff)
+	}
 	res, err := bundle.Apply(ctx, plan)
 	require.NoError(t, err)
 	if diff := cmp.Diff(dry.Differences, res.Differences, cmpopts.EquateEmpty()); diff != "" {

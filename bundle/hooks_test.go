@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,22 +48,44 @@ func TestSimpleRecipeHooks(t *testing.T) {
 			trail = append(trail, e.Phase+" "+e.Status)
 		}
 	}
+	// Planning runs no target; the plan says which ones Apply will run.
+	dry, err := bundle.PlanDeploy(ctx, b, bundle.Options{Dest: dest, ID: 1, Events: events})
+	require.NoError(t, err)
+	require.Equal(t, []bundle.Target{{Phase: "preinstall", Name: "preinstall"}, {Phase: "postinstall", Name: "postinstall"}}, dry.Targets)
+	require.Empty(t, dry.SideEffects)
+	require.NoError(t, dry.Close())
+	require.Equal(t, []string{"plan started", "plan finished"}, trail)
+	require.NoDirExists(t, dest)
+	trail = nil
+
 	res, err := bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1, Events: events})
 	require.NoError(t, err)
 	details := "Some additional, optional details regarding \n\t\tthe deployment of " + dest + " \n\t"
-	require.Equal(t, []string{
-		"plan started",
+	preinstall := []string{
 		"preinstall: Deploying Test Bundle v2.4 to " + dest + "...",
 		"audit: RHQ_AUDIT_MESSAGE___SUCCESS___Preinstall Notice___Preinstalling to " + dest + "___Another optional message___ \n\t\t" + details,
-		"plan finished",
-		"apply started",
+	}
+	require.Equal(t, slices.Concat([]string{"plan started", "plan finished", "apply started"}, preinstall, []string{
 		"postinstall: Done deploying Test Bundle v2.4 to " + dest + ".",
 		"apply finished",
-	}, trail)
+	}), trail)
 	require.Len(t, res.Audit, 1)
 	require.Equal(t, "Preinstall Notice", res.Audit[0].Action)
 	require.Equal(t, "preinstall", res.Audit[0].Target)
 	require.Equal(t, "port=8080\n", readFile(t, filepath.Join(dest, "conf/test.properties")))
+
+	// RHQ's dry run runs the preinstall target (R172): a caller asks for it
+	// explicitly, and the plan says it ran; Apply then does not run it again.
+	trail = nil
+	p, err := bundle.PlanDeploy(ctx, b, bundle.Options{Dest: dest, ID: 2, Events: events})
+	require.NoError(t, err)
+	require.NoError(t, p.RunPreinstall(ctx))
+	require.Equal(t, []string{`ran the preinstall target "preinstall"`}, p.SideEffects)
+	require.Equal(t, slices.Concat([]string{"plan started", "plan finished"}, preinstall), trail)
+	trail = nil
+	_, err = bundle.Apply(ctx, p)
+	require.NoError(t, err)
+	require.Equal(t, []string{"apply started", "postinstall: Done deploying Test Bundle v2.4 to " + dest + ".", "apply finished"}, trail)
 }
 
 // TestHookFailures: a failing preinstall target stops everything before any file

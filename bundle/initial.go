@@ -13,78 +13,84 @@ type initialDeploy struct {
 	// destination in full compliance (R58), the files under the managed
 	// top-level directories in filesAndDirectories (R61).
 	existing []string
-	// top: the top-level names of the destination (full compliance wipes all
-	// of them but .rhqdeployments, R58).
-	top []string
-	// managedDirs: the existing top-level directories the bundle writes into,
-	// emptied in filesAndDirectories (R61).
-	managedDirs []string
-	next        map[string]string // N, files only
+	// cleared: what remains once those files are moved away, and is removed
+	// too: every top-level name but .rhqdeployments (full, R58), the
+	// entries of the managed top-level directories (filesAndDirectories,
+	// R61); with whether each is a directory.
+	cleared map[string]bool
+	next    map[string]string // N, files only
 	// current: hashes of the files already at N's paths that survive the wipe
 	// (filesAndDirectories only), so identical files are not rewritten.
-	current    map[string]string
-	backupPath func(key string) string
-}
-
-// initialDecisions extends decisions with the first deployment's wipe.
-type initialDecisions struct {
-	*decisions
-	// wipe: top-level names removed entirely (full, R58); empty: directories
-	// whose contents are removed (filesAndDirectories, R61).
-	wipe  []string
-	empty []string
+	current map[string]string
+	// mkdirs are the directory entries of exploded archives (R97); present
+	// are those that survive the wipe.
+	mkdirs  []string
+	present set
+	backup  backupLoc
+	content *content
 }
 
 // decideInitial applies R57–R66. Directories are never reported (R188); every
 // file of the new map is "added" (R64), there are no changes, and the clean flag
 // plays no part (R65).
-func decideInitial(in initialDeploy) *initialDecisions {
-	d := &decisions{write: set{}, keep: set{}, final: map[string]string{}, diff: newDiffBuilder()}
+func decideInitial(in initialDeploy) []*Entry {
+	rule := "R58"
+	if !in.full {
+		rule = "R61"
+	}
 	entries := map[string]*Entry{}
-	for _, k := range slices.Backward(slices.Sorted(slices.Values(in.existing))) {
-		op := backupOp{path: k, to: in.backupPath(k), move: true}
-		d.backups = append(d.backups, op)
-		d.diff.backedUp[k] = op.to
-		d.diff.deleted[k] = true
-		rule := "R58"
-		if !in.full {
-			rule = "R61"
+	for _, k := range in.existing {
+		to, shown := in.backup(k)
+		e := &Entry{Path: k, Action: ActionDelete, Rule: rule, Backup: shown, report: reportDeleted}
+		e.add(step{op: opStash, phase: phaseBackup, to: to})
+		entries[k] = e
+	}
+	nextDirs := withDirs(in.next)
+	for k, dir := range in.cleared {
+		if entries[k] == nil {
+			e := &Entry{Path: k, Action: ActionDelete, Rule: rule, Dir: dir}
+			if dir && nextDirs[k] == markDir {
+				e.Action = ActionChange // removed, then made again by the bundle's files
+			}
+			e.add(step{op: opTrash, phase: phaseClear})
+			entries[k] = e
 		}
-		entries[k] = &Entry{Path: k, Action: ActionDelete, Rule: rule, Backup: op.to}
 	}
 	for k, nh := range in.next {
-		d.final[k] = nh
-		d.diff.added[k] = true
-		e := &Entry{Path: k, New: nh, Action: ActionAdd, Rule: "R64"}
+		e := &Entry{Path: k, New: nh, Action: ActionAdd, Rule: "R64", report: reportAdded}
 		if prev, ok := entries[k]; ok {
-			// Displaced to backup by the wipe, then written anew.
-			e.Backup, e.Action = prev.Backup, ActionChange
+			// Displaced by the wipe, then written anew.
+			e.Backup, e.Action, e.report, e.steps = prev.Backup, ActionChange, prev.report|reportAdded, prev.steps
 		}
 		if c, ok := in.current[k]; ok {
 			e.Current = c
+			e.Action, e.Rule = ActionChange, "R63"
 			if c == nh {
-				e.Action, e.Rule = ActionUnchanged, "R63"
-			} else {
-				e.Action, e.Rule = ActionChange, "R63"
+				e.Action = ActionUnchanged
 			}
 		}
 		if e.Action != ActionUnchanged {
-			d.write[k] = true
+			e.add(writeStep(in.content, k))
 		}
 		entries[k] = e
 	}
-	for _, k := range slices.Sorted(maps.Keys(entries)) {
-		d.entries = append(d.entries, entries[k])
-	}
-	out := &initialDecisions{decisions: d}
-	if in.full {
-		for _, name := range in.top {
-			if name != metadataDir {
-				out.wipe = append(out.wipe, name)
-			}
+	for i, dir := range in.mkdirs {
+		e := entries[dir]
+		switch {
+		case e == nil && in.present[dir]:
+			entries[dir] = &Entry{Path: dir, Dir: true, Action: ActionUnchanged, Rule: "R97"}
+		case e == nil:
+			e = &Entry{Path: dir, Dir: true, Action: ActionAdd, Rule: "R97"}
+			e.add(step{op: opMkdir, phase: phaseMkdir, seq: i})
+			entries[dir] = e
+		case e.Dir && !e.has(opMkdir):
+			// Cleared by the wipe, then made again, empty.
+			e.Action = ActionChange
+			e.Rule = "R97"
+			e.add(step{op: opMkdir, phase: phaseMkdir, seq: i})
 		}
-	} else {
-		out.empty = slices.Clone(in.managedDirs)
 	}
+	out := slices.Collect(maps.Values(entries))
+	sortEntries(out)
 	return out
 }

@@ -194,7 +194,7 @@ func TestEvents(t *testing.T) {
 		bundle.Options{Dest: dest, ID: 2, Events: func(e bundle.Event) { events = append(events, e) }})
 	require.NoError(t, err)
 	var phases, backups []string
-	files := map[string]int64{}
+	files := map[string]string{}
 	for _, e := range events {
 		switch e.Type {
 		case bundle.EventPhase:
@@ -202,12 +202,13 @@ func TestEvents(t *testing.T) {
 		case bundle.EventBackup:
 			backups = append(backups, e.Path)
 		case bundle.EventFile:
-			files[e.Path] = e.Bytes
+			files[e.Path] = sprintf("%s %s %d", e.Action, e.Rule, e.Bytes)
 		}
 	}
 	require.Equal(t, []string{"plan started", "plan finished", "apply started", "apply finished"}, phases)
 	require.ElementsMatch(t, []string{"a/x", "a/u"}, backups)
-	require.Equal(t, map[string]int64{"a/x": 2, "a/z": 3}, files, "only what is written; a/y already holds its bytes")
+	require.Equal(t, map[string]string{"a/x": "change R107 2", "a/z": "add R112 3", "a/u": "delete R117 0"}, files,
+		"one event per entry that changes the disk; a/y already holds its bytes")
 }
 
 // TestEventProgress: the progress fields say what the Event type documents.

@@ -1,104 +1,83 @@
 package bundle
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"runtime"
-	"slices"
-	"strconv"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/locate"
+	"github.com/bundlekit/bundlekit/internal/sysv"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
 
 // ErrNoSysV: the system has no SysV init layout for an rhq:system-service.
-var ErrNoSysV = errors.New("the system-service element needs a SysV init layout (/etc/init.d and /etc/rc<N>.d)")
+var ErrNoSysV = sysv.ErrNoSysV
 
-// installService installs an rhq:system-service (R172 step 8, R174): the script
-// to <root>/etc/init.d/<name> (0755), the config, realized, to
-// <root>/etc/sysconfig/<name> (0644), and the run-level links
-// rc<N>.d/S<prio><name> for the start levels and K<prio><name> for the others,
-// each pointing at ../init.d/<name>. Existing files and links are replaced only
-// when the overwrite flags allow it. RHQ refuses anything but Red Hat Linux;
-// bundlekit installs into any root that has (or, for a root other than /, gets)
-// the SysV layout.
-func installService(ctx context.Context, b *Bundle, s *recipe.SystemService, root string, values token.Lookup) error {
-	if root == "" {
-		root = s.Root
-	}
-	if root == "" {
-		root = "/"
-	}
-	if !filepath.IsAbs(root) {
-		return fmt.Errorf("rhq:system-service %s: root %q is not absolute", s.Name, root)
-	}
-	if filepath.Clean(root) == string(filepath.Separator) {
-		if runtime.GOOS != "linux" {
-			return fmt.Errorf("rhq:system-service %s: %w; %s has none (set root= to install into another root)", s.Name, ErrNoSysV, runtime.GOOS)
-		}
-		if fi, err := os.Stat("/etc/init.d"); err != nil || !fi.IsDir() {
-			return fmt.Errorf("rhq:system-service %s: %w; this system has no /etc/init.d (set root= to install into another root)", s.Name, ErrNoSysV)
-		}
-	}
-	etc, err := fileops.CreateDir(filepath.Join(root, "etc"))
+// planService plans the installation of an rhq:system-service (R172 step 8,
+// R174): its script, configuration and run-level links, as entries installed
+// after the deployment commits. An existing file or link is replaced only when
+// the recipe's overwrite flags allow it. The files are not part of the
+// deployment's map.
+func (p *Plan) planService(s *recipe.SystemService, root string) ([]*Entry, error) {
+	items, err := sysv.Layout(s, root)
 	if err != nil {
-		return fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
+		return nil, err
 	}
-	defer etc.Close()
-	copyFrom := func(src, to string, mode fs.FileMode, overwrite, realize bool) error {
-		if _, err := etc.Lstat(to); err == nil && !overwrite {
-			return nil
+	roots := locate.New(locate.Options{CacheParents: true})
+	defer roots.Close()
+	var out []*Entry
+	for i, it := range items {
+		e := &Entry{Path: filepath.ToSlash(it.Path), Rule: "R174", outside: true}
+		if it.Link != "" {
+			e.New = linkHash(it.Link)
+		} else if e.New, err = p.hashBundleFile(it.Source, it.Realize); err != nil {
+			return nil, fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
 		}
-		f, err := b.fsys.Open(bundlePath(src))
-		if err != nil {
-			return err
+		loc, err := roots.Locate(it.Path, false)
+		if err == nil {
+			e.Current, err = hashEntry(loc.Dir, loc.Name)
 		}
-		defer f.Close()
-		var r io.Reader = f
-		if realize {
-			r = token.NewReader(f, values)
+		exists := err == nil
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
 		}
-		if err := etc.MkdirAll(filepath.ToSlash(filepath.Dir(to)), 0o755); err != nil {
-			return err
-		}
-		_, err = etc.WriteFile(ctx, to, r, mode)
-		return err
-	}
-	if err := copyFrom(s.ScriptFile, "init.d/"+s.Name, 0o755, s.OverwriteScript, false); err != nil {
-		return fmt.Errorf("rhq:system-service %s: install script: %w", s.Name, err)
-	}
-	if s.ConfigFile != "" {
-		if err := copyFrom(s.ConfigFile, "sysconfig/"+s.Name, 0o644, s.OverwriteConfig, true); err != nil {
-			return fmt.Errorf("rhq:system-service %s: install config: %w", s.Name, err)
-		}
-	}
-	for level := 0; level <= 6; level++ {
-		prefix, prio := "K", s.StopPriority
-		if slices.Contains(s.StartLevels, level) {
-			prefix, prio = "S", s.StartPriority
-		}
-		dir := "rc" + strconv.Itoa(level) + ".d"
-		if err := etc.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
-		}
-		link := fmt.Sprintf("%s/%s%02d%s", dir, prefix, prio, s.Name)
-		if _, err := etc.Lstat(link); err == nil {
-			if !s.OverwriteLinks {
-				continue
+		switch {
+		case exists && !it.Overwrite:
+			e.Action = ActionKeep
+		case exists && e.Current == e.New:
+			e.Action = ActionUnchanged
+		default:
+			e.Action = ActionAdd
+			if exists {
+				e.Action = ActionChange
 			}
-			if err := etc.Remove(link); err != nil {
-				return fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
+			st := step{op: opLink, phase: phaseService, seq: i, target: it.Link}
+			if it.Link == "" {
+				src := &source{key: e.Path, kind: fromFile, file: bundlePath(it.Source), realize: it.Realize, hash: e.New, mode: it.Mode}
+				st = step{op: opWrite, phase: phaseService, seq: i, src: src}
 			}
+			e.add(st)
 		}
-		if err := etc.Symlink("../init.d/"+s.Name, link); err != nil {
-			return fmt.Errorf("rhq:system-service %s: %w", s.Name, err)
-		}
+		out = append(out, e)
 	}
-	return nil
+	return out, nil
+}
+
+// hashBundleFile returns the MD5 of a bundle file, realized when asked.
+func (p *Plan) hashBundleFile(name string, realize bool) (string, error) {
+	f, err := p.bundle.fsys.Open(bundlePath(name))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if realize {
+		r = token.NewReader(f, p.values)
+	}
+	h, _, err := fileops.Hash(r)
+	return h, err
 }

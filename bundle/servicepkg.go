@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"path"
 	"runtime"
 	"strings"
@@ -125,19 +124,4 @@ func runServiceCommand(ctx context.Context, sp *recipe.ServicePackage, phase, di
 		emit(Event{Type: EventCommand, Command: &res})
 	}
 	return &res, nil
-}
-
-// readServicePackage reads the deployment.xml a service package deployed into d,
-// for purge (nil when there is none).
-func readServicePackage(d *fileops.Dir) *recipe.ServicePackage {
-	f, err := d.Open(ServicePackageFile)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	sp, err := recipe.ParseServicePackage(io.LimitReader(f, recipe.DefaultMaxSize+1))
-	if err != nil {
-		return nil
-	}
-	return sp
 }

@@ -94,9 +94,9 @@
 //
 // Unix and Windows are supported. FreeSpace uses statfs on Linux, macOS and the
 // BSDs except NetBSD and GetDiskFreeSpaceExW on Windows; elsewhere it fails
-// with an error wrapping errors.ErrUnsupported. Rename falls back to copy and
-// remove across file systems on Unix (EXDEV) and Windows
-// (ERROR_NOT_SAME_DEVICE).
+// with an error wrapping errors.ErrUnsupported. Rename fails across file systems with
+// ErrCrossDevice on Unix (EXDEV) and Windows (ERROR_NOT_SAME_DEVICE);
+// MoveByCopy is the explicit, non-atomic copy-and-remove for that case.
 //
 // # Divergences from RHQ
 //
@@ -113,8 +113,8 @@
 //     through one; RHQ followed both.
 //   - R127: when a rename fails across file systems, RHQ moved a directory by
 //     creating an empty one and trying to delete the source, which fails if
-//     the source has content. Rename copies the whole tree and then removes
-//     the source, as mv does.
+//     the source has content. MoveByCopy copies the whole tree and then
+//     removes the source, as mv does.
 //   - R99: WriteZip keeps the given order and directory entries and writes
 //     fixed timestamps, so a rebuilt archive's hash is stable (the GO line).
 package fileops

@@ -37,6 +37,9 @@ var (
 	// an archive whose declared sizes add up to more than Limits.MaxTotalSize,
 	// or an entry that holds more bytes than it declares.
 	ErrTooLarge = errors.New("too large")
+	// ErrCrossDevice: Rename was asked to move a name to another file system,
+	// which a rename cannot do (see MoveByCopy).
+	ErrCrossDevice = errors.New("cannot rename across file systems")
 )
 
 // ArchiveError reports a problem with a zip archive or one of its entries.

@@ -3,6 +3,7 @@ package fileops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -16,13 +17,10 @@ import (
 // (0o755 before umask). A file replaces an existing file at to; a directory
 // cannot replace anything. A symbolic link is moved, not followed.
 //
-// When the two names are on different file systems (a mount point inside the
-// directory), Rename copies instead and then removes from: a file keeps its
-// permission bits, a directory is copied with everything below it (links are
-// recreated, not followed). If the copy fails, what was copied is removed
-// and from is left as it was; if only the final removal fails, both exist and
-// the error says so. A directory is copied under a temporary name and renamed
-// into place once complete. This fallback cannot be cancelled.
+// Rename is always a rename(2): atomic, and never a copy. When the two names
+// are on different file systems (a mount point inside the directory) it
+// fails with an error wrapping ErrCrossDevice; a caller that accepts the
+// degraded, non-atomic move says so by calling MoveByCopy.
 func (d *Dir) Rename(from, to string) error {
 	localFrom, err := localize(from)
 	if err != nil {
@@ -39,11 +37,36 @@ func (d *Dir) Rename(from, to string) error {
 	if err == nil {
 		return nil
 	}
-	if !isCrossDevice(err) {
-		if pe, ok := err.(*fs.PathError); ok {
-			err = pe.Err
-		}
-		return &os.LinkError{Op: "rename", Old: d.display(from), New: d.display(to), Err: err}
+	var cause error = err
+	switch e := err.(type) {
+	case *fs.PathError:
+		cause = e.Err
+	case *os.LinkError:
+		cause = e.Err
+	}
+	if isCrossDevice(cause) {
+		cause = fmt.Errorf("%w (%w)", ErrCrossDevice, cause)
+	}
+	return &os.LinkError{Op: "rename", Old: d.display(from), New: d.display(to), Err: cause}
+}
+
+// MoveByCopy is the degraded move for names on different file systems, where
+// Rename fails with ErrCrossDevice: it copies from to to and then removes
+// from. A file keeps its permission bits; a directory is copied with
+// everything below it (links are recreated, not followed) under a temporary
+// name beside to and renamed into place once complete. It is not atomic: if
+// the copy fails, what was copied is removed and from is left as it was; if
+// only the final removal fails, both exist and the error says so. It cannot
+// be cancelled.
+func (d *Dir) MoveByCopy(from, to string) error {
+	if _, err := localize(from); err != nil {
+		return d.nameErr("rename", from, err)
+	}
+	if _, err := localize(to); err != nil {
+		return d.nameErr("rename", to, err)
+	}
+	if err := d.MkdirAll(path.Dir(to), 0o755); err != nil {
+		return err
 	}
 	return d.moveByCopy(from, to)
 }
@@ -117,6 +140,24 @@ func (d *Dir) Symlink(target, name string) error {
 	}
 	if err := d.root.Symlink(target, local); err != nil {
 		return d.err("symlink", name, err)
+	}
+	return nil
+}
+
+// Link creates name as a hard link to the file from, which is not followed
+// when it is a symbolic link. Both are names in d; links cannot cross file
+// systems and some file systems have none (the error says so).
+func (d *Dir) Link(from, name string) error {
+	localFrom, err := localize(from)
+	if err != nil {
+		return d.nameErr("link", from, err)
+	}
+	local, err := localize(name)
+	if err != nil {
+		return d.nameErr("link", name, err)
+	}
+	if err := d.root.Link(localFrom, local); err != nil {
+		return d.err("link", name, err)
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ func (s *scene) tree(t *testing.T) map[string]string {
 // step is one change of an operation: its record, then the change itself. The
 // record returns the trash name of a Trash record.
 type step struct {
-	record func(j *Journal, s *scene) (string, error)
+	record func(j *wal, s *scene) (string, error)
 	change func(t *testing.T, s *scene, to string)
 }
 
@@ -114,28 +114,28 @@ func write(t *testing.T, d *fileops.Dir, name, body string) {
 
 func create(name, body string) step {
 	return step{
-		record: func(j *Journal, _ *scene) (string, error) { return "", j.Create(name) },
+		record: func(j *wal, _ *scene) (string, error) { return "", j.Create(name) },
 		change: func(t *testing.T, s *scene, _ string) { write(t, s.d, name, body) },
 	}
 }
 
 func mkdir(name string) step {
 	return step{
-		record: func(j *Journal, _ *scene) (string, error) { return "", j.Create(name) },
+		record: func(j *wal, _ *scene) (string, error) { return "", j.Create(name) },
 		change: func(t *testing.T, s *scene, _ string) { require.NoError(t, s.d.MkdirAll(name, 0o755)) },
 	}
 }
 
 func trash(name string) step {
 	return step{
-		record: func(j *Journal, _ *scene) (string, error) { return j.Trash(name) },
+		record: func(j *wal, _ *scene) (string, error) { return j.Trash(name) },
 		change: func(t *testing.T, s *scene, to string) { require.NoError(t, s.d.Rename(name, to)) },
 	}
 }
 
 func move(from, to string) step {
 	return step{
-		record: func(j *Journal, _ *scene) (string, error) { return "", j.Move(from, to) },
+		record: func(j *wal, _ *scene) (string, error) { return "", j.Move(from, to) },
 		change: func(t *testing.T, s *scene, _ string) { require.NoError(t, s.d.Rename(from, to)) },
 	}
 }
@@ -144,7 +144,7 @@ func move(from, to string) step {
 // deletes it (an external file deleted or moved to a backup).
 func trashExt(name string, remove bool) step {
 	return step{
-		record: func(j *Journal, s *scene) (string, error) { return j.Trash(ExternalKey(s.abs(name))) },
+		record: func(j *wal, s *scene) (string, error) { return j.Trash(externalKey(s.abs(name))) },
 		change: func(t *testing.T, s *scene, to string) {
 			src, err := os.Open(s.abs(name))
 			require.NoError(t, err)
@@ -160,7 +160,7 @@ func trashExt(name string, remove bool) step {
 
 func createExt(name, body string) step {
 	return step{
-		record: func(j *Journal, s *scene) (string, error) { return "", j.Create(ExternalKey(s.abs(name))) },
+		record: func(j *wal, s *scene) (string, error) { return "", j.Create(externalKey(s.abs(name))) },
 		change: func(t *testing.T, s *scene, _ string) {
 			dir, base, err := fileops.OpenParent(s.abs(name), true)
 			require.NoError(t, err)
@@ -172,7 +172,7 @@ func createExt(name, body string) step {
 
 func mkdirExt(name string) step {
 	return step{
-		record: func(j *Journal, s *scene) (string, error) { return "", j.Create(ExternalKey(s.abs(name))) },
+		record: func(j *wal, s *scene) (string, error) { return "", j.Create(externalKey(s.abs(name))) },
 		change: func(t *testing.T, s *scene, _ string) { require.NoError(t, os.Mkdir(s.abs(name), 0o755)) },
 	}
 }
@@ -213,9 +213,9 @@ var undoCases = []struct {
 // (counting the begin record) when its change has not been made if atChange is
 // false, or has been. It returns the journal, still open, as a killed process
 // leaves it.
-func run(t *testing.T, s *scene, steps []step, stop int, atChange bool) *Journal {
+func run(t *testing.T, s *scene, steps []step, stop int, atChange bool) *wal {
 	t.Helper()
-	j, err := Begin(s.d, "deploy", 2, nil)
+	j, err := beginWAL(s.d, "deploy", 2, nil)
 	require.NoError(t, err)
 	for i, st := range steps {
 		to, err := st.record(j, s)
@@ -233,7 +233,7 @@ func run(t *testing.T, s *scene, steps []step, stop int, atChange bool) *Journal
 
 // die closes the journal's file without finishing it, as the death of the
 // process does.
-func die(j *Journal) { j.f.Close() }
+func die(j *wal) { j.f.Close() }
 
 func requireFinished(t *testing.T, s *scene) {
 	t.Helper()
@@ -485,19 +485,19 @@ func TestPending(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Nothing, out)
 
-	j, err := Begin(s.d, "deploy", 1, nil)
+	j, err := beginWAL(s.d, "deploy", 1, nil)
 	require.NoError(t, err)
 	require.True(t, Pending(s.d))
-	_, err = Begin(s.d, "deploy", 1, nil)
+	_, err = beginWAL(s.d, "deploy", 1, nil)
 	require.ErrorIs(t, err, ErrPending)
 	die(j)
-	_, err = Begin(s.d, "deploy", 1, nil)
+	_, err = beginWAL(s.d, "deploy", 1, nil)
 	require.ErrorIs(t, err, ErrPending, "an unfinished journal blocks the next operation until recovered")
 
 	out, err = Recover(s.d)
 	require.NoError(t, err)
 	require.Equal(t, RolledBack, out)
-	j, err = Begin(s.d, "deploy", 1, nil)
+	j, err = beginWAL(s.d, "deploy", 1, nil)
 	require.NoError(t, err)
 	require.NoError(t, j.Commit())
 	require.NoError(t, j.Finish())
@@ -530,7 +530,7 @@ func TestHookAfterSync(t *testing.T) {
 		require.Len(t, parse(data), n, "record %d is in the file when the hook runs", n)
 		seen = append(seen, n)
 	}
-	j, err := Begin(s.d, "deploy", 1, hook)
+	j, err := beginWAL(s.d, "deploy", 1, hook)
 	require.NoError(t, err)
 	to, err := j.Trash("x")
 	require.NoError(t, err)

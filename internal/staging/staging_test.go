@@ -1,4 +1,4 @@
-package bundle
+package staging
 
 import (
 	"os"
@@ -26,7 +26,7 @@ func TestSweepStaging(t *testing.T) {
 	live := mk(stagingPrefix+"live", strconv.Itoa(os.Getppid()))
 	unmarked := mk(stagingPrefix+"new", "")
 	other := mk("other-dir", "2147483646")
-	sweepStaging(tmp)
+	Sweep(tmp)
 	require.NoDirExists(t, dead)
 	require.DirExists(t, live)
 	require.DirExists(t, unmarked)

@@ -1,4 +1,4 @@
-package bundle
+package journal
 
 import (
 	"encoding/json"
@@ -12,7 +12,10 @@ import (
 	"github.com/bundlekit/bundlekit/fileops"
 )
 
-const lockFile = metadataDir + "/.bundlekit.lock"
+const lockFile = ".rhqdeployments/.bundlekit.lock"
+
+// metadataDir is RHQ's metadata folder, where the lock and the journal live.
+const metadataDir = ".rhqdeployments"
 
 // ErrLocked: another deployer is working on the destination.
 var ErrLocked = errors.New("the destination is locked by another deployer")

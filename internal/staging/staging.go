@@ -1,4 +1,12 @@
-package bundle
+// Package staging makes the private working directories of deployment
+// plans: downloads, rebuilt archives, handover copies and a zip bundle
+// extracted for its Ant targets live there, outside the destination.
+//
+// A staging directory is created 0700 in the system's temporary directory
+// and marked with its owner's process id. It can hold realized files —
+// passwords included — so New first removes the directories of processes
+// that no longer run (killed, or the machine lost power).
+package staging
 
 import (
 	"fmt"
@@ -13,12 +21,12 @@ const (
 	stagingOwner  = ".owner"
 )
 
-// newStaging makes a plan's staging directory (0700) in the system's temporary
+// New makes a plan's staging directory (0700) in the system's temporary
 // directory, marked with this process's id. Staging can hold realized files —
 // passwords included — so the directories of processes that died without
 // cleaning up (killed, or the machine lost power) are removed first.
-func newStaging() (string, error) {
-	sweepStaging(os.TempDir())
+func New() (string, error) {
+	Sweep(os.TempDir())
 	dir, err := os.MkdirTemp("", stagingPrefix)
 	if err != nil {
 		return "", fmt.Errorf("create staging directory: %w", err)
@@ -30,10 +38,10 @@ func newStaging() (string, error) {
 	return dir, nil
 }
 
-// sweepStaging removes the staging directories under tmp whose owner process no
+// Sweep removes the staging directories under tmp whose owner process no
 // longer runs. A directory without a readable owner (being created, or not ours)
 // is left alone.
-func sweepStaging(tmp string) {
+func Sweep(tmp string) {
 	entries, err := os.ReadDir(tmp)
 	if err != nil {
 		return

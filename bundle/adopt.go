@@ -1,0 +1,80 @@
+package bundle
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/recipe"
+)
+
+// AdoptOptions describe a snapshot of an existing directory.
+type AdoptOptions struct {
+	ID          int
+	Name        string
+	Version     string
+	Description string
+	// Compliance recorded for the snapshot; empty means full (R9).
+	Compliance recipe.Compliance
+	Events     func(Event)
+}
+
+// PlanAdopt plans a snapshot of dest as its current deployment (R136): every
+// regular file is hashed (an unreadable one is recorded as
+// ?UNKNOWN_FILE_HASHCODE?) and recorded, so the next deployment is an upgrade in
+// which every existing file is the original.
+func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, error) {
+	dir, err := hostDir(dest)
+	if err != nil {
+		return nil, fmt.Errorf("destination: %w", err)
+	}
+	if err := checkNotPending(dir.String()); err != nil {
+		return nil, err
+	}
+	disk, closeDisk, err := openDisk(dir.String())
+	if err != nil {
+		return nil, err
+	}
+	defer closeDisk()
+	if !disk.dest {
+		return nil, fmt.Errorf("non-existent file/directory provided: %s", dir)
+	}
+	compliance := opts.Compliance
+	if compliance == "" {
+		compliance = recipe.Full
+	}
+	p := &Plan{Kind: KindAdopt, Dest: dir.String(), ID: opts.ID, dir: dir, events: opts.Events, Compliance: compliance,
+		Bundle: Info{Name: opts.Name, Version: opts.Version, Description: opts.Description}}
+	if p.state, err = loadState(p.Dest); err != nil {
+		return nil, err
+	}
+	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: opts.Name, BundleVersion: opts.Version,
+		Description: opts.Description, HasDescription: opts.Description != "", Compliance: metadata.Compliance(compliance)}
+	files, err := listFiles(disk, "")
+	if err != nil {
+		return nil, err
+	}
+	var entries []*Entry
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		h, err := disk.hash(f)
+		if err != nil {
+			h = markUnknownFile
+		}
+		entries = append(entries, &Entry{Path: f, Current: h, New: h, Action: ActionUnchanged, Rule: "R136", report: reportAdded})
+	}
+	if p.state.Managed {
+		prev := int(p.state.Current.ID)
+		p.Previous = &prev
+	}
+	p.global = append(p.global, step{op: opRecord, phase: phaseRecord})
+	p.finish(entries, false)
+	return p, nil
+}
+
+// Adopt plans and applies a snapshot (after recovering any unfinished operation).
+func Adopt(ctx context.Context, dest string, opts AdoptOptions) (*Result, error) {
+	return run(ctx, dest, func() (*Plan, error) { return PlanAdopt(ctx, dest, opts) })
+}

@@ -1,0 +1,75 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+
+	"github.com/bundlekit/bundlekit/internal/journal"
+)
+
+// ErrPending: the destination holds an operation that did not finish (the process
+// died). Deploy, Revert, Purge and Status recover it first; Recover does only
+// that.
+var ErrPending = journal.ErrPending
+
+// ErrNotManaged: the destination holds no deployment (R16, R32).
+var ErrNotManaged = errors.New("not a managed deployment location")
+
+// ErrLocked: another deployer is working on the destination.
+var ErrLocked = journal.ErrLocked
+
+// LockedError names the deployer holding a destination's lock.
+type LockedError = journal.LockedError
+
+// LockHolder is what a lock says about its owner.
+type LockHolder = journal.LockHolder
+
+// Deploy recovers any unfinished operation on opts.Dest, plans the deployment of b
+// and applies it.
+func Deploy(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
+	return run(ctx, opts.Dest, func() (*Plan, error) { return PlanDeploy(ctx, b, opts) })
+}
+
+// Revert recovers any unfinished operation, then plans and applies a revert (R130).
+func Revert(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
+	return run(ctx, opts.Dest, func() (*Plan, error) { return PlanRevert(ctx, b, opts) })
+}
+
+func run(ctx context.Context, dest string, plan func() (*Plan, error)) (*Result, error) {
+	outcome, err := Recover(ctx, dest)
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan()
+	if err != nil {
+		return nil, err
+	}
+	res, err := Apply(ctx, p)
+	if res != nil && outcome != RecoveredNothing {
+		res.Recovered = outcome
+	}
+	return res, err
+}
+
+// Recovery says what Recover did with an operation that had not finished.
+type Recovery string
+
+// The recoveries.
+const (
+	// RecoveredNothing: there was no unfinished operation.
+	RecoveredNothing Recovery = Recovery(journal.Nothing)
+	// RecoveredCompleted: the operation had committed; its clean-up was
+	// finished.
+	RecoveredCompleted Recovery = Recovery(journal.Completed)
+	// RecoveredRolledBack: the operation had not committed; its changes were
+	// undone and the destination is as it was before it.
+	RecoveredRolledBack Recovery = Recovery(journal.RolledBack)
+)
+
+// Recover completes or undoes an operation on dest that did not finish (the
+// process died), under the destination's lock. It returns RecoveredNothing when
+// there was none.
+func Recover(ctx context.Context, dest string) (Recovery, error) {
+	outcome, err := journal.RecoverDest(dest)
+	return Recovery(outcome), err
+}

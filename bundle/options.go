@@ -1,0 +1,150 @@
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/bundlekit/bundlekit/destination"
+	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/fetch"
+	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/token"
+)
+
+// Options describe one deployment.
+type Options struct {
+	// Dest is the destination directory, absolute (R1).
+	Dest string
+	// ID is the new deployment's id (R2); it names its metadata and backup
+	// folders. NextID gives the usual choice.
+	ID int
+	// Name is rhq.deploy.name; empty means the bundle's name.
+	Name string
+	// Properties are the caller's properties: values for the recipe's input
+	// properties and any other Ant property, used verbatim (GO of R152).
+	Properties map[string]string
+	// Clean purges the destination before writing (R89, R95).
+	Clean bool
+	// Events receives progress and audit events; nil discards them.
+	Events func(Event)
+	// System supplies the rhq.system.* tokens; nil means token.Host().
+	System token.Lookup
+	// Limits bound the archives read; the zero value means
+	// fileops.DefaultLimits.
+	Limits fileops.Limits
+	// HTTPClient downloads rhq:url-file and rhq:url-archive content; nil means a
+	// client with sane timeouts and at most 10 redirects.
+	HTTPClient *http.Client
+	// MaxDownload bounds one download (default DefaultMaxDownload);
+	// DownloadTimeout one whole download (default DefaultDownloadTimeout).
+	MaxDownload     int64
+	DownloadTimeout time.Duration
+	// Handover receives the items the recipe hands over (rhq:handover,
+	// R173); nil ignores them, as RHQ does without a handover target.
+	Handover Handover
+	// ServiceRoot overrides the root an rhq:system-service is installed
+	// under (R174); empty means the recipe's root attribute, default /.
+	ServiceRoot string
+}
+
+// Download settings used when Options leaves them unset.
+const (
+	// DefaultMaxDownload bounds the size of one rhq:url-file or rhq:url-archive.
+	DefaultMaxDownload = fetch.DefaultMax
+	// DefaultDownloadTimeout bounds one whole download.
+	DefaultDownloadTimeout = fetch.DefaultTimeout
+)
+
+// ErrDownloadTooLarge: a download exceeded Options.MaxDownload.
+var ErrDownloadTooLarge = fetch.ErrTooLarge
+
+// DownloadError is a failed rhq:url-file or rhq:url-archive download (R165).
+type DownloadError = fetch.Error
+
+// Kind is the operation a Plan performs.
+type Kind string
+
+// The operations.
+const (
+	KindDeploy Kind = "deploy"
+	KindRevert Kind = "revert"
+	KindPurge  Kind = "purge"
+	KindAdopt  Kind = "adopt"
+)
+
+// Info names a bundle version.
+type Info struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Description string `json:"description,omitempty"`
+}
+
+// ErrInsufficientSpace: the estimated disk usage exceeds the usable space (R47).
+var ErrInsufficientSpace = errors.New("there does not appear to be enough disk space for this deployment")
+
+// InputError wraps the errors of the operator's values for the recipe's input
+// properties (missing, invalid): nothing was changed and the fix is a flag away.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// NextID returns the id a new deployment to dest usually takes: the current id + 1,
+// or 1 when dest is not managed.
+func NextID(dest string) (int, error) {
+	st, err := loadState(dest)
+	if err != nil {
+		return 0, err
+	}
+	if !st.Managed {
+		return 1, nil
+	}
+	return int(st.Current.ID) + 1, nil
+}
+
+func hostDir(dest string) (destination.Dir, error) {
+	return destination.ParseDir(destination.PlatformOf(runtime.GOOS).Flavour, dest)
+}
+
+// state is what Plan knows of a destination's metadata: the current deployment
+// and its map.
+type state struct {
+	*metadata.State
+	Hashes map[string]string
+}
+
+// loadState reads the metadata of dest; a missing dest is an unmanaged one. The
+// map of a managed destination must be readable: an upgrade without it would take
+// every file for an unknown one (R16, R67).
+func loadState(dest string) (*state, error) {
+	d, err := fileops.OpenDir(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &state{State: &metadata.State{Reason: err}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open destination: %w", err)
+	}
+	defer d.Close()
+	return readState(d.FS(), d.Path())
+}
+
+// readState reads the metadata of the destination dest through fsys.
+func readState(fsys fs.FS, dest string) (*state, error) {
+	st, err := metadata.Load(fsys, dest)
+	if err != nil {
+		return nil, err
+	}
+	out := &state{State: st}
+	if st.Managed {
+		h, err := st.Hashes()
+		if err != nil {
+			return nil, fmt.Errorf("read the current deployment of %s: %w", dest, err)
+		}
+		out.Hashes = h
+	}
+	return out, nil
+}

@@ -1,0 +1,369 @@
+package bundle
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/bundlekit/bundlekit/destination"
+	"github.com/bundlekit/bundlekit/internal/journal"
+	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/recipe"
+	"github.com/bundlekit/bundlekit/token"
+)
+
+// How each step is done. Every change goes through a journal.Tx, which records
+// it before making it; nothing here decides anything the plan has not.
+
+// exec runs one step, then reports its entry when the step is the entry's last.
+func (a *applier) exec(s *step) error {
+	if err := a.ctx.Err(); err != nil && !s.phase.committed() {
+		return err
+	}
+	var n int64
+	var err error
+	switch s.op {
+	case opBackup:
+		err = a.backup(s.entry, s.to)
+	case opStash:
+		err = a.stash(s.entry.Path, s.to)
+	case opTrash:
+		err = a.tx.Trash(s.entry.Path)
+	case opDeleteDir:
+		err = a.deleteDir(s.entry)
+	case opTrashOrReport:
+		if terr := a.tx.Trash(s.entry.Path); terr != nil {
+			a.errors[s.entry.Path] = terr.Error() // R138: reported, not fatal
+		}
+	case opWrite:
+		n, err = a.write(s.entry, s)
+	case opMkdir:
+		err = a.tx.MkdirAll(s.entry.Path)
+	case opRestore:
+		n, err = a.restore(s.entry, s.from)
+	case opLink:
+		err = a.link(s.entry, s.target)
+	case opHandover:
+		err = handOver(a.ctx, a.p.handover, s.item, a.warn)
+		if err != nil {
+			err = &HookError{Phase: "handover", Target: "rhq:handover", Err: err}
+		}
+	case opTarget:
+		err = a.target(s)
+	case opCommand:
+		err = a.command(s.pkg, s.name)
+	case opRecord:
+		err = a.record()
+	case opForget:
+		err = a.forget()
+	case opEmpty:
+		err = a.empty()
+	}
+	if err != nil && s.phase == phaseService {
+		return a.abortService(err)
+	}
+	if err != nil {
+		return err
+	}
+	if s.entry != nil {
+		a.report(s, n)
+	}
+	return nil
+}
+
+// report emits the backup event of a backup step, and the file event of an
+// entry whose last step this is.
+func (a *applier) report(s *step, n int64) {
+	e := s.entry
+	if s.op == opBackup || s.op == opStash {
+		a.backups++
+		a.p.emit(Event{Type: EventBackup, Path: e.Path, Backup: e.Backup, Done: a.backups, Total: a.backupTotal})
+	}
+	if &e.steps[len(e.steps)-1] != s || !e.Action.Writes() {
+		return
+	}
+	a.done++
+	a.p.emit(Event{Type: EventFile, Path: e.Path, Action: e.Action, Rule: e.Rule, Bytes: n, Error: a.errors[e.Path],
+		Done: a.done, Total: a.total})
+}
+
+// backup saves a path (R92 step 1, R125–R127): a file or link is copied, a
+// directory is only made, empty, in the backup (R127); one that exists already,
+// made by the backups of its children, is kept as it is.
+func (a *applier) backup(e *Entry, to string) error {
+	if e.Dir {
+		return a.tx.MkdirAll(to)
+	}
+	if _, err := a.tx.Copy(a.ctx, e.Path, to); err != nil {
+		return fmt.Errorf("back up %s: %w", e.Path, err)
+	}
+	return nil
+}
+
+// stash moves a path that is deleted to its backup (R92 step 1). When both are
+// directories (the backup of a directory whose files were backed up first),
+// what remains in from is merged into to, so that no earlier backup is
+// replaced.
+func (a *applier) stash(from, to string) error {
+	src, err := a.tx.Lstat(from)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dst, err := a.tx.Lstat(to)
+	if err != nil || !dst.IsDir() || !src.IsDir() {
+		// R127: an existing backup is overwritten.
+		if err := a.tx.Move(from, to); err != nil {
+			return fmt.Errorf("back up %s: %w", from, err)
+		}
+		return nil
+	}
+	children, err := a.tx.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, c := range children {
+		if err := a.stash(path.Join(from, c.Name()), path.Join(to, c.Name())); err != nil {
+			return err
+		}
+	}
+	return a.tx.Trash(from) // empty now
+}
+
+// deleteDir removes a directory of the delete set once empty (R92 step 2); one
+// that still holds unmanaged files is reported and the operation goes on
+// (R122).
+func (a *applier) deleteDir(e *Entry) error {
+	removed, err := a.tx.RemoveEmpty(e.Path)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		a.errors[e.Path] = fmt.Sprintf("File [%s] did not delete", a.p.dir.Native(destination.Path{Rel: e.Path}))
+	}
+	return nil
+}
+
+// write writes an entry's new content from its source (R96–R100), and checks
+// that it is what the plan hashed.
+func (a *applier) write(e *Entry, s *step) (int64, error) {
+	src := s.src
+	rc, err := a.p.open(src)
+	if err != nil {
+		return 0, fmt.Errorf("write %s: %w", e.Path, err)
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if src.realize {
+		r = token.NewReader(rc, a.p.values)
+	}
+	tx := a.tx
+	if s.phase == phaseService {
+		if tx, err = a.serviceTx(); err != nil {
+			return 0, err
+		}
+	}
+	w, err := tx.WriteFile(a.ctx, e.Path, r, src.mode)
+	if err != nil {
+		return 0, fmt.Errorf("write %s: %w", e.Path, err)
+	}
+	if w.Hash != src.hash {
+		return 0, fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", e.Path, ErrStale, src.hash, w.Hash)
+	}
+	return w.Size, nil
+}
+
+// open opens the bytes of a source: a bundle file, an archive entry or a file
+// of the staging area.
+func (p *Plan) open(s *source) (io.ReadCloser, error) {
+	switch {
+	case s.kind == fromEntry:
+		return s.entry.Open()
+	case s.staged:
+		return os.Open(s.file)
+	}
+	return p.bundle.fsys.Open(s.file)
+}
+
+// restore copies a backup of the reverted deployment back (R131).
+func (a *applier) restore(e *Entry, from string) (int64, error) {
+	w, err := a.tx.Copy(a.ctx, from, e.Path)
+	if err != nil {
+		return 0, fmt.Errorf("restore %s from %s: %w", e.Path, from, err)
+	}
+	return w.Size, nil
+}
+
+// link makes a system-service run-level link (R174).
+func (a *applier) link(e *Entry, target string) error {
+	tx, err := a.serviceTx()
+	if err != nil {
+		return err
+	}
+	return tx.Symlink(target, e.Path)
+}
+
+// serviceTx returns the transaction of the system-service files, begun at the
+// first of them: they are installed after the deployment committed (R172 step
+// 8), all or none.
+func (a *applier) serviceTx() (*journal.Tx, error) {
+	if a.service != nil {
+		return a.service, nil
+	}
+	tx, err := journal.Begin(a.p.Dest, journal.TxOptions{Kind: "system-service", ID: a.p.ID, Hook: testHook})
+	if err != nil {
+		return nil, err
+	}
+	a.service = tx
+	return tx, nil
+}
+
+// endService commits the system-service files, or undoes them after a failure
+// of one of them.
+func (a *applier) endService() error {
+	if a.service == nil {
+		return nil
+	}
+	tx := a.service
+	a.service = nil
+	a.service = tx
+	if err := tx.Commit(); err != nil {
+		return a.abortService(err)
+	}
+	a.service = nil
+	if err := tx.Finish(); err != nil {
+		a.warn(fmt.Sprintf("the system service is installed, but cleaning up after it failed (the next run finishes it): %v", err))
+	}
+	return nil
+}
+
+// abortService undoes the system-service files installed so far after err.
+func (a *applier) abortService(err error) error {
+	if a.service != nil {
+		if aerr := a.service.Abort(); aerr != nil {
+			err = fmt.Errorf("%w; and undoing the service files installed so far failed: %v (the next run recovers them)", err, aerr)
+		}
+		a.service = nil
+	}
+	return a.serviceError(err)
+}
+
+func (a *applier) serviceError(err error) error {
+	name := ""
+	if s := a.p.bundle.Recipe.Bundle.Unit.SystemService; s != nil {
+		name = s.Name
+	}
+	return &HookError{Phase: "system-service", Target: name, Err: err}
+}
+
+// target runs a recipe target (R172 steps 3 and 9); a preinstall target that
+// RunPreinstall ran already is not run again.
+func (a *applier) target(s *step) error {
+	if s.phase == phasePreinstall {
+		if a.p.preinstalled {
+			return nil
+		}
+		return a.p.hooks.run(a.ctx, "preinstall", s.name)
+	}
+	if err := a.endService(); err != nil {
+		return err
+	}
+	return a.p.hooks.run(a.ctx, "postinstall", s.name)
+}
+
+// command runs a service package's install or uninstall command (seed:
+// deployment.xml). A failed install runs the uninstall command and fails the
+// deployment, which is then undone; a failed uninstall (purge) is reported and
+// the package is removed all the same.
+func (a *applier) command(sp *recipe.ServicePackage, phase string) error {
+	res, err := runServiceCommand(a.ctx, sp, phase, a.p.Dest, a.p.emit)
+	if phase == "uninstall" {
+		switch {
+		case err != nil:
+			a.warn(err.Error())
+		case res != nil:
+			a.commands = append(a.commands, *res)
+			if !res.Success {
+				a.warn((&CommandError{Result: *res}).Error() + "; the package is removed all the same")
+			}
+		}
+		return nil
+	}
+	if err != nil || res == nil {
+		return err
+	}
+	a.commands = append(a.commands, *res)
+	if res.Success {
+		return nil
+	}
+	cerr := &CommandError{Result: *res}
+	if un, err := runServiceCommand(a.ctx, sp, "uninstall", a.p.Dest, a.p.emit); err == nil && un != nil {
+		a.commands = append(a.commands, *un)
+		cerr.Uninstall = un
+	}
+	return cerr
+}
+
+// record writes the new deployment's metadata (R28): its properties and map,
+// the copy of the previous current file, and current-deployment.properties
+// last.
+func (a *applier) record() error {
+	writes, err := metadata.Record(a.p.state.State, a.p.props, recorded(a.p.Entries), time.Now())
+	if err != nil {
+		return err
+	}
+	for _, w := range writes {
+		if _, err := a.tx.WriteFile(a.ctx, w.Name, bytes.NewReader(w.Data), 0o644); err != nil {
+			return fmt.Errorf("write deployment metadata %s: %w", w.Name, err)
+		}
+	}
+	return nil
+}
+
+// empty removes what else a fully purged destination holds (R138): files a
+// service package's uninstall command made, and anything that appeared since
+// the plan was made.
+func (a *applier) empty() error {
+	entries, err := a.tx.ReadDir("")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == metadataDir {
+			continue
+		}
+		if err := a.tx.Trash(e.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forget removes the metadata of a purged deployment (R138): everything in
+// .rhqdeployments but bundlekit's own files, which go when the operation ends.
+func (a *applier) forget() error {
+	entries, err := a.tx.ReadDir(metadataDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".bundlekit") {
+			continue
+		}
+		if err := a.tx.Trash(metadataDir + "/" + e.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

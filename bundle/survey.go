@@ -1,0 +1,336 @@
+package bundle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"path"
+	"runtime"
+	"slices"
+
+	"github.com/bundlekit/bundlekit/destination"
+	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/recipe"
+)
+
+// The I/O side of planning a deployment: what the destination holds, read so
+// that the pure decisions (decideUpdate, decideInitial) can be made.
+
+// decide reads the destination and decides every path of a deployment or a
+// revert.
+func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) ([]*Entry, error) {
+	disk, closeDisk, err := openDisk(p.Dest)
+	if err != nil {
+		return nil, err
+	}
+	defer closeDisk()
+	next := p.content.next()
+	if !p.state.Managed {
+		p.Initial = true
+		return p.surveyInitial(disk, next)
+	}
+	prev := int(p.state.Current.ID)
+	p.Previous = &prev
+	orig := withDirs(p.state.Hashes)
+	var ext []string
+	for k := range next {
+		if isExternal(k) {
+			ext = append(ext, k)
+		}
+	}
+	var ign matcher
+	if ignore != nil {
+		ign = ignore
+	}
+	scan, err := scanUpdate(disk, orig, ign, p.Compliance == recipe.Full, ext)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	present, err := presentDirs(disk, p.content.mkdirs, scan.hashes)
+	if err != nil {
+		return nil, err
+	}
+	entries := decideUpdate(update{orig: orig, scan: scan, next: next, clean: p.Clean,
+		mkdirs: p.content.mkdirs, present: present, backup: p.backupLoc, content: p.content})
+	if err := p.predictDeleteErrors(disk, entries); err != nil {
+		return nil, err
+	}
+	if p.Clean {
+		if entries, err = clearTargets(disk, entries, next, scan.skipped); err != nil {
+			return nil, err
+		}
+	}
+	if kind == KindRevert {
+		if entries, err = p.planRestores(disk, prev, entries); err != nil {
+			return nil, err
+		}
+	}
+	return entries, nil
+}
+
+// presentDirs returns the archive directory entries (R97) that exist on disk
+// as directories but that the rescan did not record (a directory it does not
+// record, or a name it does not scan).
+func presentDirs(d disk, dirs []string, scanned map[string]string) (set, error) {
+	out := set{}
+	for _, dir := range dirs {
+		if _, ok := scanned[dir]; ok {
+			continue
+		}
+		exists, isDir, err := d.stat(dir)
+		if err != nil {
+			return nil, err
+		}
+		if exists && isDir {
+			out[dir] = true
+		}
+	}
+	return out, nil
+}
+
+// gone reports whether the steps of an entry remove its path before the
+// write phase.
+func (e *Entry) gone() bool {
+	return e.has(opStash) || e.has(opTrash) || e.has(opDeleteDir) && e.Error == ""
+}
+
+// predictDeleteErrors finds the directories of the delete set that will still
+// hold something when their turn comes (an ignored file, a directory the scan
+// does not record, a nested deployment's metadata), so that the plan reports
+// the errors of R92 step 2 as the real run does; RHQ's dry run pretends those
+// deletes succeed.
+func (p *Plan) predictDeleteErrors(d disk, entries []*Entry) error {
+	idx := byPath(entries)
+	for _, e := range slices.Backward(entries) { // children before their parents
+		if !e.has(opDeleteDir) {
+			continue
+		}
+		exists, isDir, err := d.stat(e.Path)
+		if err != nil {
+			return err
+		}
+		if !exists || !isDir {
+			continue
+		}
+		children, err := d.readDir(e.Path)
+		if err != nil {
+			return err
+		}
+		for _, c := range children {
+			if child := idx[path.Join(e.Path, c.name)]; child == nil || !child.gone() {
+				e.Error = fmt.Sprintf("File [%s] did not delete", p.dir.Native(destination.Path{Rel: e.Path}))
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// clearTargets adds what a clean purge removes beyond the decisions (R95):
+// everything on disk that the bundle does not write and the earlier steps do
+// not remove — but directories named .rhqdeployments at any depth (a
+// directory holding one is emptied around it) and the unrelated top-level
+// names of filesAndDirectories. A directory of N is kept and cleared inside.
+func clearTargets(d disk, entries []*Entry, next map[string]string, skipped set) ([]*Entry, error) {
+	idx := byPath(entries)
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		children, err := d.readDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, c := range children {
+			k := path.Join(dir, c.name)
+			e := idx[k]
+			switch {
+			case c.isDir && c.name == metadataDir:
+			case dir == "" && skipped[c.name]:
+			case e != nil && e.gone():
+			case next[k] == markDir && c.isDir:
+				if err := walk(k); err != nil {
+					return err
+				}
+			case next[k] != "" && next[k] != markDir:
+				// Written, or already holding the new bytes.
+			case c.isDir:
+				nested, err := holdsMetadata(d, k)
+				if err != nil {
+					return err
+				}
+				if nested {
+					if err := walk(k); err != nil {
+						return err
+					}
+					continue
+				}
+				fallthrough
+			default:
+				if e == nil {
+					e = &Entry{Path: k, Action: ActionDelete, Rule: "R95", Dir: c.isDir}
+					entries = append(entries, e)
+					idx[k] = e
+				}
+				e.add(step{op: opTrash, phase: phaseClear})
+			}
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// holdsMetadata reports whether a .rhqdeployments directory lies below dir (a
+// bundle deployed into a subdirectory of this one).
+func holdsMetadata(d disk, dir string) (bool, error) {
+	children, err := d.readDir(dir)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range children {
+		if !c.isDir {
+			continue
+		}
+		if c.name == metadataDir {
+			return true, nil
+		}
+		if found, err := holdsMetadata(d, path.Join(dir, c.name)); err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
+}
+
+// surveyInitial reads what a first deployment displaces and decides it (§5).
+func (p *Plan) surveyInitial(d disk, next map[string]string) ([]*Entry, error) {
+	in := initialDeploy{full: p.Compliance == recipe.Full, backup: p.backupLoc, next: map[string]string{},
+		current: map[string]string{}, cleared: map[string]bool{}, mkdirs: p.content.mkdirs, present: set{}, content: p.content}
+	for k, h := range next {
+		if h != markDir {
+			in.next[k] = h
+		}
+	}
+	top, err := d.readDir("")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	// wiped tells the paths the first deployment's wipe removes anyway.
+	var wiped func(string) bool
+	if in.full {
+		if in.existing, err = listFiles(d, ""); err != nil {
+			return nil, err
+		}
+		for _, e := range top {
+			if e.name != metadataDir {
+				in.cleared[e.name] = e.isDir
+			}
+		}
+		wiped = func(string) bool { return true }
+		if len(in.existing) > 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("compliance is full: the %d file(s) already in %s are moved to the backup of deployment %d and removed", len(in.existing), p.Dest, p.ID))
+		}
+	} else {
+		managed := set{}
+		for _, name := range slices.Sorted(maps.Keys(p.content.managedDirs)) {
+			exists, isDir, err := d.stat(name)
+			if err != nil {
+				return nil, err
+			}
+			if !exists || !isDir {
+				continue
+			}
+			managed[name] = true
+			files, err := listFiles(d, name)
+			if err != nil {
+				return nil, err
+			}
+			in.existing = append(in.existing, files...)
+			children, err := d.readDir(name)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range children {
+				in.cleared[name+"/"+c.name] = c.isDir
+			}
+		}
+		wiped = func(k string) bool { return managed[topName(k)] }
+	}
+	// Files already at the new paths that survive the wipe are hashed, so that
+	// identical ones are not rewritten (R63).
+	for k := range in.next {
+		if isExternal(k) || wiped(k) {
+			continue
+		}
+		exists, isDir, err := d.stat(k)
+		if err != nil || !exists || isDir {
+			continue
+		}
+		if h, err := d.hash(k); err == nil {
+			in.current[k] = h
+		}
+	}
+	for _, dir := range in.mkdirs {
+		if wiped(dir) {
+			continue
+		}
+		if exists, isDir, err := d.stat(dir); err == nil && exists && isDir {
+			in.present[dir] = true
+		}
+	}
+	return decideInitial(in), nil
+}
+
+// planRestores adds the restores of a revert (R131): every backup of the
+// deployment being reverted is copied back over what the update left.
+func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error) {
+	idx := byPath(entries)
+	restore := func(key, from string) error {
+		h, err := d.hash(from)
+		if err != nil {
+			return fmt.Errorf("read backup %s: %w", from, err)
+		}
+		e := idx[key]
+		if e == nil {
+			e = &Entry{Path: key}
+			entries = append(entries, e)
+			idx[key] = e
+		}
+		e.Action, e.Rule, e.New = ActionRestore, "R131", h
+		e.add(step{op: opRestore, phase: phaseRestore, from: from, shown: p.dir.Native(destination.Path{Rel: from})})
+		return nil
+	}
+	backup := metadata.BackupDir(int32(prev))
+	files, err := listFiles(d, backup)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if err := restore(f[len(backup)+1:], f); err != nil {
+			return nil, err
+		}
+	}
+	extDir := metadata.ExtBackupDir(int32(prev))
+	extFiles, err := listFiles(d, extDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range extFiles {
+		key, ok := metadata.ExternalKey(f[len(extDir)+1:]), true
+		if runtime.GOOS == "windows" {
+			key, ok = metadata.ExternalKeyWindows(f[len(extDir)+1:])
+		}
+		if !ok {
+			continue
+		}
+		if err := restore(key, f); err != nil {
+			return nil, err
+		}
+	}
+	return entries, nil
+}

@@ -1,0 +1,235 @@
+package journal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/locate"
+)
+
+// Outcome says what Recover did.
+type Outcome string
+
+// The outcomes of Recover.
+const (
+	// Nothing: there was no unfinished operation.
+	Nothing Outcome = "nothing"
+	// Completed: the operation had committed; its clean-up was finished.
+	Completed Outcome = "completed"
+	// RolledBack: the operation had not committed; its changes were undone.
+	RolledBack Outcome = "rolled back"
+)
+
+// Recover completes or undoes an unfinished operation (see the package doc).
+func Recover(d *fileops.Dir) (Outcome, error) {
+	data, err := readAll(d, journal)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Nothing, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read journal: %w", err)
+	}
+	records := parse(data)
+	for _, r := range records {
+		if r.Op == opCommit {
+			return Completed, finish(d)
+		}
+	}
+	if err := rollBack(d, records); err != nil {
+		return "", err
+	}
+	return RolledBack, finish(d)
+}
+
+// undoHook, when set by a test, runs after each undo step has changed the disk
+// and before the journal forgets the record: the moment at which an interrupted
+// Recover is hardest to resume.
+var undoHook func(step int)
+
+// rollBack undoes the records from the last to the first. After each step the
+// journal is cut before the record undone, so a Recover that is interrupted and
+// run again resumes where it stopped instead of undoing a step twice: undoing a
+// creation a second time would remove the original that an earlier record's undo
+// has put back in its place. The step in progress when the process died is done
+// again, which is harmless: every undo checks the disk first.
+func rollBack(d *fileops.Dir, records []record) error {
+	if len(records) == 0 {
+		return nil
+	}
+	f, err := d.OpenFile(journal, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open journal: %w", err)
+	}
+	defer f.Close()
+	for i := len(records) - 1; i >= 0; i-- {
+		r := records[i]
+		if err := undo(d, r); err != nil {
+			return fmt.Errorf("undo %s %s: %w", r.Op, r.Path, err)
+		}
+		if undoHook != nil {
+			undoHook(len(records) - i)
+		}
+		if err := f.Truncate(r.off); err != nil {
+			return fmt.Errorf("truncate journal: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
+	}
+	return nil
+}
+
+// exists reports whether name exists. An error other than "it does not exist"
+// is returned: taking it for absence could make Recover throw away the only
+// copy of a file.
+func exists(d *fileops.Dir, name string) (bool, error) {
+	_, err := d.Lstat(name)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist) || underFile(d, name):
+		return false, nil
+	}
+	return false, err
+}
+
+// underFile reports whether an ancestor of name is missing or not a directory
+// (the lookup then fails with ENOTDIR, which is not fs.ErrNotExist).
+func underFile(d *fileops.Dir, name string) bool {
+	for p := path.Dir(name); p != "."; p = path.Dir(p) {
+		fi, err := d.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+			return true
+		}
+	}
+	return false
+}
+
+// undo reverses one record, checking the disk first so that it is right whether
+// or not the recorded change happened, and removes the temporary file a writer
+// killed while making the change left next to it.
+func undo(d *fileops.Dir, r record) error {
+	abs, external := strings.CutPrefix(r.Path, extPrefix)
+	switch {
+	case r.Op == opCreate && external:
+		return removeExternal(abs)
+	case r.Op == opCreate:
+		removeTemps(d, path.Dir(r.Path))
+		ok, err := exists(d, r.Path)
+		if err != nil || !ok {
+			return err
+		}
+		return d.RemoveAll(r.Path)
+	case r.Op == opMove:
+		removeTemps(d, path.Dir(r.To)) // a move across file systems copies
+		moved, err := exists(d, r.To)
+		if err != nil || !moved {
+			return err
+		}
+		back, err := exists(d, r.Path)
+		if err != nil || back {
+			return err
+		}
+		return rename(d, r.To, r.Path)
+	case r.Op == opTrash:
+		trashed, err := exists(d, r.To)
+		if err != nil || !trashed {
+			return err
+		}
+		if external {
+			return restoreExternal(d, r.To, abs)
+		}
+		// Whatever replaced the path without a record of its own goes; the
+		// trashed original comes back.
+		if err := d.RemoveAll(r.Path); err != nil {
+			return err
+		}
+		return rename(d, r.To, r.Path)
+	}
+	return nil
+}
+
+// rename moves from to to within d, by copying when they are on different file
+// systems (a mount point inside the destination).
+func rename(d *fileops.Dir, from, to string) error {
+	err := d.Rename(from, to)
+	if errors.Is(err, fileops.ErrCrossDevice) {
+		return d.MoveByCopy(from, to)
+	}
+	return err
+}
+
+// removeExternal undoes the creation of an external file or directory. A
+// directory is removed only when empty: what others put in it is not the
+// operation's to delete.
+func removeExternal(abs string) error {
+	loc, err := locate.New(locate.Options{}).Locate(filepath.FromSlash(abs), false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer loc.Close()
+	dir, base := loc.Dir, loc.Name
+	removeTemps(dir, ".")
+	fi, err := dir.Lstat(base)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.IsDir():
+		entries, err := dir.ReadDir(base)
+		if err != nil || len(entries) > 0 {
+			return err
+		}
+	}
+	if err := dir.Remove(base); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// restoreExternal copies a trashed external file back into place.
+func restoreExternal(d *fileops.Dir, from, abs string) error {
+	src, err := d.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	fi, err := src.Stat()
+	if err != nil {
+		return err
+	}
+	loc, err := locate.New(locate.Options{}).Locate(filepath.FromSlash(abs), true)
+	if err != nil {
+		return err
+	}
+	defer loc.Close()
+	removeTemps(loc.Dir, ".")
+	_, err = loc.Dir.WriteFile(context.Background(), loc.Name, src, fi.Mode().Perm())
+	return err
+}
+
+// removeTemps deletes the temporary files fileops leaves when a writer is
+// killed. It is best effort: a temporary file left behind is skipped by every
+// walk and harms nothing.
+func removeTemps(d *fileops.Dir, dir string) {
+	entries, err := d.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fileops.IsTemp(e.Name()) {
+			_ = d.Remove(path.Join(dir, e.Name()))
+		}
+	}
+}

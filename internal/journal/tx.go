@@ -1,0 +1,493 @@
+package journal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/locate"
+	"github.com/bundlekit/bundlekit/internal/metadata"
+)
+
+// Tx is one journaled operation on a destination, and the only way the
+// deployment engine changes anything: every method that writes records its
+// intent in the journal before it acts, so that the operation can be undone
+// (Abort, or Recover after a crash) or, once committed, completed.
+//
+// Paths are keys: relative, clean and "/"-separated inside the destination,
+// or absolute for an external file (R8, R86). Each key reaches the disk
+// through package locate, so a key cannot leave the directory it names.
+//
+// A Tx is used by one goroutine at a time.
+type Tx struct {
+	dest    *fileops.Dir
+	roots   *locate.Roots
+	w       *wal
+	unlock  func()
+	created []string // directories made for the destination, innermost first
+	done    bool
+}
+
+// TxOptions describe the operation a Tx journals.
+type TxOptions struct {
+	// Kind and ID name the operation in the journal's first record.
+	Kind string
+	ID   int
+	// Hook, when set, runs after each record reaches the disk; tests use it
+	// to stop a process at a precise point.
+	Hook func(n int)
+}
+
+// Begin opens the destination dest, creating it and its missing parents,
+// takes its lock and starts the journal of an operation. It fails with
+// ErrPending when an earlier operation did not finish, and with a
+// *LockedError when another deployer holds the lock; the directories it
+// made are then removed again.
+func Begin(dest string, opts TxOptions) (tx *Tx, err error) {
+	created := missingDirs(dest)
+	d, err := fileops.CreateDir(dest)
+	if err != nil {
+		return nil, fmt.Errorf("create destination: %w", err)
+	}
+	t := &Tx{dest: d, created: created}
+	defer func() {
+		if err != nil {
+			t.release()
+		}
+	}()
+	if t.unlock, err = lock(d); err != nil {
+		return nil, err
+	}
+	if Pending(d) {
+		return nil, fmt.Errorf("%s: %w (run a deployment or status to recover it)", d.Path(), ErrPending)
+	}
+	if t.w, err = beginWAL(d, opts.Kind, opts.ID, opts.Hook); err != nil {
+		return nil, err
+	}
+	t.roots = locate.New(locate.Options{CacheParents: true})
+	if err := t.roots.SetMain(d.Path(), d, false); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Path returns the destination's absolute path.
+func (t *Tx) Path() string { return t.dest.Path() }
+
+// FS returns the destination, read-only.
+func (t *Tx) FS() fs.FS { return t.dest.FS() }
+
+// Lstat describes the path at key; a symbolic link is not followed.
+func (t *Tx) Lstat(key string) (fs.FileInfo, error) {
+	loc, err := t.roots.Resolve(key, false)
+	if err != nil {
+		return nil, err
+	}
+	return loc.Dir.Lstat(loc.Name)
+}
+
+// Open opens the file at key for reading.
+func (t *Tx) Open(key string) (*os.File, error) {
+	loc, err := t.roots.Resolve(key, false)
+	if err != nil {
+		return nil, err
+	}
+	return loc.Dir.Open(loc.Name)
+}
+
+// ReadDir lists the directory at key ("" is the destination), sorted by name.
+func (t *Tx) ReadDir(key string) ([]fs.DirEntry, error) {
+	loc, err := t.roots.Resolve(key, false)
+	if err != nil {
+		return nil, err
+	}
+	return loc.Dir.ReadDir(loc.Name)
+}
+
+// Readlink returns the target of the symbolic link at key.
+func (t *Tx) Readlink(key string) (string, error) {
+	loc, err := t.roots.Resolve(key, false)
+	if err != nil {
+		return "", err
+	}
+	return loc.Dir.Readlink(loc.Name)
+}
+
+// recordKey is the path of key in a journal record.
+func recordKey(key string) string {
+	if metadata.IsExternal(key) {
+		return externalKey(key)
+	}
+	return key
+}
+
+// parent returns the key of the directory holding key, "" for a top-level
+// name of the destination.
+func parent(key string) string {
+	if metadata.IsExternal(key) {
+		return filepath.ToSlash(filepath.Dir(filepath.FromSlash(key)))
+	}
+	if dir := path.Dir(key); dir != "." {
+		return dir
+	}
+	return ""
+}
+
+// MkdirAll makes the directory key and its missing parents (0o755 before the
+// umask), recording each. A file in the way is an error that names it.
+func (t *Tx) MkdirAll(key string) error {
+	if key == "" {
+		return nil
+	}
+	var missing []string
+	for dir := key; dir != ""; {
+		fi, err := t.Lstat(dir)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
+			}
+			break
+		}
+		missing = append(missing, dir)
+		up := parent(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := t.w.Create(recordKey(missing[i])); err != nil {
+			return err
+		}
+	}
+	loc, err := t.roots.Resolve(key, true)
+	if err != nil {
+		return err
+	}
+	return loc.Dir.MkdirAll(loc.Name, 0o755)
+}
+
+func (t *Tx) display(key string) string {
+	if loc, err := t.roots.Resolve(key, false); err == nil {
+		return loc.Abs
+	}
+	return key
+}
+
+// WriteFile streams src into the file at key, replacing what is there
+// atomically (see fileops.Dir.WriteFile for modes: perm 0 keeps an existing
+// file's permission bits, R101), after making its missing parents. The
+// replaced file is kept in the journal's trash until the operation ends.
+func (t *Tx) WriteFile(ctx context.Context, key string, src io.Reader, perm fs.FileMode) (fileops.Written, error) {
+	if err := t.MkdirAll(parent(key)); err != nil {
+		return fileops.Written{}, err
+	}
+	loc, err := t.roots.Resolve(key, false)
+	if err != nil {
+		return fileops.Written{}, err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = t.w.Create(recordKey(key))
+	case err != nil:
+	default:
+		if perm == 0 && fi.Mode().IsRegular() {
+			perm = fi.Mode().Perm() // kept, whichever way the old file is displaced
+		}
+		err = t.displace(key, loc, fi, true)
+	}
+	if err != nil {
+		return fileops.Written{}, err
+	}
+	return loc.Dir.WriteFile(ctx, loc.Name, src, perm)
+}
+
+// Copy copies the file at from to the file at to, as WriteFile does, with
+// from's permission bits. A symbolic link is copied as a link with the same
+// target, never followed.
+func (t *Tx) Copy(ctx context.Context, from, to string) (fileops.Written, error) {
+	loc, err := t.roots.Resolve(from, false)
+	if err != nil {
+		return fileops.Written{}, err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
+	switch {
+	case err != nil:
+		return fileops.Written{}, err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := loc.Dir.Readlink(loc.Name)
+		if err != nil {
+			return fileops.Written{}, err
+		}
+		return fileops.Written{}, t.Symlink(target, to)
+	case !fi.Mode().IsRegular():
+		return fileops.Written{}, &fs.PathError{Op: "copy", Path: loc.Abs, Err: fileops.ErrIrregular}
+	}
+	f, err := loc.Dir.Open(loc.Name)
+	if err != nil {
+		return fileops.Written{}, err
+	}
+	defer f.Close()
+	return t.WriteFile(ctx, to, f, fi.Mode().Perm())
+}
+
+// Symlink makes key a symbolic link to target, replacing what is there.
+func (t *Tx) Symlink(target, key string) error {
+	if err := t.MkdirAll(parent(key)); err != nil {
+		return err
+	}
+	loc, err := t.roots.Resolve(key, false)
+	if err != nil {
+		return err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = t.w.Create(recordKey(key))
+	case err != nil:
+	default:
+		err = t.displace(key, loc, fi, false)
+	}
+	if err != nil {
+		return err
+	}
+	return loc.Dir.Symlink(target, loc.Name)
+}
+
+// Trash removes the path at key and everything below it; it is kept in the
+// journal's trash until the operation ends. A missing path is not an error.
+func (t *Tx) Trash(key string) error {
+	loc, err := t.roots.Resolve(key, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return t.displace(key, loc, fi, false)
+}
+
+// RemoveEmpty removes the directory at key when it is empty, and reports
+// whether it did (a missing directory counts as removed).
+func (t *Tx) RemoveEmpty(key string) (bool, error) {
+	entries, err := t.ReadDir(key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil || len(entries) > 0 {
+		return false, err
+	}
+	return true, t.Trash(key)
+}
+
+// Move moves the path at from to to, replacing what is at to. Inside the
+// destination it is a rename (a copy across file systems); an external path
+// is copied and then trashed.
+func (t *Tx) Move(from, to string) error {
+	if metadata.IsExternal(from) || metadata.IsExternal(to) {
+		if _, err := t.Copy(context.Background(), from, to); err != nil {
+			return err
+		}
+		return t.Trash(from)
+	}
+	if err := t.Trash(to); err != nil {
+		return err
+	}
+	if err := t.MkdirAll(parent(to)); err != nil {
+		return err
+	}
+	if err := t.w.Move(from, to); err != nil {
+		return err
+	}
+	return rename(t.dest, from, to)
+}
+
+// displace moves what is at key into the trash, after recording it. With
+// keep, a file stays in place (the trash gets a hard link to it) so that the
+// write replacing it is atomic and keeps its owner; where hard links are not
+// available it is renamed, as without keep. An external path is copied into
+// the trash, which lives in the destination, and removed unless kept.
+func (t *Tx) displace(key string, loc locate.Loc, fi fs.FileInfo, keep bool) error {
+	to, err := t.w.Trash(recordKey(key))
+	if err != nil {
+		return err
+	}
+	if loc.External {
+		if err := t.copyIn(loc, fi, to); err != nil {
+			return fmt.Errorf("save %s: %w", loc.Abs, err)
+		}
+		if keep {
+			return nil
+		}
+		return loc.Dir.Remove(loc.Name)
+	}
+	if keep && (fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0) {
+		if t.dest.Link(key, to) == nil {
+			return nil
+		}
+	}
+	return rename(t.dest, key, to)
+}
+
+// copyIn copies an external file or link into the destination at to.
+func (t *Tx) copyIn(loc locate.Loc, fi fs.FileInfo, to string) error {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := loc.Dir.Readlink(loc.Name)
+		if err != nil {
+			return err
+		}
+		return t.dest.Symlink(target, to)
+	case !fi.Mode().IsRegular():
+		return fileops.ErrIrregular
+	}
+	f, err := loc.Dir.Open(loc.Name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = t.dest.WriteFile(context.Background(), to, f, fi.Mode().Perm())
+	return err
+}
+
+// Commit records that the operation's result is in place: from now on the
+// operation is completed, not undone.
+func (t *Tx) Commit() error { return t.w.Commit() }
+
+// Finish ends a committed operation: the trash is emptied, the journal
+// removed and the lock released.
+func (t *Tx) Finish() error {
+	err := t.w.Finish()
+	t.release()
+	return err
+}
+
+// FinishRemovingDest is Finish for an operation that leaves nothing in the
+// destination (a full purge): the metadata folder and the destination itself
+// are removed too, once empty.
+func (t *Tx) FinishRemovingDest() error {
+	if err := t.w.Finish(); err != nil {
+		t.release()
+		return err
+	}
+	dest := t.dest.Path()
+	t.release()
+	if err := removeDir(dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("the destination is empty but could not be removed: %w", err)
+	}
+	return nil
+}
+
+// Abort undoes the operation now, as Recover would after a crash, releases
+// the lock and removes the directories Begin made. When undoing fails, the
+// journal stays for Recover and the error says so.
+func (t *Tx) Abort() error {
+	t.w.f.Close()
+	_, err := Recover(t.dest)
+	t.release()
+	if err != nil {
+		return err
+	}
+	for _, dir := range t.created {
+		if removeDir(dir) != nil {
+			break
+		}
+	}
+	return nil
+}
+
+// release closes every handle and releases the lock; it may run more than
+// once.
+func (t *Tx) release() {
+	if t.done {
+		return
+	}
+	t.done = true
+	if t.roots != nil {
+		t.roots.Close()
+	}
+	if t.unlock != nil {
+		t.unlock()
+	}
+	t.dest.Close()
+}
+
+// missingDirs returns dir and those of its ancestors that do not exist,
+// innermost first: the directories creating dir makes.
+func missingDirs(dir string) []string {
+	var out []string
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			return out
+		}
+		out = append(out, p)
+		if filepath.Dir(p) == p {
+			return out
+		}
+	}
+}
+
+// removeDir removes the empty directory abs through its parent.
+func removeDir(abs string) error {
+	loc, err := locate.New(locate.Options{}).Locate(abs, false)
+	if err != nil {
+		return err
+	}
+	defer loc.Close()
+	return loc.Dir.Remove(loc.Name)
+}
+
+// RecoverDest recovers an unfinished operation on the destination dest under
+// its lock (see Recover). A destination that does not exist, or holds no
+// journal, has nothing to recover.
+func RecoverDest(dest string) (Outcome, error) {
+	d, err := fileops.OpenDir(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Nothing, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer d.Close()
+	if !Pending(d) {
+		return Nothing, nil
+	}
+	unlock, err := lock(d)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	outcome, err := Recover(d)
+	if err != nil {
+		return "", fmt.Errorf("recover %s: %w", dest, err)
+	}
+	return outcome, nil
+}
+
+// PendingAt reports whether the destination dest holds an unfinished
+// operation.
+func PendingAt(dest string) bool {
+	d, err := fileops.OpenDir(dest)
+	if err != nil {
+		return false
+	}
+	defer d.Close()
+	return Pending(d)
+}

@@ -1,0 +1,213 @@
+package journal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/bundlekit/bundlekit/fileops"
+)
+
+// Paths of the journal inside the destination.
+const (
+	Dir       = ".rhqdeployments/.bundlekit"
+	journal   = Dir + "/journal"
+	trashDir  = Dir + "/trash"
+	extPrefix = "ext:" // marks an external (absolute) path in a record
+)
+
+// op is the kind of a record.
+type op string
+
+const (
+	opBegin  op = "begin"
+	opCreate op = "create"
+	opTrash  op = "trash"
+	opMove   op = "move"
+	opCommit op = "commit"
+)
+
+// record is one line of the journal.
+type record struct {
+	Op op `json:"op"`
+	// Path is relative to the destination, or "ext:" + an absolute path.
+	Path string `json:"path,omitempty"`
+	// To is the trash name (trash) or the new name (move).
+	To string `json:"to,omitempty"`
+	// Kind and ID describe the operation (begin).
+	Kind string `json:"kind,omitempty"`
+	ID   int    `json:"id,omitempty"`
+	// off is where the record starts in the journal file.
+	off int64
+}
+
+// ErrPending: the destination has an unfinished operation; Recover it first.
+var ErrPending = errors.New("an earlier operation on this destination did not finish")
+
+// wal is the write-ahead log of one operation: the records Tx writes before
+// each change.
+type wal struct {
+	d     *fileops.Dir
+	f     *os.File
+	mu    sync.Mutex
+	n     int // records written
+	trash int // trash names handed out
+	// hook, when set, runs after each record reaches the disk; tests use it
+	// to stop a process at a precise point.
+	hook func(n int)
+}
+
+// Pending reports whether d holds an unfinished journal.
+func Pending(d *fileops.Dir) bool {
+	_, err := d.Lstat(journal)
+	return err == nil
+}
+
+// beginWAL starts the journal of an operation. It fails with ErrPending when
+// an unfinished journal exists.
+func beginWAL(d *fileops.Dir, kind string, id int, hook func(n int)) (*wal, error) {
+	if Pending(d) {
+		return nil, ErrPending
+	}
+	if err := d.MkdirAll(trashDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
+	f, err := d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
+	j := &wal{d: d, f: f, hook: hook}
+	if err := syncDir(d, Dir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create journal: %w", err)
+	}
+	if err := j.write(record{Op: opBegin, Kind: kind, ID: id}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// syncDir makes the new journal's name durable: syncing the file alone does not
+// guarantee that its directory entry survives a power cut. Windows cannot sync
+// a directory.
+func syncDir(d *fileops.Dir, name string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	f, err := d.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+func (j *wal) write(r record) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := j.f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sync journal: %w", err)
+	}
+	j.n++
+	if j.hook != nil {
+		j.hook(j.n)
+	}
+	return nil
+}
+
+// externalKey returns the record path of an external file.
+func externalKey(abs string) string { return extPrefix + abs }
+
+// Create records that name (relative, or externalKey) is about to be created
+// where nothing exists.
+func (j *wal) Create(name string) error { return j.write(record{Op: opCreate, Path: name}) }
+
+// Move records that from is about to be renamed to to (both relative).
+func (j *wal) Move(from, to string) error {
+	return j.write(record{Op: opMove, Path: from, To: to})
+}
+
+// Trash records that name is about to be displaced and returns the relative path
+// in the trash it must be moved (or, for an external file, copied) to.
+func (j *wal) Trash(name string) (string, error) {
+	j.mu.Lock()
+	j.trash++
+	to := trashDir + "/" + strconv.Itoa(j.trash)
+	j.mu.Unlock()
+	return to, j.write(record{Op: opTrash, Path: name, To: to})
+}
+
+// Commit records that the operation's result is in place; from now on Recover
+// completes the operation instead of undoing it.
+func (j *wal) Commit() error { return j.write(record{Op: opCommit}) }
+
+// Finish ends a committed operation: the trash is emptied and the journal removed.
+func (j *wal) Finish() error {
+	if err := j.f.Close(); err != nil {
+		return err
+	}
+	return finish(j.d)
+}
+
+// Abort undoes the operation now, as Recover would after a crash.
+func (j *wal) Abort() error {
+	j.f.Close()
+	_, err := Recover(j.d)
+	return err
+}
+
+func finish(d *fileops.Dir) error {
+	if err := d.RemoveAll(trashDir); err != nil {
+		return fmt.Errorf("empty journal trash: %w", err)
+	}
+	if err := d.Remove(journal); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove journal: %w", err)
+	}
+	// The journal's own folder goes too; the lock file may keep it alive.
+	_ = d.Remove(Dir)
+	return nil
+}
+
+// parse reads the records; a torn last line (the process died while writing it)
+// ends the journal: its change was never started.
+func parse(data []byte) []record {
+	var out []record
+	for off := 0; off < len(data); {
+		end := bytes.IndexByte(data[off:], '\n')
+		if end < 0 {
+			break
+		}
+		var r record
+		if json.Unmarshal(data[off:off+end], &r) != nil {
+			break
+		}
+		r.off = int64(off)
+		out = append(out, r)
+		off += end + 1
+	}
+	return out
+}
+
+func readAll(d *fileops.Dir, name string) ([]byte, error) {
+	f, err := d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
