@@ -15,6 +15,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/staging"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -92,7 +93,7 @@ type contentBuilder struct {
 	dir     destination.Dir
 	unit    *recipe.DeploymentUnit
 	values  token.Lookup
-	staging string // a temporary directory outside the destination
+	staging *staging.Area // outside the destination
 	limits  fileops.Limits
 	fetch   func(ctx context.Context, url, to string) error
 	events  func(Event)
@@ -144,7 +145,7 @@ func (b *contentBuilder) file(f *recipe.File) error {
 	}
 	s := &source{key: key, kind: fromFile, file: bundlePath(f.Name), realize: f.Replace, origin: f.Pos}
 	if f.URL != "" {
-		s.file, s.staged = filepath.Join(b.staging, "url", fmt.Sprint(len(b.c.order)), f.BaseName()), true
+		s.file, s.staged = b.staging.Path("url", f.BaseName()), true
 		if err := b.fetch(b.ctx, f.URL, s.file); err != nil {
 			return fmt.Errorf("%s: <rhq:url-file url=%q>: %w", f.Pos, f.URL, err)
 		}
@@ -205,7 +206,7 @@ func (b *contentBuilder) archive(a *recipe.Archive) error {
 	name := bundlePath(a.Name)
 	local := ""
 	if a.URL != "" {
-		local = filepath.Join(b.staging, "url", fmt.Sprint(len(b.c.order)), a.BaseName())
+		local = b.staging.Path("url", a.BaseName())
 		if err := b.fetch(b.ctx, a.URL, local); err != nil {
 			return fmt.Errorf("%s: <rhq:url-archive url=%q>: %w", a.Pos, a.URL, err)
 		}
@@ -299,7 +300,7 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 		b.c.add(s)
 		return nil
 	}
-	rebuilt := filepath.Join(b.staging, "rebuilt", fmt.Sprint(len(b.c.order)), path.Base(name))
+	rebuilt := b.staging.Path("rebuilt", path.Base(name))
 	if s.hash, s.size, err = b.rebuild(arc, rebuilt, replace); err != nil {
 		return fmt.Errorf("%s: rebuild %s with realized entries: %w", a.Pos, name, err)
 	}
@@ -312,9 +313,6 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 // realized, and returns the MD5 and size of what it wrote (hashed while writing,
 // not read back).
 func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recipe.Matcher) (string, int64, error) {
-	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-		return "", 0, err
-	}
 	files := make([]fileops.ZipFile, len(arc.Entries))
 	for i := range arc.Entries {
 		e := &arc.Entries[i]
@@ -327,7 +325,7 @@ func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recip
 			return readCloser{Reader: token.NewReader(rc, b.values), Closer: rc}, nil
 		}}
 	}
-	f, err := os.Create(to)
+	f, err := b.staging.Create(to)
 	if err != nil {
 		return "", 0, err
 	}
@@ -374,8 +372,8 @@ func (b *contentBuilder) openArchive(name, local string, pos recipe.Pos) (*fileo
 		if err != nil {
 			return nil, fmt.Errorf("%s: open archive %s: %w", pos, name, err)
 		}
-		local = filepath.Join(b.staging, "archives", fmt.Sprint(len(b.c.archives)), path.Base(name))
-		err = copyToFile(f, local)
+		local = b.staging.Path("archives", path.Base(name))
+		err = b.staging.Save(f, local)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: stage archive %s: %w", pos, name, err)
@@ -386,19 +384,4 @@ func (b *contentBuilder) openArchive(name, local string, pos recipe.Pos) (*fileo
 		return nil, fmt.Errorf("%s: %w", pos, err)
 	}
 	return arc, nil
-}
-
-func copyToFile(r io.Reader, to string) error {
-	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-		return err
-	}
-	f, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -2,9 +2,10 @@ package bundle
 
 import (
 	"cmp"
-	"github.com/bundlekit/bundlekit/recipe"
 	"slices"
 	"strings"
+
+	"github.com/bundlekit/bundlekit/recipe"
 )
 
 // Action is what an operation does with one path. The same words name the

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -99,18 +98,18 @@ func (p *Plan) planHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, re
 // order (R173).
 func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bool) ([]handoverItem, error) {
 	var out []handoverItem
-	for i, f := range unit.Files {
+	for _, f := range unit.Files {
 		if f.Handover == nil {
 			continue
 		}
 		src := &source{kind: fromFile, file: bundlePath(f.Name), realize: f.Replace, origin: f.Pos}
 		if f.URL != "" {
-			src.file, src.staged = filepath.Join(cb.staging, "handover-url", fmt.Sprint(i), f.BaseName()), true
+			src.file, src.staged = cb.staging.Path("handover-url", f.BaseName()), true
 			if err := cb.fetch(cb.ctx, f.URL, src.file); err != nil {
 				return nil, fmt.Errorf("%s: <rhq:url-file url=%q>: %w", f.Pos, f.URL, err)
 			}
 		}
-		staged := filepath.Join(cb.staging, "handover", fmt.Sprint(len(out)), f.BaseName())
+		staged := cb.staging.Path("handover", f.BaseName())
 		rc, _, err := cb.open(src)
 		if err != nil {
 			return nil, err
@@ -119,7 +118,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 		if f.Replace {
 			r = token.NewReader(rc, cb.values)
 		}
-		err = copyToFile(r, staged)
+		err = cb.staging.Save(r, staged)
 		rc.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: stage handover of %s: %w", f.Pos, f.BaseName(), err)
@@ -136,7 +135,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 		}
 		name, local := bundlePath(a.Name), ""
 		if a.URL != "" {
-			local = filepath.Join(cb.staging, "handover-url", "a"+fmt.Sprint(len(out)), a.BaseName())
+			local = cb.staging.Path("handover-url", a.BaseName())
 			if err := cb.fetch(cb.ctx, a.URL, local); err != nil {
 				return nil, fmt.Errorf("%s: <rhq:url-archive url=%q>: %w", a.Pos, a.URL, err)
 			}
@@ -151,7 +150,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 			arc.Close()
 			return nil, err
 		}
-		staged := filepath.Join(cb.staging, "handover", fmt.Sprint(len(out)), a.BaseName())
+		staged := cb.staging.Path("handover", a.BaseName())
 		_, _, err = cb.rebuild(arc, staged, replace)
 		arc.Close()
 		if err != nil {

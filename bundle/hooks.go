@@ -3,15 +3,14 @@ package bundle
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/bundlekit/bundlekit/internal/ant"
 	"github.com/bundlekit/bundlekit/internal/command"
+	"github.com/bundlekit/bundlekit/internal/staging"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -94,7 +93,7 @@ type hooks struct {
 
 // newHooks prepares the recipe's targets: every task of every target is checked
 // before anything runs (an unsupported task is an error here, never skipped).
-func newHooks(b *Bundle, r *recipe.Recipe, dest string, props map[string]string, staging string, emit func(Event)) (*hooks, error) {
+func newHooks(b *Bundle, r *recipe.Recipe, dest string, props map[string]string, staging *staging.Area, emit func(Event)) (*hooks, error) {
 	basedir, err := b.basedir(staging)
 	if err != nil {
 		return nil, err
@@ -115,26 +114,11 @@ func newHooks(b *Bundle, r *recipe.Recipe, dest string, props map[string]string,
 
 // basedir is the directory the recipe's targets see as ${basedir}: the bundle
 // directory, or the bundle extracted into the staging area when it is a zip.
-func (b *Bundle) basedir(staging string) (string, error) {
+func (b *Bundle) basedir(area *staging.Area) (string, error) {
 	if b.dirPath != "" {
 		return filepath.Abs(b.dirPath)
 	}
-	dir := filepath.Join(staging, "bundle")
-	err := fs.WalkDir(b.fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(dir, filepath.FromSlash(p))
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o755)
-		}
-		f, err := b.fsys.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		return copyToFile(f, to)
-	})
+	dir, err := area.Extract(b.fsys, "bundle")
 	if err != nil {
 		return "", fmt.Errorf("extract the bundle for its Ant targets: %w", err)
 	}

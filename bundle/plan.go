@@ -71,7 +71,7 @@ type Plan struct {
 	removeDest bool
 	props      metadata.Properties
 	state      *state
-	staging    string
+	staging    *staging.Area
 	bundle     *Bundle
 	values     token.Lookup
 	hooks      *hooks
@@ -371,12 +371,7 @@ func (p *Plan) Close() error {
 			a.Close()
 		}
 	}
-	if p.staging == "" {
-		return nil
-	}
-	err := os.RemoveAll(p.staging)
-	p.staging = ""
-	return err
+	return p.staging.Remove()
 }
 
 func (p *Plan) emit(e Event) {

@@ -10,6 +10,8 @@ package staging
 
 import (
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -21,21 +23,92 @@ const (
 	stagingOwner  = ".owner"
 )
 
+// Area is one staging directory. Its methods are not safe for concurrent use.
+type Area struct {
+	dir string
+	n   int // names handed out
+}
+
 // New makes a plan's staging directory (0700) in the system's temporary
 // directory, marked with this process's id. Staging can hold realized files —
 // passwords included — so the directories of processes that died without
 // cleaning up (killed, or the machine lost power) are removed first.
-func New() (string, error) {
+func New() (*Area, error) {
 	Sweep(os.TempDir())
 	dir, err := os.MkdirTemp("", stagingPrefix)
 	if err != nil {
-		return "", fmt.Errorf("create staging directory: %w", err)
+		return nil, fmt.Errorf("create staging directory: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, stagingOwner), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
 		os.RemoveAll(dir)
-		return "", fmt.Errorf("create staging directory: %w", err)
+		return nil, fmt.Errorf("create staging directory: %w", err)
 	}
-	return dir, nil
+	return &Area{dir: dir}, nil
+}
+
+// Path returns a new path in the area for a file called name (a base name),
+// in a directory of its own below kind, so that two files of the same name
+// never meet. Nothing is created.
+func (a *Area) Path(kind, name string) string {
+	a.n++
+	return filepath.Join(a.dir, kind, strconv.Itoa(a.n), filepath.Base(name))
+}
+
+// Save copies r into the new file p (from Path), making its directory.
+func (a *Area) Save(r io.Reader, p string) error {
+	f, err := a.Create(p)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Create creates the new file p (from Path), making its directory.
+func (a *Area) Create(p string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+}
+
+// Extract copies every directory and regular file of fsys into a new
+// directory of the area called name, and returns it.
+func (a *Area) Extract(fsys fs.FS, name string) (string, error) {
+	dir := filepath.Join(a.dir, name)
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dir, filepath.FromSlash(p))
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o700)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		f, err := fsys.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return a.Save(f, to)
+	})
+	return dir, err
+}
+
+// Remove removes the area and everything in it. It may be called more than
+// once.
+func (a *Area) Remove() error {
+	if a == nil || a.dir == "" {
+		return nil
+	}
+	err := os.RemoveAll(a.dir)
+	a.dir = ""
+	return err
 }
 
 // Sweep removes the staging directories under tmp whose owner process no
