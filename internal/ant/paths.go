@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/locate"
 )
 
 // resolve turns a path attribute into a clean absolute path, as Ant's
@@ -31,8 +32,8 @@ type loc struct {
 	dir *fileops.Dir
 	// name is the path inside dir, "/"-separated; "" is dir itself.
 	name string
-	// own is set when dir was opened for this loc alone and must be closed.
-	own bool
+	// l releases dir when it was opened for this loc alone.
+	l locate.Loc
 }
 
 // join returns the loc of rel, a clean "/"-separated path below l.
@@ -43,22 +44,18 @@ func (l loc) join(rel string) loc {
 	return loc{abs: filepath.Join(l.abs, filepath.FromSlash(rel)), dir: l.dir, name: path.Join(l.name, rel)}
 }
 
-func (l loc) close() {
-	if l.own {
-		l.dir.Close()
-	}
-}
+func (l loc) close() { l.l.Close() }
 
 // locate routes the absolute path abs to the directory its operations go
-// through:
+// through (package locate does it for the whole engine):
 //
 //  1. a path at or below the deploy directory or the project's base
 //     directory goes through that directory's fileops.Dir (the deeper of the
 //     two when one contains the other), opened once per Project, with the
 //     relative rest as the name, so it cannot leave that directory, not even
 //     through a symbolic link;
-//  2. any other path goes through fileops.OpenParent: its parent directory is
-//     opened for this one operation and only the last element is confined.
+//  2. any other path goes through its parent directory, opened for this one
+//     operation, and only the last element is confined.
 //
 // With create, a missing deploy directory (case 1) or parent directory (case
 // 2) is created; without it, a missing one is an error wrapping
@@ -67,27 +64,14 @@ func (p *Project) locate(abs string, create bool) (loc, error) {
 	if ref := unresolved(abs); ref != "" {
 		return loc{}, fmt.Errorf("%w: path %s refers to the property %s, which is not set", ErrUnresolved, abs, ref)
 	}
-	root, rel := "", ""
-	for _, r := range []string{p.sh.env.DeployDir, p.basedir} {
-		if r == "" || len(r) <= len(root) {
-			continue
-		}
-		if rr, ok := within(r, abs); ok {
-			root, rel = r, rr
-		}
+	if err := p.sh.roots.AddRoot(p.basedir, nil, false); err != nil {
+		return loc{}, err
 	}
-	if root != "" {
-		d, err := p.sh.root(root, create && root == p.sh.env.DeployDir)
-		if err != nil {
-			return loc{}, err
-		}
-		return loc{abs: abs, dir: d, name: rel}, nil
-	}
-	d, base, err := fileops.OpenParent(abs, create)
+	l, err := p.sh.roots.Locate(abs, create)
 	if err != nil {
 		return loc{}, err
 	}
-	return loc{abs: abs, dir: d, name: base, own: true}, nil
+	return loc{abs: abs, dir: l.Dir, name: l.Name, l: l}, nil
 }
 
 // unresolved returns the first ${name} reference left in s, or "".
@@ -103,38 +87,6 @@ func unresolved(s string) string {
 	return s[i : i+j+1]
 }
 
-// within reports whether abs is root or below it, and the rest of the path,
-// "/"-separated ("" for root itself).
-func within(root, abs string) (string, bool) {
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", false
-	}
-	if rel == "." {
-		return "", true
-	}
-	return filepath.ToSlash(rel), true
-}
-
-// root returns the Dir of a root directory, opening it (creating it with
-// create) the first time.
-func (s *shared) root(dir string, create bool) (*fileops.Dir, error) {
-	if d := s.roots[dir]; d != nil {
-		return d, nil
-	}
-	open := fileops.OpenDir
-	if create {
-		open = fileops.CreateDir
-	}
-	d, err := open(dir)
-	if err != nil {
-		return nil, err
-	}
-	s.roots[dir] = d
-	s.owned = append(s.owned, d)
-	return d, nil
-}
-
 // protect refuses to remove or move away abs when it is the deploy directory,
 // a base directory, or a directory containing one of them: the deployment and
 // its metadata, or the bundle being deployed, would go with it.
@@ -147,7 +99,7 @@ func (p *Project) protect(abs string) error {
 		if r.dir == "" {
 			continue
 		}
-		if _, ok := within(abs, r.dir); ok {
+		if _, ok := locate.Within(abs, r.dir); ok {
 			return fmt.Errorf("%w: %s is the %s %s or contains it", ErrProtected, abs, r.what, r.dir)
 		}
 	}

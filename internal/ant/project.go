@@ -14,6 +14,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/command"
+	"github.com/bundlekit/bundlekit/internal/locate"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -100,10 +101,9 @@ type shared struct {
 	env Env
 	// mu serializes Events.
 	mu sync.Mutex
-	// roots are the deploy directory and the base directories, each opened
-	// once; owned are those the Project opened and closes.
-	roots map[string]*fileops.Dir
-	owned []*fileops.Dir
+	// roots route every path to its directory handle: the deploy directory
+	// and the base directories are each opened once.
+	roots *locate.Roots
 }
 
 // New prepares a Project for the targets of r. It checks env but runs nothing
@@ -117,9 +117,11 @@ func New(r *recipe.Recipe, env Env) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	sh := &shared{env: env, roots: map[string]*fileops.Dir{}}
-	if env.Deploy != nil {
-		sh.roots[env.DeployDir] = env.Deploy
+	sh := &shared{env: env, roots: locate.New(locate.Options{})}
+	if env.DeployDir != "" {
+		if err := sh.roots.AddRoot(env.DeployDir, env.Deploy, true); err != nil {
+			return nil, err
+		}
 	}
 	p := &Project{
 		file:    r.File,
@@ -217,13 +219,7 @@ func (p *Project) Properties() map[string]string { return maps.Clone(p.props.val
 
 // Close releases the directories the Project opened. Env.Deploy stays open.
 func (p *Project) Close() error {
-	var errs []error
-	for _, d := range p.sh.owned {
-		errs = append(errs, d.Close())
-	}
-	p.sh.owned = nil
-	clear(p.sh.roots)
-	return errors.Join(errs...)
+	return p.sh.roots.Close()
 }
 
 // Validate checks every task of the project — at the top level, in every

@@ -268,7 +268,7 @@ func TestRoutingPrefersTheDeeperRoot(t *testing.T) {
 	defer l.close()
 	require.Equal(t, filepath.Join(root, "z"), l.dir.Path())
 	require.Equal(t, "w", l.name)
-	require.True(t, l.own)
+	require.True(t, l.l.External, "opened for this path alone")
 }
 
 func TestExpand(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+
+	"github.com/bundlekit/bundlekit/internal/locate"
 )
 
 // antTask is <ant>: it runs a target of another build file (seed §2.3.2.3.3,
@@ -53,7 +55,7 @@ func (t *antTask) run(ctx context.Context, c *call) error {
 	}
 	abs = filepath.Clean(abs)
 	name := abs
-	if rel, ok := within(parent.sh.env.Basedir, abs); ok {
+	if rel, ok := locate.Within(parent.sh.env.Basedir, abs); ok {
 		name = rel
 	}
 	l, err := parent.locate(abs, false)
