@@ -28,8 +28,8 @@
 // A refused document is an *Error with the line and column where reading
 // stopped (0 for a document refused before it is decoded: too large) and one
 // of the reasons ErrTooLarge, ErrTooDeep, ErrNoRoot and ErrMalformed, for
-// errors.Is. An error of the reader itself is returned wrapped, not as an
-// *Error.
+// errors.Is. An error of the reader itself is returned as it is, for the
+// caller to wrap with the name of what it was reading.
 //
 // # Why two passes
 //

@@ -81,7 +81,7 @@ const passesDisagree = "etree and encoding/xml read the document differently"
 func Read(r io.Reader, lim Limits) (*Document, error) {
 	data, err := io.ReadAll(io.LimitReader(r, lim.MaxSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read XML document: %w", err)
+		return nil, err
 	}
 	if int64(len(data)) > lim.MaxSize {
 		return nil, &Error{Reason: ErrTooLarge, Msg: fmt.Sprintf("the document is larger than the %d-byte limit", lim.MaxSize)}
