@@ -905,14 +905,7 @@ func (b *builder) task(e *etree.Element) *Task {
 			return nil
 		}
 	}
-	t := &Task{Name: e.Tag, Space: e.NamespaceURI(), Prefix: e.Space, Text: e.Text(), Pos: b.pos(e)}
-	for _, a := range attrs(e) {
-		name := a.Key
-		if a.Space != "" {
-			name = a.Space + ":" + a.Key
-		}
-		t.Attrs = append(t.Attrs, Attr{Name: name, Value: a.Value})
-	}
+	t := b.written(e)
 	switch {
 	case isRHQ(e, "audit"):
 		t.Audit = b.audit(e)
@@ -927,6 +920,27 @@ func (b *builder) task(e *etree.Element) *Task {
 		}
 	}
 	return t
+}
+
+// written records e as written, without its children: name, namespace and
+// prefix, attributes other than namespace declarations (a prefixed one named
+// prefix:name), text and position.
+func (b *builder) written(e *etree.Element) *Task {
+	return &Task{Name: e.Tag, Space: e.NamespaceURI(), Prefix: e.Space, Attrs: writtenAttrs(e), Text: e.Text(), Pos: b.pos(e)}
+}
+
+// writtenAttrs lists e's attributes other than namespace declarations, a
+// prefixed one named prefix:name.
+func writtenAttrs(e *etree.Element) []Attr {
+	var out []Attr
+	for _, a := range attrs(e) {
+		name := a.Key
+		if a.Space != "" {
+			name = a.Space + ":" + a.Key
+		}
+		out = append(out, Attr{Name: name, Value: a.Value})
+	}
+	return out
 }
 
 func (b *builder) audit(e *etree.Element) *Audit {
