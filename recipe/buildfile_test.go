@@ -27,6 +27,7 @@ func TestParseBuildFile(t *testing.T) {
 		{"nested target", `<project><target name="a"><target name="b"/></target></project>`, "build.xml:1:27: <target>: targets cannot be nested", recipe.ErrInvalid},
 		{"too deep", "<project>" + strings.Repeat("<a>", recipe.DefaultMaxDepth) + strings.Repeat("</a>", recipe.DefaultMaxDepth) + "</project>", "nested deeper than", recipe.ErrSyntax},
 		{"too large", "<project>" + strings.Repeat(" ", recipe.DefaultMaxSize) + "</project>", "larger than", recipe.ErrSyntax},
+		{"undeclared prefix", "<project>\n<target name=\"t\"><foo:echo/></target></project>", `build.xml:2:18: malformed XML: the namespace prefix "foo" of <foo:echo> is not declared`, recipe.ErrSyntax},
 		{"text outside the project", "<project/>\nx", "build.xml:1:11: malformed XML: text outside the root element", recipe.ErrSyntax},
 		{"errors in document order", `<project><target foo="1"/></project>`,
 			"build.xml:1:10: <target>: unknown attribute \"foo\" of <target> (supported: name, depends, if, unless, description)\n" +

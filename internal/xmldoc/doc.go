@@ -19,6 +19,7 @@
 //   - encoding/xml decodes it strictly: well formed, end tags matching, no
 //     entity other than XML's five predefined ones and character references;
 //   - it has exactly one root element and no text outside it;
+//   - every namespace prefix it uses is declared (xml: needs no declaration);
 //   - it is UTF-8, or declares ISO-8859-1 or US-ASCII in its XML declaration.
 //
 // No DTD is interpreted, no entity is expanded and nothing outside the reader

@@ -98,12 +98,17 @@ func Read(r io.Reader, lim Limits) (*Document, error) {
 	}
 	d := &Document{Root: tree.Root(), pos: make(map[*etree.Element]Pos, len(starts))}
 	n := 0
+	var undeclared *Error
 	var walk func(e *etree.Element)
 	walk = func(e *etree.Element) {
 		if n < len(starts) {
 			d.pos[e] = starts[n]
 		}
 		n++
+		if msg := undeclaredPrefix(e); msg != "" && undeclared == nil {
+			p := d.pos[e]
+			undeclared = &Error{Line: p.Line, Col: p.Col, Reason: ErrMalformed, Msg: msg}
+		}
 		for _, c := range e.ChildElements() {
 			walk(c)
 		}
@@ -111,10 +116,30 @@ func Read(r io.Reader, lim Limits) (*Document, error) {
 	if d.Root != nil {
 		walk(d.Root)
 	}
-	if n != len(starts) {
+	switch {
+	case n != len(starts):
 		return nil, &Error{Line: 1, Col: 1, Reason: ErrMalformed, Msg: fmt.Sprintf("%s (%d elements, %d start tags)", passesDisagree, n, len(starts))}
+	case undeclared != nil:
+		return nil, undeclared
 	}
 	return d, nil
+}
+
+// undeclaredPrefix says which namespace prefix of e's name or attributes no
+// xmlns:prefix declaration in scope binds, or returns "". encoding/xml and
+// etree both take such a prefix as a name of its own, so <foo:echo> would
+// read as a plain <echo> to a caller that matches namespace URIs; XML's
+// namespace rules, and Ant's parser, refuse it.
+func undeclaredPrefix(e *etree.Element) string {
+	if e.Space != "" && e.NamespaceURI() == "" {
+		return fmt.Sprintf("the namespace prefix %q of <%s> is not declared", e.Space, e.FullTag())
+	}
+	for _, a := range e.Attr {
+		if a.Space != "" && a.Space != "xmlns" && a.Space != "xml" && a.NamespaceURI() == "" {
+			return fmt.Sprintf("the namespace prefix %q of attribute %s is not declared", a.Space, a.FullKey())
+		}
+	}
+	return ""
 }
 
 // startPositions decodes data strictly and returns the position of every start

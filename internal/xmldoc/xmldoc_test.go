@@ -43,6 +43,7 @@ func TestReadPositions(t *testing.T) {
 		{"columns count bytes", "<a x=\"é\"><b/></a>", []string{"a@1:1", "b@1:11"}},
 		{"CDATA, comments and processing instructions between elements",
 			"<a><![CDATA[<x/>]]><!--<y/>--><?pi <z/>?><b/></a>", []string{"a@1:1", "b@1:42"}},
+		{"xml: needs no declaration", `<a xml:lang="en"><b xmlns:p="urn:p" p:x="1"><p:c/></b></a>`, []string{"a@1:1", "b@1:18", "p:c@1:45"}},
 		{"text before and after the root that is white space", " \n<a/>\n ", []string{"a@2:1"}},
 		{"CRLF line ends", "<a>\r\n<b/>\r\n</a>", []string{"a@1:1", "b@2:1"}},
 	}
@@ -76,6 +77,9 @@ func TestReadRefuses(t *testing.T) {
 		{"entity declared in the DTD", "<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", lim, 1, 37, ErrMalformed, "invalid character entity &x;"},
 		{"unsupported encoding", `<?xml version="1.0" encoding="EBCDIC"?><a/>`, lim, 1, 40, ErrMalformed,
 			`xml: opening charset "EBCDIC": unsupported encoding "EBCDIC" (use UTF-8 or ISO-8859-1)`},
+		{"undeclared element prefix", "<a xmlns:p=\"urn:p\">\n <p:b/><q:c/></a>", lim, 2, 8, ErrMalformed, `the namespace prefix "q" of <q:c> is not declared`},
+		{"undeclared attribute prefix", "<a>\n <b q:x=\"1\"/></a>", lim, 2, 2, ErrMalformed, `the namespace prefix "q" of attribute q:x is not declared`},
+		{"prefix declared on a sibling only", `<a><b xmlns:p="urn:p"/><p:c/></a>`, lim, 1, 24, ErrMalformed, `the namespace prefix "p" of <p:c> is not declared`},
 		{"too deep", "<a>\n<b><c/></b></a>", Limits{MaxSize: 100, MaxDepth: 2}, 2, 4, ErrTooDeep, "elements nested deeper than 2 levels"},
 		{"too large", "<a></a>", Limits{MaxSize: 6, MaxDepth: 2}, 0, 0, ErrTooLarge, "the document is larger than the 6-byte limit"},
 		{"zero limits", "<a/>", Limits{}, 0, 0, ErrTooLarge, "the document is larger than the 0-byte limit"},
