@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/xml"
 	"fmt"
 	"path"
 	"runtime"
@@ -53,21 +52,15 @@ func servicePackageRecipe(b *Bundle) (*recipe.Recipe, error) {
 		}
 		fmt.Fprintf(sum, "%s\x00%s\n", f, h)
 	}
-	var sb strings.Builder
-	sb.WriteString(`<project name="service-package" xmlns:rhq="antlib:org.rhq.bundle">` + "\n")
-	fmt.Fprintf(&sb, `<rhq:bundle name="%s" version="%s" description="service package (deployment.xml)">`+"\n", escape(name), "sha256-"+hex.EncodeToString(sum.Sum(nil))[:12])
-	sb.WriteString(`<rhq:deployment-unit name="service-package" compliance="full">` + "\n")
-	for _, f := range b.Files {
-		fmt.Fprintf(&sb, `<rhq:file name="%s"/>`+"\n", escape(f))
-	}
-	sb.WriteString("</rhq:deployment-unit>\n</rhq:bundle>\n</project>\n")
-	return recipe.Parse(strings.NewReader(sb.String()), recipe.WithFile(ServicePackageFile+" (generated recipe)"))
-}
-
-func escape(s string) string {
-	var sb strings.Builder
-	xml.EscapeText(&sb, []byte(s))
-	return strings.ReplaceAll(sb.String(), `"`, "&#34;")
+	return recipe.New(recipe.Spec{
+		Project:     "service-package",
+		Name:        name,
+		Version:     "sha256-" + hex.EncodeToString(sum.Sum(nil))[:12],
+		Description: "service package (deployment.xml)",
+		Unit:        "service-package",
+		Compliance:  recipe.Full,
+		Files:       b.Files,
+	}, recipe.WithFile(ServicePackageFile+" (generated recipe)"))
 }
 
 // CommandError is a deployment.xml command that did not succeed.

@@ -1,14 +1,14 @@
 package destination
 
 import (
-	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/bundlekit/bundlekit/internal/xmldoc"
 )
 
 // pluginNS is the namespace of RHQ plugin descriptors. A <bundle-target> snippet
@@ -38,107 +38,48 @@ const (
 // (bundle-type filters) and <destination-definition> (API-based destinations)
 // are schema-valid but not base directories; they are skipped.
 //
-// The input is limited to 1 MiB and 32 levels of nesting. Every mistake is
+// The input is limited to 1 MiB and 32 levels of nesting, must be well-formed
+// XML with one root element, in UTF-8 or ISO-8859-1, and no entity other than
+// XML's predefined ones is expanded. Every mistake is
 // reported, as errors.Join of *ParseError values that give the line, the element
 // and the attribute; nothing is returned unless the whole descriptor is valid.
 func ParseBundleTarget(r io.Reader) ([]BaseLocation, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxDescriptorSize+1))
+	doc, err := xmldoc.Read(r, xmldoc.Limits{MaxSize: maxDescriptorSize, MaxDepth: maxDescriptorDepth})
 	if err != nil {
-		return nil, fmt.Errorf("read bundle-target descriptor: %w", err)
+		return nil, readError(err)
 	}
-	if len(data) > maxDescriptorSize {
-		return nil, &ParseError{Err: fmt.Errorf("%w: larger than %d bytes", ErrSyntax, maxDescriptorSize)}
-	}
-	starts, err := startPositions(data)
-	if err != nil {
-		return nil, err
-	}
-	doc := etree.NewDocument()
-	doc.ReadSettings.MaxDepth = maxDescriptorDepth
-	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, &ParseError{Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
-	}
-	p := &descParser{pos: make(map[*etree.Element]position, len(starts))}
-	if !p.index(doc.Root(), starts) {
-		// Both passes read the same bytes with the same decoder, so they cannot
-		// disagree unless one of them has a bug; say so rather than guess.
-		return nil, &ParseError{Err: fmt.Errorf("%w: element count differs between passes", ErrSyntax)}
-	}
-	locs := p.bundleTarget(doc.Root())
+	p := &descParser{doc: doc}
+	locs := p.bundleTarget(doc.Root)
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
 	}
 	return locs, nil
 }
 
-type position struct{ line, col int }
-
-// startPositions decodes data strictly, checking that it is well formed and not
-// too deep, and returns the position of every start tag in document order. etree
-// keeps no positions, so this pass supplies them. encoding/xml expands no entity
-// beyond the predefined ones, so no input grows in memory.
-func startPositions(data []byte) ([]position, error) {
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	var starts []position
-	depth := 0
-	for {
-		line, col := dec.InputPos()
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			if len(starts) == 0 {
-				return nil, &ParseError{Err: fmt.Errorf("%w: no root element", ErrSyntax)}
-			}
-			return starts, nil
-		}
-		if err != nil {
-			l, c := dec.InputPos()
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				err = errors.New(se.Msg)
-			}
-			return nil, &ParseError{Line: l, Col: c, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			depth++
-			if depth > maxDescriptorDepth {
-				return nil, &ParseError{Line: line, Col: col, Err: fmt.Errorf("%w: nested deeper than %d elements", ErrSyntax, maxDescriptorDepth)}
-			}
-			starts = append(starts, position{line, col})
-		case xml.EndElement:
-			depth--
-		}
+// readError turns a refusal of the XML reader into a *ParseError at the same
+// place. A document without an element is wrong as a whole: it has no line.
+func readError(err error) error {
+	xe, ok := errors.AsType[*xmldoc.Error](err)
+	if !ok {
+		return fmt.Errorf("read bundle-target descriptor: %w", err)
 	}
+	pe := &ParseError{Err: fmt.Errorf("%w: %s", ErrSyntax, xe.Msg)}
+	if !errors.Is(xe, xmldoc.ErrNoRoot) {
+		pe.Line, pe.Col = xe.Line, xe.Col
+	}
+	return pe
 }
 
 // descParser turns the etree document into base locations, collecting every
 // mistake with its position.
 type descParser struct {
-	pos  map[*etree.Element]position
+	doc  *xmldoc.Document
 	errs []error
 }
 
-// index pairs the n-th element of the tree (document order) with the n-th start
-// tag, reporting whether the counts agree.
-func (p *descParser) index(root *etree.Element, starts []position) bool {
-	n := 0
-	var walk func(*etree.Element)
-	walk = func(e *etree.Element) {
-		if n < len(starts) {
-			p.pos[e] = starts[n]
-		}
-		n++
-		for _, c := range e.ChildElements() {
-			walk(c)
-		}
-	}
-	walk(root)
-	return n == len(starts)
-}
-
 func (p *descParser) fail(e *etree.Element, format string, args ...any) {
-	pos := p.pos[e]
-	p.errs = append(p.errs, &ParseError{Line: pos.line, Col: pos.col, Element: startTag(e), Err: fmt.Errorf(format, args...)})
+	pos := p.doc.Pos(e)
+	p.errs = append(p.errs, &ParseError{Line: pos.Line, Col: pos.Col, Element: startTag(e), Err: fmt.Errorf(format, args...)})
 }
 
 // startTag spells e's start tag as the reader would look for it.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/bundlekit/bundlekit/internal/xmldoc"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -28,7 +29,7 @@ func (e *kindError) Unwrap() error { return e.kind }
 // are raw and checks on values that still contain ${…} are deferred) and at
 // Expand time (every value expanded, every check made).
 type builder struct {
-	doc      *xmlDoc
+	doc      *xmldoc.Document
 	file     string
 	strict   bool
 	ex       *expander
@@ -71,7 +72,10 @@ func rhqElementNames() []string {
 	return names
 }
 
-func (b *builder) pos(e *etree.Element) Pos { return b.doc.pos[e] }
+func (b *builder) pos(e *etree.Element) Pos {
+	p := b.doc.Pos(e)
+	return Pos{File: b.file, Line: p.Line, Col: p.Col}
+}
 
 // describe renders an element for error messages: its tag as written plus the
 // attribute that identifies it, e.g. <rhq:file name="a.conf">.
@@ -298,10 +302,10 @@ func (b *builder) unsupported(e *etree.Element) bool {
 	return true
 }
 
-func build(doc *xmlDoc, file string, strict bool, ex *expander) (*Recipe, error) {
+func build(doc *xmldoc.Document, file string, strict bool, ex *expander) (*Recipe, error) {
 	b := &builder{doc: doc, file: file, strict: strict, ex: ex}
 	r := &Recipe{File: file, doc: doc, strict: strict}
-	root := doc.root
+	root := doc.Root
 	if !isAnt(root, "project") {
 		b.errorf(root, "R153", ErrInvalid, "the root element must be an Ant <project>, not <%s>", root.FullTag())
 		return nil, joinErrors(b.errs)
@@ -901,18 +905,11 @@ func (b *builder) task(e *etree.Element) *Task {
 			return nil
 		}
 	}
-	t := &Task{Name: e.Tag, Space: e.NamespaceURI(), Prefix: e.Space, Text: e.Text(), Pos: b.pos(e)}
-	for _, a := range attrs(e) {
-		name := a.Key
-		if a.Space != "" {
-			name = a.Space + ":" + a.Key
-		}
-		t.Attrs = append(t.Attrs, Attr{Name: name, Value: a.Value})
-	}
+	t := b.written(e)
 	switch {
 	case isRHQ(e, "audit"):
 		t.Audit = b.audit(e)
-	case isRHQ(e, "property") && e.Parent() == b.doc.root:
+	case isRHQ(e, "property") && e.Parent() == b.doc.Root:
 		b.defineProperty(b.property(e))
 	case isRHQ(e, "property"):
 		b.property(e)
@@ -923,6 +920,27 @@ func (b *builder) task(e *etree.Element) *Task {
 		}
 	}
 	return t
+}
+
+// written records e as written, without its children: name, namespace and
+// prefix, attributes other than namespace declarations (a prefixed one named
+// prefix:name), text and position.
+func (b *builder) written(e *etree.Element) *Task {
+	return &Task{Name: e.Tag, Space: e.NamespaceURI(), Prefix: e.Space, Attrs: writtenAttrs(e), Text: e.Text(), Pos: b.pos(e)}
+}
+
+// writtenAttrs lists e's attributes other than namespace declarations, a
+// prefixed one named prefix:name.
+func writtenAttrs(e *etree.Element) []Attr {
+	var out []Attr
+	for _, a := range attrs(e) {
+		name := a.Key
+		if a.Space != "" {
+			name = a.Space + ":" + a.Key
+		}
+		out = append(out, Attr{Name: name, Value: a.Value})
+	}
+	return out
 }
 
 func (b *builder) audit(e *etree.Element) *Audit {

@@ -14,6 +14,13 @@
 // deployment. Recipe.Expand then resolves ${…} Ant properties with the values of
 // one deployment (R157) and runs the checks that had to wait for them.
 //
+// New makes a Recipe in Go from a Spec, for a bundle without a deploy.xml, and
+// validates it with the same rules and errors. ParseServicePackage reads a
+// deployment.xml as Parse reads a deploy.xml. ParseBuildFile reads the plain Ant
+// build files a recipe calls with <ant antfile=…> into the same Task and Target
+// trees; it checks only the shape of the project, and the Ant task interpreter
+// validates the tasks.
+//
 // RHQ elements are recognised by their namespace URI, antlib:org.rhq.bundle, with
 // whatever prefix the recipe binds it to. Targets are kept as an ordered tree of
 // tasks with positions for the Ant interpreter; <antcall> and <macrodef> are

@@ -87,3 +87,34 @@ func FuzzParseServicePackage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseBuildFile: a build file is accepted with a position on every
+// target and task, or refused with positioned *recipe.Error values.
+func FuzzParseBuildFile(f *testing.F) {
+	f.Add([]byte(`<project default="a"><target name="a" depends="b"><echo>x</echo></target><target name="b"/></project>`))
+	f.Add([]byte(`<project xmlns:r="antlib:org.rhq.bundle"><property name="a" value="1"/><target name="t"><r:audit status="WARN">d</r:audit>
+<copy todir="x"><fileset dir="y" includes="**/*"><exclude name="z"/></fileset></copy></target></project>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bf, err := recipe.ParseBuildFile(strings.NewReader(string(data)))
+		if err != nil {
+			checkErrors(t, err, "build.xml")
+			return
+		}
+		var check func(ts []*recipe.Task)
+		check = func(ts []*recipe.Task) {
+			for _, tk := range ts {
+				if tk.Pos.File != "build.xml" || tk.Pos.Line < 1 || tk.Pos.Col < 1 {
+					t.Fatalf("task %s without a position: %v", tk.Name, tk.Pos)
+				}
+				check(tk.Children)
+			}
+		}
+		check(bf.Tasks)
+		for _, tg := range bf.Targets {
+			if tg.Name == "" || tg.Pos.Line < 1 {
+				t.Fatalf("accepted a target without a name or a position: %+v", tg)
+			}
+			check(tg.Tasks)
+		}
+	})
+}

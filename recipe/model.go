@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bundlekit/bundlekit/internal/xmldoc"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -32,7 +33,7 @@ type Recipe struct {
 
 	// doc and strict are kept so Expand can rebuild the model from the same tree
 	// with the same rules.
-	doc    *xmlDoc
+	doc    *xmldoc.Document
 	strict bool
 }
 

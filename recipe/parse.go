@@ -8,6 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/bundlekit/bundlekit/internal/xmldoc"
+)
+
+// The namespace URI of RHQ's Ant bundle elements (R153). Elements are matched by
+// this URI, whatever prefix the recipe binds it to.
+const rhqNS = "antlib:org.rhq.bundle"
+
+// Limits applied unless options change them. A real recipe is a few kilobytes and a
+// dozen levels deep; these bounds stop a hostile file from exhausting memory or
+// the stack without getting in the way of any legitimate one.
+const (
+	DefaultMaxSize  = 4 << 20
+	DefaultMaxDepth = 64
 )
 
 // Option changes how Parse reads a recipe.
@@ -51,17 +65,20 @@ func Parse(r io.Reader, opts ...Option) (*Recipe, error) {
 
 // load applies the options and reads one bounded, well-formed XML document with
 // the positions of its elements; file is the default name for positions.
-func load(r io.Reader, file string, opts []Option) (*xmlDoc, settings, error) {
+func load(r io.Reader, file string, opts []Option) (*xmldoc.Document, settings, error) {
 	s := settings{file: file, maxSize: DefaultMaxSize, maxDepth: DefaultMaxDepth}
 	for _, o := range opts {
 		o.apply(&s)
 	}
-	data, err := readLimited(r, s.file, s.maxSize)
+	doc, err := xmldoc.Read(r, xmldoc.Limits{MaxSize: s.maxSize, MaxDepth: s.maxDepth})
 	if err != nil {
-		return nil, s, err
+		xe, ok := errors.AsType[*xmldoc.Error](err)
+		if !ok {
+			return nil, s, fmt.Errorf("read %s: %w", s.file, err)
+		}
+		return nil, s, &Error{Pos: Pos{File: s.file, Line: xe.Line, Col: xe.Col}, Err: fmt.Errorf("%w: %s", ErrSyntax, xe.Msg)}
 	}
-	doc, err := parseXML(data, s.file, s.maxDepth)
-	return doc, s, err
+	return doc, s, nil
 }
 
 // ParseFile parses the recipe at path; positions name the file by its base name

@@ -141,7 +141,7 @@ func ParseServicePackage(r io.Reader, opts ...Option) (*ServicePackage, error) {
 		return nil, err
 	}
 	b := &builder{doc: doc, file: s.file}
-	root := doc.root
+	root := doc.Root
 	if root.Tag != "Deployment" || root.Space != "" {
 		b.errorf(root, "", ErrInvalid, "the root element must be <Deployment>, not <%s>", root.FullTag())
 		return nil, joinErrors(b.errs)

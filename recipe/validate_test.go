@@ -49,6 +49,8 @@ func TestValidation(t *testing.T) {
 			[]wantErr{{1, recipe.ErrSyntax, "unquoted or missing attribute value"}}},
 		{"syntax/empty document", "", nil, []wantErr{{1, recipe.ErrSyntax, "no root element"}}},
 		{"syntax/text only", "hello", nil, []wantErr{{1, recipe.ErrSyntax, ""}}},
+		{"syntax/undeclared rhq prefix", "<project>\n<rhq:bundle name=\"b\" version=\"1\"/>\n</project>", nil,
+			[]wantErr{{2, recipe.ErrSyntax, `the namespace prefix "rhq" of <rhq:bundle> is not declared`}}},
 		{"R153/root is not project", "<rhq:bundle xmlns:rhq=\"antlib:org.rhq.bundle\"/>", nil,
 			[]wantErr{{1, recipe.ErrInvalid, "root element must be an Ant <project>"}}},
 		{"R154/no bundle", project(""), nil,

@@ -153,7 +153,9 @@
 //     exec's dir (resolveexecutable: basedir first); a timeout is reported
 //     with exit code -1 on Unix (the SIGKILL) and in resultproperty. A bare program name is looked up in this process's
 //     PATH, not in Env.Environ's or a nested <env>'s.
-//   - Build files called with <ant> must be UTF-8 (or ASCII).
+//   - Build files called with <ant> are read by recipe.ParseBuildFile, with
+//     deploy.xml's limits: UTF-8 or ISO-8859-1 (or ASCII), no entity beyond
+//     XML's predefined ones.
 //   - R152: property values are used verbatim (RHQ doubled backslashes).
 //   - <touch> cannot set the time of a directory on Windows; on Solaris,
 //     illumos and AIX no time can be set (touch and preservelastmodified

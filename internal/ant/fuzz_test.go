@@ -12,9 +12,9 @@ import (
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
-// FuzzParseBuildFile feeds arbitrary documents to the build file parser and
-// validates what it accepts: neither may panic, every element has a position,
-// and every mistake is a *recipe.Error.
+// FuzzParseBuildFile feeds arbitrary documents to recipe.ParseBuildFile, as
+// the <ant> task does, and validates what it accepts: neither may panic,
+// every element has a position, and every mistake is a *recipe.Error.
 func FuzzParseBuildFile(f *testing.F) {
 	f.Add([]byte(`<project default="a"><target name="a" depends="b"><echo>x</echo></target><target name="b"/></project>`))
 	f.Add([]byte(`<project xmlns:r="antlib:org.rhq.bundle"><property name="a" value="1"/><target name="t"><r:audit status="WARN">d</r:audit>
@@ -22,7 +22,7 @@ func FuzzParseBuildFile(f *testing.F) {
 <exec executable="sh"><arg line="-c 'a b'"/><env key="k" value="v"/></exec><ant antfile="o.xml"><property name="p" value="1"/></ant></target></project>`))
 	f.Add([]byte(`<project><target name="t"><replace file="a"><replacetoken><![CDATA[x]]></replacetoken></replace><chmod perm="u+x" dir="."/></target></project>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		bf, err := parseBuildFile(bytes.NewReader(data), "f.xml")
+		bf, err := recipe.ParseBuildFile(bytes.NewReader(data), recipe.WithFile("f.xml"))
 		if err != nil {
 			if len(recipe.Errors(err)) == 0 {
 				t.Fatalf("error without *recipe.Error: %v", err)
@@ -38,11 +38,11 @@ func FuzzParseBuildFile(f *testing.F) {
 				check(tk.Children)
 			}
 		}
-		check(bf.tasks)
-		for _, tg := range bf.targets {
+		check(bf.Tasks)
+		for _, tg := range bf.Targets {
 			check(tg.Tasks)
 		}
-		p := &Project{file: "f.xml", tasks: bf.tasks, targets: bf.targets, props: newProps()}
+		p := &Project{file: bf.File, tasks: bf.Tasks, targets: bf.Targets, props: newProps()}
 		if err := p.Validate(); err != nil {
 			var all interface{ Unwrap() []error }
 			if !errors.As(err, &all) {

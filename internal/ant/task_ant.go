@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/bundlekit/bundlekit/internal/locate"
+	"github.com/bundlekit/bundlekit/recipe"
 )
 
 // antTask is <ant>: it runs a target of another build file (seed §2.3.2.3.3,
@@ -67,18 +68,21 @@ func (t *antTask) run(ctx context.Context, c *call) error {
 	if err != nil {
 		return fmt.Errorf("build file %s: %w", abs, err)
 	}
-	bf, err := parseBuildFile(f, name)
+	bf, err := recipe.ParseBuildFile(f, recipe.WithFile(name))
 	f.Close()
 	if err != nil {
 		return err
 	}
 
+	// The called project's basedir is the <ant> task's dir, whatever the
+	// build file's basedir attribute says, as when Ant runs it with
+	// inheritall.
 	child := &Project{
-		file:    name,
-		name:    bf.name,
-		dflt:    bf.dflt,
-		tasks:   bf.tasks,
-		targets: bf.targets,
+		file:    bf.File,
+		name:    bf.Project.Name,
+		dflt:    bf.Project.Default,
+		tasks:   bf.Tasks,
+		targets: bf.Targets,
 		basedir: dir,
 		props:   newProps(),
 		sh:      parent.sh,
@@ -106,7 +110,7 @@ func (t *antTask) run(ctx context.Context, c *call) error {
 
 	target := t.target
 	if target == "" {
-		target = bf.dflt
+		target = bf.Project.Default
 	}
 	if target == "" {
 		return fmt.Errorf("%w: %s has no default target; name one with target=", ErrNoTarget, name)
