@@ -123,11 +123,12 @@ const (
 	// phaseClear removes what a wipe, a clean or a purge removes wholesale
 	// (R58, R61, R95, R138), children before parents.
 	phaseClear
+	// phaseMkdir makes the new directories: those of N that are not on disk
+	// (R123) and the directory entries of exploded archives (R97).
+	phaseMkdir
 	// phaseWrite writes the new content in bundle order: archives, then raw
 	// files (R96).
 	phaseWrite
-	// phaseMkdir makes the directory entries of exploded archives (R97).
-	phaseMkdir
 	// phaseRestore copies the reverted deployment's backups back (R131).
 	phaseRestore
 	// phaseInstall runs a service package's install command.

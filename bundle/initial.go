@@ -75,6 +75,9 @@ func decideInitial(in initialDeploy) []*Entry {
 		entries[k] = e
 	}
 	for i, dir := range in.mkdirs {
+		if nextDirs[dir] == markDir {
+			continue // made by the files written below it; never reported (R188)
+		}
 		e := entries[dir]
 		switch {
 		case e == nil && in.present[dir]:

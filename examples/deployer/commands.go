@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/recipe"
@@ -17,6 +18,7 @@ func deployCommand(name, summary, usage, examples string, dryRun bool, kind bund
 	return &command{
 		name: name, summary: summary, usage: usage, examples: examples,
 		flags: func(o *options) flagSet { return newFlags(name, o).deployFlags() },
+		plans: true,
 		run: func(ctx context.Context, c *cli, args []string) error {
 			return runDeploy(ctx, c, args, dryRun, kind)
 		},
@@ -33,8 +35,8 @@ var deployCmd = deployCommand("deploy",
 `, false, bundle.KindDeploy)
 
 var planCmd = deployCommand("plan",
-	"show what deploy would do, changing nothing (exactly deploy --dry-run)",
-	"--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--json]",
+	"show what deploy would do, changing nothing and running no recipe target (exactly deploy --dry-run)",
+	"--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--run-preinstall] [--json]",
 	"  deployer plan --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081\n",
 	true, bundle.KindDeploy)
 
@@ -102,10 +104,20 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err
 	}
+	if o.dryRun && o.runPreinstall {
+		if err := p.RunPreinstall(ctx); err != nil {
+			p.Close()
+			return err
+		}
+	}
 	c.describePlan(p)
 	if o.dryRun {
 		p.Close()
 		c.res.Differences = p.Differences
+		if len(p.SideEffects) > 0 {
+			fmt.Fprintf(c.human(), "dry run: no file was changed (but the plan %s)\n", strings.Join(p.SideEffects, "; "))
+			return nil
+		}
 		fmt.Fprintf(c.human(), "dry run: nothing was changed\n")
 		return nil
 	}
@@ -145,6 +157,8 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 func (c *cli) describePlan(p *bundle.Plan) {
 	w := c.human()
 	c.res.Warnings = append(c.res.Warnings, p.Warnings...)
+	c.res.SideEffects = p.SideEffects
+	c.entryLines(p)
 	kind := "upgrade"
 	switch {
 	case p.Kind == bundle.KindRevert:
@@ -187,6 +201,7 @@ func openBundle(path string) (*bundle.Bundle, error) {
 }
 
 var purgeCmd = &command{
+	plans:   true,
 	name:    "purge",
 	summary: "remove the deployment from a destination (and the destination itself in full compliance)",
 	usage:   "--dest D [--force] [--dry-run] [--json]",
@@ -226,6 +241,7 @@ var purgeCmd = &command{
 			c.res.DeploymentID = &p.ID
 		}
 		w := c.human()
+		c.entryLines(p)
 		fmt.Fprintf(w, "purge of %s (compliance %s)\n", dest, p.Compliance)
 		for _, warn := range p.Warnings {
 			fmt.Fprintf(w, "warning: %s\n", warn)
@@ -375,6 +391,7 @@ func redact(v string) string {
 }
 
 var adoptCmd = &command{
+	plans:   true,
 	name:    "adopt",
 	summary: "record an existing directory as the current deployment, so the next deploy is an upgrade",
 	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--json]",
@@ -411,8 +428,16 @@ var adoptCmd = &command{
 			}
 		}
 		c.res.DeploymentID = &o.id
-		res, err := bundle.Adopt(ctx, dest, bundle.AdoptOptions{ID: o.id, Name: o.name, Version: o.version,
+		if _, err := bundle.Recover(ctx, dest); err != nil {
+			return err
+		}
+		p, err := bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{ID: o.id, Name: o.name, Version: o.version,
 			Description: o.description, Compliance: mode, Events: c.event})
+		if err != nil {
+			return err
+		}
+		c.entryLines(p)
+		res, err := bundle.Apply(ctx, p)
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ type options struct {
 	propFiles          listFlag
 	propEncoding       string
 	clean, dryRun      bool
+	runPreinstall      bool
 	json, quiet, force bool
 	name, version      string
 	description        string
@@ -104,7 +105,7 @@ func (f flagSet) properties() flagSet {
 }
 
 func (f flagSet) output() flagSet {
-	f.BoolVar(&f.o.json, "json", false, "write JSON Lines to stdout: events, then exactly one result object")
+	f.BoolVar(&f.o.json, "json", false, "write JSON Lines to stdout: the plan's entries, events, then exactly one result object (see The plan below)")
 	f.BoolVar(&f.o.quiet, "quiet", false, "print only errors")
 	f.BoolVar(&f.o.quiet, "q", false, "same as --quiet")
 	return f
@@ -113,7 +114,8 @@ func (f flagSet) output() flagSet {
 func (f flagSet) deployFlags() flagSet {
 	f.bundle().dest().id("the deployment `id` (default: the current id + 1, or 1 for an unmanaged destination)").properties()
 	f.BoolVar(&f.o.clean, "clean", false, "purge the destination before writing (local edits are backed up first)")
-	f.BoolVar(&f.o.dryRun, "dry-run", false, "plan only: report what would change and change nothing")
+	f.BoolVar(&f.o.dryRun, "dry-run", false, "plan only: report what would change and change nothing (no recipe target runs; see --run-preinstall)")
+	f.BoolVar(&f.o.runPreinstall, "run-preinstall", false, "in a dry run, run the recipe's preinstall target anyway, as RHQ does (R172); a real run always runs it, first")
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
 	return f.output()

@@ -51,6 +51,9 @@ type command struct {
 	examples string
 	// flags registers the command's flags on o (a scratch options when nil).
 	flags func(o *options) flagSet
+	// plans is set for the commands that plan and apply (their help explains
+	// the plan's lines).
+	plans bool
 	run   func(ctx context.Context, c *cli, args []string) error
 }
 
@@ -124,12 +127,40 @@ Exit codes:
 `)
 }
 
+// planHelp explains the lines of a plan and the JSON vocabulary shared by plan
+// entries and file events.
+const planHelp = `
+The plan:
+  Before anything changes, the command prints one line per path the operation
+  changes (+ add, ~ change, - delete, ! backed up first, < restore, > handed
+  over, = local edit kept, i ignored). A dry run stops there; it runs no recipe target unless
+  --run-preinstall is given. A real run takes the destination's lock, runs the
+  recipe's preinstall target, executes exactly the plan, commits, then hands
+  items over, installs the system service and runs the postinstall target.
+
+JSON output (--json), one object per line:
+  {"type":"entry","path":P,"action":A,"rule":R,"previous":H,"current":H,"new":H,
+   "backup":B,"dir":true,"error":E}   one per path of the plan, before any change
+  {"type":"event","event":"file","path":P,"action":A,"rule":R,"bytes":N,...}
+                                      one per entry whose action writes, after it
+  {"type":"event","event":"backup"|"phase"|"hook"|"audit"|"command",...}
+  {"type":"result",...}               exactly one, last
+  Actions that write (each has exactly one file event in a real run):
+    add, change, delete, restore, handover
+  Actions that change nothing (entries only): unchanged, keep, ignore, skip, none
+  Hashes are MD5 ("?DIRECTORY?" for directories); rules are those of
+  docs/behavior.md (e.g. R107).
+`
+
 func commandUsage(w io.Writer, c *command) {
 	fmt.Fprintf(w, "Usage: deployer %s %s\n\n%s\n", c.name, c.usage, c.summary)
 	fs := c.flags(nil)
 	fs.SetOutput(w)
 	fmt.Fprintln(w, "\nFlags:")
 	fs.PrintDefaults()
+	if c.plans {
+		fmt.Fprint(w, planHelp)
+	}
 	if c.examples != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s", c.examples)
 	}

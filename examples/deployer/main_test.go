@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,16 +45,27 @@ func TestScript(t *testing.T) {
 
 // cmdJSONL checks JSON Lines output: "jsonl FILE PATH WANT" finds the one result
 // object in FILE (and fails unless there is exactly one, and every other line is
-// an event object), then compares the value at PATH with WANT, a JSON value.
-// PATH is dotted (differences.added) or, for keys that hold dots, a JSON array
-// of keys. "jsonl FILE events TYPE" checks that at least one event of that type
-// was written.
+// an entry or an event object), then compares the value at PATH with WANT, a
+// JSON value. PATH is dotted (differences.added) or, for keys that hold dots, a
+// JSON array of keys. "jsonl FILE events TYPE" checks that at least one event of
+// that type was written; "jsonl FILE entry PATH ACTION" that the plan had an
+// entry for PATH with that action.
+//
+// Every call also checks the contract between entries and file events: a
+// dry run writes no file event; a successful real run writes exactly one file
+// event for each entry whose action writes (add, change, delete, restore,
+// handover), with the same path, action and rule, and no other.
 func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 3 {
+	if len(args) != 3 && !(len(args) == 4 && args[1] == "entry") {
 		ts.Fatalf("usage: jsonl FILE PATH WANT")
 	}
 	var results []map[string]any
 	events := map[string]int{}
+	writing := map[string]bool{"add": true, "change": true, "delete": true, "restore": true, "handover": true}
+	entries, planned, fileEvents := map[string]bool{}, map[string]int{}, map[string]int{}
+	line := func(obj map[string]any) string {
+		return fmt.Sprintf("%v %v %v", obj["path"], obj["action"], obj["rule"])
+	}
 	sc := bufio.NewScanner(strings.NewReader(ts.ReadFile(args[0])))
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
@@ -68,12 +80,33 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 			if e, ok := obj["event"].(string); ok {
 				events[e]++
 			}
+			if obj["event"] == "file" {
+				fileEvents[line(obj)]++
+			}
+		case "entry":
+			entries[fmt.Sprintf("%v %v", obj["path"], obj["action"])] = true
+			if a, _ := obj["action"].(string); writing[a] {
+				planned[line(obj)]++
+			}
 		default:
-			ts.Fatalf("a JSON line without type result or event: %s", sc.Text())
+			ts.Fatalf("a JSON line without type result, entry or event: %s", sc.Text())
 		}
 	}
 	if len(results) != 1 {
 		ts.Fatalf("%d result objects, want exactly 1", len(results))
+	}
+	res := results[0]
+	switch {
+	case res["dryRun"] == true && len(fileEvents) > 0:
+		ts.Fatalf("a dry run wrote file events: %v", fileEvents)
+	case res["dryRun"] == false && res["ok"] == true && len(entries) > 0 && !reflect.DeepEqual(planned, fileEvents):
+		ts.Fatalf("the file events do not match the entries that write:\nentries: %v\nevents:  %v", planned, fileEvents)
+	}
+	if args[1] == "entry" {
+		if entries[args[2]+" "+args[3]] == neg {
+			ts.Fatalf("entry %s %s: %t", args[2], args[3], !neg)
+		}
+		return
 	}
 	if args[1] == "events" {
 		if (events[args[2]] > 0) == neg {

@@ -41,6 +41,7 @@ type result struct {
 	Differences  bundle.Differences     `json:"differences"`
 	Error        string                 `json:"error"`
 	Warnings     []string               `json:"warnings,omitempty"`
+	SideEffects  []string               `json:"sideEffects,omitempty"`
 	Recovered    string                 `json:"recovered,omitempty"`
 	Status       *bundle.StatusReport   `json:"status,omitempty"`
 	Inputs       []inputInfo            `json:"inputs,omitempty"`
@@ -122,6 +123,20 @@ func (c *cli) jsonLine(v any) {
 		return
 	}
 	c.stdout.Write(append(data, '\n'))
+}
+
+// entryLines writes, with --json, one line per entry of the plan, before
+// anything runs: {"type":"entry","path":…,"action":…,"rule":…,…}.
+func (c *cli) entryLines(p *bundle.Plan) {
+	if !c.o.json {
+		return
+	}
+	for _, e := range p.Entries {
+		c.jsonLine(struct {
+			Type string `json:"type"`
+			*bundle.Entry
+		}{"entry", e})
+	}
 }
 
 // event receives the library's events: JSON lines with --json, a progress line on
@@ -282,6 +297,8 @@ func marker(e *bundle.Entry) string {
 		return "i"
 	case bundle.ActionRestore:
 		return "<"
+	case bundle.ActionHandover:
+		return ">"
 	case bundle.ActionUnchanged:
 		if e.Backup != "" {
 			return "!"
