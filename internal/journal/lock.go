@@ -1,0 +1,303 @@
+package journal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/bundlekit/bundlekit/fileops"
+)
+
+// LockFile is the file a destination's lock is taken on, relative to the
+// destination.
+const LockFile = lockParent + "/.bundlekit.lock"
+
+// lockParent is the metadata folder that holds LockFile. Lock creates it and
+// Unlock removes it when nothing else is in it.
+const lockParent = ".rhqdeployments"
+
+// maxHolder bounds what is read of a lock file: a holder record is far smaller.
+const maxHolder = 4096
+
+// Pauses between attempts while waiting for a lock: polling, unlike a blocking
+// lock call, can be cancelled, and the same loop serves every system.
+const (
+	firstPause = 5 * time.Millisecond
+	maxPause   = 200 * time.Millisecond
+)
+
+// ErrLocked is the reason of a *LockedError: another deployer holds the lock.
+var ErrLocked = errors.New("the destination is locked by another deployer")
+
+// errReplaced: the lock file was removed or replaced between opening it and
+// locking it; the attempt is repeated at once on the file the path names now.
+var errReplaced = errors.New("the lock file was replaced")
+
+// lockHook, when set by a test, runs at the steps where the protocol (see
+// Lock) is most fragile: "opened" when the lock file is open and not yet
+// locked, "locked" when the kernel lock is held and checked and the holder not
+// yet written, and "removed" when Unlock has removed the lock file and not yet
+// released the lock.
+var lockHook func(step string)
+
+// Holder is what a lock file says about the deployer that holds the lock. It
+// serves messages only: whether the lock is held is the kernel's to say.
+type Holder struct {
+	PID   int       `json:"pid"`
+	Host  string    `json:"host"`
+	Since time.Time `json:"since"`
+}
+
+// LockedError reports that another deployer holds the lock of Dest. Holder is
+// the zero Holder when the lock file names no process: the holder has not
+// written it yet (it has just taken the lock) or could not.
+type LockedError struct {
+	Dest   string
+	Holder Holder
+}
+
+func (e *LockedError) Error() string {
+	h := e.Holder
+	if h.PID <= 0 {
+		return fmt.Sprintf("%s: %v (which one is not known: %s does not name it yet)", e.Dest, ErrLocked, LockFile)
+	}
+	msg := fmt.Sprintf("%s: %v: process %d", e.Dest, ErrLocked, h.PID)
+	if h.Host != "" {
+		msg += " on " + h.Host
+	}
+	if !h.Since.IsZero() {
+		msg += " since " + h.Since.Format(time.RFC3339)
+	}
+	return msg
+}
+
+// Unwrap returns ErrLocked.
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// DestLock is a destination's lock, held until Unlock.
+type DestLock struct {
+	d  *fileops.Dir
+	mu sync.Mutex
+	f  *os.File // the locked file; nil once unlocked
+}
+
+// Lock takes the lock of the destination d, so that one deployer at a time
+// works on it. With wait == 0 it fails at once with a *LockedError when
+// another deployer holds the lock; with wait > 0 it tries again until the
+// lock is free or wait has passed (waiters are not served in any order).
+// Cancelling ctx stops the wait; the error then matches both ctx's error and
+// ErrLocked.
+//
+// # The destination's lock
+//
+// A deployer locks D/.rhqdeployments/.bundlekit.lock (LockFile) with a lock the
+// kernel keeps on its open file: flock(2) on Unix, LockFileEx on Windows (on
+// one byte far beyond the file's content, so that others can still read it).
+// The kernel drops the lock with the file when the process ends, however it
+// ends, so a deployer killed at any instruction never blocks the next one. The
+// file is opened close-on-exec, so a hook process the deployer starts does not
+// inherit the lock. Once the lock is held the holder writes its pid, host and
+// start time into the file, for the refusal message only: the content is never
+// trusted to decide whether the lock is held, so an empty or garbage lock file
+// left behind is harmless. On Linux, flock on NFS is an NFS lock, so deployers
+// on different hosts exclude each other where the server supports locking. On
+// systems with neither flock nor LockFileEx, Lock fails with an error matching
+// errors.ErrUnsupported.
+//
+// Unlock removes the lock file and then the metadata folder if it is empty
+// (an initial deployment that was undone leaves no trace). A lock on a file
+// whose name has been removed protects nothing, so the protocol keeps the
+// path and the locked file one:
+//
+//   - Unlock removes the file while it still holds the lock, and only then
+//     releases it.
+//   - Lock opens (or creates) the file, locks it, and then checks that the path
+//     still names the file it locked (the file identity of the open file
+//     against that of the path, os.SameFile). If not, it was waiting on a file
+//     that its holder has since removed, and another deployer may hold a new
+//     file under the same name: it closes the file and starts again.
+//
+// A file that still has its name when it is locked cannot lose it until its
+// holder unlocks, so at most one deployer holds the file the path names.
+// Removing the lock file by hand while a deployer holds it breaks this.
+//
+// On Windows, the kernel may release the lock of a killed process after a
+// short delay; a wait covers it. A file system that cannot remove an open file
+// at once (Windows before 10 1607, FAT and others without POSIX deletion)
+// keeps the name of a removed lock file until every deployer has closed it;
+// Lock treats the access errors this causes as contention and retries them
+// while it may wait.
+func Lock(ctx context.Context, d *fileops.Dir, wait time.Duration) (*DestLock, error) {
+	deadline := time.Now().Add(wait)
+	pause := firstPause
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("lock %s: %w", d.Path(), context.Cause(ctx))
+		}
+		l, err := tryLock(d)
+		switch {
+		case err == nil:
+			return l, nil
+		case errors.Is(err, errReplaced):
+			continue
+		case !errors.Is(err, ErrLocked) && !transient(err):
+			return nil, fmt.Errorf("lock %s: %w", d.Path(), err)
+		}
+		if !errors.Is(err, ErrLocked) {
+			err = fmt.Errorf("lock %s: %w", d.Path(), err)
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, err
+		}
+		t := time.NewTimer(min(pause, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (stopped waiting: %w)", err, context.Cause(ctx))
+		case <-t.C:
+		}
+		pause = min(2*pause, maxPause)
+	}
+}
+
+// tryLock makes one attempt to take d's lock. It fails with a *LockedError
+// when another deployer holds it, and with errReplaced when the attempt must
+// be repeated at once.
+func tryLock(d *fileops.Dir) (*DestLock, error) {
+	if err := d.MkdirAll(lockParent, 0o755); err != nil {
+		// os.Root's MkdirAll reports EEXIST when the folder it failed to create
+		// is gone when it looks: a deployer that unlocked removed it.
+		if _, lerr := d.Lstat(lockParent); errors.Is(err, fs.ErrExist) && errors.Is(lerr, fs.ErrNotExist) {
+			return nil, errReplaced
+		}
+		return nil, err
+	}
+	// os.Root follows a symbolic link and O_CREATE would create its target:
+	// refuse anything but a regular file before opening.
+	if fi, err := d.Lstat(LockFile); err == nil && !fi.Mode().IsRegular() {
+		return nil, notRegular(d, fi)
+	}
+	f, err := d.OpenFile(LockFile, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A deployer that unlocked removed the metadata folder after MkdirAll.
+		return nil, errReplaced
+	}
+	if err != nil {
+		return nil, err
+	}
+	lockStep("opened")
+	ok, err := lockFile(f)
+	if err == nil && !ok {
+		err = &LockedError{Dest: d.Path(), Holder: readHolder(f)}
+	}
+	if err == nil {
+		err = stillNamed(d, f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	lockStep("locked")
+	l := &DestLock{d: d, f: f}
+	if err := l.writeHolder(); err != nil {
+		return nil, errors.Join(err, l.Unlock())
+	}
+	return l, nil
+}
+
+func lockStep(name string) {
+	if lockHook != nil {
+		lockHook(name)
+	}
+}
+
+// stillNamed checks that LockFile names the open file f. It fails with
+// errReplaced when the name is gone or names another file.
+func stillNamed(d *fileops.Dir, f *os.File) error {
+	locked, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	named, err := d.Lstat(LockFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errReplaced
+	case err != nil:
+		return err
+	case !named.Mode().IsRegular():
+		return notRegular(d, named)
+	case !os.SameFile(locked, named):
+		return errReplaced
+	}
+	return nil
+}
+
+func notRegular(d *fileops.Dir, fi fs.FileInfo) error {
+	return fmt.Errorf("%s in %s is not a regular file (%v)", LockFile, d.Path(), fi.Mode().Type())
+}
+
+// readHolder reads the holder named in a lock file; anything but a record
+// naming a process yields the zero Holder.
+func readHolder(f *os.File) Holder {
+	buf := make([]byte, maxHolder)
+	n, _ := f.ReadAt(buf, 0) // a short or failed read leaves a record that does not parse
+	var h Holder
+	if json.Unmarshal(buf[:n], &h) != nil || h.PID <= 0 {
+		return Holder{}
+	}
+	return h
+}
+
+// writeHolder replaces the content of the locked file with this process's
+// holder record.
+func (l *DestLock) writeHolder() error {
+	host, _ := os.Hostname() // the record is for messages: a missing host name is no reason to fail
+	h := Holder{PID: os.Getpid(), Host: host, Since: time.Now().UTC().Truncate(time.Second)}
+	data, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	if err := l.f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := l.f.WriteAt(append(data, '\n'), 0); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Unlock removes the lock file, then the metadata folder if it is empty, and
+// then releases the lock (see Lock for why in this order). Once the lock is
+// released it is no longer held even if Unlock reports an error. Unlock fails
+// when called again.
+func (l *DestLock) Unlock() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return fmt.Errorf("unlock %s: %w", l.d.Path(), fs.ErrClosed)
+	}
+	f := l.f
+	l.f = nil
+	// Remove the name only while it is still ours: a file removed by hand and
+	// created again by another deployer is that deployer's.
+	err := stillNamed(l.d, f)
+	if err == nil {
+		err = l.d.Remove(LockFile)
+	}
+	if errors.Is(err, errReplaced) || errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	// Fails, as it should, unless the folder is empty.
+	_ = l.d.Remove(lockParent)
+	lockStep("removed")
+	if err = errors.Join(err, unlockFile(f), f.Close()); err != nil {
+		return fmt.Errorf("unlock %s: %w", l.d.Path(), err)
+	}
+	return nil
+}
