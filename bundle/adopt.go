@@ -3,6 +3,7 @@ package bundle
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/recipe"
@@ -17,6 +18,8 @@ type AdoptOptions struct {
 	// Compliance recorded for the snapshot; empty means full (R9).
 	Compliance recipe.Compliance
 	Events     func(Event)
+	// LockWait: see Options.LockWait.
+	LockWait time.Duration
 }
 
 // PlanAdopt plans a snapshot of dest as its current deployment (R136): every
@@ -43,7 +46,7 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	if compliance == "" {
 		compliance = recipe.Full
 	}
-	p := &Plan{Kind: KindAdopt, Dest: dir.String(), ID: opts.ID, dir: dir, events: opts.Events, Compliance: compliance,
+	p := &Plan{Kind: KindAdopt, Dest: dir.String(), ID: opts.ID, dir: dir, events: opts.Events, Compliance: compliance, lockWait: opts.LockWait,
 		Bundle: Info{Name: opts.Name, Version: opts.Version, Description: opts.Description}}
 	if p.state, err = loadState(p.Dest); err != nil {
 		return nil, err
@@ -76,5 +79,5 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 
 // Adopt plans and applies a snapshot (after recovering any unfinished operation).
 func Adopt(ctx context.Context, dest string, opts AdoptOptions) (*Result, error) {
-	return run(ctx, dest, func() (*Plan, error) { return PlanAdopt(ctx, dest, opts) })
+	return run(ctx, dest, opts.LockWait, func() (*Plan, error) { return PlanAdopt(ctx, dest, opts) })
 }

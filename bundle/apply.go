@@ -47,7 +47,7 @@ var testHook func(n int)
 // (a *HookError). Apply closes the plan.
 func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	defer p.Close()
-	tx, err := journal.Begin(p.Dest, journal.TxOptions{Kind: string(p.Kind), ID: p.ID, Hook: testHook})
+	tx, err := journal.Begin(ctx, p.Dest, journal.TxOptions{Kind: string(p.Kind), ID: p.ID, Hook: testHook, Wait: p.lockWait})
 	if err != nil {
 		return nil, err
 	}

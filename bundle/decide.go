@@ -192,7 +192,7 @@ func decideUpdate(u update) []*Entry {
 			}
 		case leave(k):
 		case c[k] != nh:
-			entry(k).add(u.writeStep(k))
+			entry(k).add(writeStep(u.content, k))
 		}
 	}
 	// R97: the directory entries of exploded archives are made, recorded or
@@ -223,10 +223,13 @@ func decideUpdate(u update) []*Entry {
 			}
 		default:
 			e.Action, e.Rule = updateRule(u, k, oOK, cOK, nOK, o, c, n, leave(k), e.Dir)
-			if e.has(opMkdir) && (e.Action == ActionDelete || e.Action == ActionNone) {
-				// Deleted (R124) or gone (R119), then made again as an
-				// archive's directory entry (R97).
-				e.Action, e.Rule = map[Action]Action{ActionDelete: ActionChange, ActionNone: ActionAdd}[e.Action], "R97"
+			// A directory deleted as unknown (R124), or gone by hand (R119),
+			// that an archive's directory entry makes again (R97).
+			switch {
+			case e.has(opMkdir) && e.Action == ActionDelete:
+				e.Action, e.Rule = ActionChange, "R97"
+			case e.has(opMkdir) && e.Action == ActionNone:
+				e.Action, e.Rule = ActionAdd, "R97"
 			}
 		}
 	}
@@ -239,11 +242,8 @@ func decideUpdate(u update) []*Entry {
 	return out
 }
 
-// writeStep writes the new content of key (R96).
-func (u update) writeStep(k string) step {
-	return writeStep(u.content, k)
-}
-
+// writeStep writes the new content of k from its source (R96); c is nil in
+// tests of the decisions alone.
 func writeStep(c *content, k string) step {
 	s := step{op: opWrite, phase: phaseWrite}
 	if c != nil {

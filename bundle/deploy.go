@@ -3,6 +3,7 @@ package bundle
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/bundlekit/bundlekit/internal/journal"
 )
@@ -21,22 +22,22 @@ var ErrLocked = journal.ErrLocked
 // LockedError names the deployer holding a destination's lock.
 type LockedError = journal.LockedError
 
-// LockHolder is what a lock says about its owner.
-type LockHolder = journal.LockHolder
+// LockHolder is what a lock says about its holder, for messages only.
+type LockHolder = journal.Holder
 
 // Deploy recovers any unfinished operation on opts.Dest, plans the deployment of b
 // and applies it.
 func Deploy(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
-	return run(ctx, opts.Dest, func() (*Plan, error) { return PlanDeploy(ctx, b, opts) })
+	return run(ctx, opts.Dest, opts.LockWait, func() (*Plan, error) { return PlanDeploy(ctx, b, opts) })
 }
 
 // Revert recovers any unfinished operation, then plans and applies a revert (R130).
 func Revert(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
-	return run(ctx, opts.Dest, func() (*Plan, error) { return PlanRevert(ctx, b, opts) })
+	return run(ctx, opts.Dest, opts.LockWait, func() (*Plan, error) { return PlanRevert(ctx, b, opts) })
 }
 
-func run(ctx context.Context, dest string, plan func() (*Plan, error)) (*Result, error) {
-	outcome, err := Recover(ctx, dest)
+func run(ctx context.Context, dest string, wait time.Duration, plan func() (*Plan, error)) (*Result, error) {
+	outcome, err := recoverDest(ctx, dest, wait)
 	if err != nil {
 		return nil, err
 	}
@@ -66,10 +67,20 @@ const (
 	RecoveredRolledBack Recovery = Recovery(journal.RolledBack)
 )
 
+// RecoverOptions describe a recovery.
+type RecoverOptions struct {
+	// LockWait: see Options.LockWait.
+	LockWait time.Duration
+}
+
 // Recover completes or undoes an operation on dest that did not finish (the
 // process died), under the destination's lock. It returns RecoveredNothing when
 // there was none.
-func Recover(ctx context.Context, dest string) (Recovery, error) {
-	outcome, err := journal.RecoverDest(dest)
+func Recover(ctx context.Context, dest string, opts RecoverOptions) (Recovery, error) {
+	return recoverDest(ctx, dest, opts.LockWait)
+}
+
+func recoverDest(ctx context.Context, dest string, wait time.Duration) (Recovery, error) {
+	outcome, err := journal.RecoverDest(ctx, dest, wait)
 	return Recovery(outcome), err
 }

@@ -1,8 +1,10 @@
 package bundle_test
 
 import (
+	"bufio"
 	"context"
-	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,33 +14,66 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/journal"
 )
 
 const lockPath = ".rhqdeployments/.bundlekit.lock"
 
-// holdLock writes dest's lock file as the deployer with pid on this host would.
-func holdLock(t *testing.T, dest string, pid int) bundle.LockHolder {
-	t.Helper()
-	host, err := os.Hostname()
+// Environment of TestLockHolderHelper.
+const (
+	envLockHolder = "BUNDLEKIT_LOCK_HOLDER" // the destination to lock
+	lockHeldLine  = "bundlekit-lock: held"
+)
+
+// TestLockHolderHelper is the child process of TestLock: it takes a
+// destination's lock, says so, and holds it until its stdin closes or it is
+// killed.
+func TestLockHolderHelper(t *testing.T) {
+	dest := os.Getenv(envLockHolder)
+	if dest == "" {
+		t.Skip("the child process of TestLock")
+	}
+	d, err := fileops.OpenDir(dest)
 	require.NoError(t, err)
-	h := bundle.LockHolder{PID: pid, Host: host, Since: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)}
-	data, err := json.Marshal(h)
+	l, err := journal.Lock(context.Background(), d, 0)
 	require.NoError(t, err)
-	writeBytes(t, dest, lockPath, data)
-	return h
+	fmt.Println(lockHeldLine)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	require.NoError(t, l.Unlock())
 }
 
-// deadPID returns the pid of a process that has exited.
-func deadPID(t *testing.T) int {
+// holdLock starts a process that holds dest's lock; release (closing its
+// stdin) lets it go, kill kills it.
+func holdLock(t *testing.T, dest string) (pid int, release, kill func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	require.NoError(t, cmd.Run())
-	return cmd.Process.Pid
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHolderHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envLockHolder+"="+dest)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, lockHeldLine+"\n", line)
+	done := false
+	t.Cleanup(func() {
+		if !done {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	release = func() { stdin.Close(); require.NoError(t, cmd.Wait()); done = true }
+	kill = func() { require.NoError(t, cmd.Process.Kill()); _ = cmd.Wait(); done = true }
+	return cmd.Process.Pid, release, kill
 }
 
-// TestLock: Apply takes the destination's lock; a second deployer finds it held
-// by a live process and gets a *LockedError naming it, changing nothing; a lock
-// left by a dead process is taken over; a dry run takes no lock.
+// TestLock: Apply takes the destination's lock, a lock the kernel releases
+// with its holder. A second deployer gets a *LockedError naming the holder and
+// changes nothing; with LockWait it waits for the holder instead; a holder
+// that was killed blocks nobody, and neither does any lock file it left; a
+// dry run takes no lock.
 func TestLock(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "app")
@@ -46,41 +81,45 @@ func TestLock(t *testing.T) {
 	require.NoError(t, err)
 	require.NoFileExists(t, filepath.Join(dest, lockPath), "released")
 	v2 := spec{Files: map[string]string{"a.txt": "2"}}.open(t)
-
-	for _, pid := range []int{os.Getppid(), 1} {
-		holder := holdLock(t, dest, pid)
-		before := snapshot(t, dest)
-		plan, err := bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
-		require.NoError(t, err, "a dry run takes no lock")
-		_, err = bundle.Apply(ctx, plan)
-		var le *bundle.LockedError
-		require.ErrorAs(t, err, &le)
-		require.ErrorIs(t, err, bundle.ErrLocked)
-		require.Equal(t, holder, le.Holder)
-		require.Equal(t, dest, le.Dest)
-		require.ErrorContains(t, err, sprintf("process %d on %s since 2024-05-01T12:00:00Z", pid, holder.Host))
-		requireUnchanged(t, before, dest)
-
-		_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
-		require.ErrorAs(t, err, &le)
-		requireUnchanged(t, before, dest)
-	}
-
-	// A lock another host holds cannot be judged stale.
-	holder := holdLock(t, dest, deadPID(t))
-	holder.Host += ".elsewhere"
-	data, err := json.Marshal(holder)
+	host, err := os.Hostname()
 	require.NoError(t, err)
-	writeBytes(t, dest, lockPath, data)
-	_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
-	require.ErrorIs(t, err, bundle.ErrLocked)
 
-	// A dead process's lock on this host is taken over.
-	holdLock(t, dest, deadPID(t))
+	pid, release, _ := holdLock(t, dest)
+	before := snapshot(t, dest)
+	plan, err := bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
+	require.NoError(t, err, "a dry run takes no lock")
+	_, err = bundle.Apply(ctx, plan)
+	var le *bundle.LockedError
+	require.ErrorAs(t, err, &le)
+	require.ErrorIs(t, err, bundle.ErrLocked)
+	require.Equal(t, pid, le.Holder.PID)
+	require.Equal(t, host, le.Holder.Host)
+	require.Equal(t, dest, le.Dest)
+	require.ErrorContains(t, err, sprintf("process %d on %s", pid, host))
+	requireUnchanged(t, before, dest)
 	_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
+	require.ErrorAs(t, err, &le)
+	requireUnchanged(t, before, dest)
+
+	// With a wait, the deployment goes once the holder lets go.
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		release()
+	}()
+	_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2, LockWait: time.Minute})
 	require.NoError(t, err)
 	require.Equal(t, "2", readFile(t, filepath.Join(dest, "a.txt")))
-	require.NoFileExists(t, filepath.Join(dest, lockPath))
+
+	// A killed holder blocks nobody, nor does the lock file it leaves,
+	// whatever it holds.
+	_, _, kill := holdLock(t, dest)
+	kill()
+	for _, leftover := range []string{"", "garbage", `{"pid":1,"host":"` + host + `"}`} {
+		writeBytes(t, dest, lockPath, []byte(leftover))
+		_, err = bundle.Deploy(ctx, spec{Files: map[string]string{"a.txt": leftover}}.open(t), bundle.Options{Dest: dest, ID: 3})
+		require.NoError(t, err, "lock file %q", leftover)
+		require.NoFileExists(t, filepath.Join(dest, lockPath))
+	}
 }
 
 // TestStalePlan: a plan is applied only to the state it was made against.

@@ -49,6 +49,9 @@ type Options struct {
 	// ServiceRoot overrides the root an rhq:system-service is installed
 	// under (R174); empty means the recipe's root attribute, default /.
 	ServiceRoot string
+	// LockWait is how long Apply waits for the destination's lock while
+	// another deployer holds it; 0 fails at once with a *LockedError.
+	LockWait time.Duration
 }
 
 // Download settings used when Options leaves them unset.

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
@@ -79,6 +80,7 @@ type Plan struct {
 	content    *content
 	// preinstalled: the preinstall target has run (RunPreinstall).
 	preinstalled bool
+	lockWait     time.Duration
 }
 
 // Target is a recipe target an operation runs.
@@ -113,7 +115,8 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if err := checkNotPending(dir.String()); err != nil {
 		return nil, err
 	}
-	p = &Plan{Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b, handover: opts.Handover}
+	p = &Plan{Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b,
+		handover: opts.Handover, lockWait: opts.LockWait}
 	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
 	defer func(built *Plan) {
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"time"
 
 	"github.com/bundlekit/bundlekit/recipe"
 )
@@ -21,6 +22,8 @@ type PurgeOptions struct {
 	// unless forced, GO of R138).
 	Force  bool
 	Events func(Event)
+	// LockWait: see Options.LockWait.
+	LockWait time.Duration
 }
 
 // PlanPurge plans the removal of the deployment in dest (R138): every file of the
@@ -37,7 +40,7 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, erro
 	if err := checkNotPending(dir.String()); err != nil {
 		return nil, err
 	}
-	p := &Plan{Kind: KindPurge, Dest: dir.String(), dir: dir, events: opts.Events}
+	p := &Plan{Kind: KindPurge, Dest: dir.String(), dir: dir, events: opts.Events, lockWait: opts.LockWait}
 	if p.state, err = loadState(p.Dest); err != nil {
 		return nil, err
 	}
@@ -146,5 +149,5 @@ func deployedServicePackage(d fsDisk) *recipe.ServicePackage {
 
 // Purge plans and applies a purge (after recovering any unfinished operation).
 func Purge(ctx context.Context, dest string, opts PurgeOptions) (*Result, error) {
-	return run(ctx, dest, func() (*Plan, error) { return PlanPurge(ctx, dest, opts) })
+	return run(ctx, dest, opts.LockWait, func() (*Plan, error) { return PlanPurge(ctx, dest, opts) })
 }

@@ -46,7 +46,7 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("destination: %w", err)
 	}
-	outcome, err := Recover(ctx, dir.String())
+	outcome, err := recoverDest(ctx, dir.String(), 0)
 	if err != nil {
 		return nil, err
 	}

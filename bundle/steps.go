@@ -218,7 +218,7 @@ func (a *applier) serviceTx() (*journal.Tx, error) {
 	if a.service != nil {
 		return a.service, nil
 	}
-	tx, err := journal.Begin(a.p.Dest, journal.TxOptions{Kind: "system-service", ID: a.p.ID, Hook: testHook})
+	tx, err := journal.Begin(a.ctx, a.p.Dest, journal.TxOptions{Kind: "system-service", ID: a.p.ID, Hook: testHook, Wait: a.p.lockWait})
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if !o.json && !o.quiet && isTerminal(c.stderr) && !o.dryRun {
 		c.progress = newProgress(c.stderr)
 	}
-	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot}
+	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)
 		if err != nil {
@@ -86,7 +86,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		opts.Handover = handoverToDir(dir)
 	}
 	if !o.dryRun {
-		outcome, err := bundle.Recover(ctx, dest)
+		outcome, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait})
 		if err != nil {
 			return err
 		}
@@ -212,7 +212,7 @@ var purgeCmd = &command{
 		f := newFlags("purge", o).dest()
 		f.BoolVar(&f.o.force, "force", false, "purge even a destination that holds no deployment (removes everything in it)")
 		f.BoolVar(&f.o.dryRun, "dry-run", false, "report what would be removed and change nothing")
-		return f.output()
+		return f.wait().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dest")
@@ -225,11 +225,11 @@ var purgeCmd = &command{
 		}
 		c.res.Destination, c.res.DryRun = dest, o.dryRun
 		if !o.dryRun {
-			if _, err := bundle.Recover(ctx, dest); err != nil {
+			if _, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait}); err != nil {
 				return err
 			}
 		}
-		p, err := bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event})
+		p, err := bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event, LockWait: o.wait})
 		if err != nil {
 			if errors.Is(err, bundle.ErrNotManaged) {
 				return &inputError{err: err}
@@ -403,7 +403,7 @@ var adoptCmd = &command{
 		f.StringVar(&f.o.version, "version", "", "the bundle version to record")
 		f.StringVar(&f.o.description, "description", "", "a description to record")
 		f.StringVar(&f.o.compliance, "compliance", "full", "the compliance to record: full or filesAndDirectories")
-		return f.output()
+		return f.wait().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dest", "name", "version")
@@ -428,11 +428,11 @@ var adoptCmd = &command{
 			}
 		}
 		c.res.DeploymentID = &o.id
-		if _, err := bundle.Recover(ctx, dest); err != nil {
+		if _, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait}); err != nil {
 			return err
 		}
 		p, err := bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{ID: o.id, Name: o.name, Version: o.version,
-			Description: o.description, Compliance: mode, Events: c.event})
+			Description: o.description, Compliance: mode, Events: c.event, LockWait: o.wait})
 		if err != nil {
 			return err
 		}

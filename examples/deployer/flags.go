@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -23,6 +24,7 @@ type options struct {
 	propEncoding       string
 	clean, dryRun      bool
 	runPreinstall      bool
+	wait               time.Duration
 	json, quiet, force bool
 	name, version      string
 	description        string
@@ -118,7 +120,13 @@ func (f flagSet) deployFlags() flagSet {
 	f.BoolVar(&f.o.runPreinstall, "run-preinstall", false, "in a dry run, run the recipe's preinstall target anyway, as RHQ does (R172); a real run always runs it, first")
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
-	return f.output()
+	return f.wait().output()
+}
+
+// wait registers --wait, for the commands that take the destination's lock.
+func (f flagSet) wait() flagSet {
+	f.DurationVar(&f.o.wait, "wait", 0, "when another deployer holds the destination's lock, wait up to `DURATION` (e.g. 30s, 5m) for it instead of failing with exit code 3")
+	return f
 }
 
 // parse parses args after pulling out RHQ-style -Dkey=value arguments: -D values

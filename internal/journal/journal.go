@@ -1,40 +1,79 @@
-// Package journal makes an operation on a destination recoverable: every change is
-// recorded before it is made, and an operation that did not finish is completed or
-// undone by the next run.
+// Package journal makes every change to a destination recoverable, and is the
+// only way the deployment engine changes one: a Tx (Begin) takes the
+// destination's lock, records each change before making it, and either
+// commits (Commit, Finish) or is undone (Abort, or Recover after a crash).
 //
 // # Contract
 //
-// A Journal lives in D/.rhqdeployments/.bundlekit/ (a name RHQ never reads; every
-// walk skips .rhqdeployments, R31). Before each change the caller records it and
-// the record reaches the disk (fsync) before the change is made (write-ahead):
+// The journal lives in D/.rhqdeployments/.bundlekit/ (a name RHQ never reads;
+// every walk skips .rhqdeployments, R31). Each Tx method that writes appends
+// its record to the journal before it acts:
 //
-//   - Create: a file or directory that did not exist is about to be made.
-//   - Trash: an existing path is about to be displaced: it is renamed into the
-//     journal's trash (same file system, so the rename is atomic) instead of
-//     being deleted or overwritten in place.
-//   - Move: a path is about to be renamed (a backup that moves a file).
-//   - Commit: the operation's result is in place (the new
-//     current-deployment.properties has been written).
+//   - create: a file or directory that did not exist is about to be made;
+//   - trash: an existing path is about to be displaced into the journal's
+//     trash (renamed, hard-linked when it is replaced in place, or copied for
+//     an external file) instead of being deleted or overwritten;
+//   - move: a path is about to be renamed (a backup that moves a file);
+//   - commit: the operation's result is in place.
 //
-// Recover reads an unfinished journal. With a Commit record it finishes the
-// operation (empties the trash). Without one it undoes every recorded change in
-// reverse order: created paths are removed, moved paths are moved back, trashed
-// paths are restored. Each undo step checks the disk first, so it is correct
-// whether or not the recorded change had happened when the process died. After
-// each step the journal is cut before the record undone, so Recover itself can be
-// interrupted and run again: the next run resumes where it stopped. A created
-// external directory is removed only when empty. A destination recovered this
-// way is exactly as it was before the operation, or exactly as the operation
-// left it: never in between, and no file that was there before is lost.
+// Recover reads an unfinished journal. With a commit record it finishes the
+// operation (empties the trash). Without one it undoes every recorded change
+// in reverse order: created paths are removed, moved paths are moved back,
+// trashed paths are restored. Each undo step checks the disk first, so it is
+// right whether or not the recorded change had happened when the process
+// died; after each step the journal is cut before the record undone, so
+// Recover itself can be interrupted and run again. A created external
+// directory is removed only when empty. A destination recovered this way is
+// exactly as it was before the operation, or exactly as the operation left it:
+// never in between, and no file that was there before is lost.
 //
-// Files are written through fileops (temp file and rename), so no file is ever
-// half-written under its final name; temp files left by a killed writer are
-// removed by Recover in the directories the journal names (external ones
-// included).
+// Files are written through fileops (temporary file, then rename), so no file
+// is ever half-written under its final name; the temporary files a killed
+// writer leaves are removed by Recover in the directories the journal names.
 //
 // Durability: each record is synced before its change, and the journal's
-// directory when the journal is created (except on Windows, which cannot sync a
-// directory), so a process killed at any point is recovered exactly. After a
+// directory when the journal is created (except on Windows, which cannot sync
+// a directory), so a process killed at any point is recovered exactly. After a
 // power cut the file system decides which of the changes survived; Recover's
 // checks still hold for each change it finds made or not made.
+//
+// # The destination's lock
+//
+// A deployer locks D/.rhqdeployments/.bundlekit.lock (LockFile) with a lock the
+// kernel keeps on its open file: flock(2) on Unix, LockFileEx on Windows (on
+// one byte far beyond the file's content, so that others can still read it).
+// The kernel drops the lock with the file when the process ends, however it
+// ends, so a deployer killed at any instruction never blocks the next one. The
+// file is opened close-on-exec, so a hook process the deployer starts does not
+// inherit the lock. Once the lock is held the holder writes its pid, host and
+// start time into the file, for the refusal message only: the content is never
+// trusted to decide whether the lock is held, so an empty or garbage lock file
+// left behind is harmless. On Linux, flock on NFS is an NFS lock, so deployers
+// on different hosts exclude each other where the server supports locking. On
+// systems with neither flock nor LockFileEx, Lock fails with an error matching
+// errors.ErrUnsupported.
+//
+// Unlock removes the lock file and then the metadata folder if it is empty
+// (an initial deployment that was undone leaves no trace). A lock on a file
+// whose name has been removed protects nothing, so the protocol keeps the
+// path and the locked file one:
+//
+//   - Unlock removes the file while it still holds the lock, and only then
+//     releases it.
+//   - Lock opens (or creates) the file, locks it, and then checks that the path
+//     still names the file it locked (the file identity of the open file
+//     against that of the path, os.SameFile). If not, it was waiting on a file
+//     that its holder has since removed, and another deployer may hold a new
+//     file under the same name: it closes the file and starts again.
+//
+// A file that still has its name when it is locked cannot lose it until its
+// holder unlocks, so at most one deployer holds the file the path names.
+// Removing the lock file by hand while a deployer holds it breaks this.
+//
+// On Windows, the kernel may release the lock of a killed process after a
+// short delay; a wait covers it. A file system that cannot remove an open file
+// at once (Windows before 10 1607, FAT and others without POSIX deletion)
+// keeps the name of a removed lock file until every deployer has closed it;
+// Lock treats the access errors this causes as contention and retries them
+// while it may wait.
 package journal

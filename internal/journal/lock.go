@@ -93,45 +93,7 @@ type DestLock struct {
 // Cancelling ctx stops the wait; the error then matches both ctx's error and
 // ErrLocked.
 //
-// # The destination's lock
-//
-// A deployer locks D/.rhqdeployments/.bundlekit.lock (LockFile) with a lock the
-// kernel keeps on its open file: flock(2) on Unix, LockFileEx on Windows (on
-// one byte far beyond the file's content, so that others can still read it).
-// The kernel drops the lock with the file when the process ends, however it
-// ends, so a deployer killed at any instruction never blocks the next one. The
-// file is opened close-on-exec, so a hook process the deployer starts does not
-// inherit the lock. Once the lock is held the holder writes its pid, host and
-// start time into the file, for the refusal message only: the content is never
-// trusted to decide whether the lock is held, so an empty or garbage lock file
-// left behind is harmless. On Linux, flock on NFS is an NFS lock, so deployers
-// on different hosts exclude each other where the server supports locking. On
-// systems with neither flock nor LockFileEx, Lock fails with an error matching
-// errors.ErrUnsupported.
-//
-// Unlock removes the lock file and then the metadata folder if it is empty
-// (an initial deployment that was undone leaves no trace). A lock on a file
-// whose name has been removed protects nothing, so the protocol keeps the
-// path and the locked file one:
-//
-//   - Unlock removes the file while it still holds the lock, and only then
-//     releases it.
-//   - Lock opens (or creates) the file, locks it, and then checks that the path
-//     still names the file it locked (the file identity of the open file
-//     against that of the path, os.SameFile). If not, it was waiting on a file
-//     that its holder has since removed, and another deployer may hold a new
-//     file under the same name: it closes the file and starts again.
-//
-// A file that still has its name when it is locked cannot lose it until its
-// holder unlocks, so at most one deployer holds the file the path names.
-// Removing the lock file by hand while a deployer holds it breaks this.
-//
-// On Windows, the kernel may release the lock of a killed process after a
-// short delay; a wait covers it. A file system that cannot remove an open file
-// at once (Windows before 10 1607, FAT and others without POSIX deletion)
-// keeps the name of a removed lock file until every deployer has closed it;
-// Lock treats the access errors this causes as contention and retries them
-// while it may wait.
+// See the package documentation for how the lock works.
 func Lock(ctx context.Context, d *fileops.Dir, wait time.Duration) (*DestLock, error) {
 	deadline := time.Now().Add(wait)
 	pause := firstPause

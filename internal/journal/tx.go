@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
@@ -29,7 +30,7 @@ type Tx struct {
 	dest    *fileops.Dir
 	roots   *locate.Roots
 	w       *wal
-	unlock  func()
+	lock    *DestLock
 	created []string // directories made for the destination, innermost first
 	done    bool
 }
@@ -42,6 +43,9 @@ type TxOptions struct {
 	// Hook, when set, runs after each record reaches the disk; tests use it
 	// to stop a process at a precise point.
 	Hook func(n int)
+	// Wait is how long Begin waits for the destination's lock when another
+	// deployer holds it; 0 fails at once.
+	Wait time.Duration
 }
 
 // Begin opens the destination dest, creating it and its missing parents,
@@ -49,7 +53,7 @@ type TxOptions struct {
 // ErrPending when an earlier operation did not finish, and with a
 // *LockedError when another deployer holds the lock; the directories it
 // made are then removed again.
-func Begin(dest string, opts TxOptions) (tx *Tx, err error) {
+func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error) {
 	created := missingDirs(dest)
 	d, err := fileops.CreateDir(dest)
 	if err != nil {
@@ -61,7 +65,7 @@ func Begin(dest string, opts TxOptions) (tx *Tx, err error) {
 			t.release()
 		}
 	}()
-	if t.unlock, err = lock(d); err != nil {
+	if t.lock, err = Lock(ctx, d, opts.Wait); err != nil {
 		return nil, err
 	}
 	if Pending(d) {
@@ -423,8 +427,8 @@ func (t *Tx) release() {
 	if t.roots != nil {
 		t.roots.Close()
 	}
-	if t.unlock != nil {
-		t.unlock()
+	if t.lock != nil {
+		t.lock.Unlock()
 	}
 	t.dest.Close()
 }
@@ -455,9 +459,9 @@ func removeDir(abs string) error {
 }
 
 // RecoverDest recovers an unfinished operation on the destination dest under
-// its lock (see Recover). A destination that does not exist, or holds no
+// its lock, waiting for it as Begin does (see Recover). A destination that does not exist, or holds no
 // journal, has nothing to recover.
-func RecoverDest(dest string) (Outcome, error) {
+func RecoverDest(ctx context.Context, dest string, wait time.Duration) (Outcome, error) {
 	d, err := fileops.OpenDir(dest)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Nothing, nil
@@ -469,11 +473,11 @@ func RecoverDest(dest string) (Outcome, error) {
 	if !Pending(d) {
 		return Nothing, nil
 	}
-	unlock, err := lock(d)
+	l, err := Lock(ctx, d, wait)
 	if err != nil {
 		return "", err
 	}
-	defer unlock()
+	defer l.Unlock()
 	outcome, err := Recover(d)
 	if err != nil {
 		return "", fmt.Errorf("recover %s: %w", dest, err)
