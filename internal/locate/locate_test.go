@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -67,7 +68,11 @@ func newLayout(t *testing.T) *layout {
 		filepath.Join(l.mnt, "up"):        filepath.Join("..", "a"),           // leaves the inner root
 	}
 	for p, target := range links {
-		require.NoError(t, os.Symlink(target, p))
+		if err := os.Symlink(target, p); err != nil && runtime.GOOS == "windows" {
+			t.Skipf("cannot create symbolic links: %v", err)
+		} else {
+			require.NoError(t, err)
+		}
 	}
 	var err error
 	l.mntDir, err = fileops.OpenDir(l.mnt)
