@@ -198,14 +198,10 @@ func removeExternal(abs string) error {
 	return nil
 }
 
-// restoreExternal copies a trashed external file back into place.
+// restoreExternal copies a trashed external file or symbolic link back into
+// place.
 func restoreExternal(d *fileops.Dir, from, abs string) error {
-	src, err := d.Open(from)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	fi, err := src.Stat()
+	fi, err := d.Lstat(from)
 	if err != nil {
 		return err
 	}
@@ -215,6 +211,22 @@ func restoreExternal(d *fileops.Dir, from, abs string) error {
 	}
 	defer loc.Close()
 	removeTemps(loc.Dir, ".")
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		// Opening the trashed link would follow it; the link itself comes back.
+		target, err := d.Readlink(from)
+		if err != nil {
+			return err
+		}
+		if err := loc.Dir.Remove(loc.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return loc.Dir.Symlink(target, loc.Name)
+	}
+	src, err := d.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
 	_, err = loc.Dir.WriteFile(context.Background(), loc.Name, src, fi.Mode().Perm())
 	return err
 }

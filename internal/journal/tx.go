@@ -152,6 +152,10 @@ func (t *Tx) MkdirAll(key string) error {
 	var missing []string
 	for dir := key; dir != ""; {
 		fi, err := t.Lstat(dir)
+		if errors.Is(err, fileops.ErrUnsafePath) {
+			// Not a missing directory: a key Recover could not undo.
+			return err
+		}
 		if err == nil {
 			if !fi.IsDir() {
 				return fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
