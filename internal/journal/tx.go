@@ -61,7 +61,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	}
 	t := &Tx{dest: d, created: created}
 	defer func() {
-		if err != nil {
+		if tx == nil { // an error, or a panic of Hook
 			t.release()
 		}
 	}()
@@ -76,6 +76,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	}
 	t.roots = locate.New(locate.Options{CacheParents: true})
 	if err := t.roots.SetMain(d.Path(), d, false); err != nil {
+		t.w.f.Close()
 		return nil, err
 	}
 	return t, nil
@@ -157,7 +158,7 @@ func (t *Tx) MkdirAll(key string) error {
 			return err
 		}
 		if err == nil {
-			if !fi.IsDir() {
+			if !fi.IsDir() && !linkToDir(dir, fi) {
 				return fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
 			}
 			break
@@ -182,6 +183,21 @@ func (t *Tx) MkdirAll(key string) error {
 		return err
 	}
 	return loc.Dir.MkdirAll(loc.Name, 0o755)
+}
+
+// linkToDir reports whether the external path key is a symbolic link to a
+// directory: the parents of an external file are followed, as RHQ did (R8);
+// only its last element is confined.
+func linkToDir(key string, fi fs.FileInfo) bool {
+	if fi.Mode()&fs.ModeSymlink == 0 || !metadata.IsExternal(key) {
+		return false
+	}
+	d, err := fileops.OpenDir(filepath.FromSlash(key))
+	if err != nil {
+		return false
+	}
+	d.Close()
+	return true
 }
 
 func (t *Tx) display(key string) string {
@@ -347,11 +363,11 @@ func (t *Tx) displace(key string, loc locate.Loc, fi fs.FileInfo, keep bool) err
 		return loc.Dir.Remove(loc.Name)
 	}
 	if keep && (fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0) {
-		if t.dest.Link(key, to) == nil {
+		if t.dest.Link(loc.Name, to) == nil {
 			return nil
 		}
 	}
-	return rename(t.dest, key, to)
+	return rename(t.dest, loc.Name, to)
 }
 
 // copyIn copies an external file or link into the destination at to.

@@ -94,7 +94,7 @@ func requireClean(t *testing.T, s *scene) {
 	for name := range snap(t, s) {
 		require.False(t, fileops.IsTemp(name), "temporary file %s", name)
 		require.False(t, name == Dir || strings.HasPrefix(name, Dir+"/"), "journal folder entry %s", name)
-		require.NotEqual(t, lockFile, name, "the lock is released")
+		require.NotEqual(t, LockFile, name, "the lock is released")
 	}
 }
 
@@ -142,7 +142,7 @@ func (s *scene) path(name string) string {
 
 func begin(t *testing.T, s *scene, hook func(n int)) *Tx {
 	t.Helper()
-	tx, err := Begin(s.d.Path(), TxOptions{Kind: "deploy", ID: 2, Hook: hook})
+	tx, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 2, Hook: hook})
 	require.NoError(t, err)
 	return tx
 }
@@ -773,7 +773,7 @@ func TestBeginNewDestination(t *testing.T) {
 		t.Run(fmt.Sprintf("commit %t", commit), func(t *testing.T) {
 			base := t.TempDir()
 			dest := filepath.Join(base, "srv", "apps", "dest")
-			tx, err := Begin(dest, TxOptions{Kind: "deploy", ID: 1})
+			tx, err := Begin(context.Background(), dest, TxOptions{Kind: "deploy", ID: 1})
 			require.NoError(t, err)
 			require.Equal(t, dest, tx.Path())
 			writeString(t, tx, "conf/app.conf", "new", 0)
@@ -844,7 +844,7 @@ func TestFinishRemovingDest(t *testing.T) {
 	_, err := os.Lstat(s.d.Path())
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.False(t, PendingAt(s.d.Path()))
-	out, err := RecoverDest(s.d.Path())
+	out, err := RecoverDest(context.Background(), s.d.Path(), 0)
 	require.NoError(t, err)
 	require.Equal(t, Nothing, out)
 }
@@ -856,14 +856,14 @@ func TestBeginLocked(t *testing.T) {
 	tx := begin(t, s, nil)
 	writeString(t, tx, "x", "first", 0)
 
-	_, err := Begin(s.d.Path(), TxOptions{Kind: "deploy", ID: 3})
+	_, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 3})
 	var locked *LockedError
 	require.ErrorAs(t, err, &locked)
 	require.ErrorIs(t, err, ErrLocked)
 	require.Equal(t, os.Getpid(), locked.Holder.PID)
 	require.Equal(t, s.d.Path(), locked.Dest)
 
-	out, err := RecoverDest(s.d.Path())
+	out, err := RecoverDest(context.Background(), s.d.Path(), 0)
 	require.ErrorAs(t, err, &locked, "a running operation is not recovered under its feet")
 	require.Empty(t, out)
 	require.True(t, PendingAt(s.d.Path()))
@@ -887,11 +887,11 @@ func TestBeginPending(t *testing.T) {
 	writeString(t, tx, "x", "new", 0)
 	kill(t, s, tx)
 
-	_, err := Begin(s.d.Path(), TxOptions{Kind: "deploy", ID: 3})
+	_, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 3})
 	require.ErrorIs(t, err, ErrPending)
 	require.True(t, PendingAt(s.d.Path()))
 
-	out, err := RecoverDest(s.d.Path())
+	out, err := RecoverDest(context.Background(), s.d.Path(), 0)
 	require.NoError(t, err)
 	require.Equal(t, RolledBack, out)
 	requireTreeEqual(t, before, s, "tree after recovery")
@@ -905,7 +905,7 @@ func TestRecoverDest(t *testing.T) {
 	t.Run("missing destination", func(t *testing.T) {
 		dest := filepath.Join(t.TempDir(), "missing")
 		require.False(t, PendingAt(dest))
-		out, err := RecoverDest(dest)
+		out, err := RecoverDest(context.Background(), dest, 0)
 		require.NoError(t, err)
 		require.Equal(t, Nothing, out)
 		_, err = os.Lstat(dest)
@@ -915,7 +915,7 @@ func TestRecoverDest(t *testing.T) {
 		s := newScene(t, "x=1", ".rhqdeployments/1/deploy.properties=id=1")
 		before := snap(t, s)
 		require.False(t, PendingAt(s.d.Path()))
-		out, err := RecoverDest(s.d.Path())
+		out, err := RecoverDest(context.Background(), s.d.Path(), 0)
 		require.NoError(t, err)
 		require.Equal(t, Nothing, out)
 		requireTreeEqual(t, before, s, "nothing changed")
@@ -937,12 +937,12 @@ func TestRecoverDest(t *testing.T) {
 			kill(t, s, tx)
 			require.True(t, PendingAt(s.d.Path()))
 
-			out, err := RecoverDest(s.d.Path())
+			out, err := RecoverDest(context.Background(), s.d.Path(), 0)
 			require.NoError(t, err)
 			require.Equal(t, outcome, out)
 			requireTreeEqual(t, want, s, "tree after recovery")
 			requireClean(t, s)
-			out, err = RecoverDest(s.d.Path())
+			out, err = RecoverDest(context.Background(), s.d.Path(), 0)
 			require.NoError(t, err)
 			require.Equal(t, Nothing, out)
 		})
@@ -971,17 +971,21 @@ func kill(t *testing.T, s *scene, tx *Tx) {
 	if tx != nil {
 		tx.w.f.Close()
 		tx.roots.Close()
+		if tx.lock != nil {
+			tx.lock.f.Close() // the kernel drops the lock with the process
+		}
 		tx.dest.Close()
 	}
 	pid, err := deadPID()
 	require.NoError(t, err)
 	host, err := os.Hostname()
 	require.NoError(t, err)
-	data, err := json.Marshal(LockHolder{PID: pid, Host: host, Since: time.Now().UTC()})
+	data, err := json.Marshal(Holder{PID: pid, Host: host, Since: time.Now().UTC()})
 	require.NoError(t, err)
-	p := s.path(lockFile)
-	_, err = os.Lstat(p)
-	require.NoError(t, err, "the killed process held the lock")
+	// The lock file a killed process leaves (Begin killed at its first
+	// record released the lock itself) names a process that is gone.
+	p := s.path(LockFile)
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, data, 0o644))
 }
 
@@ -1182,7 +1186,7 @@ func TestKillAtEveryRecord(t *testing.T) {
 					if stop == commitRecord {
 						want, outcome = after, Completed
 					}
-					out, err := RecoverDest(s.d.Path())
+					out, err := RecoverDest(context.Background(), s.d.Path(), 0)
 					require.NoError(t, err)
 					require.Equal(t, outcome, out)
 					requireTreeEqual(t, want, s, "tree after recovery")
@@ -1191,7 +1195,7 @@ func TestKillAtEveryRecord(t *testing.T) {
 					out, err = Recover(s.d)
 					require.NoError(t, err)
 					require.Equal(t, Nothing, out, "a second recovery has nothing to do")
-					out, err = RecoverDest(s.d.Path())
+					out, err = RecoverDest(context.Background(), s.d.Path(), 0)
 					require.NoError(t, err)
 					require.Equal(t, Nothing, out)
 					requireTreeEqual(t, want, s, "tree after a second recovery")
@@ -1222,7 +1226,7 @@ func TestKillThenInterruptedRecover(t *testing.T) {
 					require.True(t, interruptAt(t, s, step))
 					require.True(t, PendingAt(s.d.Path()), "an interrupted recovery leaves the journal")
 
-					out, err := RecoverDest(s.d.Path())
+					out, err := RecoverDest(context.Background(), s.d.Path(), 0)
 					require.NoError(t, err)
 					require.Equal(t, RolledBack, out)
 					requireTreeEqual(t, before, s, "tree after the second recovery")
@@ -1231,4 +1235,46 @@ func TestKillThenInterruptedRecover(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTxExternalBelowLink: the parents of an external file are followed, as
+// RHQ did (R8): a file below a symbolic link to a directory is written through
+// it, missing directories included, and Abort removes what it made.
+func TestTxExternalBelowLink(t *testing.T) {
+	s := newScene(t, "ext:real/")
+	require.NoError(t, os.Symlink(s.abs("real"), s.abs("link")))
+	before := snap(t, s)
+	key := filepath.ToSlash(filepath.Join(s.abs("link"), "sub", "f.conf"))
+	for _, commit := range []bool{false, true} {
+		tx, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 1})
+		require.NoError(t, err)
+		_, err = tx.WriteFile(context.Background(), key, strings.NewReader("through the link"), 0o644)
+		require.NoError(t, err)
+		if !commit {
+			require.NoError(t, tx.Abort())
+			requireTreeEqual(t, before, s, "after Abort")
+			continue
+		}
+		require.NoError(t, tx.Commit())
+		require.NoError(t, tx.Finish())
+		data, err := os.ReadFile(s.abs("real/sub/f.conf"))
+		require.NoError(t, err)
+		require.Equal(t, "through the link", string(data))
+	}
+}
+
+// TestTxAbsoluteKeyInDestination: an absolute key that names a path inside
+// the destination goes through the destination's own handle, replaced and
+// undone like its relative spelling.
+func TestTxAbsoluteKeyInDestination(t *testing.T) {
+	s := newScene(t, "conf/app.conf=old")
+	before := snap(t, s)
+	key := filepath.ToSlash(filepath.Join(s.d.Path(), "conf", "app.conf"))
+	tx, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 1})
+	require.NoError(t, err)
+	_, err = tx.WriteFile(context.Background(), key, strings.NewReader("new"), 0)
+	require.NoError(t, err)
+	require.NoError(t, tx.Trash(key))
+	require.NoError(t, tx.Abort())
+	requireTreeEqual(t, before, s, "after Abort")
 }
