@@ -45,7 +45,7 @@ func TestLockHolderHelper(t *testing.T) {
 
 // holdLock starts a process that holds dest's lock; release (closing its
 // stdin) lets it go, kill kills it.
-func holdLock(t *testing.T, dest string) (pid int, release, kill func()) {
+func holdLock(t *testing.T, dest string) (pid int, release func() error, kill func()) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHolderHelper$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envLockHolder+"="+dest)
@@ -64,7 +64,7 @@ func holdLock(t *testing.T, dest string) (pid int, release, kill func()) {
 			_ = cmd.Wait()
 		}
 	})
-	release = func() { stdin.Close(); require.NoError(t, cmd.Wait()); done = true }
+	release = func() error { stdin.Close(); done = true; return cmd.Wait() }
 	kill = func() { require.NoError(t, cmd.Process.Kill()); _ = cmd.Wait(); done = true }
 	return cmd.Process.Pid, release, kill
 }
@@ -102,11 +102,13 @@ func TestLock(t *testing.T) {
 	requireUnchanged(t, before, dest)
 
 	// With a wait, the deployment goes once the holder lets go.
+	released := make(chan error)
 	go func() {
 		time.Sleep(200 * time.Millisecond)
-		release()
+		released <- release()
 	}()
 	_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2, LockWait: time.Minute})
+	require.NoError(t, <-released, "the holder let go")
 	require.NoError(t, err)
 	require.Equal(t, "2", readFile(t, filepath.Join(dest, "a.txt")))
 
