@@ -106,7 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.rounds, "rounds", 5, "rounds per corpus; the report gives medians of the per-round ratios")
 	fs.Float64Var(&cfg.scale, "scale", 1, "size factor of the synthetic and large corpora (file counts and bytes)")
 	corpora := fs.String("corpora", strings.Join(corpusNames, ","), "comma-separated corpora to run: real, synthetic, large")
-	fs.BoolVar(&cfg.keep, "keep", false, "keep the work directory")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the source and destination trees (and a temporary work directory) for inspection")
 	fs.Func("deployer-flags", "`OP=ARGS`: extra deployer arguments for scenario OP (initial, noop, verify, upgrade, revert, purge); repeatable", func(s string) error {
 		op, argv, ok := strings.Cut(s, "=")
 		if !ok || findScenario(op) == nil {
