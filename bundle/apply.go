@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync"
 
 	"github.com/bundlekit/bundlekit/internal/journal"
 )
@@ -51,7 +52,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}}
+	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{}}
 	if err := p.checkFresh(tx); err != nil {
 		return nil, a.undo(err)
 	}
@@ -110,6 +111,12 @@ type applier struct {
 	// done and total count the file events; backups and backupTotal the
 	// backup events.
 	done, total, backups, backupTotal int
+	// mu guards what steps running at once share: hashes, the counts and
+	// the events.
+	mu sync.Mutex
+	// hashes are the hashes of files written whose new content the plan did
+	// not hash.
+	hashes map[string]string
 }
 
 // undo rolls the operation back after err and says truthfully what became of

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
@@ -41,13 +42,37 @@ type source struct {
 	archive *fileops.Archive
 	entry   *fileops.Entry
 	realize bool
-	hash    string
-	size    int64
+	// hash is the MD5 of the bytes the source writes (realized), "" until
+	// something needs it: the planner hashes a source only when a decision
+	// compares it (see hashSources); Apply hashes what it writes anyway.
+	hash string
+	size int64
 	// mode: permission bits recorded in the bundle; 0 when unknown (keep the
 	// existing file's mode, or 0644 for a new one).
 	mode fs.FileMode
 	// origin: the recipe element that put this path in the bundle, for errors.
 	origin recipe.Pos
+	// modTime is a bundle file's modification time when it was planned; with
+	// size, it tells Apply that the file changed since (ErrStale).
+	modTime time.Time
+}
+
+// unchanged checks, for a file of the bundle, that the file f opened to
+// write it still has the size and time it had when the plan was made.
+func (s *source) unchanged(f io.Reader) error {
+	st, ok := f.(interface{ Stat() (fs.FileInfo, error) })
+	if s.kind != fromFile || s.staged || !ok || s.modTime.IsZero() {
+		return nil
+	}
+	fi, err := st.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() != s.size || !fi.ModTime().Equal(s.modTime) {
+		return fmt.Errorf("%w (%s changed: %d bytes at %s when planned, %d at %s now)", ErrStale, s.file,
+			s.size, s.modTime.Format(time.RFC3339Nano), fi.Size(), fi.ModTime().Format(time.RFC3339Nano))
+	}
+	return nil
 }
 
 // content is N: the new map with its sources, in write order (archives first, then
@@ -76,11 +101,19 @@ func (c *content) add(s *source) {
 	c.sources[s.key] = s // R45: a later item wins; archives come first
 }
 
-// next returns N as a hash map, with directories (R82).
+// unhashed stands in N for the hash of a source nothing has compared yet: it
+// equals no hash, on disk or recorded.
+const unhashed = "?UNHASHED?"
+
+// next returns N as a hash map, with directories (R82); a source not hashed
+// yet has the hash unhashed.
 func (c *content) next() map[string]string {
 	m := make(map[string]string, len(c.sources))
 	for k, s := range c.sources {
 		m[k] = s.hash
+		if s.hash == "" {
+			m[k] = unhashed
+		}
 	}
 	return withDirs(m)
 }
@@ -154,12 +187,8 @@ func (b *contentBuilder) file(f *recipe.File) error {
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	s.mode = info.Mode().Perm()
-	s.hash, s.size, err = b.hash(rc, s.realize)
-	if err != nil {
-		return fmt.Errorf("%s: hash %s: %w", f.Pos, s.file, err)
-	}
+	rc.Close()
+	s.mode, s.size, s.modTime = info.Mode().Perm(), info.Size(), info.ModTime()
 	b.c.estimate += info.Size()
 	if s.realize {
 		b.c.realized[key] = true
@@ -189,14 +218,6 @@ func (b *contentBuilder) open(s *source) (io.ReadCloser, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("%s: stat %s: %w", s.origin, s.file, err)
 	}
 	return f, info, nil
-}
-
-// hash returns the MD5 of r, realized first when realize is set (R50–R52).
-func (b *contentBuilder) hash(r io.Reader, realize bool) (string, int64, error) {
-	if realize {
-		r = token.NewReader(r, b.values)
-	}
-	return fileops.Hash(fileops.ContextReader(b.ctx, r))
 }
 
 // archive adds an archive (R80, R81 GO, R97–R99): an exploded archive by its
@@ -238,16 +259,8 @@ func (b *contentBuilder) archive(a *recipe.Archive) error {
 			b.c.mkdirs = append(b.c.mkdirs, path.Clean(e.Name))
 			continue
 		}
-		s := &source{key: e.Name, kind: fromEntry, archive: arc, entry: e, realize: replace.Match(e.Name), mode: e.Mode, origin: a.Pos}
-		rc, err := e.Open()
-		if err != nil {
-			return fmt.Errorf("%s: %w", a.Pos, err)
-		}
-		s.hash, s.size, err = b.hash(rc, s.realize)
-		rc.Close()
-		if err != nil {
-			return fmt.Errorf("%s: archive %s, entry %s: %w", a.Pos, name, e.Name, err)
-		}
+		s := &source{key: e.Name, kind: fromEntry, archive: arc, entry: e, realize: replace.Match(e.Name), mode: e.Mode,
+			size: e.Size, origin: a.Pos}
 		if s.realize {
 			b.c.realized[e.Name] = true
 		}
@@ -284,8 +297,8 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	s.mode = info.Mode().Perm()
+	rc.Close()
+	s.mode, s.size, s.modTime = info.Mode().Perm(), info.Size(), info.ModTime()
 	realize := false
 	for i := range arc.Entries {
 		if !arc.Entries[i].Dir && replace.Match(arc.Entries[i].Name) {
@@ -294,9 +307,6 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 		}
 	}
 	if !realize {
-		if s.hash, s.size, err = b.hash(rc, false); err != nil {
-			return fmt.Errorf("%s: hash %s: %w", a.Pos, name, err)
-		}
 		b.c.add(s)
 		return nil
 	}
@@ -384,4 +394,34 @@ func (b *contentBuilder) openArchive(name, local string, pos recipe.Pos) (*fileo
 		return nil, fmt.Errorf("%s: %w", pos, err)
 	}
 	return arc, nil
+}
+
+// hashSources hashes the sources of keys that are not hashed yet, in parallel
+// (each read once, realized when the recipe says so: R50–R52), because a
+// decision compares them with what is recorded or on disk.
+func (p *Plan) hashSources(ctx context.Context, keys []string) error {
+	var todo []*source
+	for _, k := range keys {
+		if s := p.content.sources[k]; s != nil && s.hash == "" {
+			todo = append(todo, s)
+		}
+	}
+	errs := make([]error, len(todo))
+	forEach(len(todo), func(i int) {
+		s := todo[i]
+		rc, err := p.open(s)
+		if err != nil {
+			errs[i] = fmt.Errorf("%s: open %s: %w", s.origin, s.key, err)
+			return
+		}
+		defer rc.Close()
+		var r io.Reader = fileops.ContextReader(ctx, rc)
+		if s.realize {
+			r = token.NewReader(r, p.values)
+		}
+		if s.hash, _, err = fileops.Hash(r); err != nil {
+			errs[i] = fmt.Errorf("%s: hash %s: %w", s.origin, s.key, err)
+		}
+	})
+	return errors.Join(errs...)
 }

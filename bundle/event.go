@@ -36,11 +36,13 @@ type Event struct {
 	Rule   string    `json:"rule,omitempty"`
 	Backup string    `json:"backup,omitempty"`
 	Error  string    `json:"error,omitempty"`
-	// Bytes written for this path; Done and Total count the events of this
-	// type the operation emits, for progress displays.
-	Bytes int64 `json:"bytes,omitempty"`
-	Done  int   `json:"done,omitempty"`
-	Total int   `json:"total,omitempty"`
+	// Bytes and Hash (MD5) are what was written for this path; Done and
+	// Total count the events of this type the operation emits, for progress
+	// displays.
+	Bytes int64  `json:"bytes,omitempty"`
+	Hash  string `json:"hash,omitempty"`
+	Done  int    `json:"done,omitempty"`
+	Total int    `json:"total,omitempty"`
 	// Target and Task name the Ant target and task of a hook event; Message,
 	// Level and Stream are what it reported.
 	Target  string         `json:"target,omitempty"`

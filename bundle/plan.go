@@ -213,6 +213,11 @@ func (p *Plan) addTarget(ph phase, phaseName, name string) {
 // finish freezes the plan: its entries in path order, their report, and the
 // program Apply runs.
 func (p *Plan) finish(entries []*Entry, cleaned bool) {
+	for _, e := range entries {
+		if e.New == unhashed {
+			e.New = "" // known once written: see the file event
+		}
+	}
 	sortEntries(entries)
 	p.Entries = entries
 	if p.content != nil {

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/journal"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/recipe"
@@ -26,7 +28,7 @@ func (a *applier) exec(s *step) error {
 	if err := a.ctx.Err(); err != nil && !s.phase.committed() {
 		return err
 	}
-	var n int64
+	var w fileops.Written
 	var err error
 	switch s.op {
 	case opBackup:
@@ -42,11 +44,11 @@ func (a *applier) exec(s *step) error {
 			a.errors[s.entry.Path] = terr.Error() // R138: reported, not fatal
 		}
 	case opWrite:
-		n, err = a.write(s.entry, s)
+		w, err = a.write(s.entry, s)
 	case opMkdir:
 		err = a.tx.MkdirAll(s.entry.Path)
 	case opRestore:
-		n, err = a.restore(s.entry, s.from)
+		w, err = a.restore(s.entry, s.from)
 	case opLink:
 		err = a.link(s.entry, s.target)
 	case opHandover:
@@ -72,15 +74,17 @@ func (a *applier) exec(s *step) error {
 		return err
 	}
 	if s.entry != nil {
-		a.report(s, n)
+		a.report(s, w)
 	}
 	return nil
 }
 
 // report emits the backup event of a backup step, and the file event of an
 // entry whose last step this is.
-func (a *applier) report(s *step, n int64) {
+func (a *applier) report(s *step, w fileops.Written) {
 	e := s.entry
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if s.op == opBackup || s.op == opStash {
 		a.backups++
 		a.p.emit(Event{Type: EventBackup, Path: e.Path, Backup: e.Backup, Done: a.backups, Total: a.backupTotal})
@@ -89,8 +93,8 @@ func (a *applier) report(s *step, n int64) {
 		return
 	}
 	a.done++
-	a.p.emit(Event{Type: EventFile, Path: e.Path, Action: e.Action, Rule: e.Rule, Bytes: n, Error: a.errors[e.Path],
-		Done: a.done, Total: a.total})
+	a.p.emit(Event{Type: EventFile, Path: e.Path, Action: e.Action, Rule: e.Rule, Bytes: w.Size, Hash: w.Hash,
+		Error: a.errors[e.Path], Done: a.done, Total: a.total})
 }
 
 // backup saves a path (R92 step 1, R125–R127): a file or link is copied, a
@@ -154,13 +158,16 @@ func (a *applier) deleteDir(e *Entry) error {
 
 // write writes an entry's new content from its source (R96–R100), and checks
 // that it is what the plan hashed.
-func (a *applier) write(e *Entry, s *step) (int64, error) {
+func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 	src := s.src
 	rc, err := a.p.open(src)
 	if err != nil {
-		return 0, fmt.Errorf("write %s: %w", e.Path, err)
+		return fileops.Written{}, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
 	defer rc.Close()
+	if err := src.unchanged(rc); err != nil {
+		return fileops.Written{}, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
+	}
 	var r io.Reader = rc
 	if src.realize {
 		r = token.NewReader(rc, a.p.values)
@@ -168,17 +175,18 @@ func (a *applier) write(e *Entry, s *step) (int64, error) {
 	tx := a.tx
 	if s.phase == phaseService {
 		if tx, err = a.serviceTx(); err != nil {
-			return 0, err
+			return fileops.Written{}, err
 		}
 	}
 	w, err := tx.WriteFile(a.ctx, e.Path, r, src.mode)
 	if err != nil {
-		return 0, fmt.Errorf("write %s: %w", e.Path, err)
+		return w, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
-	if w.Hash != src.hash {
-		return 0, fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", e.Path, ErrStale, src.hash, w.Hash)
+	if src.hash != "" && w.Hash != src.hash {
+		return w, fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", e.Path, ErrStale, src.hash, w.Hash)
 	}
-	return w.Size, nil
+	a.wrote(e, w.Hash)
+	return w, nil
 }
 
 // open opens the bytes of a source: a bundle file, an archive entry or a file
@@ -194,12 +202,12 @@ func (p *Plan) open(s *source) (io.ReadCloser, error) {
 }
 
 // restore copies a backup of the reverted deployment back (R131).
-func (a *applier) restore(e *Entry, from string) (int64, error) {
+func (a *applier) restore(e *Entry, from string) (fileops.Written, error) {
 	w, err := a.tx.Copy(a.ctx, from, e.Path)
 	if err != nil {
-		return 0, fmt.Errorf("restore %s from %s: %w", e.Path, from, err)
+		return w, fmt.Errorf("restore %s from %s: %w", e.Path, from, err)
 	}
-	return w.Size, nil
+	return w, nil
 }
 
 // link makes a system-service run-level link (R174).
@@ -312,11 +320,31 @@ func (a *applier) command(sp *recipe.ServicePackage, phase string) error {
 	return cerr
 }
 
+// wrote notes the hash of what was written for an entry whose new content the
+// plan did not hash.
+func (a *applier) wrote(e *Entry, hash string) {
+	if e.New == "" && !e.outside {
+		a.mu.Lock()
+		a.hashes[e.Path] = hash
+		a.mu.Unlock()
+	}
+}
+
+// recorded is the map the new deployment records: the entries' new hashes,
+// and those of the files written whose hash the plan did not need.
+func (a *applier) recorded() map[string]string {
+	m := recorded(a.p.Entries)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	maps.Copy(m, a.hashes)
+	return m
+}
+
 // record writes the new deployment's metadata (R28): its properties and map,
 // the copy of the previous current file, and current-deployment.properties
 // last.
 func (a *applier) record() error {
-	writes, err := metadata.Record(a.p.state.State, a.p.props, recorded(a.p.Entries), time.Now())
+	writes, err := metadata.Record(a.p.state.State, a.p.props, a.recorded(), time.Now())
 	if err != nil {
 		return err
 	}

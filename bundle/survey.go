@@ -29,7 +29,7 @@ func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) ([
 	next := p.content.next()
 	if !p.state.Managed {
 		p.Initial = true
-		return p.surveyInitial(disk, next)
+		return p.surveyInitial(ctx, disk, next)
 	}
 	prev := int(p.state.Current.ID)
 	p.Previous = &prev
@@ -55,6 +55,18 @@ func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) ([
 	if err != nil {
 		return nil, err
 	}
+	// The new content is compared with what was recorded and what is on
+	// disk: only those paths need its hash now.
+	var compared []string
+	for k := range next {
+		if _, inO := orig[k]; inO || scan.hashes[k] != "" {
+			compared = append(compared, k)
+		}
+	}
+	if err := p.hashSources(ctx, compared); err != nil {
+		return nil, err
+	}
+	next = p.content.next()
 	entries := decideUpdate(update{orig: orig, scan: scan, next: next, clean: p.Clean,
 		mkdirs: p.content.mkdirs, present: present, backup: p.backupLoc, content: p.content})
 	if err := p.predictDeleteErrors(disk, entries); err != nil {
@@ -208,7 +220,7 @@ func holdsMetadata(d disk, dir string) (bool, error) {
 }
 
 // surveyInitial reads what a first deployment displaces and decides it (§5).
-func (p *Plan) surveyInitial(d disk, next map[string]string) ([]*Entry, error) {
+func (p *Plan) surveyInitial(ctx context.Context, d disk, next map[string]string) ([]*Entry, error) {
 	in := initialDeploy{full: p.Compliance == recipe.Full, backup: p.backupLoc, next: map[string]string{},
 		current: map[string]string{}, cleared: map[string]bool{}, mkdirs: p.content.mkdirs, present: set{}, content: p.content}
 	for k, h := range next {
@@ -274,6 +286,13 @@ func (p *Plan) surveyInitial(d disk, next map[string]string) ([]*Entry, error) {
 		if h, err := d.hash(k); err == nil {
 			in.current[k] = h
 		}
+	}
+	current := slices.Collect(maps.Keys(in.current))
+	if err := p.hashSources(ctx, current); err != nil {
+		return nil, err
+	}
+	for _, k := range current {
+		in.next[k] = p.content.sources[k].hash
 	}
 	for _, dir := range in.mkdirs {
 		if wiped(dir) {

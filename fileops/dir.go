@@ -98,6 +98,24 @@ func splitAbs(unsafeAbs string) (parent, base string, err error) {
 	return parent, base, nil
 }
 
+// Sub opens the directory name inside d as a Dir of its own, through the same
+// os.Root: operations on its direct entries then resolve one name, not the
+// whole path from d.
+func (d *Dir) Sub(name string) (*Dir, error) {
+	local, err := localizeRoot(name)
+	if err != nil {
+		return nil, d.nameErr("open", name, err)
+	}
+	if name == "" || name == "." {
+		local = "."
+	}
+	r, err := d.root.OpenRoot(local)
+	if err != nil {
+		return nil, d.err("open", name, err)
+	}
+	return &Dir{root: r, path: d.display(name)}, nil
+}
+
 // Path returns the directory's absolute, cleaned path.
 func (d *Dir) Path() string { return d.path }
 

@@ -40,7 +40,11 @@
 // content or all of the new, never a part, and a failed or cancelled write
 // leaves the target untouched and no temporary file behind. Only a killed
 // process leaves one. The directory itself is not synced, so after a power
-// failure the target may still have its old content. On Windows the rename is
+// failure the target may still have its old content. WriteFileBatch skips the
+// file's own sync where SyncFS can make a whole batch durable at once
+// (syncfs(2) on Linux); elsewhere it syncs each file. Sub opens a directory as
+// a Dir of its own, so that many files in it are written resolving one name
+// each. On Windows the rename is
 // MoveFileEx with MOVEFILE_REPLACE_EXISTING: it is atomic on NTFS, but it fails
 // while another process holds the target open without FILE_SHARE_DELETE, and
 // permission bits map only to the read-only attribute.

@@ -141,15 +141,16 @@ The plan:
 JSON output (--json), one object per line:
   {"type":"entry","path":P,"action":A,"rule":R,"previous":H,"current":H,"new":H,
    "backup":B,"dir":true,"error":E}   one per path of the plan, before any change
-  {"type":"event","event":"file","path":P,"action":A,"rule":R,"bytes":N,...}
+  {"type":"event","event":"file","path":P,"action":A,"rule":R,"bytes":N,"hash":H,...}
                                       one per entry whose action writes, after it
   {"type":"event","event":"backup"|"phase"|"hook"|"audit"|"command",...}
   {"type":"result",...}               exactly one, last
   Actions that write (each has exactly one file event in a real run):
     add, change, delete, restore, handover
   Actions that change nothing (entries only): unchanged, keep, ignore, skip, none
-  Hashes are MD5 ("?DIRECTORY?" for directories); rules are those of
-  docs/behavior.md (e.g. R107).
+  Hashes are MD5 ("?DIRECTORY?" for directories); an entry leaves out a new
+  hash the decision did not need (a new file), and its file event gives it.
+  Rules are those of docs/behavior.md (e.g. R107).
 `
 
 func commandUsage(w io.Writer, c *command) {

@@ -31,11 +31,20 @@
 // is ever half-written under its final name; the temporary files a killed
 // writer leaves are removed by Recover in the directories the journal names.
 //
-// Durability: each record is synced before its change, and the journal's
-// directory when the journal is created (except on Windows, which cannot sync
-// a directory), so a process killed at any point is recovered exactly. After a
-// power cut the file system decides which of the changes survived; Recover's
-// checks still hold for each change it finds made or not made.
+// Durability: a record reaches the kernel before its change is made, so a
+// process killed at any instruction is recovered exactly. The first record and
+// the journal's directory are synced when the journal is created, and a record
+// whose change moves an original away (trash, move) is synced before that
+// change; files are written without a sync of their own (WriteFileBatch). Commit
+// then makes everything durable at once — syncfs(2) of the destination's file
+// system and of each external directory's on Linux; elsewhere each file was
+// synced before its rename, and the directories are synced where the system
+// allows — and only then writes and syncs the commit record. So after Commit
+// returns, a power cut loses nothing of the operation. A power cut before
+// Commit leaves an operation that Recover undoes; the file system decides which
+// changes survived, and Recover's checks hold for each change it finds made or
+// not made: every original that was moved away comes back, while a new file
+// whose record did not survive may stay behind (a new file, never a lost one).
 //
 // # The destination's lock
 //

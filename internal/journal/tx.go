@@ -9,6 +9,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
@@ -25,7 +27,7 @@ import (
 // or absolute for an external file (R8, R86). Each key reaches the disk
 // through package locate, so a key cannot leave the directory it names.
 //
-// A Tx is used by one goroutine at a time.
+// Its methods are safe for concurrent use on different paths.
 type Tx struct {
 	dest    *fileops.Dir
 	roots   *locate.Roots
@@ -33,6 +35,15 @@ type Tx struct {
 	lock    *DestLock
 	created []string // directories made for the destination, innermost first
 	done    bool
+
+	mu sync.Mutex
+	// dirs are handles of the destination's directories, by key, opened
+	// once: an operation on a file then resolves one name, not its whole
+	// path. A directory that is displaced or moved leaves the cache.
+	dirs map[string]*fileops.Dir
+	// ext are the external directories written to, made durable with the
+	// destination before the commit.
+	ext map[*fileops.Dir]bool
 }
 
 // TxOptions describe the operation a Tx journals.
@@ -59,7 +70,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	if err != nil {
 		return nil, fmt.Errorf("create destination: %w", err)
 	}
-	t := &Tx{dest: d, created: created}
+	t := &Tx{dest: d, created: created, dirs: map[string]*fileops.Dir{}, ext: map[*fileops.Dir]bool{}}
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
@@ -90,7 +101,7 @@ func (t *Tx) FS() fs.FS { return t.dest.FS() }
 
 // Lstat describes the path at key; a symbolic link is not followed.
 func (t *Tx) Lstat(key string) (fs.FileInfo, error) {
-	loc, err := t.roots.Resolve(key, false)
+	loc, err := t.where(key)
 	if err != nil {
 		return nil, err
 	}
@@ -99,11 +110,68 @@ func (t *Tx) Lstat(key string) (fs.FileInfo, error) {
 
 // Open opens the file at key for reading.
 func (t *Tx) Open(key string) (*os.File, error) {
-	loc, err := t.roots.Resolve(key, false)
+	loc, err := t.where(key)
 	if err != nil {
 		return nil, err
 	}
 	return loc.Dir.Open(loc.Name)
+}
+
+// where locates the path at key: for a relative key, its parent directory's
+// handle (opened once and kept, see dirs) and its base name; for an external
+// key, as package locate routes it.
+func (t *Tx) where(key string) (locate.Loc, error) {
+	if metadata.IsExternal(key) || key == "" {
+		return t.roots.Resolve(key, false)
+	}
+	if path.Clean(key) != key || !fs.ValidPath(key) {
+		return locate.Loc{}, &fs.PathError{Op: "locate", Path: key, Err: fileops.ErrUnsafePath}
+	}
+	d, err := t.dir(parent(key))
+	if err != nil {
+		return locate.Loc{}, err
+	}
+	return locate.Loc{Dir: d, Name: path.Base(key), Abs: filepath.Join(t.dest.Path(), filepath.FromSlash(key))}, nil
+}
+
+// dir returns the handle of the destination's directory key ("" is the
+// destination itself).
+func (t *Tx) dir(key string) (*fileops.Dir, error) {
+	if key == "" {
+		return t.dest, nil
+	}
+	t.mu.Lock()
+	d := t.dirs[key]
+	t.mu.Unlock()
+	if d != nil {
+		return d, nil
+	}
+	d, err := t.dest.Sub(key)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if prev := t.dirs[key]; prev != nil {
+		d.Close()
+		return prev, nil
+	}
+	t.dirs[key] = d
+	return d, nil
+}
+
+// forget drops the handles of the directory key and of those below it: it is
+// about to be displaced or moved, and a handle follows the directory it was
+// opened on.
+func (t *Tx) forget(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, d := range t.dirs {
+		if k == key || strings.HasPrefix(k, key+"/") {
+			d.Close()
+			delete(t.dirs, k)
+		}
+	}
 }
 
 // ReadDir lists the directory at key ("" is the destination), sorted by name.
@@ -182,7 +250,18 @@ func (t *Tx) MkdirAll(key string) error {
 	if err != nil {
 		return err
 	}
+	if loc.External {
+		t.touched(loc.Dir)
+	}
 	return loc.Dir.MkdirAll(loc.Name, 0o755)
+}
+
+// touched notes an external directory written to, to make it durable before
+// the commit.
+func (t *Tx) touched(d *fileops.Dir) {
+	t.mu.Lock()
+	t.ext[d] = true
+	t.mu.Unlock()
 }
 
 // linkToDir reports whether the external path key is a symbolic link to a
@@ -215,7 +294,7 @@ func (t *Tx) WriteFile(ctx context.Context, key string, src io.Reader, perm fs.F
 	if err := t.MkdirAll(parent(key)); err != nil {
 		return fileops.Written{}, err
 	}
-	loc, err := t.roots.Resolve(key, false)
+	loc, err := t.where(key)
 	if err != nil {
 		return fileops.Written{}, err
 	}
@@ -233,14 +312,18 @@ func (t *Tx) WriteFile(ctx context.Context, key string, src io.Reader, perm fs.F
 	if err != nil {
 		return fileops.Written{}, err
 	}
-	return loc.Dir.WriteFile(ctx, loc.Name, src, perm)
+	if loc.External {
+		t.touched(loc.Dir)
+	}
+	// Made durable with the whole operation before it commits (see Commit).
+	return loc.Dir.WriteFileBatch(ctx, loc.Name, src, perm)
 }
 
 // Copy copies the file at from to the file at to, as WriteFile does, with
 // from's permission bits. A symbolic link is copied as a link with the same
 // target, never followed.
 func (t *Tx) Copy(ctx context.Context, from, to string) (fileops.Written, error) {
-	loc, err := t.roots.Resolve(from, false)
+	loc, err := t.where(from)
 	if err != nil {
 		return fileops.Written{}, err
 	}
@@ -270,7 +353,7 @@ func (t *Tx) Symlink(target, key string) error {
 	if err := t.MkdirAll(parent(key)); err != nil {
 		return err
 	}
-	loc, err := t.roots.Resolve(key, false)
+	loc, err := t.where(key)
 	if err != nil {
 		return err
 	}
@@ -285,13 +368,16 @@ func (t *Tx) Symlink(target, key string) error {
 	if err != nil {
 		return err
 	}
+	if loc.External {
+		t.touched(loc.Dir)
+	}
 	return loc.Dir.Symlink(target, loc.Name)
 }
 
 // Trash removes the path at key and everything below it; it is kept in the
 // journal's trash until the operation ends. A missing path is not an error.
 func (t *Tx) Trash(key string) error {
-	loc, err := t.roots.Resolve(key, false)
+	loc, err := t.where(key)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -340,6 +426,7 @@ func (t *Tx) Move(from, to string) error {
 	if err := t.w.Move(from, to); err != nil {
 		return err
 	}
+	t.forget(from)
 	return rename(t.dest, from, to)
 }
 
@@ -353,6 +440,9 @@ func (t *Tx) displace(key string, loc locate.Loc, fi fs.FileInfo, keep bool) err
 	if err != nil {
 		return err
 	}
+	if fi.IsDir() {
+		t.forget(key)
+	}
 	if loc.External {
 		if err := t.copyIn(loc, fi, to); err != nil {
 			return fmt.Errorf("save %s: %w", loc.Abs, err)
@@ -362,12 +452,20 @@ func (t *Tx) displace(key string, loc locate.Loc, fi fs.FileInfo, keep bool) err
 		}
 		return loc.Dir.Remove(loc.Name)
 	}
+	rel := key
+	if metadata.IsExternal(key) { // an absolute key inside the destination
+		inner, err := t.roots.Resolve(key, false)
+		if err != nil {
+			return err
+		}
+		rel = inner.Name
+	}
 	if keep && (fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0) {
-		if t.dest.Link(loc.Name, to) == nil {
+		if t.dest.Link(rel, to) == nil {
 			return nil
 		}
 	}
-	return rename(t.dest, loc.Name, to)
+	return rename(t.dest, rel, to)
 }
 
 // copyIn copies an external file or link into the destination at to.
@@ -391,9 +489,28 @@ func (t *Tx) copyIn(loc locate.Loc, fi fs.FileInfo, to string) error {
 	return err
 }
 
-// Commit records that the operation's result is in place: from now on the
-// operation is completed, not undone.
-func (t *Tx) Commit() error { return t.w.Commit() }
+// Commit makes the operation's result durable — every file written, the
+// destination's and the external directories' entries (fileops.SyncFS: one
+// syncfs per file system on Linux) — and then records that it is in place:
+// from now on the operation is completed, not undone. After Commit returns, a
+// power cut loses nothing of it.
+func (t *Tx) Commit() error {
+	if err := t.dest.SyncFS(); err != nil {
+		return fmt.Errorf("make the deployment durable: %w", err)
+	}
+	t.mu.Lock()
+	ext := make([]*fileops.Dir, 0, len(t.ext))
+	for d := range t.ext {
+		ext = append(ext, d)
+	}
+	t.mu.Unlock()
+	for _, d := range ext {
+		if err := d.SyncFS(); err != nil {
+			return fmt.Errorf("make the deployment durable: %w", err)
+		}
+	}
+	return t.w.Commit()
+}
 
 // Finish ends a committed operation: the trash is emptied, the journal
 // removed and the lock released.
@@ -444,6 +561,12 @@ func (t *Tx) release() {
 		return
 	}
 	t.done = true
+	t.mu.Lock()
+	for k, d := range t.dirs {
+		d.Close()
+		delete(t.dirs, k)
+	}
+	t.mu.Unlock()
 	if t.roots != nil {
 		t.roots.Close()
 	}

@@ -88,7 +88,7 @@ func beginWAL(d *fileops.Dir, kind string, id int, hook func(n int)) (*wal, erro
 		f.Close()
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
-	if err := j.write(record{Op: opBegin, Kind: kind, ID: id}); err != nil {
+	if err := j.write(record{Op: opBegin, Kind: kind, ID: id}, true); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -110,7 +110,12 @@ func syncDir(d *fileops.Dir, name string) error {
 	return f.Sync()
 }
 
-func (j *wal) write(r record) error {
+// write appends a record. The write reaches the kernel before the change it
+// describes is made, which is what a killed process needs. sync also makes it
+// durable first, which a power cut needs for the records whose change moves
+// an original away (trash, move); a create that a power cut keeps without its
+// record leaves a new file behind, never loses an old one.
+func (j *wal) write(r record, sync bool) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	line, err := json.Marshal(r)
@@ -120,8 +125,10 @@ func (j *wal) write(r record) error {
 	if _, err := j.f.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("sync journal: %w", err)
+	if sync {
+		if err := datasync(j.f); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
 	}
 	j.n++
 	if j.hook != nil {
@@ -135,11 +142,11 @@ func externalKey(abs string) string { return extPrefix + abs }
 
 // Create records that name (relative, or externalKey) is about to be created
 // where nothing exists.
-func (j *wal) Create(name string) error { return j.write(record{Op: opCreate, Path: name}) }
+func (j *wal) Create(name string) error { return j.write(record{Op: opCreate, Path: name}, false) }
 
 // Move records that from is about to be renamed to to (both relative).
 func (j *wal) Move(from, to string) error {
-	return j.write(record{Op: opMove, Path: from, To: to})
+	return j.write(record{Op: opMove, Path: from, To: to}, true)
 }
 
 // Trash records that name is about to be displaced and returns the relative path
@@ -149,12 +156,12 @@ func (j *wal) Trash(name string) (string, error) {
 	j.trash++
 	to := trashDir + "/" + strconv.Itoa(j.trash)
 	j.mu.Unlock()
-	return to, j.write(record{Op: opTrash, Path: name, To: to})
+	return to, j.write(record{Op: opTrash, Path: name, To: to}, true)
 }
 
 // Commit records that the operation's result is in place; from now on Recover
 // completes the operation instead of undoing it.
-func (j *wal) Commit() error { return j.write(record{Op: opCommit}) }
+func (j *wal) Commit() error { return j.write(record{Op: opCommit}, true) }
 
 // Finish ends a committed operation: the trash is emptied and the journal removed.
 func (j *wal) Finish() error {

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package fileops
+
+func (d *Dir) syncDir() error { return nil }
