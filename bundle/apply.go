@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/internal/journal"
+	"github.com/bundlekit/bundlekit/internal/statcache"
 )
 
 // Result is what an applied plan did.
@@ -52,17 +55,29 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{}}
+	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{},
+		written: map[string]statcache.File{}}
 	if err := p.checkFresh(tx); err != nil {
 		return nil, a.undo(err)
 	}
 	a.countEvents()
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "started"})
 	i := 0
-	for ; i < len(p.program) && !p.program[i].phase.committed(); i++ {
-		if err := a.exec(p.program[i]); err != nil {
+	for i < len(p.program) && !p.program[i].phase.committed() {
+		n := 1
+		for p.program[i].phase == phaseWrite && i+n < len(p.program) && p.program[i+n].phase == phaseWrite {
+			n++
+		}
+		var err error
+		if n > 1 {
+			err = a.writeAll(p.program[i : i+n])
+		} else {
+			err = a.exec(p.program[i])
+		}
+		if err != nil {
 			return nil, a.undo(err)
 		}
+		i += n
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, a.undo(err)
@@ -115,8 +130,9 @@ type applier struct {
 	// the events.
 	mu sync.Mutex
 	// hashes are the hashes of files written whose new content the plan did
-	// not hash.
-	hashes map[string]string
+	// not hash; written the stat of every file written, for the stat cache.
+	hashes  map[string]string
+	written map[string]statcache.File
 }
 
 // undo rolls the operation back after err and says truthfully what became of
@@ -156,6 +172,40 @@ func (a *applier) differences() Differences {
 		maps.Copy(d.Errors, a.errors)
 	}
 	return d
+}
+
+// writeAll runs the write phase (R96) on every core: the writes are of
+// distinct paths, and each is a step of its own. Their directories are made
+// first, in order, so that the journal holds the same records whichever write
+// ends first. The first failure stops the others.
+func (a *applier) writeAll(steps []*step) error {
+	made := set{}
+	for _, s := range steps {
+		dir := path.Dir(s.entry.Path)
+		if dir == "." || dir == "/" || made[dir] {
+			continue
+		}
+		made[dir] = true
+		if err := a.tx.MkdirAll(dir); err != nil {
+			return err
+		}
+	}
+	var failed atomic.Bool
+	errs := make([]error, len(steps))
+	forEach(len(steps), func(i int) {
+		if failed.Load() {
+			return
+		}
+		if errs[i] = a.exec(steps[i]); errs[i] != nil {
+			failed.Store(true)
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countEvents counts the events the program will emit, for progress displays.

@@ -17,6 +17,7 @@ import (
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/staging"
+	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -55,6 +56,11 @@ type source struct {
 	// modTime is a bundle file's modification time when it was planned; with
 	// size, it tells Apply that the file changed since (ErrStale).
 	modTime time.Time
+	// cacheKey names the source in the stat cache (a bundle file's path, or
+	// an archive entry's statcache.EntryKey); st identifies a bundle file.
+	cacheKey string
+	st       statcache.Stat
+	stOK     bool
 }
 
 // unchanged checks, for a file of the bundle, that the file f opened to
@@ -189,6 +195,10 @@ func (b *contentBuilder) file(f *recipe.File) error {
 	}
 	rc.Close()
 	s.mode, s.size, s.modTime = info.Mode().Perm(), info.Size(), info.ModTime()
+	if !s.staged {
+		s.cacheKey = s.file
+		s.st, s.stOK = statcache.Of(info)
+	}
 	b.c.estimate += info.Size()
 	if s.realize {
 		b.c.realized[key] = true
@@ -260,7 +270,7 @@ func (b *contentBuilder) archive(a *recipe.Archive) error {
 			continue
 		}
 		s := &source{key: e.Name, kind: fromEntry, archive: arc, entry: e, realize: replace.Match(e.Name), mode: e.Mode,
-			size: e.Size, origin: a.Pos}
+			size: e.Size, origin: a.Pos, cacheKey: statcache.EntryKey(name, e.Name)}
 		if s.realize {
 			b.c.realized[e.Name] = true
 		}
@@ -299,6 +309,10 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 	}
 	rc.Close()
 	s.mode, s.size, s.modTime = info.Mode().Perm(), info.Size(), info.ModTime()
+	if !s.staged {
+		s.cacheKey = s.file
+		s.st, s.stOK = statcache.Of(info)
+	}
 	realize := false
 	for i := range arc.Entries {
 		if !arc.Entries[i].Dir && replace.Match(arc.Entries[i].Name) {
@@ -403,7 +417,9 @@ func (p *Plan) hashSources(ctx context.Context, keys []string) error {
 	var todo []*source
 	for _, k := range keys {
 		if s := p.content.sources[k]; s != nil && s.hash == "" {
-			todo = append(todo, s)
+			if s.hash = p.cachedHash(s); s.hash == "" {
+				todo = append(todo, s)
+			}
 		}
 	}
 	errs := make([]error, len(todo))
@@ -424,4 +440,42 @@ func (p *Plan) hashSources(ctx context.Context, keys []string) error {
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// cachedHash returns the hash the stat cache proves for a source that is not
+// realized, or "": an archive entry with the same CRC-32, sizes and method as
+// recorded; a bundle file with the same stat (not in verify mode).
+func (p *Plan) cachedHash(s *source) string {
+	c := p.cache
+	if c == nil || s.realize || s.cacheKey == "" {
+		return ""
+	}
+	if s.kind == fromEntry {
+		e, ok := c.Entries[s.cacheKey]
+		crc, comp, size, method := s.entry.Identity()
+		if ok && e.CRC32 == crc && e.Compressed == comp && e.Size == size && e.Method == method {
+			return e.MD5
+		}
+		return ""
+	}
+	if f, ok := c.Bundle[s.cacheKey]; ok && !p.verify && c.Trusted(f, s.st, s.stOK) {
+		return f.MD5
+	}
+	return ""
+}
+
+// cacheRecord records that a source hashes to hash in the cache the
+// deployment writes.
+func (s *source) cacheRecord(c *statcache.Cache, hash string) {
+	if s.realize || s.cacheKey == "" || hash == "" {
+		return
+	}
+	if s.kind == fromEntry {
+		crc, comp, size, method := s.entry.Identity()
+		c.Entries[s.cacheKey] = statcache.Entry{CRC32: crc, Size: size, Compressed: comp, Method: method, MD5: hash}
+		return
+	}
+	if s.stOK {
+		c.Bundle[s.cacheKey] = statcache.File{Stat: s.st, MD5: hash}
+	}
 }

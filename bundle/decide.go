@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bundlekit/bundlekit/internal/statcache"
+
 	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
@@ -39,6 +41,8 @@ type rescan struct {
 	// extExists: external keys of N that O does not know and that exist on
 	// disk (R85).
 	extExists set
+	// files: the stat and hash of each file hashed, for the stat cache.
+	files map[string]statcache.File
 }
 
 // backupLoc names where the deployment being planned saves a path (R125,

@@ -65,6 +65,11 @@ func (m memDisk) stat(k string) (bool, bool, error) {
 	return false, false, nil
 }
 
+func (m memDisk) lstat(k string) (dirEntry, bool, error) {
+	exists, isDir, err := m.stat(k)
+	return dirEntry{name: path.Base(k), isDir: isDir}, exists, err
+}
+
 func (m memDisk) hash(k string) (string, error) {
 	h, ok := m[k]
 	if !ok || h == markDir {
@@ -112,7 +117,7 @@ func runUpgrade(t *testing.T, c upgradeCase) []*Entry {
 			ext = append(ext, k)
 		}
 	}
-	scan, err := scanUpdate(memDisk(c.disk), orig, ign, c.full, ext)
+	scan, err := scanUpdate(memDisk(c.disk), orig, ign, c.full, ext, nil)
 	require.NoError(t, err)
 	entries := decideUpdate(update{orig: orig, scan: scan, next: next, clean: c.clean, backup: testBackup})
 	requireConsistent(t, entries)
@@ -353,7 +358,7 @@ func TestDecisionOrder(t *testing.T) {
 // TestRescanUnknownHash is R56: an unreadable file stops the upgrade before any
 // change, naming the file.
 func TestRescanUnknownHash(t *testing.T) {
-	_, err := scanUpdate(memDisk{"a/x": "X", "a/new": "UNREADABLE"}, withDirs(map[string]string{"a/x": "X"}), nil, true, nil)
+	_, err := scanUpdate(memDisk{"a/x": "X", "a/new": "UNREADABLE"}, withDirs(map[string]string{"a/x": "X"}), nil, true, nil, nil)
 	var ue *UnknownHashError
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, map[string]string{"a/new": "permission denied"}, ue.Paths)
@@ -364,7 +369,7 @@ func TestRescanUnknownHash(t *testing.T) {
 func TestRescanMetadataSkipped(t *testing.T) {
 	scan, err := scanUpdate(memDisk{
 		"a/x": "X", ".rhqdeployments/1/backup/a": "B", "a/.rhqdeployments/current-deployment.properties": "P",
-	}, withDirs(map[string]string{"a/x": "X"}), nil, true, nil)
+	}, withDirs(map[string]string{"a/x": "X"}), nil, true, nil, nil)
 	require.NoError(t, err)
 	require.Empty(t, scan.additions)
 }

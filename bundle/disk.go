@@ -9,6 +9,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
+	"github.com/bundlekit/bundlekit/internal/statcache"
 )
 
 // fsDisk is the destination as planning sees it, read through package locate:
@@ -64,9 +65,38 @@ func (f fsDisk) readDir(dir string) ([]dirEntry, error) {
 	out := make([]dirEntry, 0, len(entries))
 	for _, e := range entries {
 		// A symbolic link is an entry of its own, never followed (GO of R78).
-		out = append(out, dirEntry{name: e.Name(), isDir: e.Type().IsDir()})
+		de := dirEntry{name: e.Name(), isDir: e.Type().IsDir()}
+		if e.Type().IsRegular() {
+			// The stat, relative to the listed directory, for the stat cache.
+			if fi, err := e.Info(); err == nil {
+				de.st, de.stOK = statcache.Of(fi)
+			}
+		}
+		out = append(out, de)
 	}
 	return out, nil
+}
+
+func (f fsDisk) lstat(key string) (dirEntry, bool, error) {
+	loc, ok, err := f.resolve(key)
+	if !ok {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
+		return dirEntry{}, false, err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return dirEntry{}, false, nil
+	case err != nil:
+		return dirEntry{}, false, err
+	}
+	e := dirEntry{name: fi.Name(), isDir: fi.IsDir()}
+	if fi.Mode().IsRegular() {
+		e.st, e.stOK = statcache.Of(fi)
+	}
+	return e, true, nil
 }
 
 // open opens the file at key for reading.

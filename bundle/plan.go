@@ -19,6 +19,7 @@ import (
 	"github.com/bundlekit/bundlekit/internal/journal"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/internal/staging"
+	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -81,6 +82,13 @@ type Plan struct {
 	// preinstalled: the preinstall target has run (RunPreinstall).
 	preinstalled bool
 	lockWait     time.Duration
+	// cache is the stat cache the current deployment recorded (nil when
+	// there is none, or it is not for this deployment); verify says not to
+	// trust its stats. scanned are the files the rescan hashed, for the cache
+	// this deployment records.
+	cache   *statcache.Cache
+	verify  bool
+	scanned map[string]statcache.File
 }
 
 // Target is a recipe target an operation runs.
@@ -116,7 +124,7 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 		return nil, err
 	}
 	p = &Plan{Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b,
-		handover: opts.Handover, lockWait: opts.LockWait}
+		handover: opts.Handover, lockWait: opts.LockWait, verify: opts.Verify}
 	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
 	defer func(built *Plan) {
 		if err != nil {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/bundlekit/bundlekit/internal/statcache"
 )
 
 // metadataDir is RHQ's metadata folder (R13); every walk skips a directory of this
@@ -26,6 +28,8 @@ type disk interface {
 	// stat tells whether key (relative, or absolute for an external file)
 	// exists and whether it is a directory.
 	stat(key string) (exists, isDir bool, err error)
+	// lstat describes key as readDir describes an entry.
+	lstat(key string) (e dirEntry, exists bool, err error)
 	// hash returns the MD5 of the file at key.
 	hash(key string) (string, error)
 }
@@ -33,6 +37,9 @@ type disk interface {
 type dirEntry struct {
 	name  string
 	isDir bool
+	// st identifies the file for the stat cache; stOK says whether it can.
+	st   statcache.Stat
+	stOK bool
 }
 
 // matcher is the part of a recipe's rhq:ignore the scan uses; a nil matcher
@@ -58,15 +65,16 @@ func (e *UnknownHashError) Error() string {
 }
 
 // scanUpdate computes C for an upgrade (R70–R78): every key of orig (with
-// directories) rechecked, then the destination walked for additions. full is the
-// NEW deployment's compliance (R68). nextExternal are the external keys of N, for
-// R85.
-func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextExternal []string) (rescan, error) {
+// directories) rechecked, the destination walked for additions. full is the
+// NEW deployment's compliance (R68). nextExternal are the external keys of N,
+// for R85. The destination is walked once, each directory listed once with
+// the stat of its entries; the files are then hashed on every core, except
+// those cache (nil to trust nothing) proves unchanged.
+func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextExternal []string, cache *statcache.Cache) (rescan, error) {
 	r := rescan{
 		hashes: map[string]string{}, changes: set{}, deletions: set{}, additions: set{},
-		ignored: set{}, skipped: set{}, extExists: set{},
+		ignored: set{}, skipped: set{}, extExists: set{}, files: map[string]statcache.File{},
 	}
-	unknown := map[string]string{}
 	ignored := func(p string, dir bool) bool {
 		if ignore == nil || isExternal(p) {
 			return false
@@ -76,38 +84,6 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 		}
 		return ignore.Match(p)
 	}
-	// R70, R76: recheck every known key. Stats and hashes are independent per
-	// file and are the bulk of an upgrade's reading, so they run on a bounded
-	// pool; the results are merged in key order.
-	keys := slices.Sorted(maps.Keys(orig))
-	checks := make([]recheck, len(keys))
-	forEach(len(keys), func(i int) {
-		k := keys[i]
-		if ignore != nil && !isExternal(k) && ignore.Match(k) {
-			checks[i].ignored = true
-			return
-		}
-		checks[i] = recheckKey(d, k)
-	})
-	for i, k := range keys {
-		c := checks[i]
-		switch {
-		case c.ignored:
-			r.ignored[k] = true
-			continue
-		case c.err != nil:
-			unknown[k] = c.err.Error()
-			continue
-		case c.hash == markDeleted:
-			r.hashes[k] = markDeleted
-			r.deletions[k] = true
-			continue
-		}
-		r.hashes[k] = c.hash
-		if c.hash != orig[k] {
-			r.changes[k] = true
-		}
-	}
 	// R75: in filesAndDirectories mode only related top-level names are walked.
 	related := set{}
 	for k := range orig {
@@ -115,6 +91,7 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 			related[topName(k)] = true
 		}
 	}
+	seen := map[string]dirEntry{} // every path the walk visited
 	var walk func(dir string) error
 	walk = func(dir string) error {
 		entries, err := d.readDir(dir)
@@ -133,8 +110,10 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 				r.ignored[p] = true // R71: top-most match, not descended into
 				continue
 			}
+			seen[p] = e
+			_, known := orig[p]
 			if e.isDir {
-				if _, known := orig[p]; !known && full {
+				if !known && full {
 					r.hashes[p] = markDir // R73
 					r.additions[p] = true
 				}
@@ -143,21 +122,73 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 				}
 				continue
 			}
-			if _, known := orig[p]; known {
-				continue
+			if !known {
+				r.additions[p] = true
 			}
-			h, err := d.hash(p)
-			if err != nil {
-				unknown[p] = err.Error() // R56
-				continue
-			}
-			r.hashes[p] = h
-			r.additions[p] = true
 		}
 		return nil
 	}
 	if err := walk(""); err != nil {
 		return rescan{}, err
+	}
+	// R70, R76: recheck every known key, from what the walk saw or, for an
+	// external key and a path the walk did not reach, on its own.
+	unknown := map[string]string{}
+	var toHash []string
+	for _, k := range slices.Sorted(maps.Keys(orig)) {
+		if ignore != nil && !isExternal(k) && ignore.Match(k) {
+			r.ignored[k] = true
+			continue
+		}
+		e, exists := seen[k]
+		if !exists {
+			var err error
+			if e, exists, err = d.lstat(k); err != nil {
+				unknown[k] = err.Error()
+				continue
+			}
+		}
+		switch {
+		case !exists:
+			r.hashes[k] = markDeleted
+			r.deletions[k] = true
+		case e.isDir:
+			r.hashes[k] = markDir
+			if orig[k] != markDir {
+				r.changes[k] = true
+			}
+		default:
+			seen[k] = e
+			toHash = append(toHash, k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.additions)) {
+		if !seen[k].isDir {
+			toHash = append(toHash, k)
+		}
+	}
+	hashes := make([]string, len(toHash))
+	errs := make([]error, len(toHash))
+	forEach(len(toHash), func(i int) {
+		k := toHash[i]
+		e := seen[k]
+		if hashes[i] = cache.File(k, e.st, e.stOK); hashes[i] != "" {
+			return
+		}
+		hashes[i], errs[i] = d.hash(k)
+	})
+	for i, k := range toHash {
+		if errs[i] != nil {
+			unknown[k] = errs[i].Error() // R56
+			continue
+		}
+		r.hashes[k] = hashes[i]
+		if e := seen[k]; e.stOK {
+			r.files[k] = statcache.File{Stat: e.st, MD5: hashes[i]}
+		}
+		if o, known := orig[k]; known && o != hashes[i] {
+			r.changes[k] = true
+		}
 	}
 	if len(unknown) > 0 {
 		return rescan{}, &UnknownHashError{Paths: unknown}
@@ -210,27 +241,6 @@ func listFiles(d disk, dir string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// recheck is what the disk holds at one key of the previous map.
-type recheck struct {
-	ignored bool
-	hash    string // a content hash, markDir or markDeleted
-	err     error
-}
-
-func recheckKey(d disk, k string) recheck {
-	exists, isDir, err := d.stat(k)
-	switch {
-	case err != nil:
-		return recheck{err: err}
-	case !exists:
-		return recheck{hash: markDeleted}
-	case isDir:
-		return recheck{hash: markDir}
-	}
-	h, err := d.hash(k)
-	return recheck{hash: h, err: err}
 }
 
 // forEach calls f(0) … f(n-1) on at most GOMAXPROCS goroutines at once and

@@ -2,6 +2,8 @@ package bundle
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -9,13 +11,13 @@ import (
 	"maps"
 	"os"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/journal"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -185,7 +187,7 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 	if src.hash != "" && w.Hash != src.hash {
 		return w, fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", e.Path, ErrStale, src.hash, w.Hash)
 	}
-	a.wrote(e, w.Hash)
+	a.wrote(e, w)
 	return w, nil
 }
 
@@ -207,6 +209,7 @@ func (a *applier) restore(e *Entry, from string) (fileops.Written, error) {
 	if err != nil {
 		return w, fmt.Errorf("restore %s from %s: %w", e.Path, from, err)
 	}
+	a.wrote(e, w)
 	return w, nil
 }
 
@@ -320,13 +323,22 @@ func (a *applier) command(sp *recipe.ServicePackage, phase string) error {
 	return cerr
 }
 
-// wrote notes the hash of what was written for an entry whose new content the
-// plan did not hash.
-func (a *applier) wrote(e *Entry, hash string) {
-	if e.New == "" && !e.outside {
-		a.mu.Lock()
-		a.hashes[e.Path] = hash
-		a.mu.Unlock()
+// wrote notes what was written for an entry: the hash of content the plan did
+// not hash, and the file's stat for the stat cache.
+func (a *applier) wrote(e *Entry, w fileops.Written) {
+	if e.outside {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e.New == "" {
+		a.hashes[e.Path] = w.Hash
+	}
+	if w.Info == nil {
+		return
+	}
+	if st, ok := statcache.Of(w.Info); ok {
+		a.written[e.Path] = statcache.File{Stat: st, MD5: w.Hash}
 	}
 }
 
@@ -344,8 +356,12 @@ func (a *applier) recorded() map[string]string {
 // the copy of the previous current file, and current-deployment.properties
 // last.
 func (a *applier) record() error {
-	writes, err := metadata.Record(a.p.state.State, a.p.props, a.recorded(), time.Now())
+	recorded := a.recorded()
+	writes, err := metadata.Record(a.p.state.State, a.p.props, recorded, time.Now())
 	if err != nil {
+		return err
+	}
+	if err := a.writeCache(recorded, writes); err != nil {
 		return err
 	}
 	for _, w := range writes {
@@ -375,8 +391,50 @@ func (a *applier) empty() error {
 	return nil
 }
 
+// writeCache records the stat cache of the new deployment (see package
+// internal/statcache): the stat and content hash of each file of its map, and
+// the hashes of the bundle's files and archive entries. It is written with the
+// metadata, so it is undone with them.
+func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write) error {
+	c := statcache.New()
+	c.ID = int32(a.p.ID)
+	for _, w := range writes {
+		if w.Name == metadata.HashesPath(c.ID) {
+			sum := sha256.Sum256(w.Data)
+			c.Digest = hex.EncodeToString(sum[:])
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for k := range recorded {
+		if f, ok := a.written[k]; ok {
+			c.Files[k] = f
+		} else if f, ok := a.p.scanned[k]; ok {
+			c.Files[k] = f
+		}
+	}
+	if a.p.content != nil {
+		for k, s := range a.p.content.sources {
+			hash := s.hash
+			if hash == "" {
+				hash = a.hashes[k]
+			}
+			s.cacheRecord(c, hash)
+		}
+	}
+	// Files changed from now on have a later change time than this.
+	c.Written = time.Now().UnixNano()
+	var buf bytes.Buffer
+	if err := c.Encode(&buf); err != nil {
+		return err
+	}
+	_, err := a.tx.WriteFile(a.ctx, cacheFile, &buf, 0o644)
+	return err
+}
+
 // forget removes the metadata of a purged deployment (R138): everything in
-// .rhqdeployments but bundlekit's own files, which go when the operation ends.
+// .rhqdeployments but the journal and the lock, which go when the operation
+// ends.
 func (a *applier) forget() error {
 	entries, err := a.tx.ReadDir(metadataDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -386,7 +444,7 @@ func (a *applier) forget() error {
 		return err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".bundlekit") {
+		if name := metadataDir + "/" + e.Name(); name == journal.Dir || name == journal.LockFile {
 			continue
 		}
 		if err := a.tx.Trash(metadataDir + "/" + e.Name()); err != nil {

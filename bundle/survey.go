@@ -2,8 +2,11 @@ package bundle
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"path"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -44,10 +48,16 @@ func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) ([
 	if ignore != nil {
 		ign = ignore
 	}
-	scan, err := scanUpdate(disk, orig, ign, p.Compliance == recipe.Full, ext)
+	p.cache = loadCache(disk, p.state)
+	destCache := p.cache
+	if p.verify {
+		destCache = nil
+	}
+	scan, err := scanUpdate(disk, orig, ign, p.Compliance == recipe.Full, ext, destCache)
 	if err != nil {
 		return nil, err
 	}
+	p.scanned = scan.files
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -352,4 +362,36 @@ func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error
 		}
 	}
 	return entries, nil
+}
+
+// cacheFile is the stat cache of the current deployment (see package
+// internal/statcache), beside RHQ's metadata, which RHQ never reads.
+const cacheFile = metadataDir + "/.bundlekit-cache"
+
+// loadCache reads the stat cache of the current deployment: nil when there is
+// none, it cannot be read, or it was recorded for another deployment or
+// another map (RHQ deployed since, or the metadata changed).
+func loadCache(d fsDisk, st *state) *statcache.Cache {
+	if !st.Managed {
+		return nil
+	}
+	rc, err := d.open(cacheFile)
+	if err != nil {
+		return nil
+	}
+	c, err := statcache.Decode(rc)
+	rc.Close()
+	if err != nil || c.ID != st.Current.ID {
+		return nil
+	}
+	hashes, err := d.open(metadata.HashesPath(st.Current.ID))
+	if err != nil {
+		return nil
+	}
+	defer hashes.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, hashes); err != nil || hex.EncodeToString(h.Sum(nil)) != c.Digest {
+		return nil
+	}
+	return c
 }

@@ -211,7 +211,9 @@ func TestCopy(t *testing.T) {
 
 	w, err := d.Copy(ctx, "src", "backup/1/src")
 	require.NoError(t, err)
-	require.Equal(t, fileops.Written{Hash: "5d41402abc4b2a76b9719d911017c592", Size: 5}, w)
+	require.Equal(t, "5d41402abc4b2a76b9719d911017c592", w.Hash)
+	require.EqualValues(t, 5, w.Size)
+	require.EqualValues(t, 5, w.Info.Size(), "Info describes the file written")
 	require.Equal(t, "hello", readFile(t, filepath.Join(d.Path(), "backup", "1", "src")))
 	if runtime.GOOS != "windows" {
 		fi, err := d.Lstat("backup/1/src")

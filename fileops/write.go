@@ -19,6 +19,9 @@ import (
 type Written struct {
 	Hash string // MD5, 32 lowercase hex digits (R49)
 	Size int64  // bytes
+	// Info describes the file written, as it was once written (its change
+	// time may move when it is renamed into place).
+	Info fs.FileInfo
 }
 
 // Temporary files are named tempPrefix + random + tempSuffix in the directory
@@ -155,6 +158,10 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 			return Written{}, d.err(op, name, err)
 		}
 	}
+	info, err := f.Stat()
+	if err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Close(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
@@ -162,7 +169,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		return Written{}, d.err(op, name, err)
 	}
 	committed = true
-	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n, Info: info}, nil
 }
 
 // createTemp creates a new, empty temporary file in the directory parent.

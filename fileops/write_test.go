@@ -15,8 +15,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/bundlekit/bundlekit/fileops"
 )
 
 func TestWriteFile(t *testing.T) {
@@ -27,7 +25,9 @@ func TestWriteFile(t *testing.T) {
 
 	w, err := d.WriteFile(ctx, "a/b/c.bin", bytes.NewReader(body), 0)
 	require.NoError(t, err)
-	require.Equal(t, fileops.Written{Hash: hex.EncodeToString(sum[:]), Size: int64(len(body))}, w)
+	require.Equal(t, hex.EncodeToString(sum[:]), w.Hash)
+	require.Equal(t, int64(len(body)), w.Size)
+	require.Equal(t, int64(len(body)), w.Info.Size(), "Info describes the file written")
 	require.Equal(t, string(body), readFile(t, filepath.Join(d.Path(), "a", "b", "c.bin")))
 
 	w, err = d.WriteFile(ctx, "a/b/c.bin", strings.NewReader("short"), 0)

@@ -77,7 +77,8 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if !o.json && !o.quiet && isTerminal(c.stderr) && !o.dryRun {
 		c.progress = newProgress(c.stderr)
 	}
-	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait}
+	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait,
+		Verify: o.verify}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)
 		if err != nil {

@@ -24,6 +24,7 @@ type options struct {
 	propEncoding       string
 	clean, dryRun      bool
 	runPreinstall      bool
+	verify             bool
 	wait               time.Duration
 	json, quiet, force bool
 	name, version      string
@@ -120,6 +121,7 @@ func (f flagSet) deployFlags() flagSet {
 	f.BoolVar(&f.o.runPreinstall, "run-preinstall", false, "in a dry run, run the recipe's preinstall target anyway, as RHQ does (R172); a real run always runs it, first")
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
+	f.BoolVar(&f.o.verify, "verify", false, "re-read and re-hash every file of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded")
 	return f.wait().output()
 }
 

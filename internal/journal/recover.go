@@ -139,6 +139,11 @@ func undo(d *fileops.Dir, r record) error {
 		}
 		return rename(d, r.To, r.Path)
 	case r.Op == opTrash:
+		// A replacement being written when the process died left its
+		// temporary file beside the path.
+		if !external {
+			removeTemps(d, path.Dir(r.Path))
+		}
 		trashed, err := exists(d, r.To)
 		if err != nil || !trashed {
 			return err

@@ -1,0 +1,210 @@
+// Package statcache remembers what the files of a deployment looked like when
+// bundlekit last read or wrote them, with the MD5 of their content, so that a
+// later operation need not read an unchanged file again.
+//
+// # Contract
+//
+// A destination file is identified by its size, modification time, inode and
+// mode; a bundle file likewise; an archive entry by the archive's own CRC-32,
+// sizes and method. The cache is trusted for a file only when all of that is
+// equal and neither its modification time nor its change time (ctime) is
+// later than the cache itself, less a margin of clock ticks (Git's rule for
+// "racily clean" files): a file rewritten by hand, even with its size and
+// modification time put back, has a new change time and is read again. On
+// systems that give no inode or change time (Windows) nothing is trusted.
+//
+// The cache is an optimisation only: a cache that is missing, damaged, or
+// recorded for another deployment is ignored, and deleting it changes no
+// result.
+package statcache
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Margin is how close to the cache's own time a file's times may be before it
+// is read again: coarse file-system clocks tick every few milliseconds.
+const Margin = 20 * time.Millisecond
+
+// Stat is what identifies a file between two reads.
+type Stat struct {
+	Size    int64
+	ModTime int64 // Unix nanoseconds
+	Ino     uint64
+	Mode    uint32
+	// Ctime is the change time, Unix nanoseconds; it is compared with the
+	// cache's time, never recorded as part of the identity: writing the file
+	// and renaming it into place change it.
+	Ctime int64
+}
+
+// Of returns a file's Stat, and false where the system gives no inode or
+// change time: such a file is never trusted.
+func Of(fi fs.FileInfo) (Stat, bool) {
+	st := Stat{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), Mode: uint32(fi.Mode())}
+	ino, ctime, ok := sysStat(fi)
+	st.Ino, st.Ctime = ino, ctime
+	return st, ok
+}
+
+// File is a file's Stat and the MD5 of its content.
+type File struct {
+	Stat
+	MD5 string
+}
+
+// Entry identifies an archive entry by what its archive records about it, and
+// gives the MD5 of its content.
+type Entry struct {
+	CRC32      uint32
+	Size       uint64
+	Compressed uint64
+	Method     uint16
+	MD5        string
+}
+
+// Cache is what one deployment recorded.
+type Cache struct {
+	// ID is the deployment; Digest the hex SHA-256 of its
+	// file-hashcodes.dat. A cache whose deployment is not the current one is
+	// not used.
+	ID     int32
+	Digest string
+	// Written is when the cache was made, Unix nanoseconds.
+	Written int64
+	// Files are destination files by key; Bundle the bundle's own files by
+	// path; Entries archive entries by EntryKey.
+	Files   map[string]File
+	Bundle  map[string]File
+	Entries map[string]Entry
+}
+
+// New returns an empty cache.
+func New() *Cache {
+	return &Cache{Files: map[string]File{}, Bundle: map[string]File{}, Entries: map[string]Entry{}}
+}
+
+// EntryKey names an entry of the archive at path (in the bundle).
+func EntryKey(archive, entry string) string { return archive + "!" + entry }
+
+// File returns the MD5 this cache proves for the destination file key whose
+// Stat is now st (ok as Of returned it), or "". A nil cache proves nothing.
+func (c *Cache) File(key string, st Stat, ok bool) string {
+	if c == nil {
+		return ""
+	}
+	if f, found := c.Files[key]; found && c.Trusted(f, st, ok) {
+		return f.MD5
+	}
+	return ""
+}
+
+// Trusted reports whether f, recorded by this cache, still describes a file
+// whose Stat is now st.
+func (c *Cache) Trusted(f File, st Stat, ok bool) bool {
+	if c == nil || !ok || f.MD5 == "" || st.Ctime == 0 {
+		return false
+	}
+	limit := c.Written - int64(Margin)
+	return f.Size == st.Size && f.ModTime == st.ModTime && f.Ino == st.Ino && f.Mode == st.Mode &&
+		st.ModTime < limit && st.Ctime < limit
+}
+
+// The file format: a header line, then one line per record, fields separated
+// by tabs (keys and paths never hold tabs or line ends: R18).
+const magic = "bundlekit-statcache\t1"
+
+// ErrFormat: a cache file that cannot be read. Callers ignore the cache.
+var ErrFormat = errors.New("not a bundlekit stat cache")
+
+// Encode writes the cache.
+func (c *Cache) Encode(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "%s\t%d\t%s\t%d\n", magic, c.ID, c.Digest, c.Written)
+	file := func(kind, k string, f File) {
+		fmt.Fprintf(bw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", kind, k, f.MD5, f.Size, f.ModTime, f.Ino, f.Mode)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Files)) {
+		file("f", k, c.Files[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Bundle)) {
+		file("b", k, c.Bundle[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Entries)) {
+		e := c.Entries[k]
+		fmt.Fprintf(bw, "e\t%s\t%s\t%d\t%d\t%d\t%d\n", k, e.MD5, e.CRC32, e.Size, e.Compressed, e.Method)
+	}
+	return bw.Flush()
+}
+
+// Decode reads a cache written by Encode. Anything unexpected is ErrFormat.
+func Decode(r io.Reader) (*Cache, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	if !sc.Scan() {
+		return nil, fmt.Errorf("%w: no header", ErrFormat)
+	}
+	head := strings.Split(sc.Text(), "\t")
+	if len(head) != 5 || head[0]+"\t"+head[1] != magic {
+		return nil, fmt.Errorf("%w: header %q", ErrFormat, sc.Text())
+	}
+	c := New()
+	id, err1 := strconv.ParseInt(head[2], 10, 32)
+	written, err2 := strconv.ParseInt(head[4], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrFormat, err)
+	}
+	c.ID, c.Digest, c.Written = int32(id), head[3], written
+	for n := 2; sc.Scan(); n++ {
+		f := strings.Split(sc.Text(), "\t")
+		var err error
+		switch {
+		case len(f) == 7 && (f[0] == "f" || f[0] == "b"):
+			var rec File
+			rec.MD5 = f[2]
+			var mode uint64
+			rec.Size, err1 = strconv.ParseInt(f[3], 10, 64)
+			rec.ModTime, err2 = strconv.ParseInt(f[4], 10, 64)
+			var err3, err4 error
+			rec.Ino, err3 = strconv.ParseUint(f[5], 10, 64)
+			mode, err4 = strconv.ParseUint(f[6], 10, 32)
+			rec.Mode = uint32(mode)
+			err = errors.Join(err1, err2, err3, err4)
+			if f[0] == "f" {
+				c.Files[f[1]] = rec
+			} else {
+				c.Bundle[f[1]] = rec
+			}
+		case len(f) == 7 && f[0] == "e":
+			var e Entry
+			e.MD5 = f[2]
+			var crc, size, comp, method uint64
+			var errs [4]error
+			crc, errs[0] = strconv.ParseUint(f[3], 10, 32)
+			size, errs[1] = strconv.ParseUint(f[4], 10, 64)
+			comp, errs[2] = strconv.ParseUint(f[5], 10, 64)
+			method, errs[3] = strconv.ParseUint(f[6], 10, 16)
+			e.CRC32, e.Size, e.Compressed, e.Method = uint32(crc), size, comp, uint16(method)
+			err = errors.Join(errs[:]...)
+			c.Entries[f[1]] = e
+		default:
+			err = errors.New("unknown record")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: line %d: %v", ErrFormat, n, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	return c, nil
+}
