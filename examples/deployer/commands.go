@@ -177,7 +177,7 @@ func (c *cli) describePlan(p *bundle.Plan) {
 	if p.Compliance == recipe.Full && !p.Initial {
 		n := 0
 		for _, e := range p.Entries {
-			if e.Rule == "R117" || e.Rule == "R124" {
+			if e.RemovesUnknown() {
 				n++
 			}
 		}
