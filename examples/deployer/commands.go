@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -464,28 +466,50 @@ var packCmd = &command{
 			return err
 		}
 		o.bundle = o.dir
-		if _, err := openBundle(o.dir); err != nil {
-			return err
+		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
+			return inputErrorf("--dir %s: not an existing directory", o.dir)
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(o.out), ".pack-*.zip")
+		out, err := filepath.Abs(o.out)
 		if err != nil {
-			return err
+			return inputErrorf("--out: %v", err)
 		}
-		defer os.Remove(tmp.Name())
-		if err := bundle.Pack(o.dir, tmp); err != nil {
-			tmp.Close()
-			return err
-		}
-		if err := tmp.Close(); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp.Name(), o.out); err != nil {
+		if err := writePack(ctx, o.dir, out); err != nil {
 			return err
 		}
 		c.res.Output = o.out
 		fmt.Fprintf(c.human(), "packed %s into %s\n", o.dir, o.out)
 		return nil
 	},
+}
+
+// writePack packs dir into the file out, atomically: the zip is streamed
+// through a pipe into fileops' temporary file, which is renamed into place
+// only once the whole archive is written, so out holds the old archive or the
+// new one, never a part, and nothing is left behind on failure.
+func writePack(ctx context.Context, dir, out string) error {
+	parent, base, err := fileops.OpenParent(out, false)
+	if err != nil {
+		return inputErrorf("--out: %v", err)
+	}
+	defer parent.Close()
+	pr, pw := io.Pipe()
+	packed := make(chan error, 1)
+	go func() {
+		err := bundle.Pack(dir, pw)
+		pw.CloseWithError(err)
+		packed <- err
+	}()
+	_, werr := parent.WriteFile(ctx, base, pr, 0)
+	pr.CloseWithError(werr) // a write that failed early stops Pack too
+	perr := <-packed
+	switch {
+	case perr != nil && !errors.Is(perr, werr):
+		// Pack failed first: the write only saw its error.
+		return perr
+	case werr != nil:
+		return werr
+	}
+	return nil
 }
 
 // setup parses a command's flags (RHQ-style -D arguments included) and checks
