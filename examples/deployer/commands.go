@@ -27,7 +27,7 @@ func deployCommand(name, summary, usage, examples string, dryRun bool, kind bund
 	}
 }
 
-const deployUsage = "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--json]"
+const deployUsage = "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--verbose] [--json]"
 
 var deployCmd = deployCommand("deploy",
 	"deploy a bundle to a destination, or upgrade the deployment there", deployUsage,
@@ -38,7 +38,7 @@ var deployCmd = deployCommand("deploy",
 
 var planCmd = deployCommand("plan",
 	"show what deploy would do, changing nothing and running no recipe target (exactly deploy --dry-run)",
-	"--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--run-preinstall] [--json]",
+	"--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--run-preinstall] [--verbose] [--json]",
 	"  deployer plan --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081\n",
 	true, bundle.KindDeploy)
 
@@ -187,7 +187,7 @@ func (c *cli) describePlan(p *bundle.Plan) {
 			fmt.Fprintf(w, "compliance is full: %d file(s) and folder(s) the bundle does not know are moved to the backup and removed\n", n)
 		}
 	}
-	printEntries(w, p.Entries)
+	printEntries(w, p.Entries, c.o.verbose)
 	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
 }
 
@@ -206,7 +206,7 @@ var purgeCmd = &command{
 	plans:   true,
 	name:    "purge",
 	summary: "remove the deployment from a destination (and the destination itself in full compliance)",
-	usage:   "--dest D [--force] [--dry-run] [--json]",
+	usage:   "--dest D [--force] [--dry-run] [--verbose] [--json]",
 	examples: `  deployer purge --dest /tmp/musicapp
   deployer purge --dest /tmp/not-a-deployment --force   # removes everything in it
 `,
@@ -214,7 +214,7 @@ var purgeCmd = &command{
 		f := newFlags("purge", o).dest()
 		f.BoolVar(&f.o.force, "force", false, "purge even a destination that holds no deployment (removes everything in it)")
 		f.BoolVar(&f.o.dryRun, "dry-run", false, "report what would be removed and change nothing")
-		return f.wait().output()
+		return f.wait().verbose().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dest")
@@ -248,7 +248,7 @@ var purgeCmd = &command{
 		for _, warn := range p.Warnings {
 			fmt.Fprintf(w, "warning: %s\n", warn)
 		}
-		printEntries(w, p.Entries)
+		printEntries(w, p.Entries, o.verbose)
 		if o.dryRun {
 			p.Close()
 			c.res.Differences = p.Differences
@@ -396,7 +396,7 @@ var adoptCmd = &command{
 	plans:   true,
 	name:    "adopt",
 	summary: "record an existing directory as the current deployment, so the next deploy is an upgrade",
-	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--json]",
+	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--verbose] [--json]",
 	examples: `  deployer adopt --dest /opt/legacy-app --name MusicApp --version 0.9
 `,
 	flags: func(o *options) flagSet {
@@ -405,7 +405,7 @@ var adoptCmd = &command{
 		f.StringVar(&f.o.version, "version", "", "the bundle version to record")
 		f.StringVar(&f.o.description, "description", "", "a description to record")
 		f.StringVar(&f.o.compliance, "compliance", "full", "the compliance to record: full or filesAndDirectories")
-		return f.wait().output()
+		return f.wait().verbose().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dest", "name", "version")
@@ -444,6 +444,12 @@ var adoptCmd = &command{
 			return err
 		}
 		c.res.Bundle, c.res.Differences = &res.Bundle, res.Differences
+		if o.verbose {
+			// Adopting writes no file; the paths it records are what to list.
+			for _, p := range res.Differences.Added {
+				fmt.Fprintf(c.human(), "recorded %s\n", p)
+			}
+		}
 		fmt.Fprintf(c.human(), "adopted %s as deployment %d of %s %s (%d files recorded)\n", dest, res.ID, o.name, o.version, len(res.Differences.Added))
 		return nil
 	},
