@@ -423,7 +423,8 @@ func dirsOf(e *bundle.Entry) []string {
 }
 
 // countLine is one line of a collapsed listing: one marker, one directory,
-// and the entries it stands for.
+// and the entries it stands for; or, with no marker of its own, one
+// individual entry.
 type countLine struct {
 	marker, dir string
 	entries     []*bundle.Entry
