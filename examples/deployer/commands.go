@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -25,7 +27,7 @@ func deployCommand(name, summary, usage, examples string, dryRun bool, kind bund
 	}
 }
 
-const deployUsage = "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--json]"
+const deployUsage = "--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--dry-run] [--verbose] [--json]"
 
 var deployCmd = deployCommand("deploy",
 	"deploy a bundle to a destination, or upgrade the deployment there", deployUsage,
@@ -36,7 +38,7 @@ var deployCmd = deployCommand("deploy",
 
 var planCmd = deployCommand("plan",
 	"show what deploy would do, changing nothing and running no recipe target (exactly deploy --dry-run)",
-	"--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--run-preinstall] [--json]",
+	"--bundle B --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--run-preinstall] [--verbose] [--json]",
 	"  deployer plan --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081\n",
 	true, bundle.KindDeploy)
 
@@ -178,7 +180,7 @@ func (c *cli) describePlan(p *bundle.Plan) {
 	if p.Compliance == recipe.Full && !p.Initial {
 		n := 0
 		for _, e := range p.Entries {
-			if e.Rule == "R117" || e.Rule == "R124" {
+			if e.RemovesUnknown() {
 				n++
 			}
 		}
@@ -186,7 +188,7 @@ func (c *cli) describePlan(p *bundle.Plan) {
 			fmt.Fprintf(w, "compliance is full: %d file(s) and folder(s) the bundle does not know are moved to the backup and removed\n", n)
 		}
 	}
-	printEntries(w, p.Entries)
+	printEntries(w, p.Entries, c.o.verbose)
 	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
 }
 
@@ -205,7 +207,7 @@ var purgeCmd = &command{
 	plans:   true,
 	name:    "purge",
 	summary: "remove the deployment from a destination (and the destination itself in full compliance)",
-	usage:   "--dest D [--force] [--dry-run] [--json]",
+	usage:   "--dest D [--force] [--dry-run] [--verbose] [--json]",
 	examples: `  deployer purge --dest /tmp/musicapp
   deployer purge --dest /tmp/not-a-deployment --force   # removes everything in it
 `,
@@ -213,7 +215,7 @@ var purgeCmd = &command{
 		f := newFlags("purge", o).dest()
 		f.BoolVar(&f.o.force, "force", false, "purge even a destination that holds no deployment (removes everything in it)")
 		f.BoolVar(&f.o.dryRun, "dry-run", false, "report what would be removed and change nothing")
-		return f.wait().output()
+		return f.wait().verbose().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dest")
@@ -247,7 +249,7 @@ var purgeCmd = &command{
 		for _, warn := range p.Warnings {
 			fmt.Fprintf(w, "warning: %s\n", warn)
 		}
-		printEntries(w, p.Entries)
+		printEntries(w, p.Entries, o.verbose)
 		if o.dryRun {
 			p.Close()
 			c.res.Differences = p.Differences
@@ -395,7 +397,7 @@ var adoptCmd = &command{
 	plans:   true,
 	name:    "adopt",
 	summary: "record an existing directory as the current deployment, so the next deploy is an upgrade",
-	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--json]",
+	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--verbose] [--json]",
 	examples: `  deployer adopt --dest /opt/legacy-app --name MusicApp --version 0.9
 `,
 	flags: func(o *options) flagSet {
@@ -404,7 +406,7 @@ var adoptCmd = &command{
 		f.StringVar(&f.o.version, "version", "", "the bundle version to record")
 		f.StringVar(&f.o.description, "description", "", "a description to record")
 		f.StringVar(&f.o.compliance, "compliance", "full", "the compliance to record: full or filesAndDirectories")
-		return f.wait().output()
+		return f.wait().verbose().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dest", "name", "version")
@@ -443,6 +445,12 @@ var adoptCmd = &command{
 			return err
 		}
 		c.res.Bundle, c.res.Differences = &res.Bundle, res.Differences
+		if o.verbose {
+			// Adopting writes no file; the paths it records are what to list.
+			for _, p := range res.Differences.Added {
+				fmt.Fprintf(c.human(), "recorded %s\n", p)
+			}
+		}
 		fmt.Fprintf(c.human(), "adopted %s as deployment %d of %s %s (%d files recorded)\n", dest, res.ID, o.name, o.version, len(res.Differences.Added))
 		return nil
 	},
@@ -465,28 +473,50 @@ var packCmd = &command{
 			return err
 		}
 		o.bundle = o.dir
-		if _, err := openBundle(o.dir); err != nil {
-			return err
+		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
+			return inputErrorf("--dir %s: not an existing directory", o.dir)
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(o.out), ".pack-*.zip")
+		out, err := filepath.Abs(o.out)
 		if err != nil {
-			return err
+			return inputErrorf("--out: %v", err)
 		}
-		defer os.Remove(tmp.Name())
-		if err := bundle.Pack(o.dir, tmp); err != nil {
-			tmp.Close()
-			return err
-		}
-		if err := tmp.Close(); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp.Name(), o.out); err != nil {
+		if err := writePack(ctx, o.dir, out); err != nil {
 			return err
 		}
 		c.res.Output = o.out
 		fmt.Fprintf(c.human(), "packed %s into %s\n", o.dir, o.out)
 		return nil
 	},
+}
+
+// writePack packs dir into the file out, atomically: the zip is streamed
+// through a pipe into fileops' temporary file, which is renamed into place
+// only once the whole archive is written, so out holds the old archive or the
+// new one, never a part, and nothing is left behind on failure.
+func writePack(ctx context.Context, dir, out string) error {
+	parent, base, err := fileops.OpenParent(out, false)
+	if err != nil {
+		return inputErrorf("--out: %v", err)
+	}
+	defer parent.Close()
+	pr, pw := io.Pipe()
+	packed := make(chan error, 1)
+	go func() {
+		err := bundle.Pack(dir, pw)
+		pw.CloseWithError(err)
+		packed <- err
+	}()
+	_, werr := parent.WriteFile(ctx, base, pr, 0)
+	pr.CloseWithError(werr) // a write that failed early stops Pack too
+	perr := <-packed
+	switch {
+	case perr != nil && !errors.Is(perr, werr):
+		// Pack failed first: the write only saw its error.
+		return perr
+	case werr != nil:
+		return werr
+	}
+	return nil
 }
 
 // setup parses a command's flags (RHQ-style -D arguments included) and checks

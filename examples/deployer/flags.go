@@ -27,6 +27,7 @@ type options struct {
 	verify             bool
 	wait               time.Duration
 	json, quiet, force bool
+	verbose            bool
 	name, version      string
 	description        string
 	compliance         string
@@ -114,6 +115,14 @@ func (f flagSet) output() flagSet {
 	return f
 }
 
+// verbose registers --verbose, for the commands that list the paths of a plan.
+func (f flagSet) verbose() flagSet {
+	const usage = "list every path, even past a screenful (a longer listing is otherwise collapsed by directory)"
+	f.BoolVar(&f.o.verbose, "verbose", false, usage)
+	f.BoolVar(&f.o.verbose, "v", false, "same as --verbose")
+	return f
+}
+
 func (f flagSet) deployFlags() flagSet {
 	f.bundle().dest().id("the deployment `id` (default: the current id + 1, or 1 for an unmanaged destination)").properties()
 	f.BoolVar(&f.o.clean, "clean", false, "purge the destination before writing (local edits are backed up first)")
@@ -122,7 +131,7 @@ func (f flagSet) deployFlags() flagSet {
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
 	f.BoolVar(&f.o.verify, "verify", false, "re-read and re-hash every file of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded")
-	return f.wait().output()
+	return f.wait().verbose().output()
 }
 
 // wait registers --wait, for the commands that take the destination's lock.

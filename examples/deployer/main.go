@@ -133,7 +133,11 @@ const planHelp = `
 The plan:
   Before anything changes, the command prints one line per path the operation
   changes (+ add, ~ change, - delete, ! backed up first, < restore, > handed
-  over, = local edit kept, i ignored). A dry run stops there; it runs no recipe target unless
+  over, = local edit kept, i ignored). Past a screenful, the paths of each
+  directory are counted on one line ("+ mod38/  250 files"), and kept, backed-up,
+  ignored, restored and handed-over paths and errors are still listed one by one;
+  --verbose lists every path, and --json always has one entry per path.
+  A dry run stops there; it runs no recipe target unless
   --run-preinstall is given. A real run takes the destination's lock, runs the
   recipe's preinstall target, executes exactly the plan, commits, then hands
   items over, installs the system service and runs the postinstall target.

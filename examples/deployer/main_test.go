@@ -41,6 +41,7 @@ func TestScript(t *testing.T) {
 			"jsonl":    cmdJSONL,
 			"exits":    cmdExits,
 			"waitfile": cmdWaitFile,
+			"mkbundle": cmdMkBundle,
 		},
 	})
 }
@@ -51,7 +52,8 @@ func TestScript(t *testing.T) {
 // JSON value. PATH is dotted (differences.added) or, for keys that hold dots, a
 // JSON array of keys. "jsonl FILE events TYPE" checks that at least one event of
 // that type was written; "jsonl FILE entry PATH ACTION" that the plan had an
-// entry for PATH with that action.
+// entry for PATH with that action; "jsonl FILE entries N" that it had N entry
+// lines, each for a different path.
 //
 // Every call also checks the contract between entries and file events: a
 // dry run writes no file event; a successful real run writes exactly one file
@@ -65,6 +67,7 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 	events := map[string]int{}
 	writing := map[string]bool{"add": true, "change": true, "delete": true, "restore": true, "handover": true}
 	entries, planned, fileEvents := map[string]bool{}, map[string]int{}, map[string]int{}
+	entryLines, entryPaths := 0, map[string]bool{}
 	line := func(obj map[string]any) string {
 		return fmt.Sprintf("%v %v %v", obj["path"], obj["action"], obj["rule"])
 	}
@@ -87,6 +90,8 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		case "entry":
 			entries[fmt.Sprintf("%v %v", obj["path"], obj["action"])] = true
+			entryLines++
+			entryPaths[fmt.Sprint(obj["path"])] = true
 			if a, _ := obj["action"].(string); writing[a] {
 				planned[line(obj)]++
 			}
@@ -107,6 +112,15 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 	if args[1] == "entry" {
 		if entries[args[2]+" "+args[3]] == neg {
 			ts.Fatalf("entry %s %s: %t", args[2], args[3], !neg)
+		}
+		return
+	}
+	if args[1] == "entries" {
+		if len(entryPaths) != entryLines {
+			ts.Fatalf("%d entry lines for %d paths", entryLines, len(entryPaths))
+		}
+		if (strconv.Itoa(entryLines) == args[2]) == neg {
+			ts.Fatalf("%d entry lines, want %s%s", entryLines, map[bool]string{true: "anything but ", false: ""}[neg], args[2])
 		}
 		return
 	}
@@ -171,6 +185,44 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdMkBundle writes a bundle of many small files, for the listing of large
+// plans: "mkbundle DIR VERSION" makes DIR/deploy.xml (bundle "Big" at VERSION,
+// full compliance, logs/** ignored) and 3,000 files, modNN/pkgM/fileKK.txt for
+// 30 modules of 4 packages of 25 files. Versions differ in the files of
+// mod00 to mod09 only.
+func cmdMkBundle(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkbundle DIR VERSION")
+	}
+	dir, version := ts.MkAbs(args[0]), args[1]
+	var recipe strings.Builder
+	fmt.Fprintf(&recipe, `<project xmlns:rhq="antlib:org.rhq.bundle">
+  <rhq:bundle name="Big" version=%q>
+    <rhq:deployment-unit name="big" compliance="full">
+`, version)
+	for m := range 30 {
+		for p := range 4 {
+			for f := range 25 {
+				name := fmt.Sprintf("mod%02d/pkg%d/file%02d.txt", m, p, f)
+				content := name + "\n"
+				if m < 10 {
+					content = name + " " + version + "\n"
+				}
+				file := filepath.Join(dir, filepath.FromSlash(name))
+				ts.Check(os.MkdirAll(filepath.Dir(file), 0o755))
+				ts.Check(os.WriteFile(file, []byte(content), 0o644))
+				fmt.Fprintf(&recipe, "      <rhq:file name=%q/>\n", name)
+			}
+		}
+	}
+	recipe.WriteString(`      <rhq:ignore><rhq:fileset><include name="logs/**"/></rhq:fileset></rhq:ignore>
+    </rhq:deployment-unit>
+  </rhq:bundle>
+</project>
+`)
+	ts.Check(os.WriteFile(filepath.Join(dir, "deploy.xml"), []byte(recipe.String()), 0o644))
 }
 
 // cmdWaitFile waits (up to a minute) for a file to exist: "waitfile PATH", for

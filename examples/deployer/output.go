@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -307,13 +308,14 @@ func marker(e *bundle.Entry) string {
 	return ""
 }
 
-// groupThreshold is the number of lines above which a listing is grouped by
-// top-level directory.
-const groupThreshold = 40
+// listLimit is about a screenful: a listing of more lines is grouped by
+// top-level directory with --verbose and collapsed by directory without it.
+const listLimit = 40
 
-// printEntries lists the paths a plan changes, one line each with its marker,
-// sorted, grouped by top-level directory when the list is long.
-func printEntries(w io.Writer, entries []*bundle.Entry) {
+// printEntries lists the paths a plan changes, sorted, one line each with its
+// marker. A listing longer than listLimit is collapsed by directory unless
+// verbose is set: see collapse.
+func printEntries(w io.Writer, entries []*bundle.Entry, verbose bool) {
 	var lines []*bundle.Entry
 	for _, e := range entries {
 		if marker(e) != "" {
@@ -321,27 +323,42 @@ func printEntries(w io.Writer, entries []*bundle.Entry) {
 		}
 	}
 	slices.SortFunc(lines, func(a, b *bundle.Entry) int { return strings.Compare(a.Path, b.Path) })
-	describe := func(e *bundle.Entry) string {
-		s := e.Path
-		if e.Dir {
-			s += "/"
-		}
-		switch {
-		case e.Action == bundle.ActionKeep:
-			s += "  (local edit kept)"
-		case e.Backup != "" && e.Action == bundle.ActionDelete:
-			s += "  (moved to backup " + e.Backup + ")"
-		case e.Backup != "":
-			s += "  (backed up to " + e.Backup + ")"
-		}
-		return s
-	}
-	if len(lines) <= groupThreshold {
+	switch {
+	case len(lines) <= listLimit:
 		for _, e := range lines {
 			fmt.Fprintf(w, "%s %s\n", marker(e), describe(e))
 		}
-		return
+	case verbose:
+		printGrouped(w, lines)
+	default:
+		// One line of the screenful is the hint.
+		out := collapse(lines, listLimit-1)
+		for _, l := range out {
+			fmt.Fprintln(w, l)
+		}
+		fmt.Fprintf(w, "(%d paths in %s; --verbose lists every path)\n", len(lines), plural(len(out), "line"))
 	}
+}
+
+// describe is an entry's line without its marker.
+func describe(e *bundle.Entry) string {
+	s := e.Path
+	if e.Dir {
+		s += "/"
+	}
+	switch {
+	case e.Action == bundle.ActionKeep:
+		s += "  (local edit kept)"
+	case e.Backup != "" && e.Action == bundle.ActionDelete:
+		s += "  (moved to backup " + e.Backup + ")"
+	case e.Backup != "":
+		s += "  (backed up to " + e.Backup + ")"
+	}
+	return s
+}
+
+// printGrouped lists every entry under a header per top-level directory.
+func printGrouped(w io.Writer, lines []*bundle.Entry) {
 	group := ""
 	for _, e := range lines {
 		top, _, nested := strings.Cut(e.Path, "/")
@@ -360,6 +377,140 @@ func printEntries(w io.Writer, entries []*bundle.Entry) {
 		}
 		fmt.Fprintf(w, "%s%s %s\n", indent, marker(e), describe(e))
 	}
+}
+
+// individual reports whether an entry is always listed on its own line, never
+// folded into a directory's count: what an operator must see by name (a
+// local edit kept or backed up, an unknown file moved away, an error, an
+// ignored, restored or handed-over path) and a path outside the destination.
+func individual(e *bundle.Entry) bool {
+	switch e.Action {
+	case bundle.ActionKeep, bundle.ActionIgnore, bundle.ActionRestore, bundle.ActionHandover:
+		return true
+	}
+	return e.Backup != "" || e.Error != "" || !filepath.IsLocal(filepath.FromSlash(e.Path))
+}
+
+// collapse folds sorted entries into at most limit lines where it can: the
+// individual entries keep their own lines, the others are counted per marker
+// and directory, the directory being the path's first depth directories. The
+// depth is the largest whose listing fits in limit lines (deeper listings
+// are never shorter, since each directory splits into its subdirectories);
+// when not even depth 1 fits, everything is counted under "./". A count line
+// comes just before the paths listed in its directory; a directory with a
+// single path lists the path itself. Entries carry no sizes, so a count line
+// gives numbers of files and directories, not bytes.
+func collapse(lines []*bundle.Entry, limit int) []*countLine {
+	deepest := 0
+	for _, e := range lines {
+		deepest = max(deepest, len(dirsOf(e)))
+	}
+	depth := 0
+	for d := 1; d <= deepest && len(groupLines(lines, d)) <= limit; d++ {
+		depth = d
+	}
+	return groupLines(lines, depth)
+}
+
+// dirsOf is the directories an entry's path is in, or, for a directory, the
+// directory itself and those it is in.
+func dirsOf(e *bundle.Entry) []string {
+	parts := strings.Split(e.Path, "/")
+	if e.Dir {
+		return parts
+	}
+	return parts[:len(parts)-1]
+}
+
+// countLine is one line of a collapsed listing: one marker, one directory,
+// and the entries it stands for; or, with no marker of its own, one
+// individual entry.
+type countLine struct {
+	marker, dir string
+	entries     []*bundle.Entry
+}
+
+// sortKey places a line among the others: a count line just before the
+// paths in its directory.
+func (g *countLine) sortKey() string {
+	switch {
+	case g.marker == "":
+		return g.entries[0].Path
+	case g.dir == "":
+		return ""
+	}
+	return g.dir + "/"
+}
+
+// String is the line: "+ mod38/  250 files", or, when the directory itself
+// is among the entries (made or removed with what is in it),
+// "- mod38/  with 250 files, 4 directories".
+func (g *countLine) String() string {
+	if len(g.entries) == 1 {
+		e := g.entries[0]
+		return marker(e) + " " + describe(e)
+	}
+	files, dirs, self := 0, 0, false
+	for _, e := range g.entries {
+		switch {
+		case !e.Dir:
+			files++
+		case e.Path == g.dir:
+			self = true
+		default:
+			dirs++
+		}
+	}
+	var n []string
+	if files > 0 {
+		n = append(n, plural(files, "file"))
+	}
+	if dirs > 0 {
+		n = append(n, plural(dirs, "directory"))
+	}
+	with := ""
+	if self {
+		with = "with "
+	}
+	shown := "./"
+	if g.dir != "" {
+		shown = g.dir + "/"
+	}
+	return fmt.Sprintf("%s %s  %s%s", g.marker, shown, with, strings.Join(n, ", "))
+}
+
+func plural(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case strings.HasSuffix(noun, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// groupLines is the collapsed listing of sorted lines at one depth.
+func groupLines(lines []*bundle.Entry, depth int) []*countLine {
+	var out []*countLine
+	groups := map[[2]string]*countLine{}
+	for _, e := range lines {
+		if individual(e) {
+			out = append(out, &countLine{entries: []*bundle.Entry{e}})
+			continue
+		}
+		dirs := dirsOf(e)
+		dir := strings.Join(dirs[:min(depth, len(dirs))], "/")
+		key := [2]string{marker(e), dir}
+		g := groups[key]
+		if g == nil {
+			g = &countLine{marker: key[0], dir: dir}
+			groups[key] = g
+			out = append(out, g)
+		}
+		g.entries = append(g.entries, e)
+	}
+	slices.SortStableFunc(out, func(a, b *countLine) int { return strings.Compare(a.sortKey(), b.sortKey()) })
+	return out
 }
 
 // summary is the one-line count of a plan's changes.

@@ -45,13 +45,20 @@ const (
 // The reasons an *InvalidPropertiesError gives (R22). They keep RHQ's texts,
 // capitals included, so that messages match what operators know from RHQ.
 var (
-	ErrNoID            = errors.New("There is no deployment ID")
-	ErrInvalidID       = errors.New("Invalid deployment ID")
-	ErrNoBundleName    = errors.New("There is no bundle name")
+	//lint:ignore ST1005 RHQ's text, capitalised as operators know it (R22)
+	ErrNoID = errors.New("There is no deployment ID")
+	//lint:ignore ST1005 RHQ's text, capitalised as operators know it (R22)
+	ErrInvalidID = errors.New("Invalid deployment ID")
+	//lint:ignore ST1005 RHQ's text, capitalised as operators know it (R22)
+	ErrNoBundleName = errors.New("There is no bundle name")
+	//lint:ignore ST1005 RHQ's text, capitalised as operators know it (R22)
 	ErrNoBundleVersion = errors.New("There is no bundle version")
-	ErrNoCompliance    = errors.New("Destination compliance not specified")
+	//lint:ignore ST1005 RHQ's text, capitalised as operators know it (R22)
+	ErrNoCompliance = errors.New("Destination compliance not specified")
 	// ErrInvalidCompliance is a compliance that is neither "full" nor
 	// "filesAndDirectories"; the text is that of Java's Enum.valueOf.
+	//
+	//lint:ignore ST1005 the text of Java's Enum.valueOf, as RHQ reports it (R22)
 	ErrInvalidCompliance = errors.New("No enum constant org.rhq.core.util.updater.DestinationComplianceMode")
 )
 
