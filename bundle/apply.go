@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/internal/journal"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 )
 
@@ -64,17 +65,12 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "started"})
 	i := 0
 	for i < len(p.program) && !p.program[i].phase.committed() {
+		// A phase at a time: what its steps displace is recorded at once.
 		n := 1
-		for p.program[i].phase == phaseWrite && i+n < len(p.program) && p.program[i+n].phase == phaseWrite {
+		for i+n < len(p.program) && p.program[i+n].phase == p.program[i].phase {
 			n++
 		}
-		var err error
-		if n > 1 {
-			err = a.writeAll(p.program[i : i+n])
-		} else {
-			err = a.exec(p.program[i])
-		}
-		if err != nil {
+		if err := a.phase(p.program[i : i+n]); err != nil {
 			return nil, a.undo(err)
 		}
 		i += n
@@ -174,6 +170,36 @@ func (a *applier) differences() Differences {
 	return d
 }
 
+// phase runs the steps of one phase: first it reserves, with one sync, the
+// journal records of the paths they displace; the write phase runs on every
+// core, the others in order.
+func (a *applier) phase(steps []*step) error {
+	var displaced []string
+	for _, s := range steps {
+		switch {
+		case s.entry == nil:
+		case s.op == opTrash, s.op == opTrashOrReport, s.op == opDeleteDir:
+			displaced = append(displaced, s.entry.Path)
+		case s.op == opWrite && s.entry.Current != "":
+			displaced = append(displaced, s.entry.Path)
+		}
+	}
+	if len(displaced) > 1 {
+		if err := a.tx.Reserve(displaced); err != nil {
+			return err
+		}
+	}
+	if steps[0].phase == phaseWrite && len(steps) > 1 {
+		return a.writeAll(steps)
+	}
+	for _, s := range steps {
+		if err := a.exec(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // writeAll runs the write phase (R96) on every core: the writes are of
 // distinct paths, and each is a step of its own. Their directories are made
 // first, in order, so that the journal holds the same records whichever write
@@ -223,7 +249,7 @@ func (a *applier) countEvents() {
 // checkFresh refuses to apply a plan made against another state of the
 // destination's metadata.
 func (p *Plan) checkFresh(tx *journal.Tx) error {
-	st, err := readState(tx.FS(), tx.Path())
+	st, err := metadata.Load(tx.FS(), tx.Path())
 	if err != nil {
 		return err
 	}

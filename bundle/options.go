@@ -104,7 +104,15 @@ func (e *InputError) Unwrap() error { return e.Err }
 // NextID returns the id a new deployment to dest usually takes: the current id + 1,
 // or 1 when dest is not managed.
 func NextID(dest string) (int, error) {
-	st, err := loadState(dest)
+	d, err := fileops.OpenDir(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open destination: %w", err)
+	}
+	defer d.Close()
+	st, err := metadata.Load(d.FS(), d.Path())
 	if err != nil {
 		return 0, err
 	}

@@ -72,8 +72,8 @@ func (e *UnknownHashError) Error() string {
 // those cache (nil to trust nothing) proves unchanged.
 func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextExternal []string, cache *statcache.Cache) (rescan, error) {
 	r := rescan{
-		hashes: map[string]string{}, changes: set{}, deletions: set{}, additions: set{},
-		ignored: set{}, skipped: set{}, extExists: set{}, files: map[string]statcache.File{},
+		hashes: make(map[string]string, len(orig)), changes: set{}, deletions: set{}, additions: set{},
+		ignored: set{}, skipped: set{}, extExists: set{}, files: make(map[string]statcache.File, len(orig)),
 	}
 	ignored := func(p string, dir bool) bool {
 		if ignore == nil || isExternal(p) {
@@ -91,7 +91,7 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 			related[topName(k)] = true
 		}
 	}
-	seen := map[string]dirEntry{} // every path the walk visited
+	seen := make(map[string]dirEntry, len(orig)) // every path the walk visited
 	var walk func(dir string) error
 	walk = func(dir string) error {
 		entries, err := d.readDir(dir)

@@ -396,7 +396,11 @@ func (a *applier) empty() error {
 // the hashes of the bundle's files and archive entries. It is written with the
 // metadata, so it is undone with them.
 func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write) error {
-	c := statcache.New()
+	entries := 0
+	if a.p.content != nil {
+		entries = len(a.p.content.sources)
+	}
+	c := statcache.New(len(recorded), entries)
 	c.ID = int32(a.p.ID)
 	for _, w := range writes {
 		if w.Name == metadata.HashesPath(c.ID) {

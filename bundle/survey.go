@@ -76,7 +76,11 @@ func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) ([
 	if err := p.hashSources(ctx, compared); err != nil {
 		return nil, err
 	}
-	next = p.content.next()
+	for _, k := range compared {
+		if s := p.content.sources[k]; s != nil {
+			next[k] = s.hash
+		}
+	}
 	entries := decideUpdate(update{orig: orig, scan: scan, next: next, clean: p.Clean,
 		mkdirs: p.content.mkdirs, present: present, backup: p.backupLoc, content: p.content})
 	if err := p.predictDeleteErrors(disk, entries); err != nil {

@@ -16,7 +16,7 @@ import (
 
 // TestSubWriteFileBatch: a Dir opened with Sub writes below its parent, a
 // batch of files written with WriteFileBatch is whole under its final names,
-// and SyncFS makes it durable.
+// and SyncFile, SyncDir and SyncFS make it durable.
 func TestSubWriteFileBatch(t *testing.T) {
 	top := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(top, "a", "b"), 0o755))
@@ -32,8 +32,13 @@ func TestSubWriteFileBatch(t *testing.T) {
 		require.NoError(t, err)
 		require.EqualValues(t, len("content "+name), w.Size)
 	}
-	require.NoError(t, sub.SyncFS())
-	require.NoError(t, d.SyncFS())
+	for _, name := range []string{"x", "y", "z"} {
+		require.NoError(t, sub.SyncFile(name))
+	}
+	require.NoError(t, sub.SyncDir())
+	_, err = d.SyncFS()
+	require.NoError(t, err)
+	require.Error(t, sub.SyncFile("missing"))
 	for _, name := range []string{"x", "y", "z"} {
 		data, err := os.ReadFile(filepath.Join(top, "a", "b", name))
 		require.NoError(t, err)

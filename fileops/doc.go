@@ -41,10 +41,10 @@
 // leaves the target untouched and no temporary file behind. Only a killed
 // process leaves one. The directory itself is not synced, so after a power
 // failure the target may still have its old content. WriteFileBatch skips the
-// file's own sync where SyncFS can make a whole batch durable at once
-// (syncfs(2) on Linux); elsewhere it syncs each file. Sub opens a directory as
-// a Dir of its own, so that many files in it are written resolving one name
-// each. On Windows the rename is
+// file's own sync, for a caller that makes a whole batch durable at once:
+// SyncFile and SyncDir for each file and directory, or SyncFS (syncfs(2) on
+// Linux). Sub opens a directory as a Dir of its own, so that many files in it
+// are written resolving one name each. On Windows the rename is
 // MoveFileEx with MOVEFILE_REPLACE_EXISTING: it is atomic on NTFS, but it fails
 // while another process holds the target open without FILE_SHARE_DELETE, and
 // permission bits map only to the read-only attribute.

@@ -60,13 +60,14 @@ func (d *Dir) WriteFile(ctx context.Context, name string, src io.Reader, perm fs
 	return d.writeFile(ctx, "write", name, src, perm&0o777, perm != 0, true)
 }
 
-// WriteFileBatch is WriteFile for a batch of files made durable together: on
-// Linux it does not sync the file, and the caller calls SyncFS once the batch
-// is written, before it relies on any of them surviving a power cut; on other
-// systems, which have no syncfs, it syncs the file as WriteFile does. Either
-// way the file is never half-written under its final name.
+// WriteFileBatch is WriteFile for a batch of files made durable together: it
+// does not sync the file (on Linux it starts writing its data back without
+// waiting). The caller makes the batch durable before it relies on any of it
+// surviving a power cut: SyncFile for each file and SyncDir for each
+// directory, or SyncFS. Either way the file is never half-written under its
+// final name.
 func (d *Dir) WriteFileBatch(ctx context.Context, name string, src io.Reader, perm fs.FileMode) (Written, error) {
-	return d.writeFile(ctx, "write", name, src, perm&0o777, perm != 0, !canSyncFS)
+	return d.writeFile(ctx, "write", name, src, perm&0o777, perm != 0, false)
 }
 
 // Copy copies the regular file from to the file to within d, atomically like
@@ -157,6 +158,8 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		if err := f.Sync(); err != nil {
 			return Written{}, d.err(op, name, err)
 		}
+	} else {
+		startWriteback(f)
 	}
 	info, err := f.Stat()
 	if err != nil {

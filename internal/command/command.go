@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -140,6 +141,10 @@ func run(ctx context.Context, spec Spec, opts Options, success func(int) bool) (
 	}
 
 	start := time.Now()
+	// The command dies with the deployer where the system allows it
+	// (dieWithParent); that ties it to this OS thread, which must outlive it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := c.Start(); err != nil {
 		return Result{}, fmt.Errorf("run %s: %w", name, err)
 	}

@@ -35,11 +35,11 @@
 // process killed at any instruction is recovered exactly. The first record and
 // the journal's directory are synced when the journal is created, and a record
 // whose change moves an original away (trash, move) is synced before that
-// change; files are written without a sync of their own (WriteFileBatch). Commit
-// then makes everything durable at once — syncfs(2) of the destination's file
-// system and of each external directory's on Linux; elsewhere each file was
-// synced before its rename, and the directories are synced where the system
-// allows — and only then writes and syncs the commit record. So after Commit
+// change; files are written without a sync of their own (WriteFileBatch, which
+// on Linux starts their writeback at once). Commit then makes everything
+// durable — each file written and each directory whose entries changed, synced
+// on many goroutines at once, or for a large batch the whole file system
+// (syncfs(2)) — and only then writes and syncs the commit record. So after Commit
 // returns, a power cut loses nothing of the operation. A power cut before
 // Commit leaves an operation that Recover undoes; the file system decides which
 // changes survived, and Recover's checks hold for each change it finds made or

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
@@ -41,9 +42,20 @@ type Tx struct {
 	// once: an operation on a file then resolves one name, not its whole
 	// path. A directory that is displaced or moved leaves the cache.
 	dirs map[string]*fileops.Dir
-	// ext are the external directories written to, made durable with the
-	// destination before the commit.
-	ext map[*fileops.Dir]bool
+	// written are the files written, and dirty the directories whose
+	// entries changed (relative keys, "" the destination; and external
+	// directories' handles): Commit makes them durable.
+	written  []wrote
+	dirty    map[string]bool
+	dirtyExt map[*fileops.Dir]bool
+	// reserved are trash names recorded ahead by Reserve, by key.
+	reserved map[string]string
+}
+
+// wrote is a file written: its directory's handle and its name there.
+type wrote struct {
+	dir  *fileops.Dir
+	name string
 }
 
 // TxOptions describe the operation a Tx journals.
@@ -70,7 +82,8 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	if err != nil {
 		return nil, fmt.Errorf("create destination: %w", err)
 	}
-	t := &Tx{dest: d, created: created, dirs: map[string]*fileops.Dir{}, ext: map[*fileops.Dir]bool{}}
+	t := &Tx{dest: d, created: created, dirs: map[string]*fileops.Dir{}, dirty: map[string]bool{},
+		dirtyExt: map[*fileops.Dir]bool{}, reserved: map[string]string{}}
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
@@ -250,18 +263,27 @@ func (t *Tx) MkdirAll(key string) error {
 	if err != nil {
 		return err
 	}
-	if loc.External {
-		t.touched(loc.Dir)
+	for _, dir := range missing {
+		t.changed(dir, loc)
 	}
 	return loc.Dir.MkdirAll(loc.Name, 0o755)
 }
 
-// touched notes an external directory written to, to make it durable before
-// the commit.
-func (t *Tx) touched(d *fileops.Dir) {
+// changed notes that the entries of the directory holding key change, for
+// Commit to make them durable; loc is where key was located.
+func (t *Tx) changed(key string, loc locate.Loc) {
 	t.mu.Lock()
-	t.ext[d] = true
-	t.mu.Unlock()
+	defer t.mu.Unlock()
+	if loc.External {
+		t.dirtyExt[loc.Dir] = true
+		return
+	}
+	if metadata.IsExternal(key) { // an absolute key inside the destination
+		if inner, err := t.roots.Resolve(key, false); err == nil {
+			key = inner.Name
+		}
+	}
+	t.dirty[parent(key)] = true
 }
 
 // linkToDir reports whether the external path key is a symbolic link to a
@@ -312,11 +334,15 @@ func (t *Tx) WriteFile(ctx context.Context, key string, src io.Reader, perm fs.F
 	if err != nil {
 		return fileops.Written{}, err
 	}
-	if loc.External {
-		t.touched(loc.Dir)
-	}
 	// Made durable with the whole operation before it commits (see Commit).
-	return loc.Dir.WriteFileBatch(ctx, loc.Name, src, perm)
+	w, err := loc.Dir.WriteFileBatch(ctx, loc.Name, src, perm)
+	if err == nil {
+		t.changed(key, loc)
+		t.mu.Lock()
+		t.written = append(t.written, wrote{loc.Dir, loc.Name})
+		t.mu.Unlock()
+	}
+	return w, err
 }
 
 // Copy copies the file at from to the file at to, as WriteFile does, with
@@ -368,9 +394,7 @@ func (t *Tx) Symlink(target, key string) error {
 	if err != nil {
 		return err
 	}
-	if loc.External {
-		t.touched(loc.Dir)
-	}
+	t.changed(key, loc)
 	return loc.Dir.Symlink(target, loc.Name)
 }
 
@@ -407,6 +431,38 @@ func (t *Tx) RemoveEmpty(key string) (bool, error) {
 	return true, t.Trash(key)
 }
 
+// Reserve records at once that the paths at keys that exist are about to be
+// displaced (replaced, trashed), and makes those records durable with one
+// sync instead of one each: the steps of a phase that displace many paths
+// reserve them first. A reservation that no step uses is harmless (there is
+// nothing in the trash to restore).
+func (t *Tx) Reserve(keys []string) error {
+	n := 0
+	for _, key := range keys {
+		if _, err := t.Lstat(key); err != nil {
+			continue // nothing to displace: a write creates it, a trash skips it
+		}
+		t.mu.Lock()
+		_, done := t.reserved[key]
+		t.mu.Unlock()
+		if done {
+			continue
+		}
+		to, err := t.w.trash1(recordKey(key), false)
+		if err != nil {
+			return err
+		}
+		t.mu.Lock()
+		t.reserved[key] = to
+		t.mu.Unlock()
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return t.w.sync()
+}
+
 // Move moves the path at from to to, replacing what is at to. Inside the
 // destination it is a rename (a copy across file systems); an external path
 // is copied and then trashed.
@@ -427,6 +483,8 @@ func (t *Tx) Move(from, to string) error {
 		return err
 	}
 	t.forget(from)
+	t.changed(from, locate.Loc{})
+	t.changed(to, locate.Loc{})
 	return rename(t.dest, from, to)
 }
 
@@ -436,13 +494,20 @@ func (t *Tx) Move(from, to string) error {
 // available it is renamed, as without keep. An external path is copied into
 // the trash, which lives in the destination, and removed unless kept.
 func (t *Tx) displace(key string, loc locate.Loc, fi fs.FileInfo, keep bool) error {
-	to, err := t.w.Trash(recordKey(key))
-	if err != nil {
-		return err
+	t.mu.Lock()
+	to, reserved := t.reserved[key]
+	delete(t.reserved, key)
+	t.mu.Unlock()
+	if !reserved {
+		var err error
+		if to, err = t.w.Trash(recordKey(key)); err != nil {
+			return err
+		}
 	}
 	if fi.IsDir() {
 		t.forget(key)
 	}
+	t.changed(key, loc)
 	if loc.External {
 		if err := t.copyIn(loc, fi, to); err != nil {
 			return fmt.Errorf("save %s: %w", loc.Abs, err)
@@ -489,27 +554,84 @@ func (t *Tx) copyIn(loc locate.Loc, fi fs.FileInfo, to string) error {
 	return err
 }
 
-// Commit makes the operation's result durable — every file written, the
-// destination's and the external directories' entries (fileops.SyncFS: one
-// syncfs per file system on Linux) — and then records that it is in place:
+// Commit makes the operation's result durable — every file written and the
+// entries of every directory changed — and then records that it is in place:
 // from now on the operation is completed, not undone. After Commit returns, a
 // power cut loses nothing of it.
+//
+// The files were written without a sync of their own (their writeback
+// started at once, on Linux); Commit syncs each of them, and each directory,
+// on several goroutines at once. For a large batch, where the file system
+// syncing everything at once costs less than syncing file by file, it syncs
+// the destination's file system instead (syncfs(2) on Linux: that also waits
+// for others' writes to that file system).
 func (t *Tx) Commit() error {
-	if err := t.dest.SyncFS(); err != nil {
-		return fmt.Errorf("make the deployment durable: %w", err)
+	if err := t.durable(); err != nil {
+		return fmt.Errorf("make the operation durable: %w", err)
 	}
+	return t.w.Commit()
+}
+
+// syncFSAt is the number of files written from which Commit syncs whole file
+// systems rather than file by file.
+const syncFSAt = 1000
+
+func (t *Tx) durable() error {
 	t.mu.Lock()
-	ext := make([]*fileops.Dir, 0, len(t.ext))
-	for d := range t.ext {
+	files := t.written
+	dirs := make([]string, 0, len(t.dirty))
+	for k := range t.dirty {
+		dirs = append(dirs, k)
+	}
+	ext := make([]*fileops.Dir, 0, len(t.dirtyExt))
+	for d := range t.dirtyExt {
 		ext = append(ext, d)
 	}
 	t.mu.Unlock()
-	for _, d := range ext {
-		if err := d.SyncFS(); err != nil {
-			return fmt.Errorf("make the deployment durable: %w", err)
+	if len(files) >= syncFSAt {
+		if ok, err := t.dest.SyncFS(); ok {
+			for _, d := range ext {
+				if _, err := d.SyncFS(); err != nil {
+					return err
+				}
+			}
+			return err
 		}
 	}
-	return t.w.Commit()
+	errs := make([]error, len(files))
+	parallel(len(files), func(i int) { errs[i] = files[i].dir.SyncFile(files[i].name) })
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	handles := ext
+	for _, k := range dirs {
+		d, err := t.dir(k)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since: its parent's entry is what counts
+		}
+		if err != nil {
+			return err
+		}
+		handles = append(handles, d)
+	}
+	errs = make([]error, len(handles))
+	parallel(len(handles), func(i int) { errs[i] = handles[i].SyncDir() })
+	return errors.Join(errs...)
+}
+
+// parallel calls f(0) … f(n-1) on up to 16 goroutines: a sync mostly waits for
+// the disk, which serves many at once.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(16, n) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // Finish ends a committed operation: the trash is emptied, the journal

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/fileops"
 )
@@ -152,11 +153,27 @@ func (j *wal) Move(from, to string) error {
 // Trash records that name is about to be displaced and returns the relative path
 // in the trash it must be moved (or, for an external file, copied) to.
 func (j *wal) Trash(name string) (string, error) {
+	return j.trash1(name, true)
+}
+
+// trash1 is Trash; sync says whether the record is synced now, or later by
+// the caller (datasync) before any of the changes it announces is made.
+func (j *wal) trash1(name string, sync bool) (string, error) {
 	j.mu.Lock()
 	j.trash++
 	to := trashDir + "/" + strconv.Itoa(j.trash)
 	j.mu.Unlock()
-	return to, j.write(record{Op: opTrash, Path: name, To: to}, true)
+	return to, j.write(record{Op: opTrash, Path: name, To: to}, sync)
+}
+
+// sync makes every record written so far durable.
+func (j *wal) sync() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if err := datasync(j.f); err != nil {
+		return fmt.Errorf("sync journal: %w", err)
+	}
+	return nil
 }
 
 // Commit records that the operation's result is in place; from now on Recover
@@ -179,7 +196,7 @@ func (j *wal) Abort() error {
 }
 
 func finish(d *fileops.Dir) error {
-	if err := d.RemoveAll(trashDir); err != nil {
+	if err := emptyTrash(d); err != nil {
 		return fmt.Errorf("empty journal trash: %w", err)
 	}
 	if err := d.Remove(journal); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -217,4 +234,31 @@ func readAll(d *fileops.Dir, name string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(f)
+}
+
+// emptyTrash removes the trash: its entries on every core (a purge trashes
+// whole trees), then the trash itself.
+func emptyTrash(d *fileops.Dir) error {
+	entries, err := d.ReadDir(trashDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	errs := make([]error, len(entries))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(entries)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(entries); i = int(next.Add(1)) - 1 {
+				errs[i] = d.RemoveAll(trashDir + "/" + entries[i].Name())
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return d.RemoveAll(trashDir)
 }

@@ -88,9 +88,10 @@ type Cache struct {
 	Entries map[string]Entry
 }
 
-// New returns an empty cache.
-func New() *Cache {
-	return &Cache{Files: map[string]File{}, Bundle: map[string]File{}, Entries: map[string]Entry{}}
+// New returns an empty cache with room for files destination files and
+// entries archive entries.
+func New(files, entries int) *Cache {
+	return &Cache{Files: make(map[string]File, files), Bundle: map[string]File{}, Entries: make(map[string]Entry, entries)}
 }
 
 // EntryKey names an entry of the archive at path (in the bundle).
@@ -128,20 +129,55 @@ var ErrFormat = errors.New("not a bundlekit stat cache")
 
 // Encode writes the cache.
 func (c *Cache) Encode(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "%s\t%d\t%s\t%d\n", magic, c.ID, c.Digest, c.Written)
-	file := func(kind, k string, f File) {
-		fmt.Fprintf(bw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\n", kind, k, f.MD5, f.Size, f.ModTime, f.Ino, f.Mode)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var line []byte
+	line = append(line, magic...)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, int64(c.ID), 10)
+	line = append(line, '\t')
+	line = append(line, c.Digest...)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, c.Written, 10)
+	line = append(line, '\n')
+	bw.Write(line)
+	file := func(kind byte, k string, f File) {
+		line = append(line[:0], kind, '\t')
+		line = append(line, k...)
+		line = append(line, '\t')
+		line = append(line, f.MD5...)
+		line = append(line, '\t')
+		line = strconv.AppendInt(line, f.Size, 10)
+		line = append(line, '\t')
+		line = strconv.AppendInt(line, f.ModTime, 10)
+		line = append(line, '\t')
+		line = strconv.AppendUint(line, f.Ino, 10)
+		line = append(line, '\t')
+		line = strconv.AppendUint(line, uint64(f.Mode), 10)
+		line = append(line, '\n')
+		bw.Write(line)
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Files)) {
-		file("f", k, c.Files[k])
+		file('f', k, c.Files[k])
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Bundle)) {
-		file("b", k, c.Bundle[k])
+		file('b', k, c.Bundle[k])
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Entries)) {
 		e := c.Entries[k]
-		fmt.Fprintf(bw, "e\t%s\t%s\t%d\t%d\t%d\t%d\n", k, e.MD5, e.CRC32, e.Size, e.Compressed, e.Method)
+		line = append(line[:0], 'e', '\t')
+		line = append(line, k...)
+		line = append(line, '\t')
+		line = append(line, e.MD5...)
+		line = append(line, '\t')
+		line = strconv.AppendUint(line, uint64(e.CRC32), 10)
+		line = append(line, '\t')
+		line = strconv.AppendUint(line, e.Size, 10)
+		line = append(line, '\t')
+		line = strconv.AppendUint(line, e.Compressed, 10)
+		line = append(line, '\t')
+		line = strconv.AppendUint(line, uint64(e.Method), 10)
+		line = append(line, '\n')
+		bw.Write(line)
 	}
 	return bw.Flush()
 }
@@ -157,7 +193,7 @@ func Decode(r io.Reader) (*Cache, error) {
 	if len(head) != 5 || head[0]+"\t"+head[1] != magic {
 		return nil, fmt.Errorf("%w: header %q", ErrFormat, sc.Text())
 	}
-	c := New()
+	c := New(0, 0)
 	id, err1 := strconv.ParseInt(head[2], 10, 32)
 	written, err2 := strconv.ParseInt(head[4], 10, 64)
 	if err := errors.Join(err1, err2); err != nil {

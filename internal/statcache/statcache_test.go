@@ -15,7 +15,7 @@ import (
 )
 
 func TestEncodeDecode(t *testing.T) {
-	c := New()
+	c := New(0, 0)
 	c.ID, c.Digest, c.Written = 7, strings.Repeat("ab", 32), 1_700_000_000_123_456_789
 	c.Files["conf/a.conf"] = File{Stat: Stat{Size: 12, ModTime: 1_600_000_000_000_000_001, Ino: 99, Mode: 0o644}, MD5: strings.Repeat("1", 32)}
 	c.Files["/opt/ext/x"] = File{Stat: Stat{Size: 0, ModTime: -5, Ino: 1 << 40, Mode: 0o600}, MD5: strings.Repeat("2", 32)}
@@ -115,7 +115,7 @@ func TestOfRealFile(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	c := New()
+	c := New(0, 0)
 	c.ID, c.Digest, c.Written = 1, "d", 2
 	c.Files["a"] = File{MD5: "m"}
 	c.Entries["z!e"] = Entry{CRC32: 1, MD5: "m"}

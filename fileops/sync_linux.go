@@ -1,0 +1,32 @@
+package fileops
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// SyncFS makes every write to the file system that holds d durable at once
+// (syncfs(2)): cheaper than syncing many files one by one, but it also waits
+// for whatever else is waiting to be written to that file system. It reports
+// false where the system has no such call.
+func (d *Dir) SyncFS() (bool, error) {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return true, d.err("syncfs", "", err)
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return true, d.err("syncfs", "", err)
+	}
+	return true, nil
+}
+
+func datasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
+
+// startWriteback asks the kernel to start writing f's data to the disk now
+// (sync_file_range(2) without waiting), so that a later sync of a batch has
+// less left to wait for. It is advice: an error is ignored.
+func startWriteback(f *os.File) {
+	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
+}

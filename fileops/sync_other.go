@@ -1,0 +1,13 @@
+//go:build !linux
+
+package fileops
+
+import "os"
+
+// SyncFS reports false: this system has no syncfs(2); sync each file
+// (SyncFile) and directory (SyncDir) instead.
+func (d *Dir) SyncFS() (bool, error) { return false, nil }
+
+func datasync(f *os.File) error { return f.Sync() }
+
+func startWriteback(*os.File) {}

@@ -1,5 +1,0 @@
-//go:build !unix
-
-package fileops
-
-func (d *Dir) syncDir() error { return nil }

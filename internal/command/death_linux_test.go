@@ -1,0 +1,59 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const envDeathHelper = "BUNDLEKIT_COMMAND_DEATH_HELPER"
+
+// TestDeathHelper is the child process of TestCommandDiesWithDeployer: it
+// runs a long command that prints its pid, and waits.
+func TestDeathHelper(t *testing.T) {
+	if os.Getenv(envDeathHelper) != "1" {
+		t.Skip("the child process of TestCommandDiesWithDeployer")
+	}
+	_, _ = Exec(context.Background(), Spec{Args: []string{"/bin/sh", "-c", "echo $$; exec sleep 300"}, Timeout: 10 * time.Minute},
+		Options{Stdout: os.Stdout})
+}
+
+// TestCommandDiesWithDeployer: a deployer killed with SIGKILL while a hook's
+// command runs takes the command with it, instead of leaving it running with
+// no one to enforce its timeout.
+func TestCommandDiesWithDeployer(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDeathHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envDeathHelper+"=1")
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	require.NoError(t, err, "the command printed %q", line)
+	require.NoError(t, syscall.Kill(pid, 0), "the command runs")
+
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		err := syscall.Kill(pid, 0)
+		if errors.Is(err, syscall.ESRCH) {
+			return
+		}
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatal(fmt.Sprintf("the command (pid %d) outlived the killed deployer", pid))
+		}
+	}
+}
