@@ -62,7 +62,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err
 	}
-	b, err := openBundle(o.bundle)
+	b, err := openBundle(o)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if !o.json && !o.quiet && isTerminal(c.stderr) && !o.dryRun {
 		c.progress = newProgress(c.stderr)
 	}
-	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait}
+	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait, Limits: o.limits()}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)
 		if err != nil {
@@ -189,11 +189,12 @@ func (c *cli) describePlan(p *bundle.Plan) {
 	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
 }
 
-// openBundle opens --bundle. Opening changes nothing, so a bundle that cannot be
-// opened (missing, not a directory or a zip, no recipe, a hostile archive) is
-// invalid input.
-func openBundle(path string) (*bundle.Bundle, error) {
-	b, err := bundle.Open(path)
+// openBundle opens --bundle after the checks of --bundle-sha256 and
+// --max-ratio. Opening changes nothing, so a bundle that cannot be opened
+// (missing, not a directory or a zip, no recipe, a hostile archive, not the
+// published one) is invalid input.
+func openBundle(o *options) (*bundle.Bundle, error) {
+	b, err := bundle.OpenWith(o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
 	if err != nil {
 		return nil, &inputError{err: err}
 	}
@@ -326,7 +327,7 @@ var validateCmd = &command{
 	examples: `  deployer validate --bundle examples/bundles/musicapp-stable
   deployer validate --bundle app.zip --properties prod.properties --json
 `,
-	flags: func(o *options) flagSet { return newFlags("validate", o).bundle().properties().output() },
+	flags: func(o *options) flagSet { return newFlags("validate", o).bundle().properties().integrity().output() },
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "bundle")
 		if err != nil {
@@ -336,7 +337,7 @@ var validateCmd = &command{
 		if err != nil {
 			return err
 		}
-		b, err := openBundle(o.bundle)
+		b, err := openBundle(o)
 		if err != nil {
 			return err
 		}
@@ -456,7 +457,7 @@ var packCmd = &command{
 		f := newFlags("pack", o)
 		f.StringVar(&f.o.dir, "dir", "", "the bundle directory (deploy.xml at its top)")
 		f.StringVar(&f.o.out, "out", "", "the .zip file to write")
-		return f.output()
+		return f.packFlags().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dir", "out")
@@ -464,7 +465,7 @@ var packCmd = &command{
 			return err
 		}
 		o.bundle = o.dir
-		if _, err := openBundle(o.dir); err != nil {
+		if _, err := openBundle(o); err != nil {
 			return err
 		}
 		tmp, err := os.CreateTemp(filepath.Dir(o.out), ".pack-*.zip")
@@ -479,11 +480,15 @@ var packCmd = &command{
 		if err := tmp.Close(); err != nil {
 			return err
 		}
+		sum, err := checkPacked(tmp.Name(), o.out, o)
+		if err != nil {
+			return err
+		}
 		if err := os.Rename(tmp.Name(), o.out); err != nil {
 			return err
 		}
 		c.res.Output = o.out
-		fmt.Fprintf(c.human(), "packed %s into %s\n", o.dir, o.out)
+		fmt.Fprintf(c.human(), "packed %s into %s\n%s  %s\n", o.dir, o.out, sum, o.out)
 		return nil
 	},
 }

@@ -38,9 +38,11 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"jsonl":    cmdJSONL,
-			"exits":    cmdExits,
-			"waitfile": cmdWaitFile,
+			"jsonl":     cmdJSONL,
+			"exits":     cmdExits,
+			"waitfile":  cmdWaitFile,
+			"zeros":     cmdZeros,
+			"sha256env": cmdSHA256Env,
 		},
 	})
 }
