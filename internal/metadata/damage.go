@@ -26,7 +26,7 @@ type DamagedError struct {
 
 func (e *DamagedError) Error() string {
 	return fmt.Sprintf("%s is damaged: %v; restore it from a backup, or record the destination afresh: "+
-		"move %s aside and run `deployer adopt` (which records the files on disk now as the current deployment)",
+		"move %s aside and run `deployer adopt` (which records every file on disk as the deployment's own)",
 		e.File, e.Err, Dir)
 }
 
