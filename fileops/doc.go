@@ -78,10 +78,18 @@
 //     (ErrUnsupportedEntry);
 //   - over Limits (ErrTooMany, ErrTooLarge): more entries than MaxEntries, a
 //     declared size above MaxEntrySize, declared sizes adding up to more than
-//     MaxTotalSize.
+//     MaxTotalSize;
+//   - a zip bomb (ErrRatio, a kind of ErrTooLarge): an entry larger than
+//     RatioThreshold whose declared size is more than MaxRatio times its
+//     compressed size (by default 200 times above 1 MiB: 512 MiB of zeros
+//     deflated to 0.5 MiB is refused), or entries whose declared sizes add up
+//     to more than RatioThreshold and to more than MaxRatio times the
+//     archive's own size (overlapping entries, lying compressed sizes).
 //
 // Reading an entry stops with ErrTooLarge at the first byte beyond its declared
-// size, so the limits hold for what is read, not only for what is declared.
+// size, and with ErrRatio as soon as it has yielded more than RatioThreshold
+// bytes and more than MaxRatio bytes for each compressed byte read, so the
+// limits hold for what is read, not only for what is declared.
 // The checks are the same on every system, so a plan does not depend on where
 // it is made. Two kinds of names pass them: names only Windows refuses (device
 // names such as NUL, a ":" inside a name), which fail when a Dir on Windows is

@@ -35,12 +35,24 @@ var (
 	ErrTooMany = errors.New("too many entries")
 	// ErrTooLarge: an entry whose declared size exceeds Limits.MaxEntrySize,
 	// an archive whose declared sizes add up to more than Limits.MaxTotalSize,
-	// or an entry that holds more bytes than it declares.
+	// or an entry that holds more bytes than it declares. ErrRatio is a kind
+	// of ErrTooLarge.
 	ErrTooLarge = errors.New("too large")
+	// ErrRatio: an entry, or an archive, that expands more than
+	// Limits.MaxRatio allows (a zip bomb), by its declared sizes or while it
+	// is read. It matches ErrTooLarge too, so code that stops at any
+	// oversized archive needs no change; code that wants to suggest raising
+	// Limits.MaxRatio tests for ErrRatio.
+	ErrRatio error = ratioError{}
 	// ErrCrossDevice: Rename was asked to move a name to another file system,
 	// which a rename cannot do (see MoveByCopy).
 	ErrCrossDevice = errors.New("cannot rename across file systems")
 )
+
+type ratioError struct{}
+
+func (ratioError) Error() string { return "compression ratio over the limit" }
+func (ratioError) Unwrap() error { return ErrTooLarge }
 
 // ArchiveError reports a problem with a zip archive or one of its entries.
 type ArchiveError struct {

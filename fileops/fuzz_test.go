@@ -39,13 +39,15 @@ func FuzzOpenZip(f *testing.F) {
 		{{name: "link", body: "/etc", mode: fs.ModeSymlink | 0o777}},
 		{{name: "big", body: strings.Repeat("x", 1000), size: 10}},
 		{{name: "bomb", body: strings.Repeat("\x00", 100_000), size: 10, deflate: true}},
+		{{name: "zeros", body: strings.Repeat("\x00", 60_000), deflate: true}},
+		{{name: "lying", body: strings.Repeat("\x00", 60_000), deflate: true, csize: 60_000}, {name: "pad", body: strings.Repeat("xyz", 2000)}},
 		{{name: "short", body: "abc", size: 100}},
 		{{name: "crc", body: "abc", crc: 7}},
 	} {
 		f.Add(buildZip(f, entries...))
 	}
 
-	lim := fileops.Limits{MaxEntries: 64, MaxEntrySize: 1 << 16, MaxTotalSize: 1 << 18}
+	lim := fileops.Limits{MaxEntries: 64, MaxEntrySize: 1 << 16, MaxTotalSize: 1 << 18, MaxRatio: 20, RatioThreshold: 1 << 10}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := fileops.OpenZip("fuzz.zip", bytes.NewReader(data), int64(len(data)), lim)
 		if err != nil {
@@ -88,6 +90,9 @@ func FuzzOpenZip(f *testing.F) {
 		}
 		if total > lim.MaxTotalSize || total != a.TotalSize() {
 			t.Fatalf("total %d, TotalSize %d", total, a.TotalSize())
+		}
+		if total > lim.RatioThreshold && total > int64(lim.MaxRatio)*int64(len(data)) {
+			t.Fatalf("%d bytes declared in an archive of %d accepted", total, len(data))
 		}
 	})
 }

@@ -14,12 +14,26 @@ import (
 )
 
 // Limits bound what OpenZip accepts from an archive. A field that is 0 or
-// negative takes its value from DefaultLimits.
+// negative takes its value from DefaultLimits, so the zero Limits are
+// DefaultLimits.
 type Limits struct {
 	MaxEntries   int   // entries, directories included
 	MaxEntrySize int64 // declared uncompressed size of one entry, in bytes
 	MaxTotalSize int64 // sum of the declared uncompressed sizes, in bytes
+	// MaxRatio bounds how many times content may expand: an entry larger
+	// than RatioThreshold may hold at most MaxRatio bytes for each
+	// compressed byte, and so may the archive as a whole (its declared
+	// sizes against its own size) once they add up to more than
+	// RatioThreshold. NoRatioLimit turns the check off.
+	MaxRatio int
+	// RatioThreshold is the uncompressed size, in bytes, up to which an
+	// entry or an archive may expand without bound: small files of zeros
+	// or of one repeated line are common and harmless.
+	RatioThreshold int64
 }
+
+// NoRatioLimit as Limits.MaxRatio accepts any compression ratio.
+const NoRatioLimit = math.MaxInt
 
 // DefaultLimits are generous for deployments and still finite. The largest
 // archives a bundle carries are application-server distributions and
@@ -28,10 +42,21 @@ type Limits struct {
 // memory) around tens of megabytes; 4 GiB per entry is the largest size a zip
 // without Zip64 can declare; 16 GiB in total is more than any deployment
 // should unpack without someone choosing a higher limit on purpose.
+//
+// Deflate expands at most about 1032 times, which a file of zeros reaches: a
+// zip bomb's entries sit there. Real content stays far below: class files and
+// jars 2 to 5 times, text, XML and logs 5 to 20, very repetitive generated
+// text 50 to 150 (Apache POI, whose cap of 100 above 100 KiB is the best
+// known precedent, draws reports of legitimate spreadsheets just over it).
+// 200 above 1 MiB refuses every bomb with room to spare and lets any real
+// distribution through; an archive of preallocated, zero-filled files needs
+// a higher MaxRatio on purpose.
 var DefaultLimits = Limits{
-	MaxEntries:   100_000,
-	MaxEntrySize: 4 << 30,
-	MaxTotalSize: 16 << 30,
+	MaxEntries:     100_000,
+	MaxEntrySize:   4 << 30,
+	MaxTotalSize:   16 << 30,
+	MaxRatio:       200,
+	RatioThreshold: 1 << 20,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -44,7 +69,30 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxTotalSize <= 0 {
 		l.MaxTotalSize = DefaultLimits.MaxTotalSize
 	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = DefaultLimits.MaxRatio
+	}
+	if l.RatioThreshold <= 0 {
+		l.RatioThreshold = DefaultLimits.RatioThreshold
+	}
 	return l
+}
+
+// ratio checks that uncompressed bytes from compressed ones stay within the
+// limits, and otherwise says by how much they do not in an error wrapping
+// ErrRatio; from names the compressed bytes.
+func (l Limits) ratio(uncompressed, compressed int64, from string) error {
+	// Floats: MaxRatio × compressed overflows int64 for NoRatioLimit.
+	if uncompressed <= l.RatioThreshold || float64(uncompressed) <= float64(l.MaxRatio)*float64(compressed) {
+		return nil
+	}
+	got := "without bound"
+	if compressed > 0 {
+		got = fmt.Sprintf("%.0f times", float64(uncompressed)/float64(compressed))
+	}
+	return fmt.Errorf("%w: %d bytes from %d %s expand %s, the limit is %d times above %d bytes; "+
+		"if the content is trusted, raise the cap (Limits.MaxRatio; the deployer's --max-ratio)",
+		ErrRatio, uncompressed, compressed, from, got, l.MaxRatio, l.RatioThreshold)
 }
 
 // Archive is a zip archive whose entries have all been checked (see OpenZip).
@@ -78,13 +126,14 @@ type Entry struct {
 
 	archive string
 	file    *zip.File
+	lim     Limits // as OpenZip applied them
 }
 
 // OpenZip reads the central directory of the zip archive in r (size bytes)
 // and checks every entry before it returns; name only labels errors. One bad
 // entry refuses the whole archive with an *ArchiveError wrapping
 // ErrUnsafePath, ErrDuplicate, ErrCaseCollision, ErrFileAsDir, ErrIrregular,
-// ErrUnsupportedEntry, ErrTooMany or ErrTooLarge (see the package
+// ErrUnsupportedEntry, ErrTooMany, ErrTooLarge or ErrRatio (see the package
 // documentation), or the archive/zip error for a malformed archive. Memory use
 // grows with the central directory, which lim.MaxEntries bounds.
 func OpenZip(name string, r io.ReaderAt, size int64, lim Limits) (*Archive, error) {
@@ -108,10 +157,16 @@ func OpenZip(name string, r io.ReaderAt, size int64, lim Limits) (*Archive, erro
 		if err != nil {
 			return nil, &ArchiveError{Archive: name, Entry: f.Name, Err: err}
 		}
-		e.archive = name
+		e.archive, e.lim = name, lim
 		a.total += e.Size
 		a.Entries = append(a.Entries, e)
 		names = append(names, entryName{e.Name, e.Dir})
+	}
+	// Entries whose compressed data overlap, or lie about its size, can
+	// each pass the check above and still make a few bytes expand without
+	// bound: the declared sizes against the archive's own size catch them.
+	if err := lim.ratio(a.total, size, "bytes of archive"); err != nil {
+		return nil, &ArchiveError{Archive: name, Err: fmt.Errorf("the entries together: %w", err)}
 	}
 	if i, err := checkNameSet(names); err != nil {
 		return nil, &ArchiveError{Archive: name, Entry: zr.File[i].Name, Err: err}
@@ -162,6 +217,11 @@ func checkEntry(f *zip.File, lim Limits) (Entry, error) {
 		return Entry{}, fmt.Errorf("%w: compression method %d", ErrUnsupportedEntry, f.Method)
 	case f.UncompressedSize64 > uint64(lim.MaxEntrySize):
 		return Entry{}, fmt.Errorf("%w: declares %d bytes, the limit is %d", ErrTooLarge, f.UncompressedSize64, lim.MaxEntrySize)
+	case f.CompressedSize64 > math.MaxInt64:
+		return Entry{}, fmt.Errorf("%w: declares %d compressed bytes", ErrTooLarge, f.CompressedSize64)
+	}
+	if err := lim.ratio(int64(f.UncompressedSize64), int64(f.CompressedSize64), "compressed bytes"); err != nil {
+		return Entry{}, err
 	}
 	e := Entry{Name: name, Dir: dir, Size: int64(f.UncompressedSize64), file: f}
 	if creator := f.CreatorVersion >> 8; creator == creatorUnix || creator == creatorMacOSX {
@@ -178,9 +238,11 @@ const (
 
 // Open returns a reader of the entry's uncompressed content. Reading fails
 // with ErrTooLarge as soon as the entry yields more bytes than it declares
-// (no byte beyond the declared size is returned), with io.ErrUnexpectedEOF
-// when it yields fewer and with zip.ErrChecksum when the CRC-32 does not
-// match; every error is an *ArchiveError.
+// (no byte beyond the declared size is returned), with ErrRatio as soon as
+// it yields more than the Limits' MaxRatio bytes for each compressed byte
+// read (past RatioThreshold), with io.ErrUnexpectedEOF when it yields fewer
+// and with zip.ErrChecksum when the CRC-32 does not match; every error is an
+// *ArchiveError.
 func (e *Entry) Open() (io.ReadCloser, error) {
 	if e.Dir {
 		return nil, e.error(fmt.Errorf("%w: cannot read a directory", ErrIrregular))
@@ -189,13 +251,14 @@ func (e *Entry) Open() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, e.error(err)
 	}
-	var rc io.ReadCloser
+	r := &entryReader{e: e, crc: crc32.NewIEEE()}
+	r.raw = &countingReader{r: raw}
 	if e.file.Method == zip.Deflate {
-		rc = flate.NewReader(raw)
+		r.rc = flate.NewReader(r.raw)
 	} else {
-		rc = io.NopCloser(raw)
+		r.rc = io.NopCloser(r.raw)
 	}
-	return &entryReader{e: e, rc: rc, crc: crc32.NewIEEE()}, nil
+	return r, nil
 }
 
 func (e *Entry) error(err error) error {
@@ -207,6 +270,7 @@ func (e *Entry) error(err error) error {
 type entryReader struct {
 	e   *Entry
 	rc  io.ReadCloser
+	raw *countingReader // the compressed bytes under rc
 	crc hash.Hash32
 	n   int64 // bytes returned so far
 	err error // sticky
@@ -226,6 +290,14 @@ func (r *entryReader) Read(p []byte) (int, error) {
 		n = int(r.e.Size - r.n)
 		err = fmt.Errorf("%w: holds more than the %d bytes it declares", ErrTooLarge, r.e.Size)
 	}
+	// The compressed size the entry declares may be a lie (the check in
+	// OpenZip trusts it): what was actually read is the measure. The
+	// decompressor reads ahead, so this errs on the side of the content.
+	if err == nil || err == io.EOF {
+		if rerr := r.e.lim.ratio(r.n+int64(n), r.raw.n, "compressed bytes read"); rerr != nil {
+			n, err = 0, rerr
+		}
+	}
 	r.n += int64(n)
 	r.crc.Write(p[:n])
 	switch {
@@ -244,3 +316,15 @@ func (r *entryReader) Read(p []byte) (int, error) {
 }
 
 func (r *entryReader) Close() error { return r.rc.Close() }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -3,7 +3,9 @@ package fileops_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -139,7 +141,7 @@ func TestOpenZipRefuses(t *testing.T) {
 		{"entry too large", []zipEntry{ok, {name: "big", body: "12345"}}, fileops.Limits{MaxEntrySize: 4}, "big", fileops.ErrTooLarge},
 		{"declared too large", []zipEntry{{name: "bomb", body: "x", size: 5 << 30}}, fileops.Limits{}, "bomb", fileops.ErrTooLarge},
 		{"total too large", []zipEntry{{name: "a", body: "123"}, {name: "b", body: "456"}}, fileops.Limits{MaxTotalSize: 5}, "b", fileops.ErrTooLarge},
-		{"total overflow", []zipEntry{{name: "a", body: "x", size: 1 << 62}, {name: "b", body: "x", size: 1 << 62}}, fileops.Limits{MaxEntrySize: 1 << 62, MaxTotalSize: 1 << 62}, "b", fileops.ErrTooLarge},
+		{"total overflow", []zipEntry{{name: "a", body: "x", size: 1 << 62}, {name: "b", body: "x", size: 1 << 62}}, fileops.Limits{MaxEntrySize: 1 << 62, MaxTotalSize: 1 << 62, MaxRatio: fileops.NoRatioLimit}, "b", fileops.ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,4 +307,144 @@ func must[T any](tb testing.TB, f func() (T, error)) T {
 	v, err := f()
 	require.NoError(tb, err)
 	return v
+}
+
+// zeroBomb returns a zip archive holding one entry, name, of size zero bytes,
+// deflated as they are streamed (a 512 MiB entry takes well under a second and
+// no more memory than its compressed form).
+func zeroBomb(tb testing.TB, name string, size int64) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestSpeed)
+	})
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+	require.NoError(tb, err)
+	_, err = io.CopyN(w, zeroReader{}, size)
+	require.NoError(tb, err)
+	require.NoError(tb, zw.Close())
+	return buf.Bytes()
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// TestOpenZipBombDefault is the issue's case: 512 MiB of zeros deflated to
+// about half a megabyte is refused by the zero Limits (which are
+// DefaultLimits) when the archive is opened, before anything is read, with an
+// error that names the entry, its ratio and the option that raises the cap.
+func TestOpenZipBombDefault(t *testing.T) {
+	data := zeroBomb(t, "data/zeros.bin", 512<<20)
+	_, err := openZip(t, data, fileops.Limits{})
+	require.ErrorIs(t, err, fileops.ErrRatio)
+	require.ErrorIs(t, err, fileops.ErrTooLarge, "ErrRatio is a kind of ErrTooLarge")
+	var ae *fileops.ArchiveError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "data/zeros.bin", ae.Entry)
+	require.Regexp(t, `expand \d{3,4} times, the limit is 200 times above 1048576 bytes`, err.Error())
+	require.Contains(t, err.Error(), "--max-ratio")
+
+	a, err := openZip(t, data, fileops.Limits{MaxRatio: fileops.NoRatioLimit})
+	require.NoError(t, err, "NoRatioLimit turns the check off")
+	require.Equal(t, int64(512<<20), a.TotalSize())
+}
+
+// TestOpenZipRatio checks the cap on declared sizes, entry by entry and for the
+// archive as a whole, with small limits so that the archives stay small.
+func TestOpenZipRatio(t *testing.T) {
+	lim := fileops.Limits{MaxRatio: 10, RatioThreshold: 1000}
+	zeros := func(n int) string { return strings.Repeat("\x00", n) }
+	many := func(n, size int) []zipEntry {
+		var out []zipEntry
+		for i := range n {
+			out = append(out, zipEntry{name: fmt.Sprintf("f%03d", i), body: zeros(size), deflate: true})
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		entries []zipEntry
+		lim     fileops.Limits
+		entry   string // the entry the error names; "" for the archive
+		refused bool
+	}{
+		{"small entries may expand without bound", []zipEntry{{name: "z", body: zeros(1000), deflate: true}}, lim, "", false},
+		{"text within the ratio", []zipEntry{{name: "t", body: noise(5000), deflate: true}}, lim, "", false},
+		{"zeros over the threshold", []zipEntry{{name: "ok", body: "fine"}, {name: "z", body: zeros(2000), deflate: true}}, lim, "z", true},
+		{"stored entry declaring more than it holds", []zipEntry{{name: "s", body: "0123456789", size: 5000}}, lim, "s", true},
+		{"an entry declaring no compressed bytes", []zipEntry{{name: "e", body: "", size: 5000}}, lim, "e", true},
+		{"no cap", []zipEntry{{name: "z", body: zeros(2000), deflate: true}}, fileops.Limits{MaxRatio: fileops.NoRatioLimit, RatioThreshold: 1000}, "", false},
+		// Each entry is under the threshold; together they are not.
+		{"many small bombs", many(100, 999), fileops.Limits{MaxRatio: 5, RatioThreshold: 1000}, "", true},
+		// The entry lies about its compressed size to pass its own check;
+		// the archive is much smaller than what it declares.
+		{"lying compressed size", []zipEntry{{name: "l", body: zeros(20000), deflate: true, csize: 20000}}, lim, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := openZip(t, buildZip(t, tt.entries...), tt.lim)
+			if !tt.refused {
+				require.NoError(t, err)
+				for i := range a.Entries {
+					_, err := readAll(t, &a.Entries[i])
+					require.NoError(t, err)
+				}
+				return
+			}
+			require.ErrorIs(t, err, fileops.ErrRatio)
+			var ae *fileops.ArchiveError
+			require.ErrorAs(t, err, &ae)
+			require.Equal(t, "test.zip", ae.Archive)
+			require.Equal(t, tt.entry, ae.Entry)
+			require.Contains(t, err.Error(), "the limit is")
+			require.Contains(t, err.Error(), "Limits.MaxRatio")
+		})
+	}
+}
+
+// TestEntryOpenRatio: an entry that passes the check on declared sizes, by
+// declaring a compressed size it does not have, is stopped while it is read,
+// as soon as its output exceeds MaxRatio times the compressed bytes read.
+func TestEntryOpenRatio(t *testing.T) {
+	lim := fileops.Limits{MaxRatio: 10, RatioThreshold: 1000}
+	const size = 200_000
+	data := buildZip(t,
+		zipEntry{name: "bomb", body: strings.Repeat("\x00", size), deflate: true, csize: size},
+		// Incompressible padding keeps the archive within the ratio as a
+		// whole, so only reading can tell.
+		zipEntry{name: "padding", body: noise(32 << 10)},
+	)
+	a, err := openZip(t, data, lim)
+	require.NoError(t, err)
+	got, err := readAll(t, &a.Entries[0])
+	require.ErrorIs(t, err, fileops.ErrRatio)
+	var ae *fileops.ArchiveError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "bomb", ae.Entry)
+	require.Greater(t, len(got), 1000, "the threshold holds for what is read")
+	require.Less(t, len(got), size, "stopped before the end")
+
+	a, err = openZip(t, data, fileops.Limits{MaxRatio: fileops.NoRatioLimit, RatioThreshold: 1000})
+	require.NoError(t, err)
+	got, err = readAll(t, &a.Entries[0])
+	require.NoError(t, err, "no cap")
+	require.Len(t, got, size)
+}
+
+// noise returns n bytes of letters that deflate shrinks less than twice.
+func noise(n int) string {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = 'a' + byte(x%26)
+	}
+	return string(b)
 }

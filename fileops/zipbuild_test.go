@@ -21,6 +21,9 @@ type zipEntry struct {
 	// size, when not 0, is the declared uncompressed size instead of the real
 	// one.
 	size uint64
+	// csize, when not 0, is the declared compressed size instead of the real
+	// one.
+	csize uint64
 	// crc, when not 0, is the declared CRC-32 instead of the real one.
 	crc uint32
 	// flags and method, when not 0, replace the general purpose flags and the
@@ -63,6 +66,9 @@ func buildZip(tb testing.TB, entries ...zipEntry) []byte {
 		}
 		if e.size != 0 {
 			h.UncompressedSize64 = e.size
+		}
+		if e.csize != 0 {
+			h.CompressedSize64 = e.csize
 		}
 		if e.crc != 0 {
 			h.CRC32 = e.crc

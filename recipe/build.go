@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"path"
@@ -56,6 +57,12 @@ var rhqAttrs = map[string][]string{
 	"handover-param":  {"name", "value"},
 	"audit":           {"status", "action", "info", "message"},
 	"property":        {"name", "value", "location", "file", "environment", "prefix", "relativeToDeployDir"},
+}
+
+// bundlekitAttrs are the attributes in BundlekitNS each RHQ element takes.
+var bundlekitAttrs = map[string][]string{
+	"url-file":    {"sha256"},
+	"url-archive": {"sha256"},
 }
 
 // propertyAttrs are the attributes of Ant's own <property> task that a recipe may
@@ -128,8 +135,13 @@ func attrs(e *etree.Element) []etree.Attr {
 }
 
 // checkAttrs reports attributes of e not in allowed, suggesting the nearest one.
+// Attributes in BundlekitNS are checked against bundlekitAttrs instead.
 func (b *builder) checkAttrs(e *etree.Element, allowed []string) {
 	for _, a := range attrs(e) {
+		if a.NamespaceURI() == BundlekitNS {
+			b.checkBundlekitAttr(e, a)
+			continue
+		}
 		name := a.Key
 		if a.Space != "" {
 			name = a.Space + ":" + a.Key
@@ -145,6 +157,50 @@ func (b *builder) checkAttrs(e *etree.Element, allowed []string) {
 		}
 		b.errorf(e, "R153", ErrUnknown, "%s", msg)
 	}
+}
+
+// checkBundlekitAttr reports a in BundlekitNS when e does not take it. RHQ's Ant
+// ignores attributes in a namespace it does not know, so they cost RHQ nothing;
+// here a misspelt one would silently drop a check, so it is an error.
+func (b *builder) checkBundlekitAttr(e *etree.Element, a etree.Attr) {
+	var allowed []string
+	if e.NamespaceURI() == rhqNS {
+		allowed = bundlekitAttrs[e.Tag]
+	}
+	if slices.Contains(allowed, a.Key) {
+		return
+	}
+	name := a.FullKey()
+	if a.Key == "sha256" {
+		b.errorf(e, "", ErrInvalid, "%s applies to rhq:url-file and rhq:url-archive only: the bundle's own files are "+
+			"checked with the bundle's digest (the deployer's --bundle-sha256)", name)
+		return
+	}
+	msg := fmt.Sprintf("unknown bundlekit attribute %q", name)
+	if s := nearest(a.Key, []string{"sha256"}); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", a.Space+":"+s)
+	}
+	b.errorf(e, "", ErrUnknown, "%s", msg)
+}
+
+// sha256 returns the bk:sha256 attribute of e in lowercase, expanded when
+// building for a deployment; empty when e has none.
+func (b *builder) sha256(e *etree.Element) string {
+	for _, a := range attrs(e) {
+		if a.NamespaceURI() != BundlekitNS || a.Key != "sha256" {
+			continue
+		}
+		v := b.ex.expand(a.Value)
+		if b.deferred(v) {
+			return v
+		}
+		if _, err := hex.DecodeString(v); err != nil || len(v) != 64 {
+			b.errorf(e, "", ErrInvalid, "%s=%q is not a SHA-256 digest: it must be 64 hex digits", a.FullKey(), v)
+			return ""
+		}
+		return strings.ToLower(v)
+	}
+	return ""
 }
 
 // value returns the attribute's value, expanded when building for a deployment.
@@ -616,6 +672,7 @@ func (b *builder) fileItem(e *etree.Element) *File {
 	f := &File{Pos: b.pos(e)}
 	if e.Tag == "url-file" {
 		f.URL = b.url(e, "R165")
+		f.SHA256 = b.sha256(e)
 	} else {
 		f.Name = b.required(e, "name", "R163")
 		b.relPath(e, "name", f.Name, "R163")
@@ -643,6 +700,7 @@ func (b *builder) archive(e *etree.Element) *Archive {
 	if e.Tag == "url-archive" {
 		rule = "R166"
 		a.URL = b.url(e, rule)
+		a.SHA256 = b.sha256(e)
 	} else {
 		a.Name = b.required(e, "name", rule)
 		b.relPath(e, "name", a.Name, rule)

@@ -40,6 +40,26 @@
 // separator, [ ] { } are literal characters, matching is case-sensitive and
 // excludes win over includes.
 //
+// # bundlekit's own attributes
+//
+// A recipe may carry attributes in bundlekit's namespace, BundlekitNS
+// (urn:bundlekit:1), bound to any prefix (bk by convention):
+//
+//	<project xmlns:rhq="antlib:org.rhq.bundle" xmlns:bk="urn:bundlekit:1">
+//	  …
+//	  <rhq:url-archive url="https://downloads.example.com/app-1.2.zip"
+//	      bk:sha256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"/>
+//
+// bk:sha256, on rhq:url-file and rhq:url-archive, is the SHA-256 of the content
+// the URL must serve: 64 hex digits in either case, kept in lowercase in
+// File.SHA256 and Archive.SHA256 (it may be a ${…} property, checked by
+// Expand). The deployer refuses content that does not match before anything
+// is written. RHQ's Ant ignores attributes of a namespace it does not know, so
+// such a recipe still deploys with RHQ, unchecked. Here any other attribute of
+// bundlekit's namespace is an error (ErrUnknown), and so is bk:sha256 on any
+// other element (ErrInvalid): a misspelt check must not go silently unmade.
+// The version in the namespace changes only if an attribute's meaning does.
+//
 // # Divergences from RHQ
 //
 // RHQ translates fileset patterns into regular expressions (R167); bundlekit

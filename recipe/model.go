@@ -139,8 +139,11 @@ type DeploymentUnit struct {
 
 // File is an <rhq:file> (Name set) or an <rhq:url-file> (URL set).
 type File struct {
-	Name            string
-	URL             string
+	Name string
+	URL  string
+	// SHA256 is the SHA-256 the content downloaded from URL must have, in
+	// lowercase hex (bk:sha256); empty when the recipe pins none.
+	SHA256          string
 	DestinationFile string
 	DestinationDir  string
 	// Replace realizes @@tokens@@ in the file (R163).
@@ -182,6 +185,9 @@ func (f *File) BaseName() string {
 type Archive struct {
 	Name string
 	URL  string
+	// SHA256 is the SHA-256 the archive downloaded from URL must have, in
+	// lowercase hex (bk:sha256); empty when the recipe pins none.
+	SHA256 string
 	// Exploded: the entries are extracted; otherwise the archive is copied as
 	// one file (R164, R97, R98).
 	Exploded bool

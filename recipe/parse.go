@@ -16,6 +16,11 @@ import (
 // this URI, whatever prefix the recipe binds it to.
 const rhqNS = "antlib:org.rhq.bundle"
 
+// BundlekitNS is the namespace URI of bundlekit's own attributes in a recipe,
+// such as bk:sha256 (see the package documentation). The version in it
+// changes only if an attribute's meaning does.
+const BundlekitNS = "urn:bundlekit:1"
+
 // Limits applied unless options change them. A real recipe is a few kilobytes and a
 // dozen levels deep; these bounds stop a hostile file from exhausting memory or
 // the stack without getting in the way of any legitimate one.

@@ -64,7 +64,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err
 	}
-	b, err := openBundle(o.bundle)
+	b, err := openBundle(o)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		c.progress = newProgress(c.stderr)
 	}
 	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait,
-		Verify: o.verify}
+		Verify: o.verify, Limits: o.limits()}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)
 		if err != nil {
@@ -192,11 +192,12 @@ func (c *cli) describePlan(p *bundle.Plan) {
 	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
 }
 
-// openBundle opens --bundle. Opening changes nothing, so a bundle that cannot be
-// opened (missing, not a directory or a zip, no recipe, a hostile archive) is
-// invalid input.
-func openBundle(path string) (*bundle.Bundle, error) {
-	b, err := bundle.Open(path)
+// openBundle opens --bundle after the checks of --bundle-sha256 and
+// --max-ratio. Opening changes nothing, so a bundle that cannot be opened
+// (missing, not a directory or a zip, no recipe, a hostile archive, not the
+// published one) is invalid input.
+func openBundle(o *options) (*bundle.Bundle, error) {
+	b, err := bundle.OpenWith(o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
 	if err != nil {
 		return nil, &inputError{err: err}
 	}
@@ -329,7 +330,7 @@ var validateCmd = &command{
 	examples: `  deployer validate --bundle examples/bundles/musicapp-stable
   deployer validate --bundle app.zip --properties prod.properties --json
 `,
-	flags: func(o *options) flagSet { return newFlags("validate", o).bundle().properties().output() },
+	flags: func(o *options) flagSet { return newFlags("validate", o).bundle().properties().integrity().output() },
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "bundle")
 		if err != nil {
@@ -339,7 +340,7 @@ var validateCmd = &command{
 		if err != nil {
 			return err
 		}
-		b, err := openBundle(o.bundle)
+		b, err := openBundle(o)
 		if err != nil {
 			return err
 		}
@@ -465,7 +466,7 @@ var packCmd = &command{
 		f := newFlags("pack", o)
 		f.StringVar(&f.o.dir, "dir", "", "the bundle directory (deploy.xml at its top)")
 		f.StringVar(&f.o.out, "out", "", "the .zip file to write")
-		return f.output()
+		return f.packFlags().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dir", "out")
@@ -480,25 +481,30 @@ var packCmd = &command{
 		if err != nil {
 			return inputErrorf("--out: %v", err)
 		}
-		if err := writePack(ctx, o.dir, out); err != nil {
+		sum, err := writePack(ctx, o.dir, out, o)
+		if err != nil {
 			return err
 		}
 		c.res.Output = o.out
-		fmt.Fprintf(c.human(), "packed %s into %s\n", o.dir, o.out)
+		fmt.Fprintf(c.human(), "packed %s into %s\n%s  %s\n", o.dir, o.out, sum, o.out)
 		return nil
 	},
 }
 
-// writePack packs dir into the file out, atomically: the zip is streamed
-// through a pipe into fileops' temporary file, which is renamed into place
-// only once the whole archive is written, so out holds the old archive or the
-// new one, never a part, and nothing is left behind on failure.
-func writePack(ctx context.Context, dir, out string) error {
+// writePack packs dir into the file out, atomically, and returns its SHA-256:
+// the zip is streamed through a pipe into a file beside out (written by
+// fileops, never half-written), checked as a deployer would check it (and
+// against --bundle-sha256), and only then renamed over out, so out holds the
+// old archive or the new one, and nothing is left behind on failure.
+func writePack(ctx context.Context, dir, out string, o *options) (string, error) {
 	parent, base, err := fileops.OpenParent(out, false)
 	if err != nil {
-		return inputErrorf("--out: %v", err)
+		return "", inputErrorf("--out: %v", err)
 	}
 	defer parent.Close()
+	// Packed under a temporary name, checked, then renamed over out: a bundle
+	// that fails the checks replaces nothing.
+	tmp := ".pack-" + base
 	pr, pw := io.Pipe()
 	packed := make(chan error, 1)
 	go func() {
@@ -506,17 +512,24 @@ func writePack(ctx context.Context, dir, out string) error {
 		pw.CloseWithError(err)
 		packed <- err
 	}()
-	_, werr := parent.WriteFile(ctx, base, pr, 0)
+	_, werr := parent.WriteFile(ctx, tmp, pr, 0)
 	pr.CloseWithError(werr) // a write that failed early stops Pack too
 	perr := <-packed
 	switch {
 	case perr != nil && !errors.Is(perr, werr):
 		// Pack failed first: the write only saw its error.
-		return perr
+		return "", errors.Join(perr, parent.RemoveAll(tmp))
 	case werr != nil:
-		return werr
+		return "", errors.Join(werr, parent.RemoveAll(tmp))
 	}
-	return nil
+	sum, err := checkPacked(parent, tmp, out, o)
+	if err != nil {
+		return "", errors.Join(err, parent.Remove(tmp))
+	}
+	if err := parent.Rename(tmp, base); err != nil {
+		return "", errors.Join(err, parent.Remove(tmp))
+	}
+	return sum, nil
 }
 
 // setup parses a command's flags (RHQ-style -D arguments included) and checks

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -34,6 +35,12 @@ type options struct {
 	dir, out           string
 	handoverDir        string
 	serviceRoot        string
+	// maxRatio is fileops.Limits.MaxRatio: 0 until --max-ratio is given
+	// (the library's default), fileops.NoRatioLimit for --max-ratio 0.
+	maxRatio int
+	// bundleSHA256 is --bundle-sha256 of the commands that read a bundle,
+	// outSHA256 pack's: the digest the .zip it writes must have.
+	bundleSHA256, outSHA256 string
 }
 
 // propFlag collects -p KEY=VALUE (and RHQ-style -DKEY=VALUE) in order.
@@ -84,6 +91,36 @@ func (f flagSet) bundle() flagSet {
 	return f
 }
 
+// integrity registers the checks made on a bundle before it is read:
+// --bundle-sha256 and --max-ratio.
+func (f flagSet) integrity() flagSet {
+	f.Func("bundle-sha256", "the published SHA-256 of the .zip bundle (`HEX`, 64 digits): the file is checked before anything in it is read; "+
+		"refused for a bundle directory, which has no published digest (deploy the .zip itself)", func(s string) error {
+		sum, err := fileops.ParseSHA256(s)
+		f.o.bundleSHA256 = sum
+		return err
+	})
+	return f.maxRatio("refuse an archive (the .zip bundle, rhq:archive, rhq:url-archive) with an entry over 1 MiB that expands more than `N` times its compressed size, as a zip bomb does")
+}
+
+// maxRatio registers --max-ratio.
+func (f flagSet) maxRatio(usage string) flagSet {
+	usage += fmt.Sprintf(" (default %d; 0 turns the check off)", fileops.DefaultLimits.MaxRatio)
+	f.Func("max-ratio", usage, func(s string) error {
+		n, err := strconv.Atoi(s)
+		switch {
+		case err != nil || n < 0:
+			return fmt.Errorf("%q is not a ratio: use a whole number, or 0 for no cap", s)
+		case n == 0:
+			f.o.maxRatio = fileops.NoRatioLimit
+		default:
+			f.o.maxRatio = n
+		}
+		return nil
+	})
+	return f
+}
+
 func (f flagSet) dest() flagSet {
 	f.StringVar(&f.o.dest, "dest", "", "the destination directory (made absolute; RHQ's -Drhq.deploy.dir=… also works)")
 	return f
@@ -131,8 +168,22 @@ func (f flagSet) deployFlags() flagSet {
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
 	f.BoolVar(&f.o.verify, "verify", false, "re-read and re-hash every file of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded")
-	return f.wait().verbose().output()
+	return f.integrity().wait().verbose().output()
 }
+
+// packFlags registers pack's checks of the .zip it writes.
+func (f flagSet) packFlags() flagSet {
+	f.Func("bundle-sha256", "the SHA-256 the .zip written must have (`HEX`, 64 digits): pack is deterministic, so a match proves that DIR "+
+		"is the published bundle; on a mismatch nothing is written to --out", func(s string) error {
+		sum, err := fileops.ParseSHA256(s)
+		f.o.outSHA256 = sum
+		return err
+	})
+	return f.maxRatio("refuse to write a bundle that a deployer would refuse: one with a file over 1 MiB that deflates more than `N` times, such as a file of zeros (deploy it with the same --max-ratio)")
+}
+
+// limits returns the archive limits of --max-ratio.
+func (o *options) limits() fileops.Limits { return fileops.Limits{MaxRatio: o.maxRatio} }
 
 // wait registers --wait, for the commands that take the destination's lock.
 func (f flagSet) wait() flagSet {

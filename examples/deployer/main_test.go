@@ -38,10 +38,12 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"jsonl":    cmdJSONL,
-			"exits":    cmdExits,
-			"waitfile": cmdWaitFile,
-			"mkbundle": cmdMkBundle,
+			"jsonl":     cmdJSONL,
+			"exits":     cmdExits,
+			"waitfile":  cmdWaitFile,
+			"mkbundle":  cmdMkBundle,
+			"zeros":     cmdZeros,
+			"sha256env": cmdSHA256Env,
 		},
 	})
 }

@@ -3,11 +3,15 @@
 //
 // A download is bounded in size and time, follows at most 10 redirects,
 // accepts http, https and file URLs, and appears under its final name only
-// when complete.
+// when complete. A download may be pinned to a SHA-256 (FetchVerified): the
+// content is hashed while it is written, and content that does not match
+// never appears under its final name.
 package fetch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -73,6 +77,23 @@ type Downloader struct {
 // Fetch downloads raw to the file to, creating its directory. The error is
 // an *Error.
 func (d Downloader) Fetch(ctx context.Context, raw, to string) error {
+	return d.FetchVerified(ctx, raw, to, "")
+}
+
+// FetchVerified is Fetch for content pinned to a SHA-256: when sha256 is not
+// empty, it must be 64 hex digits, and the content downloaded must have that
+// digest. The content is hashed while it is written (it is read once), and
+// content that does not match is removed and never appears at to: the
+// *Error then wraps a *fileops.DigestError with the expected and the actual
+// digest.
+func (d Downloader) FetchVerified(ctx context.Context, raw, to, sha256 string) error {
+	if sha256 != "" {
+		want, err := fileops.ParseSHA256(sha256)
+		if err != nil {
+			return &Error{URL: raw, Err: fmt.Errorf("expected digest: %w", err)}
+		}
+		sha256 = want
+	}
 	if d.Client == nil {
 		d.Client = defaultClient
 	}
@@ -82,13 +103,15 @@ func (d Downloader) Fetch(ctx context.Context, raw, to string) error {
 	if d.Timeout <= 0 {
 		d.Timeout = DefaultTimeout
 	}
-	if err := d.get(ctx, raw, to); err != nil {
+	if err := d.get(ctx, raw, to, sha256); err != nil {
 		return &Error{URL: raw, Err: err}
 	}
 	return nil
 }
 
-func (d Downloader) get(ctx context.Context, raw, to string) error {
+// get downloads raw to to; want, when set, is the content's lowercase hex
+// SHA-256.
+func (d Downloader) get(ctx context.Context, raw, to, want string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return err
@@ -133,7 +156,12 @@ func (d Downloader) get(ctx context.Context, raw, to string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	n, err := io.Copy(tmp, fileops.ContextReader(ctx, io.LimitReader(body, d.Max+1)))
+	h := sha256.New()
+	var w io.Writer = tmp
+	if want != "" {
+		w = io.MultiWriter(tmp, h)
+	}
+	n, err := io.Copy(w, fileops.ContextReader(ctx, io.LimitReader(body, d.Max+1)))
 	if err == nil && n > d.Max {
 		err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, d.Max)
 	}
@@ -142,6 +170,9 @@ func (d Downloader) get(ctx context.Context, raw, to string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); want != "" && got != want {
+		return &fileops.DigestError{Want: want, Got: got}
 	}
 	return os.Rename(tmp.Name(), to)
 }

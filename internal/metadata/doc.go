@@ -46,6 +46,33 @@
 // properties and hashes, the deployment ids present, and each deployment's
 // previous properties.
 //
+// # Damage
+//
+// A record that exists but cannot be trusted is damaged, and Load says so in
+// State.Damaged, a *DamagedError naming the file, what is wrong and what to do
+// (restore the file from a backup, or move .rhqdeployments aside and adopt
+// the destination again):
+//
+//   - current-deployment.properties that is not a regular file, is empty or
+//     garbage, does not validate (R22), or names a deployment whose folder is
+//     missing. D is not managed (R16), as in RHQ, but an operation must not
+//     take it for a destination that never held a deployment: RHQ's next
+//     deployment would be an initial one and move every file of D into a
+//     backup folder (R58).
+//   - file-hashcodes.dat of the current deployment that is missing, does not
+//     parse (R18), ends without a line break (a file cut short by a crash or
+//     a full disk, perhaps in the middle of a hash), or holds what RHQ never
+//     writes (R19): a hash that is neither 32 lowercase hex digits nor a
+//     marker, an empty path, a NUL byte, a relative path that is D itself or
+//     climbs out of it. D stays managed; State.Hashes returns the error.
+//   - previous-deployment.properties that does not decode (State.Previous).
+//
+// A file cut short exactly at a line break cannot be told from a shorter
+// record: RHQ's format has no length or checksum. The files it lost then look
+// unknown to the next upgrade, which in full compliance backs them up before
+// removing them (R117), so nothing is lost. A file that cannot be read
+// (permissions) is an error, not damage.
+//
 // # Replicated from RHQ, quirks included
 //
 //   - A file without bundle.destination.compliance decodes as Full before
@@ -89,7 +116,8 @@
 //     deployment folders.
 //   - Load reports a metadata file that exists but cannot be read as an
 //     error, where RHQ would call D unmanaged and, in full compliance, move
-//     all of D into a backup folder.
+//     all of D into a backup folder; and a damaged one in State.Damaged (see
+//     Damage), where RHQ would do the same or fail with its own message.
 //   - IsExternal does not depend on the running system: "C:/x" is external
 //     everywhere, where RHQ on Unix would see a relative path under a
 //     directory named "C:".

@@ -147,11 +147,11 @@ func TestRecordRestored(t *testing.T) {
 	m := rhqTree(t)
 	s, err := Load(m, "/opt/myapp")
 	require.NoError(t, err)
-	writes, err := Record(s, v3, Hashes{"lib/app.jar": "x-hash"}, rhqTime)
+	writes, err := Record(s, v3, Hashes{"lib/app.jar": "9dd4e461268c8034f5c8564e155c67a6"}, rhqTime)
 	require.NoError(t, err)
 	apply(m, writes)
 
-	restored := Hashes{"lib/app.jar": "y-hash"}
+	restored := Hashes{"lib/app.jar": "415290769594460e2e485922904f345d"}
 	writes, err = RecordRestored(v3, restored, rhqTime)
 	require.NoError(t, err)
 	require.Equal(t, []string{DeploymentPath(3), HashesPath(3), CurrentPath}, names(writes), "R132 previous untouched")

@@ -44,6 +44,18 @@ type State struct {
 	// of the directory are ignored (R35), including folders named like a
 	// number in a form RHQ never writes ("007", "+1").
 	IDs []int32
+	// Damaged is a *DamagedError when D holds a deployment record that is
+	// damaged, nil otherwise: a current-deployment.properties that is not
+	// a regular file, does not decode or names a folder that is missing
+	// (D is then not managed, and Reason is the same error), or a current
+	// deployment whose file-hashcodes.dat is missing, cut short or holds
+	// what RHQ never writes (D is managed, and Hashes returns the error).
+	// RHQ would take the first for no record at all and wipe D into a
+	// backup folder on the next deployment (R16, R58): an operation must
+	// not rest on a damaged record, and should refuse with this error
+	// unless the operator chose to ignore the record (adopt, a forced
+	// purge).
+	Damaged error
 
 	dir  string
 	fsys fs.FS
@@ -92,7 +104,7 @@ func Load(fsys fs.FS, dir string) (*State, error) {
 	case err != nil:
 		return nil, s.wrap(CurrentPath, err)
 	case !fi.Mode().IsRegular():
-		s.Reason = fmt.Errorf("%s is not a regular file", CurrentPath)
+		s.damaged(CurrentPath, fmt.Errorf("it is not a regular file"))
 		return s, nil
 	}
 	if s.current, err = fs.ReadFile(fsys, CurrentPath); err != nil {
@@ -100,7 +112,7 @@ func Load(fsys fs.FS, dir string) (*State, error) {
 	}
 	cur, err := DecodeProperties(bytes.NewReader(s.current))
 	if err != nil {
-		s.Reason = fmt.Errorf("%s: %w", CurrentPath, err)
+		s.damaged(CurrentPath, err)
 		return s, nil
 	}
 
@@ -108,28 +120,57 @@ func Load(fsys fs.FS, dir string) (*State, error) {
 	fi, err = fs.Stat(fsys, idDir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		s.Reason = fmt.Errorf("no folder %s for the current deployment: %w", idDir, err)
+		s.damaged(CurrentPath, fmt.Errorf("it names deployment %d, which has no folder %s: %w", cur.ID, idDir, err))
 		return s, nil
 	case err != nil:
 		return nil, s.wrap(idDir, err)
 	case !fi.IsDir():
-		s.Reason = fmt.Errorf("%s, the folder of the current deployment, is not a directory", idDir)
+		s.damaged(CurrentPath, fmt.Errorf("it names deployment %d, whose folder %s is not a directory", cur.ID, idDir))
 		return s, nil
 	}
 	s.Managed, s.Current = true, cur
 	s.hashes, s.hashesErr = s.readHashes(cur.ID)
+	var de *DamagedError
+	if errors.As(s.hashesErr, &de) {
+		s.Damaged = s.hashesErr
+	}
 	return s, nil
 }
 
-// readHashes reads a deployment's file-hashcodes.dat.
+// damaged records that the record's file name is damaged, which makes D
+// unmanaged with that reason.
+func (s *State) damaged(name string, err error) {
+	s.Damaged = &DamagedError{File: s.path(name), Err: err}
+	s.Reason = s.Damaged
+}
+
+// readHashes reads a deployment's file-hashcodes.dat. A file that is missing,
+// malformed, cut short or holds what RHQ never writes is a *DamagedError; one
+// that cannot be read (permissions) is not.
 func (s *State) readHashes(id int32) (Hashes, error) {
 	name := HashesPath(id)
 	f, err := s.fsys.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("hashes of deployment %d: %w", id, &DamagedError{File: s.path(name), Err: err})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("hashes of deployment %d: %w", id, s.wrap(name, err))
 	}
 	defer f.Close()
-	h, err := DecodeHashes(f, s.path(name))
+	r := &lastByte{r: f}
+	h, err := DecodeHashes(r, s.path(name))
+	var fe *FormatError
+	switch {
+	case errors.As(err, &fe):
+		err = &DamagedError{File: s.path(name), Err: err}
+	case err != nil:
+	case r.truncated():
+		err = &DamagedError{File: s.path(name), Err: errors.New("its last line has no line break: the file was cut short")}
+	default:
+		if cerr := checkRecorded(h); cerr != nil {
+			err = &DamagedError{File: s.path(name), Err: cerr}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("hashes of deployment %d: %w", id, err)
 	}
@@ -141,8 +182,9 @@ func (s *State) readHashes(id int32) (Hashes, error) {
 // caller's.
 //
 // A managed destination whose file-hashcodes.dat is missing, unreadable or
-// malformed stays managed (R16 does not look at it), so the next deployment
-// is not an initial one; but Hashes returns the error, and an update or
+// damaged (a *DamagedError: malformed, cut short, or holding hashes or paths
+// RHQ never writes) stays managed (R16 does not look at it), so the next
+// deployment is not an initial one; but Hashes returns the error, and an update or
 // revert cannot proceed, as in RHQ, which fails with "Cannot determine current
 // deployment". Reading it as empty instead would make every file on disk look
 // unknown, to be backed up and deleted (R117).
@@ -175,7 +217,7 @@ func (s *State) Previous(id int32) (Properties, bool, error) {
 	}
 	p, err := DecodeProperties(bytes.NewReader(data))
 	if err != nil {
-		return Properties{}, false, fmt.Errorf("previous deployment of %d: %s: %w", id, s.path(name), err)
+		return Properties{}, false, fmt.Errorf("previous deployment of %d: %w", id, &DamagedError{File: s.path(name), Err: err})
 	}
 	return p, true, nil
 }

@@ -1,0 +1,109 @@
+package metadata
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+)
+
+// DamagedError reports a file of a deployment record that exists but cannot be
+// trusted: a current-deployment.properties that does not decode or names a
+// folder that is not there, a file-hashcodes.dat that is missing, cut short,
+// malformed or holds what RHQ never writes. Nothing may be decided on such a
+// record: taken as no record, it would make the next deployment an initial one,
+// which backs up and removes every file of D (R58); taken as it reads, it
+// would make recorded files look unknown, or point a deletion outside D. The
+// message says what to do.
+type DamagedError struct {
+	// File is the damaged file, below D, in the running system's form.
+	File string
+	// Err says what is wrong with it.
+	Err error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("%s is damaged: %v; restore it from a backup, or record the destination afresh: "+
+		"move %s aside and run `deployer adopt` (which records every file on disk as the deployment's own)",
+		e.File, e.Err, Dir)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// lastByte remembers the last byte read through it, to tell a file that ends
+// with a line break from one cut short.
+type lastByte struct {
+	r    io.Reader
+	last byte
+	n    int64
+}
+
+func (l *lastByte) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if n > 0 {
+		l.last = p[n-1]
+		l.n += int64(n)
+	}
+	return n, err
+}
+
+// truncated reports whether what was read ends in the middle of a line: RHQ
+// (and EncodeHashes) end every line, the last one included, with a line
+// break, so a file that does not was cut short, by a crash or a full disk,
+// possibly in the middle of a hash.
+func (l *lastByte) truncated() bool {
+	return l.n > 0 && l.last != '\n' && l.last != '\r'
+}
+
+// checkRecorded checks what DecodeHashes accepts (RHQ's syntax) against what
+// RHQ and bundlekit write (R19): keys are relative paths that stay inside D,
+// or absolute paths of external files; values are MD5s in 32 lowercase hex
+// digits or markers. The first offence, in key order, is reported.
+func checkRecorded(h Hashes) error {
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		if err := checkKey(k); err != nil {
+			return err
+		}
+		if v := h[k]; !isMD5(v) && !isMarker(v) {
+			return fmt.Errorf("the hash %q of %q is neither an MD5 (32 lowercase hex digits) nor a marker", v, k)
+		}
+	}
+	return nil
+}
+
+func checkKey(k string) error {
+	switch {
+	case k == "":
+		return fmt.Errorf("a line has an empty path")
+	case strings.ContainsRune(k, 0):
+		return fmt.Errorf("the path %q holds a NUL byte", k)
+	case IsExternal(k):
+		return nil
+	}
+	if c := path.Clean(strings.ReplaceAll(k, `\`, "/")); c == "." || c == ".." || strings.HasPrefix(c, "../") {
+		return fmt.Errorf("the path %q is not a path inside the destination", k)
+	}
+	return nil
+}
+
+func isMD5(v string) bool {
+	if len(v) != 32 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isMarker(v string) bool {
+	switch v {
+	case MarkUnknownDir, MarkUnknownFile, MarkDeleted, MarkDirectory:
+		return true
+	}
+	return false
+}
