@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -46,30 +44,17 @@ type Bundle struct {
 
 // Open opens the bundle at source: a directory or a .zip bundle distribution.
 // deploy.xml must be at the top. The recipe is parsed and every file it refers to
-// must exist in the bundle; all problems are reported at once.
-func Open(source string) (*Bundle, error) {
-	fi, err := os.Stat(source)
-	if err != nil {
-		return nil, fmt.Errorf("open bundle: %w", err)
-	}
-	if fi.IsDir() {
-		b, err := OpenFS(os.DirFS(source), source)
-		if err != nil {
-			return nil, err
-		}
-		b.dirPath = source
-		return b, nil
-	}
-	fsys, closer, err := openZipBundle(source)
+// must exist in the bundle; all problems are reported at once. A .zip bundle
+// is checked entry by entry first, with fileops.DefaultLimits (see OpenWith).
+func Open(source string) (*Bundle, error) { return OpenWith(source, OpenOptions{}) }
+
+// openDir opens the bundle directory source.
+func openDir(source string) (*Bundle, error) {
+	b, err := OpenFS(os.DirFS(source), source)
 	if err != nil {
 		return nil, err
 	}
-	b, err := OpenFS(fsys, source)
-	if err != nil {
-		closer.Close()
-		return nil, err
-	}
-	b.closer = closer
+	b.dirPath = source
 	return b, nil
 }
 
@@ -171,20 +156,4 @@ func (b *Bundle) Close() error {
 // no error ever shows a password.
 func (b *Bundle) Inputs(given map[string]string) (map[string]string, error) {
 	return b.Recipe.InputDecls().Resolve(given)
-}
-
-// openZipBundle opens a .zip bundle distribution. Every entry is checked first, as
-// for any archive (GO of R181); the bundle's files are then read through
-// archive/zip's fs.FS.
-func openZipBundle(source string) (fs.FS, io.Closer, error) {
-	arc, err := fileops.OpenZipFile(source, fileops.DefaultLimits)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open bundle: %w", err)
-	}
-	arc.Close()
-	zr, err := zip.OpenReader(source)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open bundle: %w", err)
-	}
-	return zr, zr, nil
 }

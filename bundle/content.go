@@ -134,7 +134,7 @@ type contentBuilder struct {
 	values  token.Lookup
 	staging *staging.Area // outside the destination
 	limits  fileops.Limits
-	fetch   func(ctx context.Context, url, to string) error
+	fetch   func(ctx context.Context, url, to, sha256 string) error
 	events  func(Event)
 	c       *content
 }
@@ -185,7 +185,7 @@ func (b *contentBuilder) file(f *recipe.File) error {
 	s := &source{key: key, kind: fromFile, file: bundlePath(f.Name), realize: f.Replace, origin: f.Pos}
 	if f.URL != "" {
 		s.file, s.staged = b.staging.Path("url", f.BaseName()), true
-		if err := b.fetch(b.ctx, f.URL, s.file); err != nil {
+		if err := b.fetch(b.ctx, f.URL, s.file, f.SHA256); err != nil {
 			return fmt.Errorf("%s: <rhq:url-file url=%q>: %w", f.Pos, f.URL, err)
 		}
 	}
@@ -238,7 +238,7 @@ func (b *contentBuilder) archive(a *recipe.Archive) error {
 	local := ""
 	if a.URL != "" {
 		local = b.staging.Path("url", a.BaseName())
-		if err := b.fetch(b.ctx, a.URL, local); err != nil {
+		if err := b.fetch(b.ctx, a.URL, local, a.SHA256); err != nil {
 			return fmt.Errorf("%s: <rhq:url-archive url=%q>: %w", a.Pos, a.URL, err)
 		}
 		name = a.BaseName()

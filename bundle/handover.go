@@ -105,7 +105,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 		src := &source{kind: fromFile, file: bundlePath(f.Name), realize: f.Replace, origin: f.Pos}
 		if f.URL != "" {
 			src.file, src.staged = cb.staging.Path("handover-url", f.BaseName()), true
-			if err := cb.fetch(cb.ctx, f.URL, src.file); err != nil {
+			if err := cb.fetch(cb.ctx, f.URL, src.file, f.SHA256); err != nil {
 				return nil, fmt.Errorf("%s: <rhq:url-file url=%q>: %w", f.Pos, f.URL, err)
 			}
 		}
@@ -136,7 +136,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 		name, local := bundlePath(a.Name), ""
 		if a.URL != "" {
 			local = cb.staging.Path("handover-url", a.BaseName())
-			if err := cb.fetch(cb.ctx, a.URL, local); err != nil {
+			if err := cb.fetch(cb.ctx, a.URL, local, a.SHA256); err != nil {
 				return nil, fmt.Errorf("%s: <rhq:url-archive url=%q>: %w", a.Pos, a.URL, err)
 			}
 			name = a.BaseName()

@@ -134,6 +134,9 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if p.state, err = loadState(p.Dest); err != nil {
 		return nil, err
 	}
+	if p.state.Damaged != nil {
+		return nil, p.state.Damaged // never decide from a damaged record
+	}
 	r, values, err := p.expand(b, opts)
 	if err != nil {
 		return nil, err
@@ -172,7 +175,7 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 		dirPath = p.hooks.basedir
 	}
 	cb := &contentBuilder{ctx: ctx, fsys: b.fsys, dirPath: dirPath, dir: dir, unit: unit, values: values, staging: p.staging,
-		limits: limits, fetch: dl.Fetch, events: p.events}
+		limits: limits, fetch: dl.FetchVerified, events: p.events}
 	if p.content, err = cb.build(); err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func OpenWith(source string, opts OpenOptions) (*Bundle, error) {
 		if want != "" {
 			return nil, fmt.Errorf("open bundle %s: %w", source, ErrDirectoryDigest)
 		}
-		return Open(source)
+		return openDir(source)
 	}
 	b, err := openZipFile(f, fi.Size(), source, want, opts.Limits)
 	if err != nil {

@@ -416,7 +416,9 @@ func TestRecoverInterruptedAfterTornLine(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(s.d.Path(), filepath.FromSlash(journal)))
 	require.NoError(t, err)
 	require.True(t, bytes.HasSuffix(data, []byte("}\n")), "journal after the first undo step:\n%s", data)
-	require.Len(t, parse(data), 2, "begin and trash remain to be undone")
+	records, err := parse(data, "journal")
+	require.NoError(t, err)
+	require.Len(t, records, 2, "begin and trash remain to be undone")
 
 	require.False(t, interruptAt(t, s, 0))
 	require.Equal(t, before, s.tree(t))
@@ -472,7 +474,7 @@ func TestRecoverFailsOnUnreadableTrash(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(s.d.Path(), filepath.FromSlash(journal)), bad, 0o600))
 
 	_, err = Recover(s.d)
-	require.ErrorIs(t, err, fileops.ErrUnsafePath)
+	require.ErrorIs(t, err, ErrCorrupt, "a trash name outside the trash is refused before anything is undone")
 	require.True(t, Pending(s.d), "the journal is kept for a later run")
 	_, err = s.d.Lstat(trashDir + "/1")
 	require.NoError(t, err, "the trashed original is still there")
@@ -527,7 +529,9 @@ func TestHookAfterSync(t *testing.T) {
 	hook := func(n int) {
 		data, err := os.ReadFile(filepath.Join(s.d.Path(), filepath.FromSlash(journal)))
 		require.NoError(t, err)
-		require.Len(t, parse(data), n, "record %d is in the file when the hook runs", n)
+		records, err := parse(data, "journal")
+		require.NoError(t, err)
+		require.Len(t, records, n, "record %d is in the file when the hook runs", n)
 		seen = append(seen, n)
 	}
 	j, err := beginWAL(s.d, "deploy", 1, hook)
@@ -544,7 +548,8 @@ func TestHookAfterSync(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	data := "{\"op\":\"begin\",\"kind\":\"deploy\",\"id\":2}\n{\"op\":\"move\",\"path\":\"a\",\"to\":\"b\"}\n{\"op\":\"cre"
-	got := parse([]byte(data))
+	got, err := parse([]byte(data), "journal")
+	require.NoError(t, err, "a torn last line is dropped")
 	want := []record{
 		{Op: opBegin, Kind: "deploy", ID: 2},
 		{Op: opMove, Path: "a", To: "b", off: int64(strings.Index(data, "\n") + 1)},
@@ -552,7 +557,11 @@ func TestParse(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(record{})); diff != "" {
 		t.Fatalf("parse (-want +got):\n%s", diff)
 	}
-	require.Empty(t, parse([]byte("not json\n{\"op\":\"commit\"}\n")), "nothing after a bad line is read")
+	_, err = parse([]byte("not json\n{\"op\":\"commit\"}\n"), "journal")
+	var ce *CorruptError
+	require.ErrorAs(t, err, &ce, "a complete line that is not a record is damage")
+	require.Equal(t, 1, ce.Line)
+	require.ErrorIs(t, err, ErrCorrupt)
 	require.Equal(t, path.Join(Dir, "journal"), journal)
 }
 

@@ -36,7 +36,10 @@ func Recover(d *fileops.Dir) (Outcome, error) {
 	if err != nil {
 		return "", fmt.Errorf("read journal: %w", err)
 	}
-	records := parse(data)
+	records, err := parse(data, d.Path()+string(filepath.Separator)+filepath.FromSlash(journal))
+	if err != nil {
+		return "", err
+	}
 	for _, r := range records {
 		if r.Op == opCommit {
 			return Completed, finish(d)
@@ -103,7 +106,7 @@ func exists(d *fileops.Dir, name string) (bool, error) {
 // underFile reports whether an ancestor of name is missing or not a directory
 // (the lookup then fails with ENOTDIR, which is not fs.ErrNotExist).
 func underFile(d *fileops.Dir, name string) bool {
-	for p := path.Dir(name); p != "."; p = path.Dir(p) {
+	for p := path.Dir(name); p != "." && p != "/"; p = path.Dir(p) {
 		fi, err := d.Lstat(p)
 		if errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
 			return true

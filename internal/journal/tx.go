@@ -467,6 +467,11 @@ func (t *Tx) Reserve(keys []string) error {
 // destination it is a rename (a copy across file systems); an external path
 // is copied and then trashed.
 func (t *Tx) Move(from, to string) error {
+	for _, key := range []string{from, to} {
+		if _, err := t.where(key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err // before anything is recorded: Recover could not undo it
+		}
+	}
 	if metadata.IsExternal(from) || metadata.IsExternal(to) {
 		if _, err := t.Copy(context.Background(), from, to); err != nil {
 			return err

@@ -8,8 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -35,9 +38,15 @@ const (
 	opCommit op = "commit"
 )
 
+// version is the journal format this package writes and reads; a journal
+// with a record of a newer version is refused, never guessed at.
+const version = 1
+
 // record is one line of the journal.
 type record struct {
 	Op op `json:"op"`
+	// V is the format's version (begin records; 0 reads as 1).
+	V int `json:"v,omitempty"`
 	// Path is relative to the destination, or "ext:" + an absolute path.
 	Path string `json:"path,omitempty"`
 	// To is the trash name (trash) or the new name (move).
@@ -89,7 +98,7 @@ func beginWAL(d *fileops.Dir, kind string, id int, hook func(n int)) (*wal, erro
 		f.Close()
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
-	if err := j.write(record{Op: opBegin, Kind: kind, ID: id}, true); err != nil {
+	if err := j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, true); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -207,25 +216,113 @@ func finish(d *fileops.Dir) error {
 	return nil
 }
 
-// parse reads the records; a torn last line (the process died while writing it)
-// ends the journal: its change was never started.
-func parse(data []byte) []record {
+// CorruptError is a journal Recover will not act on: a record that no
+// deployer writes, that names a path outside the destination or outside the
+// journal's trash, or that a newer bundlekit wrote. Nothing was changed; the
+// journal is kept.
+type CorruptError struct {
+	Journal string // the journal file
+	Line    int
+	Err     error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("journal %s, line %d: %v; nothing was recovered and the journal is kept: "+
+		"the destination is as the interrupted operation left it (its originals are in %s); "+
+		"recover it with the bundlekit that wrote the journal, or put the originals back by hand and remove %s",
+		e.Journal, e.Line, e.Err, path.Dir(e.Journal)+"/trash", path.Dir(e.Journal))
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// ErrCorrupt: a journal Recover refuses to act on (see CorruptError).
+var ErrCorrupt = errors.New("damaged journal")
+
+// parse reads the records and checks every one of them before any is acted
+// on. A last line without its line break is a record whose write was cut
+// short: its change was never started, and it is dropped. Anything else that
+// is not a record this package writes is refused (*CorruptError, naming the
+// line): acting on part of a journal could delete what the rest would have
+// brought back.
+func parse(data []byte, file string) ([]record, error) {
 	var out []record
+	corrupt := func(line int, format string, args ...any) error {
+		return &CorruptError{Journal: file, Line: line, Err: fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)}
+	}
+	line := 0
 	for off := 0; off < len(data); {
+		line++
 		end := bytes.IndexByte(data[off:], '\n')
 		if end < 0 {
-			break
+			break // torn: never started
 		}
 		var r record
-		if json.Unmarshal(data[off:off+end], &r) != nil {
-			break
+		if err := json.Unmarshal(data[off:off+end], &r); err != nil {
+			return nil, corrupt(line, "not a record: %v", err)
+		}
+		switch {
+		case r.V > version:
+			return nil, corrupt(line, "written by a newer bundlekit (format version %d; this one reads %d)", r.V, version)
+		case line == 1 && r.Op != opBegin:
+			return nil, corrupt(line, "the first record is %q, not begin", r.Op)
+		case line > 1 && r.Op == opBegin:
+			return nil, corrupt(line, "a second begin record")
+		}
+		if err := r.check(); err != nil {
+			return nil, corrupt(line, "%v", err)
 		}
 		r.off = int64(off)
 		out = append(out, r)
 		off += end + 1
 	}
-	return out
+	return out, nil
 }
+
+// check refuses a record that names what no operation touches.
+func (r record) check() error {
+	switch r.Op {
+	case opBegin, opCommit:
+		return nil
+	case opCreate:
+		return checkKey(r.Path)
+	case opTrash:
+		if err := checkKey(r.Path); err != nil {
+			return err
+		}
+		n, ok := strings.CutPrefix(r.To, trashDir+"/")
+		if _, err := strconv.ParseUint(n, 10, 64); !ok || err != nil {
+			return fmt.Errorf("trash name %q is not a name in %s", r.To, trashDir)
+		}
+		return nil
+	case opMove:
+		if err := checkKey(r.Path); err != nil {
+			return err
+		}
+		if strings.HasPrefix(r.Path, extPrefix) || !local(r.To) {
+			return fmt.Errorf("a move from %q to %q does not stay in the destination", r.Path, r.To)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown operation %q", r.Op)
+}
+
+// checkKey accepts a path relative to the destination, or "ext:" and a
+// clean absolute path.
+func checkKey(key string) error {
+	if abs, ok := strings.CutPrefix(key, extPrefix); ok {
+		p := filepath.FromSlash(abs)
+		if !filepath.IsAbs(p) || filepath.Clean(p) != p {
+			return fmt.Errorf("external path %q is not a clean absolute path", abs)
+		}
+		return nil
+	}
+	if !local(key) {
+		return fmt.Errorf("path %q is not inside the destination", key)
+	}
+	return nil
+}
+
+func local(p string) bool { return p != "" && fs.ValidPath(p) && p != "." }
 
 func readAll(d *fileops.Dir, name string) ([]byte, error) {
 	f, err := d.Open(name)
