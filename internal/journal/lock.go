@@ -133,9 +133,11 @@ func Lock(ctx context.Context, d *fileops.Dir, wait time.Duration) (*DestLock, e
 // be repeated at once.
 func tryLock(d *fileops.Dir) (*DestLock, error) {
 	if err := d.MkdirAll(lockParent, 0o755); err != nil {
-		// os.Root's MkdirAll reports EEXIST when the folder it failed to create
-		// is gone when it looks: a deployer that unlocked removed it.
-		if _, lerr := d.Lstat(lockParent); errors.Is(err, fs.ErrExist) && errors.Is(lerr, fs.ErrNotExist) {
+		// os.Root's MkdirAll reports EEXIST when the folder changes while it
+		// looks: a deployer that unlocked removed it, and maybe another made
+		// it again. Only a folder that is now something else is an error.
+		fi, lerr := d.Lstat(lockParent)
+		if errors.Is(err, fs.ErrExist) && (errors.Is(lerr, fs.ErrNotExist) || lerr == nil && fi.IsDir()) {
 			return nil, errReplaced
 		}
 		return nil, err
