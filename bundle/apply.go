@@ -249,7 +249,7 @@ func (a *applier) countEvents() {
 // checkFresh refuses to apply a plan made against another state of the
 // destination's metadata.
 func (p *Plan) checkFresh(tx *journal.Tx) error {
-	st, err := metadata.Load(tx.FS(), tx.Path())
+	st, err := metadata.LoadCurrent(tx.FS(), tx.Path())
 	if err != nil {
 		return err
 	}

@@ -342,10 +342,18 @@ func withDirs(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m)+len(m)/4)
 	for k, v := range m {
 		out[k] = v
+	}
+	for k := range m {
 		if isExternal(k) {
 			continue
 		}
-		for dir := path.Dir(k); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		// Ancestors from the nearest up; once one is known, so are the
+		// rest (a key of m that is also a directory is marked too).
+		for i := strings.LastIndexByte(k, '/'); i > 0; i = strings.LastIndexByte(k[:i], '/') {
+			dir := k[:i]
+			if out[dir] == markDir {
+				break
+			}
 			out[dir] = markDir
 		}
 	}

@@ -112,7 +112,7 @@ func NextID(dest string) (int, error) {
 		return 0, fmt.Errorf("open destination: %w", err)
 	}
 	defer d.Close()
-	st, err := metadata.Load(d.FS(), d.Path())
+	st, err := metadata.LoadCurrent(d.FS(), d.Path())
 	if err != nil {
 		return 0, err
 	}

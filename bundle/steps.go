@@ -426,6 +426,10 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 			s.cacheRecord(c, hash)
 		}
 	}
+	if c.Same(a.p.cache) {
+		// A redeployment that changed nothing: the cache stands as it is.
+		return nil
+	}
 	// Files changed from now on have a later change time than this.
 	c.Written = time.Now().UnixNano()
 	var buf bytes.Buffer

@@ -373,8 +373,8 @@ func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error
 const cacheFile = metadataDir + "/.bundlekit-cache"
 
 // loadCache reads the stat cache of the current deployment: nil when there is
-// none, it cannot be read, or it was recorded for another deployment or
-// another map (RHQ deployed since, or the metadata changed).
+// none, it cannot be read, or it was recorded for another map (RHQ deployed
+// since, or the metadata changed).
 func loadCache(d fsDisk, st *state) *statcache.Cache {
 	if !st.Managed {
 		return nil
@@ -385,7 +385,7 @@ func loadCache(d fsDisk, st *state) *statcache.Cache {
 	}
 	c, err := statcache.Decode(rc)
 	rc.Close()
-	if err != nil || c.ID != st.Current.ID {
+	if err != nil {
 		return nil
 	}
 	hashes, err := d.open(metadata.HashesPath(st.Current.ID))

@@ -3,9 +3,7 @@ package metadata
 import (
 	"fmt"
 	"io"
-	"maps"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -62,7 +60,7 @@ func (l *lastByte) truncated() bool {
 // or absolute paths of external files; values are MD5s in 32 lowercase hex
 // digits or markers. The first offence, in key order, is reported.
 func checkRecorded(h Hashes) error {
-	for _, k := range slices.Sorted(maps.Keys(h)) {
+	for k := range h {
 		if err := checkKey(k); err != nil {
 			return err
 		}

@@ -63,9 +63,10 @@ type State struct {
 	hasDir bool
 	// current holds current-deployment.properties as read, valid or not;
 	// nil when there is none (R28).
-	current   []byte
-	hashes    Hashes
-	hashesErr error
+	current    []byte
+	hashes     Hashes
+	hashesErr  error
+	hashesRead bool
 }
 
 // Load reads the metadata of the destination whose root is fsys, for example
@@ -78,7 +79,14 @@ type State struct {
 // (for example for lack of permission): RHQ would then treat D as unmanaged
 // and, in full compliance, move everything in it to a backup folder;
 // bundlekit stops instead.
-func Load(fsys fs.FS, dir string) (*State, error) {
+func Load(fsys fs.FS, dir string) (*State, error) { return load(fsys, dir, true) }
+
+// LoadCurrent is Load without reading the current deployment's map: for
+// callers that only need to know which deployment is current. Hashes then
+// reads the map.
+func LoadCurrent(fsys fs.FS, dir string) (*State, error) { return load(fsys, dir, false) }
+
+func load(fsys fs.FS, dir string, withHashes bool) (*State, error) {
 	s := &State{dir: dir, fsys: fsys}
 	fi, err := fs.Stat(fsys, Dir)
 	switch {
@@ -129,12 +137,23 @@ func Load(fsys fs.FS, dir string) (*State, error) {
 		return s, nil
 	}
 	s.Managed, s.Current = true, cur
-	s.hashes, s.hashesErr = s.readHashes(cur.ID)
+	if withHashes {
+		s.loadHashes()
+	}
+	return s, nil
+}
+
+// loadHashes reads the current deployment's map, once.
+func (s *State) loadHashes() {
+	if s.hashesRead {
+		return
+	}
+	s.hashesRead = true
+	s.hashes, s.hashesErr = s.readHashes(s.Current.ID)
 	var de *DamagedError
 	if errors.As(s.hashesErr, &de) {
 		s.Damaged = s.hashesErr
 	}
-	return s, nil
 }
 
 // damaged records that the record's file name is damaged, which makes D
@@ -192,6 +211,7 @@ func (s *State) Hashes() (Hashes, error) {
 	if !s.Managed {
 		return nil, s.RequireManaged()
 	}
+	s.loadHashes()
 	if s.hashesErr != nil {
 		return nil, s.hashesErr
 	}

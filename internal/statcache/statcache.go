@@ -74,9 +74,9 @@ type Entry struct {
 
 // Cache is what one deployment recorded.
 type Cache struct {
-	// ID is the deployment; Digest the hex SHA-256 of its
-	// file-hashcodes.dat. A cache whose deployment is not the current one is
-	// not used.
+	// ID is the deployment that wrote the cache; Digest the hex SHA-256 of
+	// the file-hashcodes.dat it is valid for: a cache whose map is not the
+	// current deployment's is not used.
 	ID     int32
 	Digest string
 	// Written is when the cache was made, Unix nanoseconds.
@@ -107,6 +107,21 @@ func (c *Cache) File(key string, st Stat, ok bool) string {
 		return f.MD5
 	}
 	return ""
+}
+
+// Same reports whether c records what o records, but for when and by whom:
+// a deployment that would write c over o need not.
+func (c *Cache) Same(o *Cache) bool {
+	return c != nil && o != nil && c.Digest == o.Digest && sameFiles(c.Files, o.Files) &&
+		sameFiles(c.Bundle, o.Bundle) && maps.Equal(c.Entries, o.Entries)
+}
+
+// sameFiles compares what is recorded of files: not their change time.
+func sameFiles(a, b map[string]File) bool {
+	return maps.EqualFunc(a, b, func(x, y File) bool {
+		x.Ctime, y.Ctime = 0, 0
+		return x == y
+	})
 }
 
 // Trusted reports whether f, recorded by this cache, still describes a file

@@ -245,6 +245,7 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 			var dm, bm measurement
 			runDeployer := func() (err error) {
 				if st.deployer != nil {
+					settle()
 					if dm, err = runTimed(ctx, st.deployer); err == nil {
 						err = checkResult(e.dep, st.want, st.deployer)
 					}
@@ -252,6 +253,7 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 				return err
 			}
 			runBaseline := func() (err error) {
+				settle()
 				if bm, err = runTimed(ctx, st.baseline); err == nil {
 					err = checkResult(e.base, st.want, st.baseline)
 				}

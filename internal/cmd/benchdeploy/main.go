@@ -39,7 +39,11 @@
 // through the same states (unzip -q into an empty directory, rsync -a,
 // rsync -a --checksum, rsync -a --checksum --delete twice, rm -rf), and the
 // two alternate within the round (who goes first alternates between rounds),
-// so both see the same page cache and the same load on a shared machine. A
+// so both see the same page cache and the same load on a shared machine.
+// Before each timed command the page cache is written back (sync, not timed),
+// so that no command pays for the writes the one before it left, and both
+// tools find their destination on disk: the deployer makes its writes durable
+// before it returns, unzip and rsync do not. A
 // round's ratio is deployer time over baseline time, wall clock of the child
 // process; the report gives the median of those ratios, and the deployer's
 // peak RSS (the child's rusage). After every run, of either tool, the

@@ -59,7 +59,9 @@ func (b *bench) report(w io.Writer, loadBefore, loadAfter string) error {
 		}
 	}
 	r.WriteString("\nratio: the median of the per-round ratios (deployer time / baseline time in the same round), " +
-		"so it need not equal the quotient of the two medians. Times are wall clock of the child process.\n")
+		"so it need not equal the quotient of the two medians. Times are wall clock of the child process; " +
+		"every command starts with the page cache written back (sync, not timed). The deployer's times include " +
+		"making its result durable; the baselines' do not.\n")
 	_, err := io.WriteString(w, r.String())
 	return err
 }
