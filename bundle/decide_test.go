@@ -70,6 +70,15 @@ func (m memDisk) lstat(k string) (dirEntry, bool, error) {
 	return dirEntry{name: path.Base(k), isDir: isDir}, exists, err
 }
 
+func (m memDisk) hashFiles(keys []string) ([]string, []error) {
+	hashes := make([]string, len(keys))
+	errs := make([]error, len(keys))
+	for i, k := range keys {
+		hashes[i], errs[i] = m.hash(k)
+	}
+	return hashes, errs
+}
+
 func (m memDisk) hash(k string) (string, error) {
 	h, ok := m[k]
 	if !ok || h == markDir {

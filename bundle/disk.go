@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
@@ -138,6 +139,79 @@ func (f fsDisk) hash(key string) (string, error) {
 		return "", err
 	}
 	return hashEntry(loc.Dir, loc.Name)
+}
+
+// hashFiles hashes the files of one directory through one handle to it, so
+// a file costs no walk from the destination's root: groups of files of one
+// directory are hashed on every core.
+func (f fsDisk) hashFiles(keys []string) ([]string, []error) {
+	hashes := make([]string, len(keys))
+	errs := make([]error, len(keys))
+	// A group is at most this many files of one directory, so a large
+	// directory still spreads over every core.
+	const groupSize = 64
+	var groups [][]int
+	last := map[string]int{} // directory → its group being filled
+	for i, k := range keys {
+		dir := path.Dir(k)
+		if isExternal(k) || dir == "." {
+			groups = append(groups, []int{i}) // hashed through the root
+			continue
+		}
+		g, ok := last[dir]
+		if !ok || len(groups[g]) == groupSize {
+			g = len(groups)
+			groups = append(groups, nil)
+			last[dir] = g
+		}
+		groups[g] = append(groups[g], i)
+	}
+	forEach(len(groups), func(g int) {
+		group := groups[g]
+		sub := f.subDir(keys[group[0]])
+		if sub == nil {
+			for _, i := range group {
+				hashes[i], errs[i] = f.hash(keys[i])
+			}
+			return
+		}
+		defer sub.Close()
+		names := make([]string, len(group))
+		for j, i := range group {
+			names[j] = path.Base(keys[i])
+		}
+		for j, h := range sub.HashFiles(names) {
+			i := group[j]
+			switch {
+			case h.Err != nil:
+				errs[i] = h.Err
+			case h.MD5 == "":
+				hashes[i] = linkHash(h.Link)
+			default:
+				hashes[i] = h.MD5
+			}
+		}
+	})
+	return hashes, errs
+}
+
+// subDir opens the directory of the relative key, or returns nil when key is
+// external or at the top, or the directory cannot be opened: the caller then
+// goes through hash, which reports why.
+func (f fsDisk) subDir(key string) *fileops.Dir {
+	dir := path.Dir(key)
+	if isExternal(key) || dir == "." {
+		return nil
+	}
+	loc, ok, err := f.resolve(dir)
+	if !ok || err != nil {
+		return nil
+	}
+	sub, err := loc.Dir.Sub(loc.Name)
+	if err != nil {
+		return nil
+	}
+	return sub
 }
 
 // hashEntry hashes a regular file by content and a symbolic link by its target

@@ -174,6 +174,15 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if p.hooks != nil {
 		dirPath = p.hooks.basedir
 	}
+	ignore, err := unit.Ignore.Matcher()
+	if err != nil {
+		return nil, err
+	}
+	sv, err := p.startSurvey(ignore)
+	if err != nil {
+		return nil, err
+	}
+	defer sv.close()
 	cb := &contentBuilder{ctx: ctx, fsys: b.fsys, dirPath: dirPath, dir: dir, unit: unit, values: values, staging: p.staging,
 		limits: limits, fetch: dl.FetchVerified, events: p.events}
 	if p.content, err = cb.build(); err != nil {
@@ -187,11 +196,7 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if err := checkSpace(p.Dest, p.Estimate); err != nil {
 		return nil, err
 	}
-	ignore, err := unit.Ignore.Matcher()
-	if err != nil {
-		return nil, err
-	}
-	entries, err := p.decide(ctx, ignore, kind)
+	entries, err := p.decide(ctx, sv, kind)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,9 @@ type disk interface {
 	lstat(key string) (e dirEntry, exists bool, err error)
 	// hash returns the MD5 of the file at key.
 	hash(key string) (string, error)
+	// hashFiles returns what hash returns for each key, hashing on every
+	// core.
+	hashFiles(keys []string) ([]string, []error)
 }
 
 type dirEntry struct {
@@ -71,6 +74,23 @@ func (e *UnknownHashError) Error() string {
 // the stat of its entries; the files are then hashed on every core, except
 // those cache (nil to trust nothing) proves unchanged.
 func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextExternal []string, cache *statcache.Cache) (rescan, error) {
+	w, err := walkDest(d, orig, ignore, full)
+	if err != nil {
+		return rescan{}, err
+	}
+	return w.finish(d, orig, ignore, nextExternal, cache)
+}
+
+// walked is the first half of a rescan: the destination listed, nothing
+// hashed yet. It needs neither the new content nor the stat cache, so Plan
+// walks while it builds them.
+type walked struct {
+	r    rescan
+	seen map[string]dirEntry // every path the walk visited
+}
+
+// walkDest lists the destination for scanUpdate.
+func walkDest(d disk, orig map[string]string, ignore matcher, full bool) (*walked, error) {
 	r := rescan{
 		hashes: make(map[string]string, len(orig)), changes: set{}, deletions: set{}, additions: set{},
 		ignored: set{}, skipped: set{}, extExists: set{}, files: make(map[string]statcache.File, len(orig)),
@@ -91,7 +111,7 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 			related[topName(k)] = true
 		}
 	}
-	seen := make(map[string]dirEntry, len(orig)) // every path the walk visited
+	seen := make(map[string]dirEntry, len(orig))
 	var walk func(dir string) error
 	walk = func(dir string) error {
 		entries, err := d.readDir(dir)
@@ -129,8 +149,14 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 		return nil
 	}
 	if err := walk(""); err != nil {
-		return rescan{}, err
+		return nil, err
 	}
+	return &walked{r: r, seen: seen}, nil
+}
+
+// finish rechecks and hashes what w found: the second half of scanUpdate.
+func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExternal []string, cache *statcache.Cache) (rescan, error) {
+	r, seen := w.r, w.seen
 	// R70, R76: recheck every known key, from what the walk saw or, for an
 	// external key and a path the walk did not reach, on its own.
 	unknown := map[string]string{}
@@ -168,15 +194,20 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 		}
 	}
 	hashes := make([]string, len(toHash))
-	errs := make([]error, len(toHash))
-	forEach(len(toHash), func(i int) {
-		k := toHash[i]
+	var uncached []string
+	var at []int
+	for i, k := range toHash {
 		e := seen[k]
-		if hashes[i] = cache.File(k, e.st, e.stOK); hashes[i] != "" {
-			return
+		if hashes[i] = cache.File(k, e.st, e.stOK); hashes[i] == "" {
+			uncached = append(uncached, k)
+			at = append(at, i)
 		}
-		hashes[i], errs[i] = d.hash(k)
-	})
+	}
+	errs := make([]error, len(toHash))
+	read, readErrs := d.hashFiles(uncached)
+	for j, i := range at {
+		hashes[i], errs[i] = read[j], readErrs[j]
+	}
 	for i, k := range toHash {
 		if errs[i] != nil {
 			unknown[k] = errs[i].Error() // R56

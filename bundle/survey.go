@@ -2,16 +2,14 @@ package bundle
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"path"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/internal/metadata"
@@ -24,36 +22,31 @@ import (
 
 // decide reads the destination and decides every path of a deployment or a
 // revert.
-func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) ([]*Entry, error) {
-	disk, closeDisk, err := openDisk(p.Dest)
-	if err != nil {
-		return nil, err
-	}
-	defer closeDisk()
+func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, error) {
+	disk := sv.disk
 	next := p.content.next()
 	if !p.state.Managed {
 		p.Initial = true
 		return p.surveyInitial(ctx, disk, next)
 	}
+	if err := sv.wait(); err != nil {
+		return nil, err
+	}
 	prev := int(p.state.Current.ID)
 	p.Previous = &prev
-	orig := withDirs(p.state.Hashes)
+	orig := sv.orig
 	var ext []string
 	for k := range next {
 		if isExternal(k) {
 			ext = append(ext, k)
 		}
 	}
-	var ign matcher
-	if ignore != nil {
-		ign = ignore
-	}
-	p.cache = loadCache(disk, p.state)
+	p.cache = sv.cache
 	destCache := p.cache
 	if p.verify {
 		destCache = nil
 	}
-	scan, err := scanUpdate(disk, orig, ign, p.Compliance == recipe.Full, ext, destCache)
+	scan, err := sv.walked.finish(disk, orig, sv.ignore, ext, destCache)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +90,55 @@ func (p *Plan) decide(ctx context.Context, ignore *recipe.Matcher, kind Kind) ([
 		}
 	}
 	return entries, nil
+}
+
+// survey is what Plan learns of a destination that holds a deployment
+// before it knows the new content: the previous map with its directories,
+// the stat cache and the walk. startSurvey begins it on other goroutines, so
+// the walk's system calls overlap with building the content.
+type survey struct {
+	disk      fsDisk
+	closeDisk func()
+	ignore    matcher
+	done      sync.WaitGroup
+	// Set on the survey's goroutines; read after wait.
+	orig   map[string]string
+	cache  *statcache.Cache
+	walked *walked
+	err    error
+}
+
+// startSurvey opens the destination and, when it holds a deployment, starts
+// walking it. The caller must call close.
+func (p *Plan) startSurvey(ignore *recipe.Matcher) (*survey, error) {
+	disk, closeDisk, err := openDisk(p.Dest)
+	if err != nil {
+		return nil, err
+	}
+	sv := &survey{disk: disk, closeDisk: closeDisk}
+	if ignore != nil {
+		sv.ignore = ignore
+	}
+	if !p.state.Managed {
+		return sv, nil
+	}
+	full := p.Compliance == recipe.Full
+	sv.orig = withDirs(p.state.Hashes)
+	sv.done.Go(func() { sv.cache = loadCache(disk, p.state) })
+	sv.done.Go(func() { sv.walked, sv.err = walkDest(disk, sv.orig, sv.ignore, full) })
+	return sv, nil
+}
+
+// wait returns when the survey is complete.
+func (sv *survey) wait() error {
+	sv.done.Wait()
+	return sv.err
+}
+
+// close waits for the survey and closes the destination.
+func (sv *survey) close() {
+	sv.done.Wait()
+	sv.closeDisk()
 }
 
 // presentDirs returns the archive directory entries (R97) that exist on disk
@@ -388,13 +430,7 @@ func loadCache(d fsDisk, st *state) *statcache.Cache {
 	if err != nil {
 		return nil
 	}
-	hashes, err := d.open(metadata.HashesPath(st.Current.ID))
-	if err != nil {
-		return nil
-	}
-	defer hashes.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, hashes); err != nil || hex.EncodeToString(h.Sum(nil)) != c.Digest {
+	if c.Digest != st.HashesDigest() {
 		return nil
 	}
 	return c

@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"fmt"
-	"io"
 	"path"
 	"strings"
 )
@@ -30,29 +29,12 @@ func (e *DamagedError) Error() string {
 
 func (e *DamagedError) Unwrap() error { return e.Err }
 
-// lastByte remembers the last byte read through it, to tell a file that ends
-// with a line break from one cut short.
-type lastByte struct {
-	r    io.Reader
-	last byte
-	n    int64
-}
-
-func (l *lastByte) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	if n > 0 {
-		l.last = p[n-1]
-		l.n += int64(n)
-	}
-	return n, err
-}
-
-// truncated reports whether what was read ends in the middle of a line: RHQ
-// (and EncodeHashes) end every line, the last one included, with a line
-// break, so a file that does not was cut short, by a crash or a full disk,
-// possibly in the middle of a hash.
-func (l *lastByte) truncated() bool {
-	return l.n > 0 && l.last != '\n' && l.last != '\r'
+// cutShort reports whether text ends in the middle of a line: RHQ (and
+// EncodeHashes) end every line, the last one included, with a line break, so
+// a file that does not was cut short, by a crash or a full disk, possibly in
+// the middle of a hash.
+func cutShort(text string) bool {
+	return text != "" && text[len(text)-1] != '\n' && text[len(text)-1] != '\r'
 }
 
 // checkRecorded checks what DecodeHashes accepts (RHQ's syntax) against what
@@ -60,15 +42,18 @@ func (l *lastByte) truncated() bool {
 // or absolute paths of external files; values are MD5s in 32 lowercase hex
 // digits or markers. The first offence, in key order, is reported.
 func checkRecorded(h Hashes) error {
-	for k := range h {
-		if err := checkKey(k); err != nil {
-			return err
+	var first string
+	var err error
+	for k, v := range h {
+		e := checkKey(k)
+		if e == nil && !isMD5(v) && !isMarker(v) {
+			e = fmt.Errorf("the hash %q of %q is neither an MD5 (32 lowercase hex digits) nor a marker", v, k)
 		}
-		if v := h[k]; !isMD5(v) && !isMarker(v) {
-			return fmt.Errorf("the hash %q of %q is neither an MD5 (32 lowercase hex digits) nor a marker", v, k)
+		if e != nil && (err == nil || k < first) {
+			first, err = k, e
 		}
 	}
-	return nil
+	return err
 }
 
 func checkKey(k string) error {

@@ -30,7 +30,8 @@ func addGolden(f *testing.F, pattern string) {
 
 // FuzzDecodeHashes checks that DecodeHashes never panics, fails only with a
 // *FormatError or a too long line, and that what it decodes encodes to a file
-// that decodes to the same map, directories aside (R17–R19).
+// that decodes to the same map, directories aside (R17–R19), and that the
+// files canonical accepts are those EncodeHashes writes.
 func FuzzDecodeHashes(f *testing.F) {
 	addGolden(f, "testdata/rhq/dest/.rhqdeployments/*/file-hashcodes.dat")
 	addGolden(f, "testdata/encode/file-hashcodes.dat")
@@ -63,6 +64,13 @@ func FuzzDecodeHashes(f *testing.F) {
 		again, err := EncodeHashes(back)
 		if err != nil || !bytes.Equal(enc, again) {
 			t.Fatalf("EncodeHashes is not stable: %q then %q (%v)", enc, again, err)
+		}
+		// Record writes a canonical file's bytes again instead of encoding.
+		if canonical(string(data)) && !bytes.Equal(data, enc) {
+			t.Fatalf("canonical %q, but EncodeHashes writes %q", data, enc)
+		}
+		if !canonical(string(enc)) {
+			t.Fatalf("EncodeHashes output %q is not canonical", enc)
 		}
 	})
 }

@@ -62,51 +62,46 @@ type Hashes map[string]string
 // names the input in errors only. Bytes are kept as they are: UTF-8 is
 // expected but not checked, so no path is altered on a round trip.
 func DecodeHashes(r io.Reader, file string) (Hashes, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxLine)
-	sc.Split(scanLines)
-	h := Hashes{}
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Text()
-		fields := strings.Split(line, "\t")
-		for len(fields) > 0 && fields[len(fields)-1] == "" {
-			fields = fields[:len(fields)-1]
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", file, err)
+	}
+	return decodeHashes(string(data), file)
+}
+
+// decodeHashes is DecodeHashes of the whole file: every key and hash of the
+// map is a slice of text.
+func decodeHashes(text, file string) (Hashes, error) {
+	h := make(Hashes, strings.Count(text, "\n")+1)
+	for n := 1; text != ""; n++ {
+		var line string
+		line, text = cutLine(text)
+		if len(line) > maxLine {
+			return nil, fmt.Errorf("read %s after line %d: %w", file, n-1, bufio.ErrTooLong)
 		}
-		if len(fields) != 2 {
+		// Java's String.split drops trailing empty fields; two must remain.
+		fields := strings.TrimRight(line, "\t")
+		k, v, ok := strings.Cut(fields, "\t")
+		if !ok || strings.IndexByte(v, '\t') >= 0 {
 			return nil, &FormatError{File: file, Line: n, Text: line}
 		}
-		h[fields[0]] = fields[1]
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s after line %d: %w", file, n, err)
+		h[k] = v
 	}
 	return h, nil
 }
 
-// scanLines splits at "\n", "\r\n" and "\r", as Java's BufferedReader.readLine.
-func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	for i, c := range data {
-		switch {
-		case c == '\n':
-			return i + 1, data[:i], nil
-		case c != '\r':
-		case i+1 < len(data):
-			if data[i+1] == '\n' {
-				return i + 2, data[:i], nil
-			}
-			return i + 1, data[:i], nil
-		case atEOF:
-			return i + 1, data[:i], nil
-		default:
-			return 0, nil, nil // a '\n' may follow
-		}
+// cutLine splits text after its first line, which ends at "\n", "\r\n" or
+// "\r" as with Java's BufferedReader.readLine, or at the end of text.
+func cutLine(text string) (line, rest string) {
+	i := strings.IndexAny(text, "\r\n")
+	switch {
+	case i < 0:
+		return text, ""
+	case text[i] == '\r' && i+1 < len(text) && text[i+1] == '\n':
+		return text[:i], text[i+2:]
+	default:
+		return text[:i], text[i+1:]
 	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
 }
 
 // Check reports the first entry, in key order, that EncodeHashes cannot
@@ -114,21 +109,25 @@ func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
 // written and not checked. The engine checks its new map with it before it
 // changes anything, so that the metadata written last cannot fail (R184).
 func (h Hashes) Check() error {
-	return h.check(h.sortedKeys())
+	// The first offence in key order, found without sorting every key.
+	var first string
+	var err error
+	for k, v := range h {
+		if e := checkEntry(k, v); e != nil && (err == nil || compareJava(k, first) < 0) {
+			first, err = k, e
+		}
+	}
+	return err
 }
 
-func (h Hashes) check(keys []string) error {
-	for _, k := range keys {
-		v := h[k]
-		if v == MarkDirectory {
-			continue
-		}
-		if strings.ContainsAny(k, "\t\r\n") {
-			return fmt.Errorf("path %q: %w", k, ErrUnencodable)
-		}
-		if v == "" || strings.ContainsAny(v, "\t\r\n") {
-			return fmt.Errorf("hash %q of path %q: %w", v, k, ErrUnencodable)
-		}
+func checkEntry(k, v string) error {
+	switch {
+	case v == MarkDirectory:
+		return nil
+	case strings.ContainsAny(k, "\t\r\n"):
+		return fmt.Errorf("path %q: %w", k, ErrUnencodable)
+	case v == "" || strings.ContainsAny(v, "\t\r\n"):
+		return fmt.Errorf("hash %q of path %q: %w", v, k, ErrUnencodable)
 	}
 	return nil
 }
@@ -139,10 +138,10 @@ func (h Hashes) check(keys []string) error {
 // out: only files are recorded (R19, R54), directories are synthesised when
 // read (R69). An entry Check refuses is an error, and no bytes are returned.
 func EncodeHashes(h Hashes) ([]byte, error) {
-	keys := h.sortedKeys()
-	if err := h.check(keys); err != nil {
+	if err := h.Check(); err != nil {
 		return nil, fmt.Errorf("encode hashes: %w", err)
 	}
+	keys := h.sortedKeys()
 	var b bytes.Buffer
 	for _, k := range keys {
 		if v := h[k]; v != MarkDirectory {
@@ -254,4 +253,23 @@ func utf16Rank(r rune) rune {
 		return r + 0x200000
 	}
 	return r
+}
+
+// canonical reports whether data is exactly what EncodeHashes writes for the
+// map it decodes to: "\n" line ends, no trailing TABs, each path once and in
+// Java's order. RHQ's own files pass; a file edited by hand may not.
+func canonical(text string) bool {
+	if text != "" && text[len(text)-1] != '\n' || strings.IndexByte(text, '\r') >= 0 {
+		return false
+	}
+	prev := ""
+	for n := 0; text != ""; n++ {
+		line, rest, _ := strings.Cut(text, "\n")
+		k, v, ok := strings.Cut(line, "\t")
+		if !ok || v == "" || v == MarkDirectory || strings.IndexByte(v, '\t') >= 0 || n > 0 && compareJava(prev, k) >= 0 {
+			return false
+		}
+		prev, text = k, rest
+	}
+	return true
 }

@@ -23,7 +23,15 @@ type Write struct {
 // now is the time in the properties' comment line. state may be nil when D has
 // no metadata. Nothing is returned unless every file encodes (R23).
 func Record(state *State, p Properties, h Hashes, now time.Time) ([]Write, error) {
-	props, hashes, err := encode(p, h, now)
+	var props, hashes []byte
+	var err error
+	if state != nil && state.sameHashes(h) {
+		// A redeployment of the same files: the same bytes, not sorted again.
+		props, err = EncodeProperties(p, now)
+		hashes = []byte(state.hashesRaw)
+	} else {
+		props, hashes, err = encode(p, h, now)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -61,4 +69,24 @@ func encode(p Properties, h Hashes, now time.Time) (props, hashes []byte, err er
 		return nil, nil, err
 	}
 	return props, hashes, nil
+}
+
+// sameHashes reports whether EncodeHashes(h) would write the current map's
+// file as it was read: the same files with the same hashes, directories
+// aside, and a file written as EncodeHashes writes it.
+func (s *State) sameHashes(h Hashes) bool {
+	if !s.hashesRead || s.hashesErr != nil {
+		return false
+	}
+	n := 0
+	for k, v := range h {
+		if v == MarkDirectory {
+			continue
+		}
+		if old, ok := s.hashes[k]; !ok || old != v {
+			return false
+		}
+		n++
+	}
+	return n == len(s.hashes) && canonical(s.hashesRaw)
 }

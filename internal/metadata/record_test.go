@@ -180,3 +180,40 @@ func TestRecordDataIsIndependent(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, byte('#'), again[2].Data[0], "the State's copy of the current file is not shared")
 }
+
+// TestRecordSameMap: a deployment that records the current map again writes
+// exactly what EncodeHashes writes, whether the file read was canonical (its
+// bytes are reused) or not (the map is encoded again).
+func TestRecordSameMap(t *testing.T) {
+	h := Hashes{"b": "0cc175b9c0f1b6a831c399e269772661", "a/x": "92eb5ffee6ae2fec3ad71c777531578f", "a": MarkDirectory}
+	want, err := EncodeHashes(h)
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		file string
+	}{
+		{"canonical", string(want)},
+		{"CRLF line ends", "a/x\t92eb5ffee6ae2fec3ad71c777531578f\r\nb\t0cc175b9c0f1b6a831c399e269772661\r\n"},
+		{"out of order", "b\t0cc175b9c0f1b6a831c399e269772661\na/x\t92eb5ffee6ae2fec3ad71c777531578f\n"},
+		{"trailing TAB", "a/x\t92eb5ffee6ae2fec3ad71c777531578f\t\nb\t0cc175b9c0f1b6a831c399e269772661\n"},
+		{"a path twice", "a/x\t92eb5ffee6ae2fec3ad71c777531578f\na/x\t92eb5ffee6ae2fec3ad71c777531578f\nb\t0cc175b9c0f1b6a831c399e269772661\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := rhqTree(t)
+			m[HashesPath(2)] = &fstest.MapFile{Data: []byte(tt.file), Mode: 0o644}
+			s, err := Load(m, "/d")
+			require.NoError(t, err)
+			writes, err := Record(s, v3, h, rhqTime)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(writes[1].Data))
+		})
+	}
+	t.Run("another map", func(t *testing.T) {
+		s, err := Load(rhqTree(t), "/d")
+		require.NoError(t, err)
+		writes, err := Record(s, v3, h, rhqTime)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(writes[1].Data))
+	})
+}

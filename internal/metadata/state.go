@@ -2,13 +2,16 @@ package metadata
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/bundlekit/bundlekit/internal/readall"
 )
 
 // NotManagedError reports that a destination holds no valid deployment record
@@ -67,6 +70,9 @@ type State struct {
 	hashes     Hashes
 	hashesErr  error
 	hashesRead bool
+	// hashesRaw is the current map's file as read: a deployment that
+	// records the same map writes these bytes again instead of encoding it.
+	hashesRaw string
 }
 
 // Load reads the metadata of the destination whose root is fsys, for example
@@ -176,14 +182,17 @@ func (s *State) readHashes(id int32) (Hashes, error) {
 		return nil, fmt.Errorf("hashes of deployment %d: %w", id, s.wrap(name, err))
 	}
 	defer f.Close()
-	r := &lastByte{r: f}
-	h, err := DecodeHashes(r, s.path(name))
+	text, err := readall.String(f)
+	if err != nil {
+		return nil, fmt.Errorf("hashes of deployment %d: %w", id, s.wrap(name, err))
+	}
+	h, err := decodeHashes(text, s.path(name))
 	var fe *FormatError
 	switch {
 	case errors.As(err, &fe):
 		err = &DamagedError{File: s.path(name), Err: err}
 	case err != nil:
-	case r.truncated():
+	case cutShort(text):
 		err = &DamagedError{File: s.path(name), Err: errors.New("its last line has no line break: the file was cut short")}
 	default:
 		if cerr := checkRecorded(h); cerr != nil {
@@ -193,12 +202,13 @@ func (s *State) readHashes(id int32) (Hashes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hashes of deployment %d: %w", id, err)
 	}
+	s.hashesRaw = text // the current deployment's: loadHashes is the only caller
 	return h, nil
 }
 
 // Hashes returns the current deployment's file→hash map as recorded, O of
 // R67, without directories (see Hashes.WithDirectories). The map is the
-// caller's.
+// State's, shared by every call: a caller must not modify it.
 //
 // A managed destination whose file-hashcodes.dat is missing, unreadable or
 // damaged (a *DamagedError: malformed, cut short, or holding hashes or paths
@@ -215,7 +225,17 @@ func (s *State) Hashes() (Hashes, error) {
 	if s.hashesErr != nil {
 		return nil, s.hashesErr
 	}
-	return maps.Clone(s.hashes), nil
+	return s.hashes, nil
+}
+
+// HashesDigest returns the hex SHA-256 of the current deployment's
+// file-hashcodes.dat as Hashes read it, or "" when it has not been read.
+func (s *State) HashesDigest() string {
+	if !s.hashesRead || s.hashesErr != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(s.hashesRaw))
+	return hex.EncodeToString(sum[:])
 }
 
 // Previous returns the properties that were current when deployment id was

@@ -29,6 +29,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bundlekit/bundlekit/internal/readall"
 )
 
 // Margin is how close to the cache's own time a file's times may be before it
@@ -199,43 +201,53 @@ func (c *Cache) Encode(w io.Writer) error {
 
 // Decode reads a cache written by Encode. Anything unexpected is ErrFormat.
 func Decode(r io.Reader) (*Cache, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	if !sc.Scan() {
-		return nil, fmt.Errorf("%w: no header", ErrFormat)
+	// One string for the whole file: keys and MD5s are slices of it, so a
+	// cache of 10,000 files costs a handful of allocations, not 30,000.
+	text, err := readall.String(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
-	head := strings.Split(sc.Text(), "\t")
-	if len(head) != 5 || head[0]+"\t"+head[1] != magic {
-		return nil, fmt.Errorf("%w: header %q", ErrFormat, sc.Text())
+	head, text, _ := strings.Cut(text, "\n")
+	var hf [5]string
+	if split(head, hf[:]) != 5 || hf[0]+"\t"+hf[1] != magic {
+		return nil, fmt.Errorf("%w: header %q", ErrFormat, head)
 	}
-	c := New(0, 0)
-	id, err1 := strconv.ParseInt(head[2], 10, 32)
-	written, err2 := strconv.ParseInt(head[4], 10, 64)
+	lines := "\n" + text
+	count := func(kind string) int { return strings.Count(lines, "\n"+kind+"\t") }
+	c := &Cache{Files: make(map[string]File, count("f")), Bundle: make(map[string]File, count("b")),
+		Entries: make(map[string]Entry, count("e"))}
+	id, err1 := strconv.ParseInt(hf[2], 10, 32)
+	written, err2 := strconv.ParseInt(hf[4], 10, 64)
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrFormat, err)
 	}
-	c.ID, c.Digest, c.Written = int32(id), head[3], written
-	for n := 2; sc.Scan(); n++ {
-		f := strings.Split(sc.Text(), "\t")
+	c.ID, c.Digest, c.Written = int32(id), hf[3], written
+	var f [7]string
+	for n := 2; text != ""; n++ {
+		var line string
+		var ok bool
+		if line, text, ok = strings.Cut(text, "\n"); !ok {
+			return nil, fmt.Errorf("%w: line %d: truncated", ErrFormat, n)
+		}
 		var err error
-		switch {
-		case len(f) == 7 && (f[0] == "f" || f[0] == "b"):
+		switch fields := split(line, f[:]); {
+		case fields == 7 && (f[0] == "f" || f[0] == "b"):
 			var rec File
 			rec.MD5 = f[2]
 			var mode uint64
-			rec.Size, err1 = strconv.ParseInt(f[3], 10, 64)
-			rec.ModTime, err2 = strconv.ParseInt(f[4], 10, 64)
-			var err3, err4 error
-			rec.Ino, err3 = strconv.ParseUint(f[5], 10, 64)
-			mode, err4 = strconv.ParseUint(f[6], 10, 32)
+			var errs [4]error
+			rec.Size, errs[0] = strconv.ParseInt(f[3], 10, 64)
+			rec.ModTime, errs[1] = strconv.ParseInt(f[4], 10, 64)
+			rec.Ino, errs[2] = strconv.ParseUint(f[5], 10, 64)
+			mode, errs[3] = strconv.ParseUint(f[6], 10, 32)
 			rec.Mode = uint32(mode)
-			err = errors.Join(err1, err2, err3, err4)
+			err = errors.Join(errs[:]...)
 			if f[0] == "f" {
 				c.Files[f[1]] = rec
 			} else {
 				c.Bundle[f[1]] = rec
 			}
-		case len(f) == 7 && f[0] == "e":
+		case fields == 7 && f[0] == "e":
 			var e Entry
 			e.MD5 = f[2]
 			var crc, size, comp, method uint64
@@ -254,8 +266,22 @@ func Decode(r io.Reader) (*Cache, error) {
 			return nil, fmt.Errorf("%w: line %d: %v", ErrFormat, n, err)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-	}
 	return c, nil
+}
+
+// split cuts line at tabs into out and returns how many fields it has; when
+// that is more than len(out), the extra ones are not stored.
+func split(line string, out []string) int {
+	n := 0
+	for {
+		field, rest, more := strings.Cut(line, "\t")
+		if n < len(out) {
+			out[n] = field
+		}
+		n++
+		if !more {
+			return n
+		}
+		line = rest
+	}
 }
