@@ -174,22 +174,27 @@ func (a *applier) differences() Differences {
 // journal records of the paths they displace; the write phase runs on every
 // core, the others in order.
 func (a *applier) phase(steps []*step) error {
-	var displaced []string
-	for _, s := range steps {
-		switch {
-		case s.entry == nil:
-		case s.op == opTrash, s.op == opTrashOrReport, s.op == opDeleteDir:
-			displaced = append(displaced, s.entry.Path)
-		case s.op == opWrite && s.entry.Current != "":
-			displaced = append(displaced, s.entry.Path)
-		}
-	}
-	if len(displaced) > 1 {
-		if err := a.tx.Reserve(displaced); err != nil {
+	writes := steps[0].phase == phaseWrite && len(steps) > 1
+	if writes {
+		if err := a.makeParents(steps); err != nil {
 			return err
 		}
 	}
-	if steps[0].phase == phaseWrite && len(steps) > 1 {
+	// The paths the phase displaces or creates, recorded at once.
+	var reserve []string
+	for _, s := range steps {
+		switch {
+		case s.entry == nil:
+		case s.op == opTrash, s.op == opTrashOrReport, s.op == opDeleteDir, s.op == opWrite:
+			reserve = append(reserve, s.entry.Path)
+		}
+	}
+	if len(reserve) > 0 {
+		if err := a.tx.Reserve(reserve); err != nil {
+			return err
+		}
+	}
+	if writes {
 		return a.writeAll(steps)
 	}
 	for _, s := range steps {
@@ -200,11 +205,9 @@ func (a *applier) phase(steps []*step) error {
 	return nil
 }
 
-// writeAll runs the write phase (R96) on every core: the writes are of
-// distinct paths, and each is a step of its own. Their directories are made
-// first, in order, so that the journal holds the same records whichever write
-// ends first. The first failure stops the others.
-func (a *applier) writeAll(steps []*step) error {
+// makeParents makes the directories of the write phase's files, in order, so
+// that the journal holds the same records whichever write ends first.
+func (a *applier) makeParents(steps []*step) error {
 	made := set{}
 	for _, s := range steps {
 		dir := path.Dir(s.entry.Path)
@@ -216,14 +219,29 @@ func (a *applier) writeAll(steps []*step) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// writeAll runs the write phase (R96) on every core, a directory at a time
+// (groupByDir): the writes are of distinct paths, and each is a step of its
+// own; makeParents has made their directories. The first failure stops the
+// others.
+func (a *applier) writeAll(steps []*step) error {
+	keys := make([]string, len(steps))
+	for i, s := range steps {
+		keys[i] = s.entry.Path
+	}
+	groups := groupByDir(keys)
 	var failed atomic.Bool
 	errs := make([]error, len(steps))
-	forEach(len(steps), func(i int) {
-		if failed.Load() {
-			return
-		}
-		if errs[i] = a.exec(steps[i]); errs[i] != nil {
-			failed.Store(true)
+	forEach(len(groups), func(g int) {
+		for _, i := range groups[g] {
+			if failed.Load() {
+				return
+			}
+			if errs[i] = a.exec(steps[i]); errs[i] != nil {
+				failed.Store(true)
+			}
 		}
 	})
 	for _, err := range errs {

@@ -147,25 +147,7 @@ func (f fsDisk) hash(key string) (string, error) {
 func (f fsDisk) hashFiles(keys []string) ([]string, []error) {
 	hashes := make([]string, len(keys))
 	errs := make([]error, len(keys))
-	// A group is at most this many files of one directory, so a large
-	// directory still spreads over every core.
-	const groupSize = 64
-	var groups [][]int
-	last := map[string]int{} // directory → its group being filled
-	for i, k := range keys {
-		dir := path.Dir(k)
-		if isExternal(k) || dir == "." {
-			groups = append(groups, []int{i}) // hashed through the root
-			continue
-		}
-		g, ok := last[dir]
-		if !ok || len(groups[g]) == groupSize {
-			g = len(groups)
-			groups = append(groups, nil)
-			last[dir] = g
-		}
-		groups[g] = append(groups[g], i)
-	}
+	groups := groupByDir(keys)
 	forEach(len(groups), func(g int) {
 		group := groups[g]
 		sub := f.subDir(keys[group[0]])

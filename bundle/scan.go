@@ -274,6 +274,28 @@ func listFiles(d disk, dir string) ([]string, error) {
 	return out, nil
 }
 
+// groupByDir splits the indexes of keys into groups of keys of one
+// directory, in order: work spread over the cores a directory at a time, so
+// that one directory's handle serves a group, and two cores do not contend
+// for one directory (creating a file in it locks it). A group holds at most
+// 64 keys, so a large directory still spreads over every core.
+func groupByDir(keys []string) [][]int {
+	const size = 64
+	var groups [][]int
+	filling := map[string]int{} // directory → its group being filled
+	for i, k := range keys {
+		dir := path.Dir(k)
+		g, ok := filling[dir]
+		if !ok || len(groups[g]) == size {
+			g = len(groups)
+			groups = append(groups, make([]int, 0, size))
+			filling[dir] = g
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
 // forEach calls f(0) … f(n-1) on at most GOMAXPROCS goroutines at once and
 // returns when all calls have returned.
 func forEach(n int, f func(i int)) {

@@ -364,6 +364,18 @@ func (a *applier) record() error {
 	if err := a.writeCache(recorded, writes); err != nil {
 		return err
 	}
+	// The new deployment's folder first, so that its files are reserved as
+	// creations with one sync.
+	names := make([]string, len(writes))
+	for i, w := range writes {
+		names[i] = w.Name
+		if err := a.tx.MkdirAll(path.Dir(w.Name)); err != nil {
+			return err
+		}
+	}
+	if err := a.tx.Reserve(names); err != nil {
+		return err
+	}
 	for _, w := range writes {
 		if _, err := a.tx.WriteFile(a.ctx, w.Name, bytes.NewReader(w.Data), 0o644); err != nil {
 			return fmt.Errorf("write deployment metadata %s: %w", w.Name, err)

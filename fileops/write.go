@@ -70,6 +70,54 @@ func (d *Dir) WriteFileBatch(ctx context.Context, name string, src io.Reader, pe
 	return d.writeFile(ctx, "write", name, src, perm&0o777, perm != 0, false)
 }
 
+// CreateFile writes src to name, which must not exist (an error wrapping
+// fs.ErrExist otherwise), under its final name at once, with the permission
+// bits perm&0o777 whatever the umask, and without a sync (as
+// WriteFileBatch). Its parent must exist. On an error, cancellation of ctx
+// included, the partial file is removed; but a process killed while it writes
+// leaves name half-written. So it is for a caller that records the creation
+// first and removes name when it undoes it, as package journal does: a new
+// file costs no temporary name and no rename.
+func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm fs.FileMode) (w Written, err error) {
+	const op = "create"
+	local, err := localize(name)
+	if err != nil {
+		return Written{}, d.nameErr(op, name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			d.root.Remove(local)
+		}
+	}()
+	if err := f.Chmod(perm & 0o777); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	h := md5.New()
+	buf := getBuffer()
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, src}, *buf)
+	putBuffer(buf)
+	if err != nil {
+		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
+	}
+	startWriteback(f)
+	info, err := f.Stat()
+	if err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	if err := f.Close(); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n, Info: info}, nil
+}
+
 // Copy copies the regular file from to the file to within d, atomically like
 // WriteFile, giving to the permission bits of from. A symbolic link at from is
 // followed while it stays inside the directory.

@@ -48,8 +48,13 @@ type Tx struct {
 	written  []wrote
 	dirty    map[string]bool
 	dirtyExt map[*fileops.Dir]bool
-	// reserved are trash names recorded ahead by Reserve, by key.
+	// reserved are trash names recorded ahead by Reserve, by key; creating
+	// the keys Reserve recorded as about to be created.
 	reserved map[string]string
+	creating map[string]bool
+	// fresh are the directories this operation made (relative keys) in
+	// which it has made nothing but directories since.
+	fresh map[string]bool
 }
 
 // wrote is a file written: its directory's handle and its name there.
@@ -83,7 +88,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 		return nil, fmt.Errorf("create destination: %w", err)
 	}
 	t := &Tx{dest: d, created: created, dirs: map[string]*fileops.Dir{}, dirty: map[string]bool{},
-		dirtyExt: map[*fileops.Dir]bool{}, reserved: map[string]string{}}
+		dirtyExt: map[*fileops.Dir]bool{}, reserved: map[string]string{}, creating: map[string]bool{}, fresh: map[string]bool{}}
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
@@ -159,7 +164,17 @@ func (t *Tx) dir(key string) (*fileops.Dir, error) {
 	if d != nil {
 		return d, nil
 	}
-	d, err := t.dest.Sub(key)
+	// Through the parent's handle: one name to resolve, not the whole path.
+	up, err := t.dir(parent(key))
+	if err != nil {
+		return nil, err
+	}
+	d, err = up.Sub(path.Base(key))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// A link to another directory of the destination, which a handle
+		// on its parent cannot follow: resolved from the destination.
+		d, err = t.dest.Sub(key)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +188,9 @@ func (t *Tx) dir(key string) (*fileops.Dir, error) {
 	return d, nil
 }
 
-// forget drops the handles of the directory key and of those below it: it is
-// about to be displaced or moved, and a handle follows the directory it was
-// opened on.
+// forget drops the handles of the directory key and of those below it, and
+// their being fresh: it is about to be displaced or moved, and a handle
+// follows the directory it was opened on.
 func (t *Tx) forget(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -183,6 +198,11 @@ func (t *Tx) forget(key string) {
 		if k == key || strings.HasPrefix(k, key+"/") {
 			d.Close()
 			delete(t.dirs, k)
+		}
+	}
+	for k := range t.fresh {
+		if k == key || strings.HasPrefix(k, key+"/") {
+			delete(t.fresh, k)
 		}
 	}
 }
@@ -263,10 +283,35 @@ func (t *Tx) MkdirAll(key string) error {
 	if err != nil {
 		return err
 	}
+	top := parent(missing[len(missing)-1])
+	t.mu.Lock()
+	topFresh := t.fresh[top]
+	t.mu.Unlock()
 	for _, dir := range missing {
 		t.changed(dir, loc)
 	}
-	return loc.Dir.MkdirAll(loc.Name, 0o755)
+	if loc.External || metadata.IsExternal(key) {
+		return loc.Dir.MkdirAll(loc.Name, 0o755)
+	}
+	// Each directory in its parent's handle, from the top down.
+	for i := len(missing) - 1; i >= 0; i-- {
+		up, err := t.dir(parent(missing[i]))
+		if err != nil {
+			return err
+		}
+		if err := up.MkdirAll(path.Base(missing[i]), 0o755); err != nil {
+			return err
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, dir := range missing {
+		t.fresh[dir] = true
+	}
+	if topFresh {
+		t.fresh[top] = true // it still holds nothing but directories
+	}
+	return nil
 }
 
 // changed notes that the entries of the directory holding key change, for
@@ -284,6 +329,7 @@ func (t *Tx) changed(key string, loc locate.Loc) {
 		}
 	}
 	t.dirty[parent(key)] = true
+	delete(t.fresh, parent(key))
 }
 
 // linkToDir reports whether the external path key is a symbolic link to a
@@ -320,10 +366,21 @@ func (t *Tx) WriteFile(ctx context.Context, key string, src io.Reader, perm fs.F
 	if err != nil {
 		return fileops.Written{}, err
 	}
-	fi, err := loc.Dir.Lstat(loc.Name)
+	t.mu.Lock()
+	reserved := t.creating[key]
+	delete(t.creating, key)
+	t.mu.Unlock()
+	var fi fs.FileInfo
+	if !reserved {
+		fi, err = loc.Dir.Lstat(loc.Name)
+	}
+	create := reserved || errors.Is(err, fs.ErrNotExist)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		err = t.w.Create(recordKey(key))
+	case reserved:
+	case create:
+		// Synced: the file is written in place, so a power cut must not
+		// keep a part of it without the record that removes it.
+		err = t.w.write(record{Op: opCreate, Path: recordKey(key)}, true)
 	case err != nil:
 	default:
 		if perm == 0 && fi.Mode().IsRegular() {
@@ -335,7 +392,17 @@ func (t *Tx) WriteFile(ctx context.Context, key string, src io.Reader, perm fs.F
 		return fileops.Written{}, err
 	}
 	// Made durable with the whole operation before it commits (see Commit).
-	w, err := loc.Dir.WriteFileBatch(ctx, loc.Name, src, perm)
+	var w fileops.Written
+	if create {
+		// Recover removes a created path, so a new file needs no temporary
+		// name: it is written in place.
+		if perm == 0 {
+			perm = 0o644
+		}
+		w, err = loc.Dir.CreateFile(ctx, loc.Name, src, perm)
+	} else {
+		w, err = loc.Dir.WriteFileBatch(ctx, loc.Name, src, perm)
+	}
 	if err == nil {
 		t.changed(key, loc)
 		t.mu.Lock()
@@ -376,6 +443,9 @@ func (t *Tx) Copy(ctx context.Context, from, to string) (fileops.Written, error)
 
 // Symlink makes key a symbolic link to target, replacing what is there.
 func (t *Tx) Symlink(target, key string) error {
+	t.mu.Lock()
+	delete(t.creating, key) // looked at again below
+	t.mu.Unlock()
 	if err := t.MkdirAll(parent(key)); err != nil {
 		return err
 	}
@@ -431,36 +501,54 @@ func (t *Tx) RemoveEmpty(key string) (bool, error) {
 	return true, t.Trash(key)
 }
 
-// Reserve records at once that the paths at keys that exist are about to be
-// displaced (replaced, trashed), and makes those records durable with one
-// sync instead of one each: the steps of a phase that displace many paths
-// reserve them first. A reservation that no step uses is harmless (there is
-// nothing in the trash to restore).
+// Reserve records at once what the steps of a phase are about to do to the
+// paths at keys, with one write and one sync instead of one each: a path that
+// exists is about to be displaced (replaced, trashed), one that does not is
+// about to be created by WriteFile. A reservation that no step uses is
+// harmless: there is nothing in the trash to restore, nothing created to
+// remove. Reserve first makes no change: a key that cannot be located (a
+// missing parent) is left to its step.
 func (t *Tx) Reserve(keys []string) error {
-	n := 0
+	var rs []record
 	for _, key := range keys {
-		if _, err := t.Lstat(key); err != nil {
-			continue // nothing to displace: a write creates it, a trash skips it
-		}
 		t.mu.Lock()
-		_, done := t.reserved[key]
+		_, trashing := t.reserved[key]
+		done := trashing || t.creating[key]
+		// Nothing is in a directory this operation made, but directories
+		// it made since: no need to look.
+		fresh := !metadata.IsExternal(key) && t.fresh[parent(key)] && !t.fresh[key]
 		t.mu.Unlock()
 		if done {
 			continue
 		}
-		to, err := t.w.trash1(recordKey(key), false)
-		if err != nil {
-			return err
+		var err error
+		if !fresh {
+			_, err = t.Lstat(key)
 		}
-		t.mu.Lock()
-		t.reserved[key] = to
-		t.mu.Unlock()
-		n++
+		switch {
+		case fresh, errors.Is(err, fs.ErrNotExist) && t.parentExists(key):
+			rs = append(rs, record{Op: opCreate, Path: recordKey(key)})
+			t.mu.Lock()
+			t.creating[key] = true
+			t.mu.Unlock()
+		case err == nil:
+			r := t.w.trashRecord(recordKey(key))
+			rs = append(rs, r)
+			t.mu.Lock()
+			t.reserved[key] = r.To
+			t.mu.Unlock()
+		}
 	}
-	if n == 0 {
-		return nil
+	return t.w.writeAll(rs, true)
+}
+
+// parentExists reports whether the directory that would hold key exists.
+func (t *Tx) parentExists(key string) bool {
+	if metadata.IsExternal(key) {
+		return false // reserved by its step, which makes external parents
 	}
-	return t.w.sync()
+	_, err := t.dir(parent(key))
+	return err == nil
 }
 
 // Move moves the path at from to to, replacing what is at to. Inside the
@@ -488,6 +576,7 @@ func (t *Tx) Move(from, to string) error {
 		return err
 	}
 	t.forget(from)
+	t.forget(to)
 	t.changed(from, locate.Loc{})
 	t.changed(to, locate.Loc{})
 	return rename(t.dest, from, to)

@@ -147,6 +147,39 @@ func (j *wal) write(r record, sync bool) error {
 	return nil
 }
 
+// writeAll appends records with one write, then syncs them when sync is set:
+// the records a phase makes ahead of its changes (Tx.Reserve).
+func (j *wal) writeAll(rs []record, sync bool) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var buf []byte
+	for _, r := range rs {
+		line, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	if _, err := j.f.Write(buf); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if sync {
+		if err := datasync(j.f); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
+	}
+	for range rs {
+		j.n++
+		if j.hook != nil {
+			j.hook(j.n)
+		}
+	}
+	return nil
+}
+
 // externalKey returns the record path of an external file.
 func externalKey(abs string) string { return extPrefix + abs }
 
@@ -168,11 +201,17 @@ func (j *wal) Trash(name string) (string, error) {
 // trash1 is Trash; sync says whether the record is synced now, or later by
 // the caller (datasync) before any of the changes it announces is made.
 func (j *wal) trash1(name string, sync bool) (string, error) {
+	r := j.trashRecord(name)
+	return r.To, j.write(r, sync)
+}
+
+// trashRecord returns the record that name is about to be displaced to a new
+// name in the trash, for writeAll.
+func (j *wal) trashRecord(name string) record {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.trash++
-	to := trashDir + "/" + strconv.Itoa(j.trash)
-	j.mu.Unlock()
-	return to, j.write(record{Op: opTrash, Path: name, To: to}, sync)
+	return record{Op: opTrash, Path: name, To: trashDir + "/" + strconv.Itoa(j.trash)}
 }
 
 // sync makes every record written so far durable.
