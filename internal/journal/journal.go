@@ -27,16 +27,20 @@
 // exactly as it was before the operation, or exactly as the operation left it:
 // never in between, and no file that was there before is lost.
 //
-// Files are written through fileops (temporary file, then rename), so no file
-// is ever half-written under its final name; the temporary files a killed
-// writer leaves are removed by Recover in the directories the journal names.
+// A file that replaces another is written to a temporary file and renamed
+// over it, so an existing file is never half-overwritten; the temporary files
+// a killed writer leaves are removed by Recover in the directories the journal
+// names. A new file is written in place, after its create record reached the
+// disk, so a file cut short by a kill or a power cut is removed with the rest
+// of the operation.
 //
 // Durability: a record reaches the kernel before its change is made, so a
 // process killed at any instruction is recovered exactly. The first record and
-// the journal's directory are synced when the journal is created, and a record
-// whose change moves an original away (trash, move) is synced before that
-// change; files are written without a sync of their own (WriteFileBatch, which
-// on Linux starts their writeback at once). Commit then makes everything
+// the journal's directory are synced when the journal is created; a record
+// whose change moves an original away (trash, move) or creates a file is
+// synced before that change, those of a phase together (Reserve: one write,
+// one sync); files are written without a sync of their own (on Linux their
+// writeback starts at once). Commit then makes everything
 // durable — each file written and each directory whose entries changed, synced
 // on many goroutines at once, or for a large batch the whole file system
 // (syncfs(2)) — and only then writes and syncs the commit record. So after Commit
