@@ -575,6 +575,9 @@ func TestTxUnsafeKeys(t *testing.T) {
 		func(s *scene) string { return s.ext + "/./n/e.conf" },
 		func(s *scene) string { return s.ext + "//e.conf" },
 		func(*scene) string { return "a\x00b" },
+		func(s *scene) string { return s.ext + "/a\x00b" },
+		func(s *scene) string { return s.ext + "/a\x00b/c" },
+		func(*scene) string { return "/" },
 	}
 	// A Windows absolute key (R187) that reached a Unix system: external for
 	// metadata, a drive-letter name for fileops.

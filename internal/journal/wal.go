@@ -346,12 +346,15 @@ func (r record) check() error {
 }
 
 // checkKey accepts a path relative to the destination, or "ext:" and a
-// clean absolute path.
+// clean absolute path of a file below a directory, as fileops opens it: an
+// external path it refuses (a NUL byte, the root) would make Recover fail
+// half way, after undoing the records that follow it.
 func checkKey(key string) error {
 	if abs, ok := strings.CutPrefix(key, extPrefix); ok {
 		p := filepath.FromSlash(abs)
-		if !filepath.IsAbs(p) || filepath.Clean(p) != p {
-			return fmt.Errorf("external path %q is not a clean absolute path", abs)
+		if !filepath.IsAbs(p) || filepath.Clean(p) != p || strings.IndexByte(p, 0) >= 0 ||
+			fileops.CheckName(filepath.Base(p)) != nil {
+			return fmt.Errorf("external path %q is not a clean absolute path of a file", abs)
 		}
 		return nil
 	}
