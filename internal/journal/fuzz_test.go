@@ -212,14 +212,14 @@ func FuzzParse(f *testing.F) {
 // no NUL byte), and nothing outside the trash as a trash name.
 func requireConfined(t *testing.T, r record) {
 	t.Helper()
-	keys := []string{r.Path}
-	if r.Op == opMove {
-		keys = append(keys, r.To)
+	var keys []string // begin and commit name nothing Recover acts on
+	switch r.Op {
+	case opCreate, opTrash:
+		keys = []string{r.Path}
+	case opMove:
+		keys = []string{r.Path, r.To}
 	}
 	for _, key := range keys {
-		if key == "" && (r.Op == opBegin || r.Op == opCommit) {
-			continue
-		}
 		if abs, ok := strings.CutPrefix(key, extPrefix); ok {
 			p := filepath.FromSlash(abs)
 			if r.Op == opMove || !filepath.IsAbs(p) || filepath.Clean(p) != p || strings.ContainsRune(p, 0) ||
