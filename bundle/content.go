@@ -464,18 +464,18 @@ func (p *Plan) cachedHash(s *source) string {
 	return ""
 }
 
-// cacheRecord records that a source hashes to hash in the cache the
-// deployment writes.
-func (s *source) cacheRecord(c *statcache.Cache, hash string) {
+// cacheRecord gives sink the record of the cache the deployment writes
+// that proves the source hashes to hash, if there is one.
+func (s *source) cacheRecord(sink cacheSink, hash string) {
 	if s.realize || s.cacheKey == "" || hash == "" {
 		return
 	}
 	if s.kind == fromEntry {
 		crc, comp, size, method := s.entry.Identity()
-		c.Entries[s.cacheKey] = statcache.Entry{CRC32: crc, Size: size, Compressed: comp, Method: method, MD5: hash}
+		sink.entry(s.cacheKey, statcache.Entry{CRC32: crc, Size: size, Compressed: comp, Method: method, MD5: hash})
 		return
 	}
 	if s.stOK {
-		c.Bundle[s.cacheKey] = statcache.File{Stat: s.st, MD5: hash}
+		sink.bundleFile(s.cacheKey, statcache.File{Stat: s.st, MD5: hash})
 	}
 }

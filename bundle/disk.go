@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strings"
+	"sync"
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
@@ -19,6 +21,8 @@ import (
 type fsDisk struct {
 	roots *locate.Roots
 	dest  bool // the destination exists
+	// walk lists the destination's directories (nil when it does not exist).
+	walk *dirStack
 }
 
 // openDisk opens dest for reading; a destination that does not exist reads as
@@ -36,12 +40,84 @@ func openDisk(dest string) (fsDisk, func(), error) {
 			return fsDisk{}, nil, err
 		}
 	}
-	return fsDisk{roots: roots, dest: d != nil}, func() {
+	disk := fsDisk{roots: roots, dest: d != nil}
+	if d != nil {
+		disk.walk = &dirStack{root: d}
+	}
+	return disk, func() {
+		if disk.walk != nil {
+			disk.walk.close()
+		}
 		roots.Close()
 		if d != nil {
 			d.Close()
 		}
 	}, nil
+}
+
+// dirStack keeps open the directories from the destination down to the last
+// one listed, each opened through its parent: a depth-first walk then opens
+// each directory once, by its name, instead of resolving its whole path from
+// the destination, and holds as many handles as the tree is deep.
+type dirStack struct {
+	root *fileops.Dir
+	mu   sync.Mutex
+	keys []string // keys[i] is a directory in keys[i-1] (keys[0] in root)
+	dirs []*fileops.Dir
+}
+
+// list returns the entries of the relative directory key ("" for the
+// destination).
+func (s *dirStack) list(key string) ([]fs.DirEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if key == "" {
+		return s.root.ReadDir("")
+	}
+	// Keep the open directories that lead to key, close the others.
+	n := 0
+	for n < len(s.keys) && (key == s.keys[n] || strings.HasPrefix(key, s.keys[n]+"/")) {
+		n++
+	}
+	s.pop(n)
+	cur, at := s.root, ""
+	if n > 0 {
+		cur, at = s.dirs[n-1], s.keys[n-1]
+	}
+	for at != key {
+		name := key[len(at):]
+		if at != "" {
+			name = name[1:]
+		}
+		name, _, _ = strings.Cut(name, "/")
+		sub, err := cur.Sub(name)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+			// A link to another directory of the destination, which a
+			// handle on its parent cannot follow: from the destination.
+			return s.root.ReadDir(key)
+		}
+		at = path.Join(at, name)
+		s.keys, s.dirs = append(s.keys, at), append(s.dirs, sub)
+		cur = sub
+	}
+	return cur.ReadDir("")
+}
+
+// pop closes the directories above the first n.
+func (s *dirStack) pop(n int) {
+	for _, d := range s.dirs[n:] {
+		d.Close()
+	}
+	s.keys, s.dirs = s.keys[:n], s.dirs[:n]
+}
+
+func (s *dirStack) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pop(0)
 }
 
 // resolve locates key; ok is false for a relative key of a destination that
@@ -55,13 +131,20 @@ func (f fsDisk) resolve(key string) (loc locate.Loc, ok bool, err error) {
 }
 
 func (f fsDisk) readDir(dir string) ([]dirEntry, error) {
-	loc, ok, err := f.resolve(dir)
-	if !ok {
-		return nil, err
-	}
-	entries, err := loc.Dir.ReadDir(loc.Name)
-	if err != nil {
-		return nil, err
+	var entries []fs.DirEntry
+	if f.walk != nil && !isExternal(dir) {
+		var err error
+		if entries, err = f.walk.list(dir); err != nil {
+			return nil, err
+		}
+	} else {
+		loc, ok, err := f.resolve(dir)
+		if !ok {
+			return nil, err
+		}
+		if entries, err = loc.Dir.ReadDir(loc.Name); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]dirEntry, 0, len(entries))
 	for _, e := range entries {

@@ -408,40 +408,48 @@ func (a *applier) empty() error {
 // the hashes of the bundle's files and archive entries. It is written with the
 // metadata, so it is undone with them.
 func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write) error {
+	var digest string
+	for _, w := range writes {
+		if w.Name == metadata.HashesPath(int32(a.p.ID)) {
+			sum := sha256.Sum256(w.Data)
+			digest = hex.EncodeToString(sum[:])
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	records := func(sink cacheSink) {
+		for k := range recorded {
+			if f, ok := a.written[k]; ok {
+				sink.file(k, f)
+			} else if f, ok := a.p.scanned[k]; ok {
+				sink.file(k, f)
+			}
+		}
+		if a.p.content != nil {
+			for k, s := range a.p.content.sources {
+				hash := s.hash
+				if hash == "" {
+					hash = a.hashes[k]
+				}
+				s.cacheRecord(sink, hash)
+			}
+		}
+	}
+	if old := a.p.cache; old != nil && old.Digest == digest {
+		same := &sameCache{old: old, same: true}
+		records(same)
+		if same.complete() {
+			// A redeployment that changed nothing: the cache stands as it is.
+			return nil
+		}
+	}
 	entries := 0
 	if a.p.content != nil {
 		entries = len(a.p.content.sources)
 	}
 	c := statcache.New(len(recorded), entries)
-	c.ID = int32(a.p.ID)
-	for _, w := range writes {
-		if w.Name == metadata.HashesPath(c.ID) {
-			sum := sha256.Sum256(w.Data)
-			c.Digest = hex.EncodeToString(sum[:])
-		}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for k := range recorded {
-		if f, ok := a.written[k]; ok {
-			c.Files[k] = f
-		} else if f, ok := a.p.scanned[k]; ok {
-			c.Files[k] = f
-		}
-	}
-	if a.p.content != nil {
-		for k, s := range a.p.content.sources {
-			hash := s.hash
-			if hash == "" {
-				hash = a.hashes[k]
-			}
-			s.cacheRecord(c, hash)
-		}
-	}
-	if c.Same(a.p.cache) {
-		// A redeployment that changed nothing: the cache stands as it is.
-		return nil
-	}
+	c.ID, c.Digest = int32(a.p.ID), digest
+	records(newCache{c})
 	// Files changed from now on have a later change time than this.
 	c.Written = time.Now().UnixNano()
 	var buf bytes.Buffer
@@ -450,6 +458,51 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 	}
 	_, err := a.tx.WriteFile(a.ctx, cacheFile, &buf, 0o644)
 	return err
+}
+
+// cacheSink receives the records of the stat cache a deployment writes.
+type cacheSink interface {
+	file(key string, f statcache.File)       // a destination file
+	bundleFile(key string, f statcache.File) // a file of a directory bundle
+	entry(key string, e statcache.Entry)     // an archive entry
+}
+
+// newCache builds the cache.
+type newCache struct{ c *statcache.Cache }
+
+func (n newCache) file(k string, f statcache.File)       { n.c.Files[k] = f }
+func (n newCache) bundleFile(k string, f statcache.File) { n.c.Bundle[k] = f }
+func (n newCache) entry(k string, e statcache.Entry)     { n.c.Entries[k] = e }
+
+// sameCache checks, without building it, whether the cache would record
+// what old records.
+type sameCache struct {
+	old                    *statcache.Cache
+	same                   bool
+	files, bundle, entries int
+}
+
+func (s *sameCache) file(k string, f statcache.File) {
+	o, ok := s.old.Files[k]
+	s.same = s.same && ok && f.Same(o)
+	s.files++
+}
+
+func (s *sameCache) bundleFile(k string, f statcache.File) {
+	o, ok := s.old.Bundle[k]
+	s.same = s.same && ok && f.Same(o)
+	s.bundle++
+}
+
+func (s *sameCache) entry(k string, e statcache.Entry) {
+	o, ok := s.old.Entries[k]
+	s.same = s.same && ok && e == o
+	s.entries++
+}
+
+// complete reports whether every record was the same and none is missing.
+func (s *sameCache) complete() bool {
+	return s.same && s.files == len(s.old.Files) && s.bundle == len(s.old.Bundle) && s.entries == len(s.old.Entries)
 }
 
 // forget removes the metadata of a purged deployment (R138): everything in

@@ -111,19 +111,11 @@ func (c *Cache) File(key string, st Stat, ok bool) string {
 	return ""
 }
 
-// Same reports whether c records what o records, but for when and by whom:
-// a deployment that would write c over o need not.
-func (c *Cache) Same(o *Cache) bool {
-	return c != nil && o != nil && c.Digest == o.Digest && sameFiles(c.Files, o.Files) &&
-		sameFiles(c.Bundle, o.Bundle) && maps.Equal(c.Entries, o.Entries)
-}
-
-// sameFiles compares what is recorded of files: not their change time.
-func sameFiles(a, b map[string]File) bool {
-	return maps.EqualFunc(a, b, func(x, y File) bool {
-		x.Ctime, y.Ctime = 0, 0
-		return x == y
-	})
+// Same reports whether f records what o records, but for the change time:
+// a deployment that would record f where o is need not write the cache.
+func (f File) Same(o File) bool {
+	f.Ctime, o.Ctime = 0, 0
+	return f == o
 }
 
 // Trusted reports whether f, recorded by this cache, still describes a file
