@@ -7,6 +7,9 @@ import (
 	"os"
 )
 
+// noPoll: no such flag outside Unix.
+const noPoll = 0
+
 // keepOwner does nothing: outside Unix a new file's owner follows the
 // directory's ACL.
 func keepOwner(*os.File, fs.FileInfo) error { return nil }

@@ -87,7 +87,7 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := ctx.Err(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noPoll, 0o600)
 	if err != nil {
 		return Written{}, d.err(op, name, err)
 	}
@@ -227,7 +227,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 func (d *Dir) createTemp(parent string) (*os.File, string, error) {
 	for range 100 {
 		tmp := filepath.Join(parent, tempPrefix+strconv.FormatUint(rand.Uint64(), 36)+tempSuffix)
-		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|noPoll, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

@@ -2,6 +2,7 @@ package fileops
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
@@ -186,6 +187,17 @@ func OpenZipFile(path string, lim Limits) (*Archive, error) {
 		f.Close()
 		return nil, err
 	}
+	if fi.Mode().IsRegular() && fi.Size() <= smallZip {
+		// Read at once: its entries then cost no system call each (a
+		// local header and a few reads of the data).
+		data := make([]byte, fi.Size())
+		_, err := io.ReadFull(f, data)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return OpenZip(path, bytes.NewReader(data), fi.Size(), lim)
+	}
 	a, err := OpenZip(path, f, fi.Size(), lim)
 	if err != nil {
 		f.Close()
@@ -194,6 +206,9 @@ func OpenZipFile(path string, lim Limits) (*Archive, error) {
 	a.closer = f
 	return a, nil
 }
+
+// smallZip is the size up to which OpenZipFile reads an archive into memory.
+const smallZip = 8 << 20
 
 // checkEntry validates everything about f except how its name relates to the
 // other entries' names.
