@@ -57,7 +57,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return nil, err
 	}
 	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{},
-		written: map[string]statcache.File{}}
+		written: map[string]statcache.File{}, sha: map[string]string{}}
 	if err := p.checkFresh(tx); err != nil {
 		return nil, a.undo(err)
 	}
@@ -129,6 +129,8 @@ type applier struct {
 	// not hash; written the stat of every file written, for the stat cache.
 	hashes  map[string]string
 	written map[string]statcache.File
+	// sha is the SHA-256 of each file written, for the digests record.
+	sha map[string]string
 }
 
 // undo rolls the operation back after err and says truthfully what became of

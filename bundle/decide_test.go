@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/antglob"
 )
 
@@ -70,13 +71,12 @@ func (m memDisk) lstat(k string) (dirEntry, bool, error) {
 	return dirEntry{name: path.Base(k), isDir: isDir}, exists, err
 }
 
-func (m memDisk) hashFiles(keys []string) ([]string, []error) {
-	hashes := make([]string, len(keys))
-	errs := make([]error, len(keys))
+func (m memDisk) hashFiles(keys []string, _ fileops.Digests) []fileops.FileHash {
+	out := make([]fileops.FileHash, len(keys))
 	for i, k := range keys {
-		hashes[i], errs[i] = m.hash(k)
+		out[i].MD5, out[i].Err = m.hash(k)
 	}
-	return hashes, errs
+	return out
 }
 
 func (m memDisk) hash(k string) (string, error) {

@@ -226,57 +226,53 @@ func (f fsDisk) hash(key string) (string, error) {
 
 // hashFiles hashes the files of one directory through one handle to it, so
 // a file costs no walk from the destination's root: groups of files of one
-// directory are hashed on every core.
-func (f fsDisk) hashFiles(keys []string) ([]string, []error) {
-	hashes := make([]string, len(keys))
-	errs := make([]error, len(keys))
+// directory are hashed on every core. A symbolic link, and a file reached
+// otherwise (an external one), gets its MD5 whatever digests asks for.
+func (f fsDisk) hashFiles(keys []string, digests fileops.Digests) []fileops.FileHash {
+	out := make([]fileops.FileHash, len(keys))
 	groups := groupByDir(keys)
 	forEach(len(groups), func(g int) {
 		group := groups[g]
-		sub := f.subDir(keys[group[0]])
+		sub, owned := f.subDir(keys[group[0]])
 		if sub == nil {
 			for _, i := range group {
-				hashes[i], errs[i] = f.hash(keys[i])
+				out[i].MD5, out[i].Err = f.hash(keys[i])
 			}
 			return
 		}
-		defer sub.Close()
+		if owned {
+			defer sub.Close()
+		}
 		names := make([]string, len(group))
 		for j, i := range group {
 			names[j] = path.Base(keys[i])
 		}
-		for j, h := range sub.HashFiles(names) {
-			i := group[j]
-			switch {
-			case h.Err != nil:
-				errs[i] = h.Err
-			case h.MD5 == "":
-				hashes[i] = linkHash(h.Link)
-			default:
-				hashes[i] = h.MD5
+		for j, h := range sub.HashFiles(names, digests) {
+			if h.Err == nil && h.MD5 == "" && h.SHA256 == "" {
+				h.MD5 = linkHash(h.Link)
 			}
+			out[group[j]] = h
 		}
 	})
-	return hashes, errs
+	return out
 }
 
-// subDir opens the directory of the relative key, or returns nil when key is
-// external or at the top, or the directory cannot be opened: the caller then
-// goes through hash, which reports why.
-func (f fsDisk) subDir(key string) *fileops.Dir {
+// subDir returns a handle on the directory of the relative key, and whether
+// the caller must close it; nil when key is external or the directory cannot
+// be opened: the caller then goes through hash, which reports why.
+func (f fsDisk) subDir(key string) (*fileops.Dir, bool) {
+	if isExternal(key) || f.walk == nil {
+		return nil, false
+	}
 	dir := path.Dir(key)
-	if isExternal(key) || dir == "." {
-		return nil
+	if dir == "." {
+		return f.walk.root, false
 	}
-	loc, ok, err := f.resolve(dir)
-	if !ok || err != nil {
-		return nil
-	}
-	sub, err := loc.Dir.Sub(loc.Name)
+	sub, err := f.walk.root.Sub(dir)
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	return sub
+	return sub, true
 }
 
 // hashEntry hashes a regular file by content and a symbolic link by its target

@@ -89,6 +89,10 @@ type Plan struct {
 	cache   *statcache.Cache
 	verify  bool
 	scanned map[string]statcache.File
+	// digests are the SHA-256 the current deployment recorded (nil when
+	// none); scannedSHA those the rescan computed.
+	digests    metadata.Digests
+	scannedSHA map[string]string
 }
 
 // Target is a recipe target an operation runs.

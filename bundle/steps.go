@@ -334,12 +334,37 @@ func (a *applier) wrote(e *Entry, w fileops.Written) {
 	if e.New == "" {
 		a.hashes[e.Path] = w.Hash
 	}
+	if w.SHA256 != "" && (e.New == "" || e.New == w.Hash) {
+		a.sha[e.Path] = w.SHA256
+	}
 	if w.Info == nil {
 		return
 	}
 	if st, ok := statcache.Of(w.Info); ok {
 		a.written[e.Path] = statcache.File{Stat: st, MD5: w.Hash}
 	}
+}
+
+// digests is the SHA-256 record of the new deployment (see
+// metadata.Digests): for each file of its map, the digest of the content
+// whose MD5 it records, where known — written now, read by the rescan, or
+// recorded by the previous deployment for the same content.
+func (a *applier) digests(recorded map[string]string) metadata.Digests {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d := make(metadata.Digests, len(recorded))
+	for k, md5 := range recorded {
+		switch {
+		case !isMD5(md5):
+		case a.sha[k] != "":
+			d[k] = a.sha[k]
+		case a.p.scannedSHA[k] != "" && a.p.scanned[k].MD5 == md5:
+			d[k] = a.p.scannedSHA[k]
+		case a.p.digests[k] != "" && a.p.state.Hashes[k] == md5:
+			d[k] = a.p.digests[k]
+		}
+	}
+	return d
 }
 
 // recorded is the map the new deployment records: the entries' new hashes,
@@ -361,6 +386,13 @@ func (a *applier) record() error {
 	if err != nil {
 		return err
 	}
+	digests, err := metadata.EncodeDigests(a.digests(recorded))
+	if err != nil {
+		return err
+	}
+	// Before current-deployment.properties, which Record puts last.
+	last := len(writes) - 1
+	writes = append(writes[:last], metadata.Write{Name: metadata.DigestsPath(int32(a.p.ID)), Data: digests}, writes[last])
 	if err := a.writeCache(recorded, writes); err != nil {
 		return err
 	}

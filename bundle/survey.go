@@ -41,16 +41,16 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 			ext = append(ext, k)
 		}
 	}
-	p.cache = sv.cache
-	destCache := p.cache
+	p.cache, p.digests = sv.cache, sv.digests
+	var proof map[string]string // SHA-256 that prove the recorded MD5s
 	if p.verify {
-		destCache = nil
+		proof = p.digests
 	}
-	scan, err := sv.walked.finish(disk, orig, sv.ignore, ext, destCache)
+	scan, err := sv.walked.finish(disk, orig, sv.ignore, ext, p.cache, proof, p.verify)
 	if err != nil {
 		return nil, err
 	}
-	p.scanned = scan.files
+	p.scanned, p.scannedSHA = scan.files, scan.sha
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -102,9 +102,10 @@ type survey struct {
 	ignore    matcher
 	done      sync.WaitGroup
 	// Set on the survey's goroutines; read after wait.
-	orig   map[string]string
-	cache  *statcache.Cache
-	walked *walked
+	orig    map[string]string
+	cache   *statcache.Cache
+	digests metadata.Digests
+	walked  *walked
 	err    error
 }
 
@@ -124,7 +125,10 @@ func (p *Plan) startSurvey(ignore *recipe.Matcher) (*survey, error) {
 	}
 	full := p.Compliance == recipe.Full
 	sv.orig = withDirs(p.state.Hashes)
-	sv.done.Go(func() { sv.cache = loadCache(disk, p.state) })
+	sv.done.Go(func() {
+		sv.cache = loadCache(disk, p.state)
+		sv.digests = loadDigests(disk, p.state)
+	})
 	sv.done.Go(func() { sv.walked, sv.err = walkDest(disk, sv.orig, sv.ignore, full) })
 	return sv, nil
 }
@@ -413,6 +417,24 @@ func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error
 // cacheFile is the stat cache of the current deployment (see package
 // internal/statcache), beside RHQ's metadata, which RHQ never reads.
 const cacheFile = metadataDir + "/.bundlekit-cache"
+
+// loadDigests reads the SHA-256 record of the current deployment: nil when
+// there is none or it is damaged, which only costs a verification time.
+func loadDigests(d fsDisk, st *state) metadata.Digests {
+	if !st.Managed {
+		return nil
+	}
+	rc, err := d.open(metadata.DigestsPath(st.Current.ID))
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	digests, err := metadata.DecodeDigests(rc)
+	if err != nil {
+		return nil
+	}
+	return digests
+}
 
 // loadCache reads the stat cache of the current deployment: nil when there is
 // none, it cannot be read, or it was recorded for another map (RHQ deployed

@@ -3,6 +3,7 @@ package fileops
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -17,8 +18,9 @@ import (
 
 // Written describes the content WriteFile or Copy put in place.
 type Written struct {
-	Hash string // MD5, 32 lowercase hex digits (R49)
-	Size int64  // bytes
+	Hash   string // MD5, 32 lowercase hex digits (R49)
+	SHA256 string // of the same bytes, 64 lowercase hex digits
+	Size   int64  // bytes
 	// Info describes the file written, as it was once written (its change
 	// time may move when it is renamed into place).
 	Info fs.FileInfo
@@ -100,9 +102,9 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := f.Chmod(perm & 0o777); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	h := md5.New()
+	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
 	if err != nil {
 		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
@@ -115,7 +117,7 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := f.Close(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n, Info: info}, nil
+	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
 }
 
 // Copy copies the regular file from to the file to within d, atomically like
@@ -194,9 +196,9 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 			return Written{}, d.err(op, name, err)
 		}
 	}
-	h := md5.New()
+	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
 	if err != nil {
 		// Not d.err: a read error may be a *fs.PathError naming the source.
@@ -220,7 +222,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		return Written{}, d.err(op, name, err)
 	}
 	committed = true
-	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n, Info: info}, nil
+	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
 }
 
 // createTemp creates a new, empty temporary file in the directory parent.

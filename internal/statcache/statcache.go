@@ -99,16 +99,17 @@ func New(files, entries int) *Cache {
 // EntryKey names an entry of the archive at path (in the bundle).
 func EntryKey(archive, entry string) string { return archive + "!" + entry }
 
-// File returns the MD5 this cache proves for the destination file key whose
-// Stat is now st (ok as Of returned it), or "". A nil cache proves nothing.
-func (c *Cache) File(key string, st Stat, ok bool) string {
+// File returns the record of the destination file key when it proves the
+// file's content: its Stat is now st (ok as Of returned it). A nil cache
+// proves nothing.
+func (c *Cache) File(key string, st Stat, ok bool) (File, bool) {
 	if c == nil {
-		return ""
+		return File{}, false
 	}
 	if f, found := c.Files[key]; found && c.Trusted(f, st, ok) {
-		return f.MD5
+		return f, true
 	}
-	return ""
+	return File{}, false
 }
 
 // Same reports whether f records what o records, but for the change time:
