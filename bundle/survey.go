@@ -106,7 +106,7 @@ type survey struct {
 	cache   *statcache.Cache
 	digests metadata.Digests
 	walked  *walked
-	err    error
+	err     error
 }
 
 // startSurvey opens the destination and, when it holds a deployment, starts
