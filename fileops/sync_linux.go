@@ -30,3 +30,8 @@ func datasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
 func startWriteback(f *os.File) {
 	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
 }
+
+// startWritebackRange is startWriteback for the n bytes at off.
+func startWritebackRange(f *os.File, off, n int64) {
+	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
+}

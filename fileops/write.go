@@ -104,7 +104,7 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	}
 	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h, sh), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
 	if err != nil {
 		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
@@ -198,7 +198,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	}
 	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h, sh), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
 	if err != nil {
 		// Not d.err: a read error may be a *fs.PathError naming the source.
@@ -223,6 +223,25 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	}
 	committed = true
 	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
+}
+
+// writeback writes to f and starts writing each 8 MiB written back to the
+// disk at once, so that the disk works while the rest is produced and the
+// sync of a large file at the end has little left to wait for.
+type writeback struct {
+	f            *os.File
+	done, queued int64 // bytes handed to the disk, and written since
+}
+
+const writebackChunk = 8 << 20
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if w.queued += int64(n); w.queued >= writebackChunk {
+		startWritebackRange(w.f, w.done, w.queued)
+		w.done, w.queued = w.done+w.queued, 0
+	}
+	return n, err
 }
 
 // createTemp creates a new, empty temporary file in the directory parent.
