@@ -107,7 +107,7 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
 	if err != nil {
-		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
+		return Written{}, d.copyErr(op, name, f, err)
 	}
 	startWriteback(f)
 	info, err := f.Stat()
@@ -201,8 +201,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
 	if err != nil {
-		// Not d.err: a read error may be a *fs.PathError naming the source.
-		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
+		return Written{}, d.copyErr(op, name, f, err)
 	}
 	if sync {
 		if err := f.Sync(); err != nil {
@@ -223,6 +222,17 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	}
 	committed = true
 	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
+}
+
+// copyErr reports an error of a copy into f, the file being written for
+// name: a failed write as "write <name>: <reason>" (no space left, …), any
+// other error (a read error may be a *fs.PathError naming the source) under
+// op.
+func (d *Dir) copyErr(op, name string, f *os.File, err error) error {
+	if pe, ok := err.(*fs.PathError); ok && pe.Path == f.Name() {
+		return &fs.PathError{Op: pe.Op, Path: d.display(name), Err: pe.Err}
+	}
+	return &fs.PathError{Op: op, Path: d.display(name), Err: err}
 }
 
 // writeback writes to f and starts writing each 8 MiB written back to the

@@ -92,6 +92,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
+			t.removeCreated()
 		}
 	}()
 	if t.lock, err = Lock(ctx, d, opts.Wait); err != nil {
@@ -762,12 +763,18 @@ func (t *Tx) Abort() error {
 	if err != nil {
 		return err
 	}
+	t.removeCreated()
+	return nil
+}
+
+// removeCreated removes the directories Begin made for the destination, as
+// long as they are empty.
+func (t *Tx) removeCreated() {
 	for _, dir := range t.created {
 		if removeDir(dir) != nil {
 			break
 		}
 	}
-	return nil
 }
 
 // release closes every handle and releases the lock; it may run more than
