@@ -12,6 +12,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // Outcome says what Recover did.
@@ -170,7 +171,7 @@ func undo(d *fileops.Dir, r record) error {
 // still a regular file: a path the operation removed or replaced afterwards
 // has been put back by the undo of its later record already.
 func undoChmod(d *fileops.Dir, r record, abs string, external bool) error {
-	mode, err := parseMode(r.Mode)
+	mode, err := metadata.ParseMode(r.Mode)
 	if err != nil {
 		return err
 	}

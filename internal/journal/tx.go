@@ -486,7 +486,7 @@ func (t *Tx) Chmod(key string, mode fs.FileMode) error {
 	if !fi.Mode().IsRegular() {
 		return &fs.PathError{Op: "chmod", Path: loc.Abs, Err: fileops.ErrIrregular}
 	}
-	if err := t.w.write(record{Op: opChmod, Path: recordKey(key), Mode: formatMode(fi.Mode())}, true); err != nil {
+	if err := t.w.write(record{Op: opChmod, Path: recordKey(key), Mode: metadata.FormatMode(fi.Mode())}, true); err != nil {
 		return err
 	}
 	if err := loc.Dir.Chmod(loc.Name, mode); err != nil {

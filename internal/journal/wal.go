@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // Paths of the journal inside the destination.
@@ -349,7 +350,7 @@ func (r record) check() error {
 		if err := checkKey(r.Path); err != nil {
 			return err
 		}
-		_, err := parseMode(r.Mode)
+		_, err := metadata.ParseMode(r.Mode)
 		return err
 	}
 	return fmt.Errorf("unknown operation %q", r.Op)
@@ -369,33 +370,6 @@ func checkKey(key string) error {
 		return fmt.Errorf("path %q is not inside the destination", key)
 	}
 	return nil
-}
-
-// formatMode writes the permission, setuid, setgid and sticky bits of m as
-// the four octal digits of a Unix mode: "0644", "4755".
-func formatMode(m fs.FileMode) string {
-	u := uint32(m.Perm())
-	for bit, unix := range map[fs.FileMode]uint32{fs.ModeSetuid: 0o4000, fs.ModeSetgid: 0o2000, fs.ModeSticky: 0o1000} {
-		if m&bit != 0 {
-			u |= unix
-		}
-	}
-	return fmt.Sprintf("%04o", u)
-}
-
-// parseMode reads what formatMode writes, and nothing else.
-func parseMode(s string) (fs.FileMode, error) {
-	u, err := strconv.ParseUint(s, 8, 32)
-	if len(s) != 4 || err != nil {
-		return 0, fmt.Errorf("mode %q is not four octal digits", s)
-	}
-	m := fs.FileMode(u & 0o777)
-	for bit, unix := range map[fs.FileMode]uint64{fs.ModeSetuid: 0o4000, fs.ModeSetgid: 0o2000, fs.ModeSticky: 0o1000} {
-		if u&unix != 0 {
-			m |= bit
-		}
-	}
-	return m, nil
 }
 
 func local(p string) bool { return p != "" && fs.ValidPath(p) && p != "." }

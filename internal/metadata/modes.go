@@ -79,7 +79,7 @@ func EncodeModes(m Modes) ([]byte, error) {
 	b.WriteString(modesHeader + "\n")
 	for _, k := range keys {
 		p := m[k]
-		b.WriteString(unixMode(p.Mode))
+		b.WriteString(FormatMode(p.Mode))
 		if p.HasOwner {
 			fmt.Fprintf(&b, " %d %d ", p.UID, p.GID)
 		} else {
@@ -131,7 +131,7 @@ func decodePerm(line string) (string, Perm, error) {
 	if len(f) != 4 {
 		return "", Perm{}, errors.New("not a mode, an owner and a key")
 	}
-	mode, err := parseUnixMode(f[0])
+	mode, err := ParseMode(f[0])
 	if err != nil {
 		return "", Perm{}, err
 	}
@@ -171,8 +171,9 @@ var special = []struct {
 	mode fs.FileMode
 }{{0o4000, fs.ModeSetuid}, {0o2000, fs.ModeSetgid}, {0o1000, fs.ModeSticky}}
 
-// unixMode writes the recorded bits of m as four octal digits.
-func unixMode(m fs.FileMode) string {
+// FormatMode writes the permission, setuid, setgid and sticky bits of m as the
+// four octal digits of a Unix mode: "0644", "4755". Other bits are left out.
+func FormatMode(m fs.FileMode) string {
 	u := uint32(m.Perm())
 	for _, s := range special {
 		if m&s.mode != 0 {
@@ -182,7 +183,8 @@ func unixMode(m fs.FileMode) string {
 	return fmt.Sprintf("%04o", u)
 }
 
-func parseUnixMode(s string) (fs.FileMode, error) {
+// ParseMode reads what FormatMode writes, and nothing else.
+func ParseMode(s string) (fs.FileMode, error) {
 	u, err := strconv.ParseUint(s, 8, 32)
 	if len(s) != 4 || err != nil {
 		return 0, fmt.Errorf("mode %q is not four octal digits", s)
