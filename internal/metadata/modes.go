@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -74,21 +73,24 @@ func EncodeModes(m Modes) ([]byte, error) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var b bytes.Buffer
-	b.Grow(len(modesHeader) + 1 + len(keys)*40)
-	b.WriteString(modesHeader + "\n")
+	b := make([]byte, 0, len(modesHeader)+1+len(keys)*48)
+	b = append(b, modesHeader+"\n"...)
 	for _, k := range keys {
 		p := m[k]
-		b.WriteString(FormatMode(p.Mode))
+		b = append(b, FormatMode(p.Mode)...)
 		if p.HasOwner {
-			fmt.Fprintf(&b, " %d %d ", p.UID, p.GID)
+			b = append(b, ' ')
+			b = strconv.AppendUint(b, uint64(p.UID), 10)
+			b = append(b, ' ')
+			b = strconv.AppendUint(b, uint64(p.GID), 10)
+			b = append(b, ' ')
 		} else {
-			b.WriteString(" - - ")
+			b = append(b, " - - "...)
 		}
-		b.WriteString(k)
-		b.WriteByte('\n')
+		b = append(b, k...)
+		b = append(b, '\n')
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // DecodeModes reads a record of permissions; anything that EncodeModes does not
@@ -127,10 +129,14 @@ func DecodeModes(r io.Reader) (Modes, error) {
 }
 
 func decodePerm(line string) (string, Perm, error) {
-	f := strings.SplitN(line, " ", 4)
-	if len(f) != 4 {
-		return "", Perm{}, errors.New("not a mode, an owner and a key")
+	var f [4]string
+	rest, ok := line, true
+	for i := range 3 {
+		if f[i], rest, ok = strings.Cut(rest, " "); !ok {
+			return "", Perm{}, errors.New("not a mode, an owner and a key")
+		}
 	}
+	f[3] = rest
 	mode, err := ParseMode(f[0])
 	if err != nil {
 		return "", Perm{}, err
@@ -180,7 +186,8 @@ func FormatMode(m fs.FileMode) string {
 			u |= s.unix
 		}
 	}
-	return fmt.Sprintf("%04o", u)
+	const digits = "01234567"
+	return string([]byte{digits[u>>9&7], digits[u>>6&7], digits[u>>3&7], digits[u&7]})
 }
 
 // ParseMode reads what FormatMode writes, and nothing else.
