@@ -19,7 +19,8 @@
 // The plan is the program. It holds one Entry per path — its three hashes
 // (previous, on disk, new), its Action, the rule behind it, its backup — and
 // each entry carries the steps that realize it (back up, delete, write from a
-// source, make a directory, restore, install a service file, hand over).
+// source, change a file's mode, make a directory, restore, install a service
+// file, hand over).
 // Apply executes those steps, in the order of R92 and R96, and nothing else;
 // Differences, the events and the recorded map are views of the entries. A dry
 // run is a Plan that is not applied, so it reports what the real run does.
