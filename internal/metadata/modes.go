@@ -93,24 +93,29 @@ func EncodeModes(m Modes) ([]byte, error) {
 	return b, nil
 }
 
+// maxModesLine bounds a line of a record of permissions: a path is far
+// shorter on every system.
+const maxModesLine = 64 << 10
+
 // DecodeModes reads a record of permissions; anything that EncodeModes does not
 // write, a file cut short included, is an error wrapping ErrModes.
 func DecodeModes(r io.Reader) (Modes, error) {
-	br := bufio.NewReader(r)
+	br := bufio.NewReaderSize(r, maxModesLine)
 	m := Modes{}
 	prev := ""
 	for n := 1; ; n++ {
-		line, err := br.ReadString('\n')
-		if err == io.EOF && line == "" && n > 1 {
+		raw, err := br.ReadSlice('\n')
+		switch {
+		case err == io.EOF && len(raw) == 0 && n > 1:
 			return m, nil
-		}
-		if err == io.EOF {
+		case err == io.EOF:
 			return nil, fmt.Errorf("%w: line %d: no line break at the end (cut short?)", ErrModes, n)
-		}
-		if err != nil {
+		case errors.Is(err, bufio.ErrBufferFull):
+			return nil, fmt.Errorf("%w: line %d: longer than %d bytes", ErrModes, n, maxModesLine)
+		case err != nil:
 			return nil, err
 		}
-		line = line[:len(line)-1]
+		line := string(raw[:len(raw)-1])
 		if n == 1 {
 			if line != modesHeader {
 				return nil, fmt.Errorf("%w: the first line is %q, not %q", ErrModes, line, modesHeader)

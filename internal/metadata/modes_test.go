@@ -70,6 +70,7 @@ func TestDecodeModesStrict(t *testing.T) {
 		"NUL in a key":              "# bundlekit modes 1\n0644 - - a\x00b\n",
 		"blank line":                "# bundlekit modes 1\n\n0644 - - a\n",
 		"header without line break": "# bundlekit modes 1",
+		"a line too long":           "# bundlekit modes 1\n0644 - - " + strings.Repeat("a", 64<<10) + "\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := DecodeModes(strings.NewReader(data))
