@@ -57,7 +57,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return nil, err
 	}
 	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{},
-		written: map[string]statcache.File{}, sha: map[string]string{}}
+		written: map[string]statcache.File{}, sha: map[string]string{}, owners: map[string]perms{}}
 	if err := p.checkFresh(tx); err != nil {
 		return nil, a.undo(err)
 	}
@@ -131,6 +131,9 @@ type applier struct {
 	written map[string]statcache.File
 	// sha is the SHA-256 of each file written, for the digests record.
 	sha map[string]string
+	// owners are the permissions of the files written, for the record of
+	// permissions (issue 11.6).
+	owners map[string]perms
 }
 
 // undo rolls the operation back after err and says truthfully what became of

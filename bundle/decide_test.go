@@ -139,7 +139,8 @@ func runUpgrade(t *testing.T, c upgradeCase) []*Entry {
 func requireConsistent(t *testing.T, entries []*Entry) {
 	t.Helper()
 	for _, e := range entries {
-		changes := e.has(opWrite) || e.has(opMkdir) || e.has(opStash) || e.has(opTrash) || e.has(opDeleteDir) || e.has(opRestore)
+		changes := e.has(opWrite) || e.has(opMkdir) || e.has(opStash) || e.has(opTrash) || e.has(opDeleteDir) || e.has(opRestore) ||
+			e.has(opChmod)
 		switch {
 		case e.Action.Writes() && !changes:
 			t.Errorf("%s: %s (%s) has no step that does it: %s", e.Path, e.Action, e.Rule, stepsOf(e))
@@ -154,7 +155,7 @@ func requireConsistent(t *testing.T, entries []*Entry) {
 
 var opNames = map[stepOp]string{
 	opBackup: "backup", opStash: "stash", opTrash: "trash", opDeleteDir: "deletedir", opTrashOrReport: "trash?",
-	opWrite: "write", opMkdir: "mkdir", opRestore: "restore", opLink: "link", opHandover: "handover",
+	opWrite: "write", opMkdir: "mkdir", opRestore: "restore", opLink: "link", opHandover: "handover", opChmod: "chmod",
 }
 
 // stepsOf names the steps of an entry, e.g. "backup write".

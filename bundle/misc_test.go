@@ -289,5 +289,5 @@ func TestDifferencesJSON(t *testing.T) {
 	require.True(t, res.Differences.Empty(), "R102: nothing to do")
 	data, err := json.Marshal(res.Differences)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"added":[],"deleted":[],"changed":[],"ignored":[],"backedUp":{},"restored":{},"realized":[],"errors":{},"cleaned":false}`, string(data))
+	require.JSONEq(t, `{"added":[],"deleted":[],"changed":[],"ignored":[],"backedUp":{},"restored":{},"realized":[],"errors":{},"modes":{},"cleaned":false}`, string(data))
 }

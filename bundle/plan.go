@@ -93,6 +93,10 @@ type Plan struct {
 	// none); scannedSHA those the rescan computed.
 	digests    metadata.Digests
 	scannedSHA map[string]string
+	// modes is the record of permissions the operation writes (issue 11.6;
+	// the owners of the files written are added when they are); nil when it
+	// writes none.
+	modes metadata.Modes
 }
 
 // Target is a recipe target an operation runs.
@@ -202,6 +206,9 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	}
 	entries, err := p.decide(ctx, sv, kind)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.decideModes(sv.disk, entries); err != nil {
 		return nil, err
 	}
 	entries = append(entries, handovers...)

@@ -47,6 +47,8 @@ func (a *applier) exec(s *step) error {
 		}
 	case opWrite:
 		w, err = a.write(s.entry, s)
+	case opChmod:
+		err = a.tx.Chmod(s.entry.Path, s.perm)
 	case opMkdir:
 		err = a.tx.MkdirAll(s.entry.Path)
 	case opRestore:
@@ -180,7 +182,11 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 			return fileops.Written{}, err
 		}
 	}
-	w, err := tx.WriteFile(a.ctx, e.Path, r, src.mode)
+	perm := src.mode
+	if s.permSet {
+		perm = s.perm
+	}
+	w, err := tx.WriteFile(a.ctx, e.Path, r, perm)
 	if err != nil {
 		return w, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
@@ -340,6 +346,9 @@ func (a *applier) wrote(e *Entry, w fileops.Written) {
 	if w.Info == nil {
 		return
 	}
+	if a.p.modes != nil {
+		a.owners[e.Path] = permsOf(w.Info)
+	}
 	if st, ok := statcache.Of(w.Info); ok {
 		a.written[e.Path] = statcache.File{Stat: st, MD5: w.Hash}
 	}
@@ -393,6 +402,11 @@ func (a *applier) record() error {
 	// Before current-deployment.properties, which Record puts last.
 	last := len(writes) - 1
 	writes = append(writes[:last], metadata.Write{Name: metadata.DigestsPath(int32(a.p.ID)), Data: digests}, writes[last])
+	if a.p.modes != nil {
+		if writes, err = metadata.WithModes(writes, a.p.props.ID, a.recordedModes()); err != nil {
+			return err
+		}
+	}
 	if err := a.writeCache(recorded, writes); err != nil {
 		return err
 	}

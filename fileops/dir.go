@@ -205,6 +205,21 @@ func (d *Dir) MkdirAll(name string, perm fs.FileMode) error {
 	return nil
 }
 
+// Chmod sets the mode of the file name to the permission bits, setuid, setgid
+// and sticky of mode, whatever the umask. A symbolic link is followed while it
+// stays inside the directory; on Windows only the read-only attribute changes
+// (see os.Chmod).
+func (d *Dir) Chmod(name string, mode fs.FileMode) error {
+	local, err := localize(name)
+	if err != nil {
+		return d.nameErr("chmod", name, err)
+	}
+	if err := d.root.Chmod(local, mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		return d.err("chmod", name, err)
+	}
+	return nil
+}
+
 // Remove removes the file, symbolic link or empty directory name.
 func (d *Dir) Remove(name string) error {
 	local, err := localize(name)

@@ -40,3 +40,17 @@ func keepOwner(f *os.File, old fs.FileInfo) error {
 	}
 	return err
 }
+
+// UnixPermissions reports whether files have Unix permission bits and owners
+// on this system.
+const UnixPermissions = true
+
+// Owner returns the user and group ids owning the file fi describes; ok is
+// false when fi does not say.
+func Owner(fi fs.FileInfo) (uid, gid uint32, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0, false
+	}
+	return st.Uid, st.Gid, true
+}

@@ -133,7 +133,10 @@ const planHelp = `
 The plan:
   Before anything changes, the command prints one line per path the operation
   changes (+ add, ~ change, - delete, ! backed up first, < restore, > handed
-  over, = local edit kept, i ignored). Past a screenful, the paths of each
+  over, = local edit kept, i ignored). A file whose permission bits change
+  says "(mode 0644 -> 0755)", alone on a ~ line when its bytes stay; one whose
+  bits the operator changed keeps them, and its line says "(mode 0600 kept,
+  the bundle's is 0644)". Past a screenful, the paths of each
   directory are counted on one line ("+ mod38/  250 files"), and kept, backed-up,
   ignored, restored and handed-over paths and errors are still listed one by one;
   --verbose lists every path, and --json always has one entry per path.
@@ -144,13 +147,14 @@ The plan:
 
 JSON output (--json), one object per line:
   {"type":"entry","path":P,"action":A,"rule":R,"previous":H,"current":H,"new":H,
-   "backup":B,"dir":true,"error":E}   one per path of the plan, before any change
+   "backup":B,"dir":true,"error":E,"mode":{"from":M,"to":M,"bundle":M,"kept":true}}
+                                      one per path of the plan, before any change
   {"type":"event","event":"file","path":P,"action":A,"rule":R,"bytes":N,"hash":H,...}
                                       one per entry whose action writes, after it
   {"type":"event","event":"backup"|"phase"|"hook"|"audit"|"command",...}
   {"type":"result",...}               exactly one, last
   Actions that write (each has exactly one file event in a real run):
-    add, change, delete, restore, handover
+    add, change, delete, restore, handover, mode
   Actions that change nothing (entries only): unchanged, keep, ignore, skip, none
   Hashes are MD5 ("?DIRECTORY?" for directories); an entry leaves out a new
   hash the decision did not need (a new file), and its file event gives it.

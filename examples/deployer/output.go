@@ -292,6 +292,8 @@ func marker(e *bundle.Entry) string {
 			return "!"
 		}
 		return "-"
+	case bundle.ActionMode:
+		return "~"
 	case bundle.ActionKeep:
 		return "="
 	case bundle.ActionIgnore:
@@ -303,6 +305,9 @@ func marker(e *bundle.Entry) string {
 	case bundle.ActionUnchanged:
 		if e.Backup != "" {
 			return "!"
+		}
+		if e.Mode != nil && e.Mode.Kept {
+			return "="
 		}
 	}
 	return ""
@@ -346,13 +351,20 @@ func describe(e *bundle.Entry) string {
 	if e.Dir {
 		s += "/"
 	}
+	var notes []string
 	switch {
 	case e.Action == bundle.ActionKeep:
-		s += "  (local edit kept)"
+		notes = append(notes, "local edit kept")
 	case e.Backup != "" && e.Action == bundle.ActionDelete:
-		s += "  (moved to backup " + e.Backup + ")"
+		notes = append(notes, "moved to backup "+e.Backup)
 	case e.Backup != "":
-		s += "  (backed up to " + e.Backup + ")"
+		notes = append(notes, "backed up to "+e.Backup)
+	}
+	if e.Mode != nil {
+		notes = append(notes, "mode "+e.Mode.String())
+	}
+	if len(notes) > 0 {
+		s += "  (" + strings.Join(notes, "; ") + ")"
 	}
 	return s
 }
@@ -388,7 +400,7 @@ func individual(e *bundle.Entry) bool {
 	case bundle.ActionKeep, bundle.ActionIgnore, bundle.ActionRestore, bundle.ActionHandover:
 		return true
 	}
-	return e.Backup != "" || e.Error != "" || !filepath.IsLocal(filepath.FromSlash(e.Path))
+	return e.Backup != "" || e.Error != "" || e.Mode != nil && e.Mode.Kept || !filepath.IsLocal(filepath.FromSlash(e.Path))
 }
 
 // collapse folds sorted entries into at most limit lines where it can: the
@@ -531,6 +543,20 @@ func summary(entries []*bundle.Entry, d bundle.Differences) string {
 	}
 	if len(d.Restored) > 0 {
 		parts = append(parts, fmt.Sprintf("%d restored", len(d.Restored)))
+	}
+	modes, modesKept := 0, 0
+	for _, m := range d.Modes {
+		if m.Kept {
+			modesKept++
+		} else {
+			modes++
+		}
+	}
+	if modes > 0 {
+		parts = append(parts, fmt.Sprintf("%d modes changed", modes))
+	}
+	if modesKept > 0 {
+		parts = append(parts, fmt.Sprintf("%d modes kept", modesKept))
 	}
 	if len(d.Errors) > 0 {
 		parts = append(parts, fmt.Sprintf("%d errors", len(d.Errors)))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // Outcome says what Recover did.
@@ -141,6 +142,8 @@ func undo(d *fileops.Dir, r record) error {
 			return err
 		}
 		return rename(d, r.To, r.Path)
+	case r.Op == opChmod:
+		return undoChmod(d, r, abs, external)
 	case r.Op == opTrash:
 		// A replacement being written when the process died left its
 		// temporary file beside the path.
@@ -162,6 +165,36 @@ func undo(d *fileops.Dir, r record) error {
 		return rename(d, r.To, r.Path)
 	}
 	return nil
+}
+
+// undoChmod gives the file a chmod record names the mode it had, when it is
+// still a regular file: a path the operation removed or replaced afterwards
+// has been put back by the undo of its later record already.
+func undoChmod(d *fileops.Dir, r record, abs string, external bool) error {
+	mode, err := metadata.ParseMode(r.Mode)
+	if err != nil {
+		return err
+	}
+	dir, name := d, r.Path
+	if external {
+		loc, err := locate.New(locate.Options{}).Locate(filepath.FromSlash(abs), false)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer loc.Close()
+		dir, name = loc.Dir, loc.Name
+	}
+	fi, err := dir.Lstat(name)
+	switch {
+	case err == nil && fi.Mode().IsRegular():
+		return dir.Chmod(name, mode)
+	case err == nil, errors.Is(err, fs.ErrNotExist), !external && underFile(d, name):
+		return nil
+	}
+	return err
 }
 
 // rename moves from to to within d, by copying when they are on different file

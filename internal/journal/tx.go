@@ -469,6 +469,37 @@ func (t *Tx) Symlink(target, key string) error {
 	return loc.Dir.Symlink(target, loc.Name)
 }
 
+// Chmod sets the mode of the regular file at key to the permission, setuid,
+// setgid and sticky bits of mode (see fileops.Dir.Chmod), after recording the
+// mode it had, which Abort and Recover put back. The record is synced first:
+// like an original moved away, the old mode must come back after a power cut.
+// A symbolic link or anything else that is not a regular file is refused
+// (fileops.ErrIrregular); the owner is not changed.
+func (t *Tx) Chmod(key string, mode fs.FileMode) error {
+	loc, err := t.where(key)
+	if err != nil {
+		return err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return &fs.PathError{Op: "chmod", Path: loc.Abs, Err: fileops.ErrIrregular}
+	}
+	if err := t.w.write(record{Op: opChmod, Path: recordKey(key), Mode: metadata.FormatMode(fi.Mode())}, true); err != nil {
+		return err
+	}
+	if err := loc.Dir.Chmod(loc.Name, mode); err != nil {
+		return err
+	}
+	// Commit syncs the file, and with it its new mode.
+	t.mu.Lock()
+	t.written = append(t.written, wrote{loc.Dir, loc.Name})
+	t.mu.Unlock()
+	return nil
+}
+
 // Trash removes the path at key and everything below it; it is kept in the
 // journal's trash until the operation ends. A missing path is not an error.
 func (t *Tx) Trash(key string) error {

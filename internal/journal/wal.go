@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // Paths of the journal inside the destination.
@@ -35,6 +36,7 @@ const (
 	opCreate op = "create"
 	opTrash  op = "trash"
 	opMove   op = "move"
+	opChmod  op = "chmod"
 	opCommit op = "commit"
 )
 
@@ -51,6 +53,9 @@ type record struct {
 	Path string `json:"path,omitempty"`
 	// To is the trash name (trash) or the new name (move).
 	To string `json:"to,omitempty"`
+	// Mode is the mode a file had before its mode changed (chmod): the
+	// Unix permission, setuid, setgid and sticky bits, four octal digits.
+	Mode string `json:"mode,omitempty"`
 	// Kind and ID describe the operation (begin).
 	Kind string `json:"kind,omitempty"`
 	ID   int    `json:"id,omitempty"`
@@ -341,6 +346,12 @@ func (r record) check() error {
 			return fmt.Errorf("a move from %q to %q does not stay in the destination", r.Path, r.To)
 		}
 		return nil
+	case opChmod:
+		if err := checkKey(r.Path); err != nil {
+			return err
+		}
+		_, err := metadata.ParseMode(r.Mode)
+		return err
 	}
 	return fmt.Errorf("unknown operation %q", r.Op)
 }
