@@ -151,9 +151,11 @@ func (f fsDisk) readDir(dir string) ([]dirEntry, error) {
 		// A symbolic link is an entry of its own, never followed (GO of R78).
 		de := dirEntry{name: e.Name(), isDir: e.Type().IsDir()}
 		if e.Type().IsRegular() {
-			// The stat, relative to the listed directory, for the stat cache.
+			// The stat, relative to the listed directory, for the stat cache
+			// and the mode decisions.
 			if fi, err := e.Info(); err == nil {
 				de.st, de.stOK = statcache.Of(fi)
+				de.perm = permsOf(fi)
 			}
 		}
 		out = append(out, de)
@@ -179,6 +181,7 @@ func (f fsDisk) lstat(key string) (dirEntry, bool, error) {
 	e := dirEntry{name: fi.Name(), isDir: fi.IsDir()}
 	if fi.Mode().IsRegular() {
 		e.st, e.stOK = statcache.Of(fi)
+		e.perm = permsOf(fi)
 	}
 	return e, true, nil
 }

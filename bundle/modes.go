@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/metadata"
@@ -159,7 +160,7 @@ func decideMode(in modeInput) modeOutput {
 // Paths a revert restores are left to the restore, which copies the
 // backup's bits, and are not recorded. Modes are not decided outside Unix,
 // where files have no Unix permission bits.
-func (p *Plan) decideModes(d fsDisk, entries []*Entry) error {
+func (p *Plan) decideModes(d fsDisk, seen map[string]dirEntry, entries []*Entry) error {
 	if !fileops.UnixPermissions || p.content == nil {
 		return nil
 	}
@@ -178,7 +179,7 @@ func (p *Plan) decideModes(d fsDisk, entries []*Entry) error {
 			keys = append(keys, e.Path)
 		}
 	}
-	onDisk, err := d.perms(keys)
+	onDisk, err := d.perms(keys, seen)
 	if err != nil {
 		return err
 	}
@@ -229,21 +230,37 @@ func loadModes(d fsDisk, id int32) metadata.Modes {
 }
 
 // perms returns the permissions of the regular files at keys; a key that is
-// missing, or not a regular file, is absent from the result.
-func (f fsDisk) perms(keys []string) (map[string]perms, error) {
-	found := make([]perms, len(keys))
-	errs := make([]error, len(keys))
-	groups := groupByDir(keys)
-	forEach(len(groups), func(g int) {
-		for _, i := range groups[g] {
-			loc, ok, err := f.resolve(keys[i])
-			if !ok {
-				if !errors.Is(err, fs.ErrNotExist) {
-					errs[i] = err
-				}
-				continue
+// missing, or not a regular file, is absent from the result. A file the
+// rescan listed (seen) is known from its listing; the others are looked at
+// a directory at a time, through one handle to it.
+func (f fsDisk) perms(keys []string, seen map[string]dirEntry) (map[string]perms, error) {
+	out := make(map[string]perms, len(keys))
+	var rest []string
+	for _, k := range keys {
+		if e, ok := seen[k]; ok {
+			if e.perm.ok {
+				out[k] = e.perm
 			}
-			fi, err := loc.Dir.Lstat(loc.Name)
+			continue
+		}
+		rest = append(rest, k)
+	}
+	found := make([]perms, len(rest))
+	errs := make([]error, len(rest))
+	groups := groupByDir(rest)
+	forEach(len(groups), func(g int) {
+		sub, owned := f.subDir(rest[groups[g][0]])
+		if owned {
+			defer sub.Close()
+		}
+		for _, i := range groups[g] {
+			var fi fs.FileInfo
+			var err error
+			if sub != nil {
+				fi, err = sub.Lstat(path.Base(rest[i]))
+			} else {
+				fi, err = f.lstatInfo(rest[i])
+			}
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 			case err != nil:
@@ -256,13 +273,24 @@ func (f fsDisk) perms(keys []string) (map[string]perms, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("read permissions: %w", err)
 	}
-	out := make(map[string]perms, len(keys))
-	for i, k := range keys {
+	for i, k := range rest {
 		if found[i].ok {
 			out[k] = found[i]
 		}
 	}
 	return out, nil
+}
+
+// lstatInfo describes the path at key, a symbolic link not followed.
+func (f fsDisk) lstatInfo(key string) (fs.FileInfo, error) {
+	loc, ok, err := f.resolve(key)
+	if !ok {
+		if err == nil {
+			err = fs.ErrNotExist
+		}
+		return nil, err
+	}
+	return loc.Dir.Lstat(loc.Name)
 }
 
 // permsOf describes the permissions of a regular file.

@@ -208,7 +208,7 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if err != nil {
 		return nil, err
 	}
-	if err := p.decideModes(sv.disk, entries); err != nil {
+	if err := p.decideModes(sv.disk, sv.seen(), entries); err != nil {
 		return nil, err
 	}
 	entries = append(entries, handovers...)

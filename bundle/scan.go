@@ -45,6 +45,8 @@ type dirEntry struct {
 	// st identifies the file for the stat cache; stOK says whether it can.
 	st   statcache.Stat
 	stOK bool
+	// perm: a regular file's permissions, for the mode decisions.
+	perm perms
 }
 
 // matcher is the part of a recipe's rhq:ignore the scan uses; a nil matcher

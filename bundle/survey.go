@@ -139,6 +139,14 @@ func (sv *survey) wait() error {
 	return sv.err
 }
 
+// seen is what the walk listed (nil when there was no walk), by key.
+func (sv *survey) seen() map[string]dirEntry {
+	if sv.walked == nil {
+		return nil
+	}
+	return sv.walked.seen
+}
+
 // close waits for the survey and closes the destination.
 func (sv *survey) close() {
 	sv.done.Wait()

@@ -245,6 +245,21 @@ func checkEntry(f *zip.File, lim Limits) (Entry, error) {
 	return e, nil
 }
 
+// ZipPerm returns the permission bits that fi, a file of a zip archive read
+// as an fs.FS (archive/zip.Reader), records as Unix attributes: 0 when it
+// records none, where archive/zip would report 0666. ok is false when fi is
+// not such a file.
+func ZipPerm(fi fs.FileInfo) (perm fs.FileMode, ok bool) {
+	h, ok := fi.Sys().(*zip.FileHeader)
+	if !ok {
+		return 0, false
+	}
+	if creator := h.CreatorVersion >> 8; creator == creatorUnix || creator == creatorMacOSX {
+		return h.Mode().Perm(), true
+	}
+	return 0, true
+}
+
 // The "version made by" systems whose external attributes hold a Unix mode.
 const (
 	creatorUnix   = 3
