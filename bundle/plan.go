@@ -90,9 +90,10 @@ type Plan struct {
 	verify  bool
 	scanned map[string]statcache.File
 	// digests are the SHA-256 the current deployment recorded (nil when
-	// none); scannedSHA those the rescan computed.
-	digests    metadata.Digests
-	scannedSHA map[string]string
+	// none), digestsText its file; scannedSHA those the rescan computed.
+	digests     metadata.Digests
+	digestsText string
+	scannedSHA  map[string]string
 	// modes is the record of permissions the operation writes (issue 11.6;
 	// the owners of the files written are added when they are); nil when it
 	// writes none.

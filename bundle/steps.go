@@ -354,6 +354,16 @@ func (a *applier) wrote(e *Entry, w fileops.Written) {
 	}
 }
 
+// encodeDigests returns the new deployment's SHA-256 record as its file
+// holds it: the previous one's bytes when it records the same.
+func (a *applier) encodeDigests(recorded map[string]string) ([]byte, error) {
+	d := a.digests(recorded)
+	if a.p.digestsText != "" && maps.Equal(d, a.p.digests) {
+		return []byte(a.p.digestsText), nil
+	}
+	return metadata.EncodeDigests(d)
+}
+
 // digests is the SHA-256 record of the new deployment (see
 // metadata.Digests): for each file of its map, the digest of the content
 // whose MD5 it records, where known — written now, read by the rescan, or
@@ -395,7 +405,7 @@ func (a *applier) record() error {
 	if err != nil {
 		return err
 	}
-	digests, err := metadata.EncodeDigests(a.digests(recorded))
+	digests, err := a.encodeDigests(recorded)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/readall"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
 )
@@ -41,7 +42,7 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 			ext = append(ext, k)
 		}
 	}
-	p.cache, p.digests = sv.cache, sv.digests
+	p.cache, p.digests, p.digestsText = sv.cache, sv.digests, sv.digestsText
 	var proof map[string]string // SHA-256 that prove the recorded MD5s
 	if p.verify {
 		proof = p.digests
@@ -102,11 +103,12 @@ type survey struct {
 	ignore    matcher
 	done      sync.WaitGroup
 	// Set on the survey's goroutines; read after wait.
-	orig    map[string]string
-	cache   *statcache.Cache
-	digests metadata.Digests
-	walked  *walked
-	err     error
+	orig        map[string]string
+	cache       *statcache.Cache
+	digests     metadata.Digests
+	digestsText string
+	walked      *walked
+	err         error
 }
 
 // startSurvey opens the destination and, when it holds a deployment, starts
@@ -127,7 +129,7 @@ func (p *Plan) startSurvey(ignore *recipe.Matcher) (*survey, error) {
 	sv.orig = withDirs(p.state.Hashes)
 	sv.done.Go(func() {
 		sv.cache = loadCache(disk, p.state)
-		sv.digests = loadDigests(disk, p.state)
+		sv.digests, sv.digestsText = loadDigests(disk, p.state)
 	})
 	sv.done.Go(func() { sv.walked, sv.err = walkDest(disk, sv.orig, sv.ignore, full) })
 	return sv, nil
@@ -426,22 +428,27 @@ func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error
 // internal/statcache), beside RHQ's metadata, which RHQ never reads.
 const cacheFile = metadataDir + "/.bundlekit-cache"
 
-// loadDigests reads the SHA-256 record of the current deployment: nil when
-// there is none or it is damaged, which only costs a verification time.
-func loadDigests(d fsDisk, st *state) metadata.Digests {
+// loadDigests reads the SHA-256 record of the current deployment, and its
+// text: nil when there is none or it is damaged, which only costs a
+// verification time.
+func loadDigests(d fsDisk, st *state) (metadata.Digests, string) {
 	if !st.Managed {
-		return nil
+		return nil, ""
 	}
 	rc, err := d.open(metadata.DigestsPath(st.Current.ID))
 	if err != nil {
-		return nil
+		return nil, ""
 	}
 	defer rc.Close()
-	digests, err := metadata.DecodeDigests(rc)
+	text, err := readall.String(rc)
 	if err != nil {
-		return nil
+		return nil, ""
 	}
-	return digests
+	digests, err := metadata.ParseDigests(text)
+	if err != nil {
+		return nil, ""
+	}
+	return digests, text
 }
 
 // loadCache reads the stat cache of the current deployment: nil when there is

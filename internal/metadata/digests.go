@@ -50,6 +50,11 @@ func DecodeDigests(r io.Reader) (Digests, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseDigests(text)
+}
+
+// ParseDigests is DecodeDigests of the whole file's text.
+func ParseDigests(text string) (Digests, error) {
 	d := make(Digests, strings.Count(text, "\n"))
 	prev := ""
 	for n := 1; text != ""; n++ {
