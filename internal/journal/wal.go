@@ -219,16 +219,6 @@ func (j *wal) trashRecord(name string) record {
 	return record{Op: opTrash, Path: name, To: trashDir + "/" + strconv.Itoa(j.trash)}
 }
 
-// sync makes every record written so far durable.
-func (j *wal) sync() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if err := datasync(j.f); err != nil {
-		return fmt.Errorf("sync journal: %w", err)
-	}
-	return nil
-}
-
 // Commit records that the operation's result is in place; from now on Recover
 // completes the operation instead of undoing it.
 func (j *wal) Commit() error { return j.write(record{Op: opCommit}, true) }
