@@ -227,6 +227,9 @@ func (l *DestLock) writeHolder() error {
 	if err != nil {
 		return err
 	}
+	if err := fault(l.d, "write", LockFile); err != nil {
+		return err
+	}
 	if err := l.f.Truncate(0); err != nil {
 		return err
 	}
