@@ -96,29 +96,30 @@ func Pending(d *fileops.Dir) bool {
 // an unfinished journal exists. When it fails otherwise, what it made is
 // removed again (abandon), so that nothing is pending; if that fails too, the
 // journal it made stays and is pending.
-func beginWAL(d *fileops.Dir, kind string, id int, hook func(n int)) (j *wal, err error) {
+func beginWAL(d *fileops.Dir, kind string, id int, hook func(n int)) (*wal, error) {
 	if Pending(d) {
 		return nil, ErrPending
 	}
-	j = &wal{d: d, hook: hook}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, j.abandon())
-		}
-	}()
-	if err := d.MkdirAll(trashDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create journal: %w", err)
-	}
-	if j.f, err = d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600); err != nil {
-		return nil, fmt.Errorf("create journal: %w", err)
-	}
-	if err := syncDir(d, Dir); err != nil {
-		return nil, fmt.Errorf("create journal: %w", err)
-	}
-	if err := j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, true); err != nil {
-		return nil, err
+	j := &wal{d: d, hook: hook}
+	if err := j.begin(kind, id); err != nil {
+		return nil, errors.Join(err, j.abandon())
 	}
 	return j, nil
+}
+
+// begin creates the journal and writes its first record.
+func (j *wal) begin(kind string, id int) error {
+	if err := j.d.MkdirAll(trashDir, 0o700); err != nil {
+		return fmt.Errorf("create journal: %w", err)
+	}
+	var err error
+	if j.f, err = j.d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600); err != nil {
+		return fmt.Errorf("create journal: %w", err)
+	}
+	if err := syncDir(j.d, Dir); err != nil {
+		return fmt.Errorf("create journal: %w", err)
+	}
+	return j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, true)
 }
 
 // abandon removes the journal of an operation that made no change (its
