@@ -93,7 +93,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		finish = tx.FinishRemovingDest
 	}
 	if err := finish(); err != nil {
-		a.warn(fmt.Sprintf("%s: the operation is complete, but cleaning up after it failed (the next run finishes it): %v", p.Dest, err))
+		a.warn(fmt.Sprintf("%s: the operation is complete, but cleaning up after it failed (the next operation, or `%s`, finishes it): %v", p.Dest, RecoverCommand(p.Dest), err))
 	}
 	a.tx = nil
 	res := &Result{Kind: p.Kind, Dest: p.Dest, ID: p.ID, Bundle: p.Bundle, Differences: a.differences(), Outcome: OutcomeCompleted}

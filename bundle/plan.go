@@ -390,7 +390,7 @@ func (p *Plan) backupLoc(key string) (to, shown string) {
 // checkNotPending refuses to plan against a destination left half-changed.
 func checkNotPending(dest string) error {
 	if journal.PendingAt(dest) {
-		return fmt.Errorf("%s: %w; run a deployment or status to recover it first", dest, ErrPending)
+		return fmt.Errorf("%s: %w; recover it first (`%s`, or a deployment or status)", dest, ErrPending, RecoverCommand(dest))
 	}
 	return nil
 }

@@ -260,7 +260,7 @@ func (a *applier) endService() error {
 	}
 	a.service = nil
 	if err := tx.Finish(); err != nil {
-		a.warn(fmt.Sprintf("the system service is installed, but cleaning up after it failed (the next run finishes it): %v", err))
+		a.warn(fmt.Sprintf("the system service is installed, but cleaning up after it failed (the next operation, or `%s`, finishes it): %v", RecoverCommand(a.p.Dest), err))
 	}
 	return nil
 }

@@ -153,6 +153,9 @@ func tryLock(d *fileops.Dir) (*DestLock, error) {
 		return nil, errReplaced
 	}
 	if err != nil {
+		// The folder goes again if it is empty, as in Unlock: a lock never
+		// taken leaves no trace.
+		_ = d.Remove(lockParent)
 		return nil, err
 	}
 	lockStep("opened")
