@@ -183,7 +183,7 @@ func newFaultScenarios(t *testing.T, s *killScene) []*faultScenario {
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 	}
 	initial := &faultScenario{name: "initial deployment", from: save("unmanaged"), before: takeKillSnapshot(t, s),
-		run:    func() (*bundle.Result, error) { return bundle.Deploy(ctx, v1, killOptions(s.dest, 1)) },
+		run:     func() (*bundle.Result, error) { return bundle.Deploy(ctx, v1, killOptions(s.dest, 1)) },
 		idAfter: 1, managedAfter: true}
 	_, err := initial.run()
 	require.NoError(t, err)
@@ -488,7 +488,6 @@ func (st *faultStats) add(o *faultStats) {
 		st.leftovers[k] += v
 	}
 }
-
 
 // faultAt returns the 1-based index of the nth operation (from the end when
 // nth < 0) for which match holds.
