@@ -130,7 +130,7 @@ Commands:
 Run "deployer help <command>" (or "deployer <command> -h") for a command's flags
 and examples.
 
-Exit codes (the outcome of the operation):
+Exit codes:
   0  success: completed
   1  the operation failed and nothing was changed: it did not start, or its
      partial changes were undone (rolled back); the error says what and where
@@ -141,8 +141,9 @@ Exit codes (the outcome of the operation):
      holds its journal: run "deployer recover --dest D"
   5  completed, but a step after the new deployment was in place failed (a
      handover, the system service, the postinstall target)
-With --json, the result object's "outcome" says the same: "completed",
-"not-started", "rolled-back" or "needs-recovery".
+Each is the outcome of the operation; with --json, the result object's
+"outcome" says it too: "completed", "not-started", "rolled-back" or
+"needs-recovery".
 `)
 }
 

@@ -205,11 +205,14 @@ func (c *cli) finish(err error) int {
 		c.res.Error = err.Error()
 		c.res.Problems = recipe.Errors(err)
 	}
+	// A command that reads (status) reports an outcome only when its
+	// recovery of an unfinished operation failed.
 	var oe *bundle.OperationError
+	hasOutcome := errors.As(err, &oe) && (c.cmd.writes || oe.Outcome == bundle.OutcomeNeedsRecovery)
 	switch {
 	case c.cmd.writes && !c.res.DryRun:
 		c.res.Outcome = bundle.OutcomeOf(err)
-	case errors.As(err, &oe):
+	case hasOutcome:
 		c.res.Outcome = oe.Outcome
 	}
 	if c.o != nil && c.o.json {
@@ -217,7 +220,7 @@ func (c *cli) finish(err error) int {
 	}
 	if err != nil {
 		c.printError(err)
-		if errors.As(err, &oe) {
+		if hasOutcome {
 			fmt.Fprintf(c.stderr, "outcome: %s\n", outcomeWords(oe))
 		}
 	}
