@@ -503,4 +503,3 @@ func requireNoTemp(t *testing.T, root string) {
 	})
 	require.NoError(t, err)
 }
-
