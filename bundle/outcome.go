@@ -44,7 +44,8 @@ const (
 // OperationError is the error of an operation that failed after it began: it
 // says what became of the destination. Deploy, Revert, Purge, Adopt and Apply
 // return one for every failure that is not a planning error (those change
-// nothing), Status and Recover when recovering fails.
+// nothing), Status and Recover when recovering fails, and the Plan functions
+// when the destination holds an unfinished operation (OutcomeNeedsRecovery).
 type OperationError struct {
 	// Dest is the destination.
 	Dest    string
@@ -56,7 +57,8 @@ type OperationError struct {
 	Undo error
 	// Recovery is the command that repairs the destination
 	// (OutcomeNeedsRecovery): deployer recover --dest D; a program calls
-	// Recover.
+	// Recover. It is empty for a damaged journal, which Recover refuses
+	// (journal.CorruptError says what to do).
 	Recovery string
 }
 
@@ -76,6 +78,9 @@ func (e *OperationError) Error() string {
 	if e.Undo != nil {
 		msg += fmt.Sprintf("; and undoing the partial changes failed: %v", e.Undo)
 	}
+	if e.Recovery == "" {
+		return msg
+	}
 	return msg + fmt.Sprintf("; %s holds an unfinished operation: run `%s` to complete or undo it", e.Dest, e.Recovery)
 }
 
@@ -89,8 +94,8 @@ func (e *OperationError) Unwrap() []error {
 
 // OutcomeOf returns the outcome an operation's error reports: that of an
 // *OperationError in its chain; OutcomeCompleted for nil; OutcomeNotStarted
-// for any other error, which comes from a function that changes nothing
-// (Open, the Plan functions, the checks before an operation begins).
+// for any other error, which comes from what changes nothing (Open, the
+// Plan functions, the checks before an operation begins).
 func OutcomeOf(err error) Outcome {
 	var oe *OperationError
 	switch {
@@ -123,9 +128,14 @@ func shellQuote(s string) string {
 }
 
 // needsRecovery is the error of a failure that leaves dest with a journal
-// pending.
+// pending. A damaged journal is one that Recover refuses: its error says
+// what to do instead, and there is no command to name.
 func needsRecovery(dest string, err, undo error) error {
-	return &OperationError{Dest: dest, Outcome: OutcomeNeedsRecovery, Err: err, Undo: undo, Recovery: RecoverCommand(dest)}
+	e := &OperationError{Dest: dest, Outcome: OutcomeNeedsRecovery, Err: err, Undo: undo, Recovery: RecoverCommand(dest)}
+	if errors.Is(err, journal.ErrCorrupt) || errors.Is(undo, journal.ErrCorrupt) {
+		e.Recovery = ""
+	}
+	return e
 }
 
 // stopped says what a failure before any change left in dest — of the

@@ -237,6 +237,9 @@ func outcomeWords(e *bundle.OperationError) string {
 	case bundle.OutcomeCompleted:
 		return "completed: the new deployment is in place, but what is said above failed after it"
 	}
+	if e.Recovery == "" {
+		return "needs recovery: the destination holds an unfinished operation, which cannot be recovered as it is (see above)"
+	}
 	return "needs recovery: the destination holds an unfinished operation; run " + e.Recovery
 }
 
