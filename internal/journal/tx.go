@@ -92,7 +92,9 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
-			t.removeCreated()
+			if !errors.Is(err, ErrLocked) { // else the directories are another deployer's now
+				t.removeCreated()
+			}
 		}
 	}()
 	if t.lock, err = Lock(ctx, d, opts.Wait); err != nil {
