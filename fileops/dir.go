@@ -225,6 +225,9 @@ func (d *Dir) Chmod(name string, mode fs.FileMode) error {
 	if err != nil {
 		return d.nameErr("chmod", name, err)
 	}
+	if err := d.fault("chmod", name); err != nil {
+		return d.err("chmod", name, err)
+	}
 	if err := d.root.Chmod(local, mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
 		return d.err("chmod", name, err)
 	}
