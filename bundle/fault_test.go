@@ -446,7 +446,11 @@ func TestFaults(t *testing.T) {
 					after[k] = in.after
 				}
 			}
-			t.Logf("%s: %d file operations; single faults: %v", sc.name, n, st)
+			kinds := map[string]int{}
+			for _, op := range ops {
+				kinds[op.Kind]++
+			}
+			t.Logf("%s: %d file operations %v; single faults: %v", sc.name, n, kinds, st)
 			total.add(st)
 
 			// Double faults: a second fault after the first, at every
