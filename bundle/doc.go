@@ -35,6 +35,21 @@
 // into place, never half-written under their final name; a replaced file stays
 // in place until its replacement is renamed over it.
 //
+// # Outcomes
+//
+// Every operation ends in exactly one Outcome, which Result.Outcome and the
+// *OperationError it fails with (OutcomeOf) say: not started (nothing was
+// changed); rolled back (the partial changes were undone, and that was
+// checked: no journal is left and the metadata names the deployment that was
+// current before); completed (the new deployment is in place, perhaps with a
+// warning, or with the error of a step after the commit); or needs recovery
+// (undoing failed too: the destination holds the journal until Recover, or
+// the next operation, completes or undoes it, and the error names the
+// command: deployer recover --dest D). The operation commits when its commit
+// record is in the journal: a commit record written but not made durable (its
+// sync failed) is a completed operation with a warning, never "nothing was
+// changed". Only not started and rolled back say that nothing was changed.
+//
 // # Actions
 //
 // The same words name the actions of entries and of file events (Event with
@@ -81,5 +96,7 @@
 // can remain: the journal lives inside the destination, so a first deployment
 // into a directory that did not exist, killed and then rolled back, leaves that
 // directory empty, and a full purge killed after its commit point is completed
-// but leaves the destination directory, empty.
+// but leaves the destination directory, empty. When removing the lock file
+// fails (an I/O error), the metadata folder is left holding it and nothing
+// else; the lock is the kernel's, and the file is harmless.
 package bundle

@@ -255,6 +255,7 @@ func TestPending(t *testing.T) {
 	leave()
 	_, err = bundle.PlanDeploy(ctx, b, bundle.Options{Dest: dest, ID: 2})
 	require.ErrorIs(t, err, bundle.ErrPending)
+	require.Equal(t, bundle.OutcomeNeedsRecovery, bundle.OutcomeOf(err), "the destination needs recovery (issue #11)")
 	_, err = bundle.PlanRevert(ctx, b, bundle.Options{Dest: dest, ID: 2})
 	require.ErrorIs(t, err, bundle.ErrPending)
 	_, err = bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{})

@@ -388,10 +388,11 @@ func (p *Plan) backupLoc(key string) (to, shown string) {
 	return rel, p.dir.Native(destination.Path{Rel: rel})
 }
 
-// checkNotPending refuses to plan against a destination left half-changed.
+// checkNotPending refuses to plan against a destination left half-changed:
+// it needs recovery first.
 func checkNotPending(dest string) error {
 	if journal.PendingAt(dest) {
-		return fmt.Errorf("%s: %w; run a deployment or status to recover it first", dest, ErrPending)
+		return needsRecovery(dest, fmt.Errorf("%s: %w", dest, ErrPending), nil)
 	}
 	return nil
 }

@@ -253,11 +253,14 @@ func (a *applier) endService() error {
 	a.service = nil
 	a.service = tx
 	if err := tx.Commit(); err != nil {
-		return a.abortService(err)
+		if !errors.Is(err, journal.ErrCommitted) {
+			return a.abortService(err)
+		}
+		a.warn(fmt.Sprintf("the system service is installed, but %v", err))
 	}
 	a.service = nil
 	if err := tx.Finish(); err != nil {
-		a.warn(fmt.Sprintf("the system service is installed, but cleaning up after it failed (the next run finishes it): %v", err))
+		a.warn(fmt.Sprintf("the system service is installed, but cleaning up after it failed (the next operation, or `%s`, finishes it): %v", RecoverCommand(a.p.Dest), err))
 	}
 	return nil
 }
@@ -265,8 +268,12 @@ func (a *applier) endService() error {
 // abortService undoes the system-service files installed so far after err.
 func (a *applier) abortService(err error) error {
 	if a.service != nil {
-		if aerr := a.service.Abort(); aerr != nil {
-			err = fmt.Errorf("%w; and undoing the service files installed so far failed: %v (the next run recovers them)", err, aerr)
+		switch aerr := a.service.Abort(); {
+		case errors.Is(aerr, journal.ErrCommitted):
+			err = fmt.Errorf("%w; the service files were installed all the same: %w", err, aerr)
+		case aerr != nil:
+			err = fmt.Errorf("%w; and undoing the service files installed so far failed: %w", err, aerr)
+			a.servicePending = true
 		}
 		a.service = nil
 	}

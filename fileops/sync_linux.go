@@ -16,6 +16,9 @@ func (d *Dir) SyncFS() (bool, error) {
 		return true, d.err("syncfs", "", err)
 	}
 	defer f.Close()
+	if err := d.fault("syncfs", ""); err != nil {
+		return true, d.err("syncfs", "", err)
+	}
 	if err := unix.Syncfs(int(f.Fd())); err != nil {
 		return true, d.err("syncfs", "", err)
 	}

@@ -89,6 +89,9 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := ctx.Err(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
+	if err := d.fault("create", name); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noPoll, 0o600)
 	if err != nil {
 		return Written{}, d.err(op, name, err)
@@ -96,9 +99,14 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	defer func() {
 		if err != nil {
 			f.Close()
-			d.root.Remove(local)
+			if d.fault("remove", name) == nil {
+				d.root.Remove(local)
+			}
 		}
 	}()
+	if err := d.fault("chmod", name); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Chmod(perm & 0o777); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
@@ -106,12 +114,18 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	buf := getBuffer()
 	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
+	if err == nil {
+		err = d.fault("write", name)
+	}
 	if err != nil {
 		return Written{}, d.copyErr(op, name, f, err)
 	}
 	startWriteback(f)
 	info, err := f.Stat()
 	if err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	if err := d.fault("close", name); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
 	if err := f.Close(); err != nil {
@@ -175,6 +189,9 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		}
 	}
 
+	if err := d.fault("create", path.Join(path.Dir(name), tempPrefix+"*"+tempSuffix)); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	f, tmp, err := d.createTemp(parent)
 	if err != nil {
 		return Written{}, d.err(op, name, err)
@@ -183,11 +200,16 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	defer func() {
 		if !committed {
 			f.Close()
-			d.root.Remove(tmp)
+			if d.fault("remove", filepath.ToSlash(tmp)) == nil {
+				d.root.Remove(tmp)
+			}
 		}
 	}()
 	// Chmod on the open file is immune to the umask and to the file being
 	// swapped for a link.
+	if err := d.fault("chmod", filepath.ToSlash(tmp)); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Chmod(perm); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
@@ -200,10 +222,16 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	buf := getBuffer()
 	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
+	if err == nil {
+		err = d.fault("write", filepath.ToSlash(tmp))
+	}
 	if err != nil {
 		return Written{}, d.copyErr(op, name, f, err)
 	}
 	if sync {
+		if err := d.fault("fsync", filepath.ToSlash(tmp)); err != nil {
+			return Written{}, d.err(op, name, err)
+		}
 		if err := f.Sync(); err != nil {
 			return Written{}, d.err(op, name, err)
 		}
@@ -214,7 +242,13 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	if err != nil {
 		return Written{}, d.err(op, name, err)
 	}
+	if err := d.fault("close", filepath.ToSlash(tmp)); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Close(); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	if err := d.fault("rename", name); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
 	if err := d.root.Rename(tmp, local); err != nil {

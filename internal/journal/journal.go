@@ -52,6 +52,18 @@
 // not made: every original that was moved away comes back, while a new file
 // whose record did not survive may stay behind (a new file, never a lost one).
 //
+// The operation is committed once its commit record is in the journal file:
+// Recover then completes it. A commit record written whose sync fails is
+// therefore a commit, not a failure to undo: Commit returns an error wrapping
+// ErrCommitted, and the caller goes on to Finish (Abort would complete it
+// too, and says so with ErrCommitted). A Begin that fails removes the journal
+// it made, so an operation that never started leaves nothing pending; when
+// even that fails, the empty journal stays and the next Recover removes it.
+//
+// Every file operation of the engine that changes a destination passes
+// through the test seam of package internal/faults first, so that tests can
+// make any of them fail (or stop the process there).
+//
 // # The destination's lock
 //
 // A deployer locks D/.rhqdeployments/.bundlekit.lock (LockFile) with a lock the

@@ -80,8 +80,14 @@ func rollBack(d *fileops.Dir, records []record) error {
 		if undoHook != nil {
 			undoHook(len(records) - i)
 		}
+		if err := fault(d, "truncate", journal); err != nil {
+			return fmt.Errorf("truncate journal: %w", err)
+		}
 		if err := f.Truncate(r.off); err != nil {
 			return fmt.Errorf("truncate journal: %w", err)
+		}
+		if err := fault(d, "fsync", journal); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
 		}
 		if err := f.Sync(); err != nil {
 			return fmt.Errorf("sync journal: %w", err)
@@ -125,14 +131,19 @@ func undo(d *fileops.Dir, r record) error {
 	case r.Op == opCreate && external:
 		return removeExternal(abs)
 	case r.Op == opCreate:
-		removeTemps(d, path.Dir(r.Path))
+		if err := removeTemps(d, path.Dir(r.Path)); err != nil {
+			return err
+		}
 		ok, err := exists(d, r.Path)
 		if err != nil || !ok {
 			return err
 		}
 		return d.RemoveAll(r.Path)
 	case r.Op == opMove:
-		removeTemps(d, path.Dir(r.To)) // a move across file systems copies
+		// A move across file systems copies.
+		if err := removeTemps(d, path.Dir(r.To)); err != nil {
+			return err
+		}
 		moved, err := exists(d, r.To)
 		if err != nil || !moved {
 			return err
@@ -148,7 +159,9 @@ func undo(d *fileops.Dir, r record) error {
 		// A replacement being written when the process died left its
 		// temporary file beside the path.
 		if !external {
-			removeTemps(d, path.Dir(r.Path))
+			if err := removeTemps(d, path.Dir(r.Path)); err != nil {
+				return err
+			}
 		}
 		trashed, err := exists(d, r.To)
 		if err != nil || !trashed {
@@ -220,7 +233,9 @@ func removeExternal(abs string) error {
 	}
 	defer loc.Close()
 	dir, base := loc.Dir, loc.Name
-	removeTemps(dir, ".")
+	if err := removeTemps(dir, "."); err != nil {
+		return err
+	}
 	fi, err := dir.Lstat(base)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -251,7 +266,9 @@ func restoreExternal(d *fileops.Dir, from, abs string) error {
 		return err
 	}
 	defer loc.Close()
-	removeTemps(loc.Dir, ".")
+	if err := removeTemps(loc.Dir, "."); err != nil {
+		return err
+	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		// Opening the trashed link would follow it; the link itself comes back.
 		target, err := d.Readlink(from)
@@ -273,16 +290,22 @@ func restoreExternal(d *fileops.Dir, from, abs string) error {
 }
 
 // removeTemps deletes the temporary files fileops leaves when a writer is
-// killed. It is best effort: a temporary file left behind is skipped by every
-// walk and harms nothing.
-func removeTemps(d *fileops.Dir, dir string) {
+// killed (or when removing its temporary file failed). A directory that
+// cannot be read holds none this operation made (it was removed, or never
+// made); a temporary file that cannot be removed fails the undo step, which
+// the next Recover does again: an operation is not undone while a file of
+// it is left behind.
+func removeTemps(d *fileops.Dir, dir string) error {
 	entries, err := d.ReadDir(dir)
 	if err != nil {
-		return
+		return nil
 	}
 	for _, e := range entries {
 		if fileops.IsTemp(e.Name()) {
-			_ = d.Remove(path.Join(dir, e.Name()))
+			if err := d.Remove(path.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
 		}
 	}
+	return nil
 }

@@ -92,7 +92,9 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
-			t.removeCreated()
+			if !errors.Is(err, ErrLocked) { // else the directories are another deployer's now
+				t.removeCreated()
+			}
 		}
 	}()
 	if t.lock, err = Lock(ctx, d, opts.Wait); err != nil {
@@ -106,8 +108,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	}
 	t.roots = locate.New(locate.Options{CacheParents: true})
 	if err := t.roots.SetMain(d.Path(), d, false); err != nil {
-		t.w.f.Close()
-		return nil, err
+		return nil, errors.Join(err, t.w.abandon())
 	}
 	return t, nil
 }
@@ -691,6 +692,11 @@ func (t *Tx) copyIn(loc locate.Loc, fi fs.FileInfo, to string) error {
 // syncing everything at once costs less than syncing file by file, it syncs
 // the destination's file system instead (syncfs(2) on Linux: that also waits
 // for others' writes to that file system).
+//
+// An error means that the operation did not commit and Abort undoes it,
+// except for one that wraps ErrCommitted: the commit record was written but
+// could not be made durable. The operation is then committed — Recover, and
+// Abort, would complete it — and the caller goes on to Finish.
 func (t *Tx) Commit() error {
 	if err := t.durable(); err != nil {
 		return fmt.Errorf("make the operation durable: %w", err)
@@ -786,12 +792,20 @@ func (t *Tx) FinishRemovingDest() error {
 
 // Abort undoes the operation now, as Recover would after a crash, releases
 // the lock and removes the directories Begin made. When undoing fails, the
-// journal stays for Recover and the error says so.
+// journal stays for Recover and the error says so. An operation whose commit
+// record is in the journal (Commit failed to make it durable) is not undone
+// but completed, as Recover would, and Abort then fails with an error
+// wrapping ErrCommitted.
 func (t *Tx) Abort() error {
 	t.w.f.Close()
-	_, err := Recover(t.dest)
+	outcome, err := Recover(t.dest)
 	t.release()
-	if err != nil {
+	switch {
+	case outcome == Completed && err != nil:
+		return fmt.Errorf("%w: it was completed, not undone, but cleaning up after it failed: %w", ErrCommitted, err)
+	case outcome == Completed:
+		return fmt.Errorf("%w: it was completed, not undone", ErrCommitted)
+	case err != nil:
 		return err
 	}
 	t.removeCreated()
