@@ -32,6 +32,9 @@ type Result struct {
 	// Recovered says what was done with an earlier operation that had not
 	// finished ("" when there was none).
 	Recovered Recovery `json:"recovered,omitempty"`
+	// Outcome is OutcomeCompleted, or OutcomeNeedsRecovery when a step after
+	// the commit failed and could not be undone (the system-service files).
+	Outcome Outcome `json:"outcome"`
 }
 
 // ErrStale: the destination changed between Plan and Apply.
@@ -50,14 +53,18 @@ var testHook func(n int)
 // the commit — handovers, the system service, the postinstall target — cannot
 // undo the deployment: when one fails, Apply returns the Result with the error
 // (a *HookError). Apply closes the plan.
+//
+// Every error is an *OperationError that says what became of the destination
+// (see Outcome): not started, rolled back, completed (returned with the
+// Result) or needing recovery.
 func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	defer p.Close()
 	tx, err := journal.Begin(ctx, p.Dest, journal.TxOptions{Kind: string(p.Kind), ID: p.ID, Hook: testHook, Wait: p.lockWait})
 	if err != nil {
-		return nil, err
+		return nil, stopped(p.Dest, err)
 	}
 	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{},
-		written: map[string]statcache.File{}}
+		written: map[string]statcache.File{}, sha: map[string]string{}, owners: map[string]perms{}}
 	if err := p.checkFresh(tx); err != nil {
 		return nil, a.undo(err)
 	}
@@ -76,17 +83,20 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		i += n
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, a.undo(err)
+		if !errors.Is(err, journal.ErrCommitted) {
+			return nil, a.undo(err)
+		}
+		a.warn(fmt.Sprintf("%s: %v; the operation is complete, but a power cut before the disk writes the record back could undo it", p.Dest, err))
 	}
 	finish := tx.Finish
 	if p.removeDest {
 		finish = tx.FinishRemovingDest
 	}
 	if err := finish(); err != nil {
-		a.warn(fmt.Sprintf("%s: the operation is complete, but cleaning up after it failed (the next run finishes it): %v", p.Dest, err))
+		a.warn(fmt.Sprintf("%s: the operation is complete, but cleaning up after it failed (the next operation, or `%s`, finishes it): %v", p.Dest, RecoverCommand(p.Dest), err))
 	}
 	a.tx = nil
-	res := &Result{Kind: p.Kind, Dest: p.Dest, ID: p.ID, Bundle: p.Bundle, Differences: a.differences()}
+	res := &Result{Kind: p.Kind, Dest: p.Dest, ID: p.ID, Bundle: p.Bundle, Differences: a.differences(), Outcome: OutcomeCompleted}
 	var after error
 	for ; i < len(p.program) && after == nil; i++ {
 		after = a.exec(p.program[i])
@@ -101,7 +111,11 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	res.Commands = append(a.commands, res.Commands...)
 	res.Warnings = a.warnings
 	if after != nil {
-		return res, a.deployedError(after)
+		if a.servicePending {
+			res.Outcome = OutcomeNeedsRecovery
+			return res, needsRecovery(p.Dest, a.deployedError(after), nil)
+		}
+		return res, &OperationError{Dest: p.Dest, Outcome: OutcomeCompleted, Err: a.deployedError(after)}
 	}
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "finished"})
 	return res, nil
@@ -114,6 +128,9 @@ type applier struct {
 	// tx is the operation's transaction until it commits; service is the
 	// transaction of the system-service files, after it.
 	tx, service *journal.Tx
+	// servicePending: undoing the system-service files failed, and their
+	// journal is pending.
+	servicePending bool
 	// errors are what only applying can find out (R92 step 2, R138).
 	errors   map[string]string
 	warnings []string
@@ -129,18 +146,11 @@ type applier struct {
 	// not hash; written the stat of every file written, for the stat cache.
 	hashes  map[string]string
 	written map[string]statcache.File
-}
-
-// undo rolls the operation back after err and says truthfully what became of
-// the destination.
-func (a *applier) undo(err error) error {
-	if aerr := a.tx.Abort(); aerr != nil {
-		return fmt.Errorf("%w; and undoing the partial changes failed: %v (the next run recovers them)", err, aerr)
-	}
-	if he := (*HookError)(nil); errors.As(err, &he) && he.Phase == "preinstall" {
-		return err // it says that nothing was changed
-	}
-	return fmt.Errorf("%w (nothing was changed: the partial changes were undone)", err)
+	// sha is the SHA-256 of each file written, for the digests record.
+	sha map[string]string
+	// owners are the permissions of the files written, for the record of
+	// permissions (issue 11.6).
+	owners map[string]perms
 }
 
 // deployedError says that a step after the commit failed, with the files in

@@ -194,7 +194,7 @@ func (b *contentBuilder) file(f *recipe.File) error {
 		return err
 	}
 	rc.Close()
-	s.mode, s.size, s.modTime = info.Mode().Perm(), info.Size(), info.ModTime()
+	s.mode, s.size, s.modTime = bundlePerm(info, s.staged), info.Size(), info.ModTime()
 	if !s.staged {
 		s.cacheKey = s.file
 		s.st, s.stOK = statcache.Of(info)
@@ -228,6 +228,20 @@ func (b *contentBuilder) open(s *source) (io.ReadCloser, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("%s: stat %s: %w", s.origin, s.file, err)
 	}
 	return f, info, nil
+}
+
+// bundlePerm is the permission bits a bundle file records (R101): those of
+// a file of a bundle directory; for a .zip bundle, those its Unix attributes
+// hold, none when it has none (archive/zip would say 0666, world-writable);
+// none for a download, whose bits are the staging file's.
+func bundlePerm(info fs.FileInfo, staged bool) fs.FileMode {
+	if staged {
+		return 0
+	}
+	if perm, ok := fileops.ZipPerm(info); ok {
+		return perm
+	}
+	return info.Mode().Perm()
 }
 
 // archive adds an archive (R80, R81 GO, R97–R99): an exploded archive by its
@@ -308,7 +322,7 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 		return err
 	}
 	rc.Close()
-	s.mode, s.size, s.modTime = info.Mode().Perm(), info.Size(), info.ModTime()
+	s.mode, s.size, s.modTime = bundlePerm(info, s.staged), info.Size(), info.ModTime()
 	if !s.staged {
 		s.cacheKey = s.file
 		s.st, s.stOK = statcache.Of(info)
@@ -464,18 +478,18 @@ func (p *Plan) cachedHash(s *source) string {
 	return ""
 }
 
-// cacheRecord records that a source hashes to hash in the cache the
-// deployment writes.
-func (s *source) cacheRecord(c *statcache.Cache, hash string) {
+// cacheRecord gives sink the record of the cache the deployment writes
+// that proves the source hashes to hash, if there is one.
+func (s *source) cacheRecord(sink cacheSink, hash string) {
 	if s.realize || s.cacheKey == "" || hash == "" {
 		return
 	}
 	if s.kind == fromEntry {
 		crc, comp, size, method := s.entry.Identity()
-		c.Entries[s.cacheKey] = statcache.Entry{CRC32: crc, Size: size, Compressed: comp, Method: method, MD5: hash}
+		sink.entry(s.cacheKey, statcache.Entry{CRC32: crc, Size: size, Compressed: comp, Method: method, MD5: hash})
 		return
 	}
 	if s.stOK {
-		c.Bundle[s.cacheKey] = statcache.File{Stat: s.st, MD5: hash}
+		sink.bundleFile(s.cacheKey, statcache.File{Stat: s.st, MD5: hash})
 	}
 }

@@ -41,8 +41,10 @@ type rescan struct {
 	// extExists: external keys of N that O does not know and that exist on
 	// disk (R85).
 	extExists set
-	// files: the stat and hash of each file hashed, for the stat cache.
+	// files: the stat and hash of each file hashed, for the stat cache; sha
+	// the SHA-256 of those that were read, for the digests record.
 	files map[string]statcache.File
+	sha   map[string]string
 }
 
 // backupLoc names where the deployment being planned saves a path (R125,

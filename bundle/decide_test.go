@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/antglob"
 )
 
@@ -70,13 +71,12 @@ func (m memDisk) lstat(k string) (dirEntry, bool, error) {
 	return dirEntry{name: path.Base(k), isDir: isDir}, exists, err
 }
 
-func (m memDisk) hashFiles(keys []string) ([]string, []error) {
-	hashes := make([]string, len(keys))
-	errs := make([]error, len(keys))
+func (m memDisk) hashFiles(keys []string, _ fileops.Digests) []fileops.FileHash {
+	out := make([]fileops.FileHash, len(keys))
 	for i, k := range keys {
-		hashes[i], errs[i] = m.hash(k)
+		out[i].MD5, out[i].Err = m.hash(k)
 	}
-	return hashes, errs
+	return out
 }
 
 func (m memDisk) hash(k string) (string, error) {
@@ -139,7 +139,8 @@ func runUpgrade(t *testing.T, c upgradeCase) []*Entry {
 func requireConsistent(t *testing.T, entries []*Entry) {
 	t.Helper()
 	for _, e := range entries {
-		changes := e.has(opWrite) || e.has(opMkdir) || e.has(opStash) || e.has(opTrash) || e.has(opDeleteDir) || e.has(opRestore)
+		changes := e.has(opWrite) || e.has(opMkdir) || e.has(opStash) || e.has(opTrash) || e.has(opDeleteDir) || e.has(opRestore) ||
+			e.has(opChmod)
 		switch {
 		case e.Action.Writes() && !changes:
 			t.Errorf("%s: %s (%s) has no step that does it: %s", e.Path, e.Action, e.Rule, stepsOf(e))
@@ -154,7 +155,7 @@ func requireConsistent(t *testing.T, entries []*Entry) {
 
 var opNames = map[stepOp]string{
 	opBackup: "backup", opStash: "stash", opTrash: "trash", opDeleteDir: "deletedir", opTrashOrReport: "trash?",
-	opWrite: "write", opMkdir: "mkdir", opRestore: "restore", opLink: "link", opHandover: "handover",
+	opWrite: "write", opMkdir: "mkdir", opRestore: "restore", opLink: "link", opHandover: "handover", opChmod: "chmod",
 }
 
 // stepsOf names the steps of an entry, e.g. "backup write".

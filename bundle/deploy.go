@@ -39,7 +39,7 @@ func Revert(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
 func run(ctx context.Context, dest string, wait time.Duration, plan func() (*Plan, error)) (*Result, error) {
 	outcome, err := recoverDest(ctx, dest, wait)
 	if err != nil {
-		return nil, err
+		return nil, stopped(dest, err)
 	}
 	p, err := plan()
 	if err != nil {
@@ -74,10 +74,16 @@ type RecoverOptions struct {
 }
 
 // Recover completes or undoes an operation on dest that did not finish (the
-// process died), under the destination's lock. It returns RecoveredNothing when
-// there was none.
+// process died, or undoing it failed: OutcomeNeedsRecovery), under the
+// destination's lock. It returns RecoveredNothing when there was none. When it
+// fails with the journal still pending, the error is an *OperationError with
+// OutcomeNeedsRecovery.
 func Recover(ctx context.Context, dest string, opts RecoverOptions) (Recovery, error) {
-	return recoverDest(ctx, dest, opts.LockWait)
+	outcome, err := recoverDest(ctx, dest, opts.LockWait)
+	if err != nil {
+		return "", stopped(dest, err)
+	}
+	return outcome, nil
 }
 
 func recoverDest(ctx context.Context, dest string, wait time.Duration) (Recovery, error) {

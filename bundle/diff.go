@@ -30,6 +30,10 @@ type Differences struct {
 	// Errors maps a path to what went wrong with it (e.g. a directory that
 	// could not be deleted because unmanaged files remain in it, R122).
 	Errors map[string]string `json:"errors"`
+	// Modes maps a file whose permission bits change, or whose bits on disk
+	// are kept over the bundle's because the operator changed them, to what
+	// happens to them (issue 11.6; bundlekit's, not RHQ's).
+	Modes map[string]ModeChange `json:"modes"`
 	// Cleaned is true when the destination was purged before writing (R92).
 	Cleaned bool `json:"cleaned"`
 }
@@ -49,10 +53,18 @@ func (d Differences) MarshalJSON() ([]byte, error) {
 			*m = map[string]string{}
 		}
 	}
+	if p.Modes == nil {
+		p.Modes = map[string]ModeChange{}
+	}
 	return json.Marshal(p)
 }
 
-// Empty reports whether nothing changed.
+// Empty reports whether nothing changed; permission bits kept are no change.
 func (d Differences) Empty() bool {
+	for _, m := range d.Modes {
+		if !m.Kept {
+			return false
+		}
+	}
 	return len(d.Added)+len(d.Deleted)+len(d.Changed)+len(d.BackedUp)+len(d.Restored)+len(d.Errors) == 0 && !d.Cleaned
 }

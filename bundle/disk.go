@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strings"
+	"sync"
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
@@ -19,6 +21,8 @@ import (
 type fsDisk struct {
 	roots *locate.Roots
 	dest  bool // the destination exists
+	// walk lists the destination's directories (nil when it does not exist).
+	walk *dirStack
 }
 
 // openDisk opens dest for reading; a destination that does not exist reads as
@@ -36,12 +40,84 @@ func openDisk(dest string) (fsDisk, func(), error) {
 			return fsDisk{}, nil, err
 		}
 	}
-	return fsDisk{roots: roots, dest: d != nil}, func() {
+	disk := fsDisk{roots: roots, dest: d != nil}
+	if d != nil {
+		disk.walk = &dirStack{root: d}
+	}
+	return disk, func() {
+		if disk.walk != nil {
+			disk.walk.close()
+		}
 		roots.Close()
 		if d != nil {
 			d.Close()
 		}
 	}, nil
+}
+
+// dirStack keeps open the directories from the destination down to the last
+// one listed, each opened through its parent: a depth-first walk then opens
+// each directory once, by its name, instead of resolving its whole path from
+// the destination, and holds as many handles as the tree is deep.
+type dirStack struct {
+	root *fileops.Dir
+	mu   sync.Mutex
+	keys []string // keys[i] is a directory in keys[i-1] (keys[0] in root)
+	dirs []*fileops.Dir
+}
+
+// list returns the entries of the relative directory key ("" for the
+// destination).
+func (s *dirStack) list(key string) ([]fs.DirEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if key == "" {
+		return s.root.ReadDir("")
+	}
+	// Keep the open directories that lead to key, close the others.
+	n := 0
+	for n < len(s.keys) && (key == s.keys[n] || strings.HasPrefix(key, s.keys[n]+"/")) {
+		n++
+	}
+	s.pop(n)
+	cur, at := s.root, ""
+	if n > 0 {
+		cur, at = s.dirs[n-1], s.keys[n-1]
+	}
+	for at != key {
+		name := key[len(at):]
+		if at != "" {
+			name = name[1:]
+		}
+		name, _, _ = strings.Cut(name, "/")
+		sub, err := cur.Sub(name)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+			// A link to another directory of the destination, which a
+			// handle on its parent cannot follow: from the destination.
+			return s.root.ReadDir(key)
+		}
+		at = path.Join(at, name)
+		s.keys, s.dirs = append(s.keys, at), append(s.dirs, sub)
+		cur = sub
+	}
+	return cur.ReadDir("")
+}
+
+// pop closes the directories above the first n.
+func (s *dirStack) pop(n int) {
+	for _, d := range s.dirs[n:] {
+		d.Close()
+	}
+	s.keys, s.dirs = s.keys[:n], s.dirs[:n]
+}
+
+func (s *dirStack) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pop(0)
 }
 
 // resolve locates key; ok is false for a relative key of a destination that
@@ -55,22 +131,31 @@ func (f fsDisk) resolve(key string) (loc locate.Loc, ok bool, err error) {
 }
 
 func (f fsDisk) readDir(dir string) ([]dirEntry, error) {
-	loc, ok, err := f.resolve(dir)
-	if !ok {
-		return nil, err
-	}
-	entries, err := loc.Dir.ReadDir(loc.Name)
-	if err != nil {
-		return nil, err
+	var entries []fs.DirEntry
+	if f.walk != nil && !isExternal(dir) {
+		var err error
+		if entries, err = f.walk.list(dir); err != nil {
+			return nil, err
+		}
+	} else {
+		loc, ok, err := f.resolve(dir)
+		if !ok {
+			return nil, err
+		}
+		if entries, err = loc.Dir.ReadDir(loc.Name); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]dirEntry, 0, len(entries))
 	for _, e := range entries {
 		// A symbolic link is an entry of its own, never followed (GO of R78).
 		de := dirEntry{name: e.Name(), isDir: e.Type().IsDir()}
 		if e.Type().IsRegular() {
-			// The stat, relative to the listed directory, for the stat cache.
+			// The stat, relative to the listed directory, for the stat cache
+			// and the mode decisions.
 			if fi, err := e.Info(); err == nil {
 				de.st, de.stOK = statcache.Of(fi)
+				de.perm = permsOf(fi)
 			}
 		}
 		out = append(out, de)
@@ -96,6 +181,7 @@ func (f fsDisk) lstat(key string) (dirEntry, bool, error) {
 	e := dirEntry{name: fi.Name(), isDir: fi.IsDir()}
 	if fi.Mode().IsRegular() {
 		e.st, e.stOK = statcache.Of(fi)
+		e.perm = permsOf(fi)
 	}
 	return e, true, nil
 }
@@ -143,57 +229,53 @@ func (f fsDisk) hash(key string) (string, error) {
 
 // hashFiles hashes the files of one directory through one handle to it, so
 // a file costs no walk from the destination's root: groups of files of one
-// directory are hashed on every core.
-func (f fsDisk) hashFiles(keys []string) ([]string, []error) {
-	hashes := make([]string, len(keys))
-	errs := make([]error, len(keys))
+// directory are hashed on every core. A symbolic link, and a file reached
+// otherwise (an external one), gets its MD5 whatever digests asks for.
+func (f fsDisk) hashFiles(keys []string, digests fileops.Digests) []fileops.FileHash {
+	out := make([]fileops.FileHash, len(keys))
 	groups := groupByDir(keys)
 	forEach(len(groups), func(g int) {
 		group := groups[g]
-		sub := f.subDir(keys[group[0]])
+		sub, owned := f.subDir(keys[group[0]])
 		if sub == nil {
 			for _, i := range group {
-				hashes[i], errs[i] = f.hash(keys[i])
+				out[i].MD5, out[i].Err = f.hash(keys[i])
 			}
 			return
 		}
-		defer sub.Close()
+		if owned {
+			defer sub.Close()
+		}
 		names := make([]string, len(group))
 		for j, i := range group {
 			names[j] = path.Base(keys[i])
 		}
-		for j, h := range sub.HashFiles(names) {
-			i := group[j]
-			switch {
-			case h.Err != nil:
-				errs[i] = h.Err
-			case h.MD5 == "":
-				hashes[i] = linkHash(h.Link)
-			default:
-				hashes[i] = h.MD5
+		for j, h := range sub.HashFiles(names, digests) {
+			if h.Err == nil && h.MD5 == "" && h.SHA256 == "" {
+				h.MD5 = linkHash(h.Link)
 			}
+			out[group[j]] = h
 		}
 	})
-	return hashes, errs
+	return out
 }
 
-// subDir opens the directory of the relative key, or returns nil when key is
-// external or at the top, or the directory cannot be opened: the caller then
-// goes through hash, which reports why.
-func (f fsDisk) subDir(key string) *fileops.Dir {
+// subDir returns a handle on the directory of the relative key, and whether
+// the caller must close it; nil when key is external or the directory cannot
+// be opened: the caller then goes through hash, which reports why.
+func (f fsDisk) subDir(key string) (*fileops.Dir, bool) {
+	if isExternal(key) || f.walk == nil {
+		return nil, false
+	}
 	dir := path.Dir(key)
-	if isExternal(key) || dir == "." {
-		return nil
+	if dir == "." {
+		return f.walk.root, false
 	}
-	loc, ok, err := f.resolve(dir)
-	if !ok || err != nil {
-		return nil
-	}
-	sub, err := loc.Dir.Sub(loc.Name)
+	sub, err := f.walk.root.Sub(dir)
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	return sub
+	return sub, true
 }
 
 // hashEntry hashes a regular file by content and a symbolic link by its target

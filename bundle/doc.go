@@ -19,7 +19,8 @@
 // The plan is the program. It holds one Entry per path — its three hashes
 // (previous, on disk, new), its Action, the rule behind it, its backup — and
 // each entry carries the steps that realize it (back up, delete, write from a
-// source, make a directory, restore, install a service file, hand over).
+// source, change a file's mode, make a directory, restore, install a service
+// file, hand over).
 // Apply executes those steps, in the order of R92 and R96, and nothing else;
 // Differences, the events and the recorded map are views of the entries. A dry
 // run is a Plan that is not applied, so it reports what the real run does.
@@ -34,13 +35,28 @@
 // into place, never half-written under their final name; a replaced file stays
 // in place until its replacement is renamed over it.
 //
+// # Outcomes
+//
+// Every operation ends in exactly one Outcome, which Result.Outcome and the
+// *OperationError it fails with (OutcomeOf) say: not started (nothing was
+// changed); rolled back (the partial changes were undone, and that was
+// checked: no journal is left and the metadata names the deployment that was
+// current before); completed (the new deployment is in place, perhaps with a
+// warning, or with the error of a step after the commit); or needs recovery
+// (undoing failed too: the destination holds the journal until Recover, or
+// the next operation, completes or undoes it, and the error names the
+// command: deployer recover --dest D). The operation commits when its commit
+// record is in the journal: a commit record written but not made durable (its
+// sync failed) is a completed operation with a warning, never "nothing was
+// changed". Only not started and rolled back say that nothing was changed.
+//
 // # Actions
 //
 // The same words name the actions of entries and of file events (Event with
 // Type EventFile):
 //
-//   - add, change, delete, restore, handover: the entry is executed, and a real
-//     run emits exactly one file event for it, after its last step;
+//   - add, change, delete, restore, handover, mode: the entry is executed, and
+//     a real run emits exactly one file event for it, after its last step;
 //   - unchanged, keep, ignore, skip, none: nothing happens to the path (a backup
 //     copy aside, reported by an EventBackup), and there is no file event.
 //
@@ -63,9 +79,24 @@
 // D/.rhqdeployments is read and written exactly as RHQ does (R13–R35): a
 // destination deployed by RHQ is upgraded, reverted and purged by bundlekit, and
 // RHQ can read what bundlekit writes. bundlekit's own files (the lock, the
-// journal) live in .rhqdeployments/.bundlekit*, which RHQ never reads. One trace
+// journal, the stat cache) live in .rhqdeployments/.bundlekit*, and each
+// deployment's record of permissions in .rhqdeployments/<id>/.bundlekit-modes;
+// RHQ never reads them.
+//
+// # Permission bits
+//
+// On Unix, permission bits are decided three-way, like content (issue 11.6):
+// a file whose mode (or owner) is not what the previous deployment recorded
+// was changed by the operator, and keeps its mode, also when its content is
+// replaced; otherwise it gets the bits the bundle records (an archive entry's,
+// or a bundle file's), by the write or, when its bytes stay, by a mode change
+// of its own (ActionMode). A deployment RHQ made recorded nothing; its files
+// count as written with 0644, as RHQ wrote them (R101). Entry.Mode and
+// Differences.Modes say what changes and what is kept. One trace
 // can remain: the journal lives inside the destination, so a first deployment
 // into a directory that did not exist, killed and then rolled back, leaves that
 // directory empty, and a full purge killed after its commit point is completed
-// but leaves the destination directory, empty.
+// but leaves the destination directory, empty. When removing the lock file
+// fails (an I/O error), the metadata folder is left holding it and nothing
+// else; the lock is the kernel's, and the file is harmless.
 package bundle

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"cmp"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 // entries of a plan and the file events of the run that executes it.
 type Action string
 
-// The actions. The first five change the destination (or, for handover, hand
+// The actions. The first six change the destination (or, for handover, hand
 // content over): Apply executes their steps and reports each such entry with
 // exactly one file event. The others change nothing and have no event.
 const (
@@ -31,6 +32,9 @@ const (
 	// ActionHandover hands a file or archive to the Handover receiver instead
 	// of deploying it (R173).
 	ActionHandover Action = "handover"
+	// ActionMode changes the permission bits of a file that already holds
+	// the new bytes to the bundle's (R101, issue 11.6); Entry.Mode says how.
+	ActionMode Action = "mode"
 
 	// ActionUnchanged: the path already holds the new content; bundlekit does
 	// not rewrite it (R102, R106, R109, R121, R124a, R136; RHQ rewrites the
@@ -54,7 +58,7 @@ const (
 // their steps and reports each with one file event.
 func (a Action) Writes() bool {
 	switch a {
-	case ActionAdd, ActionChange, ActionDelete, ActionRestore, ActionHandover:
+	case ActionAdd, ActionChange, ActionDelete, ActionRestore, ActionHandover, ActionMode:
 		return true
 	}
 	return false
@@ -86,6 +90,10 @@ type Entry struct {
 	// directory that will still hold unmanaged files when it is deleted
 	// (R92 step 2, R122). The operation goes on.
 	Error string `json:"error,omitempty"`
+	// Mode is set when the permission bits of the file change (with its
+	// content, or alone: ActionMode), or when the bits on disk are kept
+	// although the bundle's differ (see ModeChange).
+	Mode *ModeChange `json:"mode,omitempty"`
 
 	report report
 	steps  []step
@@ -129,6 +137,9 @@ const (
 	// phaseWrite writes the new content in bundle order: archives, then raw
 	// files (R96).
 	phaseWrite
+	// phaseMode changes the permission bits of files whose bytes stay
+	// (issue 11.6).
+	phaseMode
 	// phaseRestore copies the reverted deployment's backups back (R131).
 	phaseRestore
 	// phaseInstall runs a service package's install command.
@@ -158,6 +169,7 @@ const (
 	opDeleteDir                   // remove the directory if empty; otherwise report it (R92 step 2, R122)
 	opTrashOrReport               // remove an external file; a failure is reported, not fatal (R138)
 	opWrite                       // write the entry's new content from its source
+	opChmod                       // set the file's permission bits to perm (issue 11.6)
 	opMkdir                       // make the directory
 	opRestore                     // copy a backup back (R131)
 	opLink                        // make the path a symbolic link to target (R174)
@@ -178,6 +190,11 @@ type step struct {
 	seq int
 	// src: where opWrite reads the new content.
 	src *source
+	// perm: with permSet, the bits opWrite gives the file (0 keeps the
+	// existing file's, or gives a new one 0644, R101) instead of the
+	// source's: the mode decision (issue 11.6); the bits opChmod sets.
+	perm    fs.FileMode
+	permSet bool
 	// from and to are keys: the backup an opRestore copies, the backup an
 	// opBackup or opStash makes. shown is the backup as reported (an
 	// absolute, native path). target is what an opLink points to; name is
@@ -239,7 +256,8 @@ func sortEntries(entries []*Entry) {
 // differences is the report view of a plan's entries (R12): the categories
 // each entry is reported in, its backup, its restore and its predicted error.
 func differences(entries []*Entry, realized []string, cleaned bool) Differences {
-	d := Differences{BackedUp: map[string]string{}, Restored: map[string]string{}, Errors: map[string]string{}, Cleaned: cleaned}
+	d := Differences{BackedUp: map[string]string{}, Restored: map[string]string{}, Errors: map[string]string{},
+		Modes: map[string]ModeChange{}, Cleaned: cleaned}
 	for _, e := range entries {
 		if e.report&reportAdded != 0 {
 			d.Added = append(d.Added, e.Path)
@@ -258,6 +276,9 @@ func differences(entries []*Entry, realized []string, cleaned bool) Differences 
 		}
 		if e.Error != "" {
 			d.Errors[e.Path] = e.Error
+		}
+		if e.Mode != nil {
+			d.Modes[e.Path] = *e.Mode
 		}
 		for _, s := range e.steps {
 			if s.op == opRestore {

@@ -55,8 +55,9 @@ func commandResult(phase, cmd, osType string, r command.Result) CommandResult {
 }
 
 // HookError is a failed pre- or post-install target (R172). A failed preinstall
-// target stops the deployment before any file changes; a failed postinstall
-// target fails the operation after the files were deployed.
+// target stops the deployment before any file changes (the *OperationError
+// around it says that the deployment was undone); a failed postinstall target
+// fails the operation after the files were deployed.
 type HookError struct {
 	Phase  string // "preinstall" or "postinstall"
 	Target string
@@ -71,7 +72,7 @@ func (e *HookError) Error() string {
 		return fmt.Sprintf("the %s target %q failed: %v; the files were deployed as deployment %d (deploy or revert the previous bundle to go back)",
 			e.Phase, e.Target, e.Err, *e.Deployed)
 	}
-	return fmt.Sprintf("the %s target %q failed, so nothing was changed: %v", e.Phase, e.Target, e.Err)
+	return fmt.Sprintf("the %s target %q failed: %v", e.Phase, e.Target, e.Err)
 }
 
 func (e *HookError) Unwrap() error { return e.Err }

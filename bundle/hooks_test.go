@@ -111,6 +111,8 @@ func TestHookFailures(t *testing.T) {
 		require.Equal(t, "preinstall", he.Phase)
 		require.Nil(t, he.Deployed)
 		require.ErrorContains(t, err, "database not reachable")
+		require.Equal(t, bundle.OutcomeRolledBack, bundle.OutcomeOf(err))
+		require.ErrorContains(t, err, "nothing was changed")
 		require.NoDirExists(t, dest)
 	})
 	t.Run("postinstall fails", func(t *testing.T) {
@@ -123,6 +125,9 @@ func TestHookFailures(t *testing.T) {
 		require.Equal(t, 1, *he.Deployed)
 		require.ErrorContains(t, err, "the files were deployed as deployment 1")
 		require.NotNil(t, res)
+		require.Equal(t, bundle.OutcomeCompleted, res.Outcome)
+		require.Equal(t, bundle.OutcomeCompleted, bundle.OutcomeOf(err))
+		require.NotContains(t, err.Error(), "nothing was changed")
 		require.Equal(t, "A", readFile(t, filepath.Join(dest, "a.txt")))
 	})
 	t.Run("unsupported task rejected before any change", func(t *testing.T) {

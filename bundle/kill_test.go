@@ -105,10 +105,12 @@ func newKillScene(t *testing.T) *killScene {
 		`<rhq:file name="conf/app.conf" replace="true"/>`,
 		fmt.Sprintf(`<rhq:file name="conf/ext.conf" destinationFile="%s"/>`, extFile("conf/ext.conf")),
 		`<rhq:file name="bin/old.sh"/>`,
+		`<rhq:file name="bin/tool.sh"/>`,
 	}, map[string]killFile{
 		"conf/app.conf":  {body: appConf},
 		"conf/ext.conf":  {body: "ext v1\n"},
 		"bin/old.sh":     {body: "#!/bin/sh\necho old\n", mode: 0o755},
+		"bin/tool.sh":    {body: killTool},
 		"webapp.zip":     {body: web("<web v1/>", "a.css", "b.css")},
 		"lib/plugin.zip": {body: "plugin.xml=<plugin v1/>"},
 	})
@@ -117,12 +119,14 @@ func newKillScene(t *testing.T) *killScene {
 		fmt.Sprintf(`<rhq:file name="conf/ext.conf" destinationFile="%s"/>`, extFile("conf/ext.conf")),
 		fmt.Sprintf(`<rhq:file name="conf/v2.conf" destinationFile="%s"/>`, extFile("new/sub/v2.conf")),
 		`<rhq:file name="bin/start.sh"/>`,
+		`<rhq:file name="bin/tool.sh"/>`,
 		`<rhq:file name="` + killBigFile + `"/>`,
 	}, map[string]killFile{
 		"conf/app.conf":  {body: appConf + "v2=true\n"},
 		"conf/ext.conf":  {body: "ext v2\n"},
 		"conf/v2.conf":   {body: "new external file\n"},
 		"bin/start.sh":   {body: "#!/bin/sh\necho start\n", mode: 0o755},
+		"bin/tool.sh":    {body: killTool, mode: 0o755}, // only its mode changes (issue 11.6)
 		killBigFile:      {body: killBigContent()},
 		"webapp.zip":     {body: web("<web v2/>", "a.css", "c.css")},
 		"lib/plugin.zip": {body: "plugin.xml=<plugin v2/>"},
@@ -188,6 +192,9 @@ func killOptions(dest string, id int) bundle.Options {
 	return bundle.Options{Dest: dest, ID: id, Properties: map[string]string{"port": "7081"}}
 }
 
+// killTool is a file whose bytes v1 and v2 share: v2 makes it executable.
+const killTool = "#!/bin/sh\necho tool\n"
+
 // Local edits made after v1 is deployed.
 const (
 	killEditedConf   = "edited by hand: changed in v2 (R107)\n"
@@ -216,6 +223,9 @@ func (s *killScene) deployV1AndEdit(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
 	}
+	// The operator narrows a file that v2 changes: it stays 0600 (issue
+	// 11.6).
+	require.NoError(t, os.Chmod(filepath.Join(s.dest, "lib/plugin.zip"), 0o600))
 }
 
 // killSnapshot describes the destination and the external directory: every file,
@@ -556,12 +566,21 @@ func killRead(t *testing.T, s *killScene, name string) string {
 	return string(data)
 }
 
+func killMode(t *testing.T, s *killScene, name string) fs.FileMode {
+	t.Helper()
+	fi, err := os.Stat(filepath.Join(s.dest, filepath.FromSlash(name)))
+	require.NoError(t, err)
+	return fi.Mode().Perm()
+}
+
 // requireKillEdits: no local edit is lost, whichever way the upgrade went (R104,
 // R107, R117, R120).
 func requireKillEdits(t *testing.T, s *killScene, completed bool) {
 	t.Helper()
 	require.Equal(t, killEditedReadme, killRead(t, s, "docs/readme.txt"), "R104: kept in place")
 	require.Equal(t, killLogLine, killRead(t, s, "logs/server.log"), "R120: ignored, untouched")
+	require.Equal(t, fs.FileMode(0o600), killMode(t, s, "lib/plugin.zip"), "issue 11.6: the operator's mode stays")
+	require.Equal(t, map[bool]fs.FileMode{false: 0o644, true: 0o755}[completed], killMode(t, s, "bin/tool.sh"), "issue 11.6: v2's mode")
 	where := ""
 	if completed {
 		where = ".rhqdeployments/2/backup/"

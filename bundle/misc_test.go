@@ -255,6 +255,7 @@ func TestPending(t *testing.T) {
 	leave()
 	_, err = bundle.PlanDeploy(ctx, b, bundle.Options{Dest: dest, ID: 2})
 	require.ErrorIs(t, err, bundle.ErrPending)
+	require.Equal(t, bundle.OutcomeNeedsRecovery, bundle.OutcomeOf(err), "the destination needs recovery (issue #11)")
 	_, err = bundle.PlanRevert(ctx, b, bundle.Options{Dest: dest, ID: 2})
 	require.ErrorIs(t, err, bundle.ErrPending)
 	_, err = bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{})
@@ -289,5 +290,5 @@ func TestDifferencesJSON(t *testing.T) {
 	require.True(t, res.Differences.Empty(), "R102: nothing to do")
 	data, err := json.Marshal(res.Differences)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"added":[],"deleted":[],"changed":[],"ignored":[],"backedUp":{},"restored":{},"realized":[],"errors":{},"cleaned":false}`, string(data))
+	require.JSONEq(t, `{"added":[],"deleted":[],"changed":[],"ignored":[],"backedUp":{},"restored":{},"realized":[],"errors":{},"modes":{},"cleaned":false}`, string(data))
 }

@@ -30,7 +30,7 @@ var (
 	}
 	writingMethods = map[string]map[string]bool{
 		"github.com/bundlekit/bundlekit/fileops.Dir": set("WriteFile", "Copy", "MkdirAll", "Remove", "RemoveAll", "Rename",
-			"MoveByCopy", "Symlink", "Link", "OpenFile"),
+			"MoveByCopy", "Symlink", "Link", "OpenFile", "Chmod"),
 		"os.Root": set("Create", "WriteFile", "Mkdir", "MkdirAll", "Remove", "RemoveAll", "Rename", "Symlink", "Link",
 			"Chmod", "Chown", "Lchown", "Chtimes", "OpenFile", "OpenRoot"),
 		"os.File": set("Write", "WriteString", "WriteAt", "ReadFrom", "Truncate", "Chmod", "Chown"),

@@ -52,9 +52,11 @@ type Options struct {
 	// LockWait is how long Apply waits for the destination's lock while
 	// another deployer holds it; 0 fails at once with a *LockedError.
 	LockWait time.Duration
-	// Verify re-reads and re-hashes every file of the destination and of a
-	// bundle directory instead of trusting the stat cache (the sizes, times
-	// and inodes the last deployment recorded). Archive entries are still
+	// Verify re-reads every byte of the destination and of a bundle
+	// directory instead of trusting the stat cache (the sizes, times and
+	// inodes the last deployment recorded). A file of the current deployment
+	// is proved by the SHA-256 recorded with it (metadata.Digests, faster to
+	// compute than MD5), any other by its MD5. Archive entries are still
 	// known by the CRC-32 and sizes their archive records.
 	Verify bool
 }

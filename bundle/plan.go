@@ -89,6 +89,15 @@ type Plan struct {
 	cache   *statcache.Cache
 	verify  bool
 	scanned map[string]statcache.File
+	// digests are the SHA-256 the current deployment recorded (nil when
+	// none), digestsText its file; scannedSHA those the rescan computed.
+	digests     metadata.Digests
+	digestsText string
+	scannedSHA  map[string]string
+	// modes is the record of permissions the operation writes (issue 11.6;
+	// the owners of the files written are added when they are); nil when it
+	// writes none.
+	modes metadata.Modes
 }
 
 // Target is a recipe target an operation runs.
@@ -198,6 +207,9 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	}
 	entries, err := p.decide(ctx, sv, kind)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.decideModes(sv.disk, sv.seen(), entries); err != nil {
 		return nil, err
 	}
 	entries = append(entries, handovers...)
@@ -376,10 +388,11 @@ func (p *Plan) backupLoc(key string) (to, shown string) {
 	return rel, p.dir.Native(destination.Path{Rel: rel})
 }
 
-// checkNotPending refuses to plan against a destination left half-changed.
+// checkNotPending refuses to plan against a destination left half-changed:
+// it needs recovery first.
 func checkNotPending(dest string) error {
 	if journal.PendingAt(dest) {
-		return fmt.Errorf("%s: %w; run a deployment or status to recover it first", dest, ErrPending)
+		return needsRecovery(dest, fmt.Errorf("%s: %w", dest, ErrPending), nil)
 	}
 	return nil
 }

@@ -212,6 +212,10 @@ func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan,
 			default:
 				require.Equal(t, e.New, hashOf(now), "%s: content", what)
 			}
+		case bundle.ActionMode:
+			require.True(t, exists, "%s: missing", what)
+			require.Equal(t, was.Content, now.Content, "%s: the same bytes", what)
+			require.Equal(t, e.New, hashOf(now), "%s: content", what)
 		case bundle.ActionKeep:
 			require.Equal(t, was, now, "%s: kept as it was", what)
 		case bundle.ActionDelete:
@@ -224,6 +228,15 @@ func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan,
 		case bundle.ActionIgnore, bundle.ActionSkip, bundle.ActionNone:
 			require.Equal(t, existed, exists, "%s", what)
 			require.Equal(t, was, now, "%s: untouched", what)
+		}
+		// Issue 11.6: the bits a mode report gives, or, for a file whose
+		// bytes stay and that has none, the bits it had.
+		switch {
+		case e.Dir || !exists || now.Link != "":
+		case e.Mode != nil:
+			require.Equal(t, e.Mode.To, now.Mode, "%s: mode %s", what, e.Mode)
+		case e.Action == bundle.ActionUnchanged || e.Action == bundle.ActionKeep:
+			require.Equal(t, was.Mode, now.Mode, "%s: mode untouched", what)
 		}
 		if e.Backup != "" && existed && !was.Dir {
 			b, err := filepath.Rel(base, filepath.FromSlash(e.Backup))

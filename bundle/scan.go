@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 )
 
@@ -32,9 +33,10 @@ type disk interface {
 	lstat(key string) (e dirEntry, exists bool, err error)
 	// hash returns the MD5 of the file at key.
 	hash(key string) (string, error)
-	// hashFiles returns what hash returns for each key, hashing on every
-	// core.
-	hashFiles(keys []string) ([]string, []error)
+	// hashFiles returns the digests of each key, hashing on every core. A
+	// key may get its MD5 whatever digests asks for (a symbolic link: the
+	// MD5 of its target's text, as hash gives it).
+	hashFiles(keys []string, digests fileops.Digests) []fileops.FileHash
 }
 
 type dirEntry struct {
@@ -43,6 +45,8 @@ type dirEntry struct {
 	// st identifies the file for the stat cache; stOK says whether it can.
 	st   statcache.Stat
 	stOK bool
+	// perm: a regular file's permissions, for the mode decisions.
+	perm perms
 }
 
 // matcher is the part of a recipe's rhq:ignore the scan uses; a nil matcher
@@ -78,7 +82,7 @@ func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextE
 	if err != nil {
 		return rescan{}, err
 	}
-	return w.finish(d, orig, ignore, nextExternal, cache)
+	return w.finish(d, orig, ignore, nextExternal, cache, nil, false)
 }
 
 // walked is the first half of a rescan: the destination listed, nothing
@@ -93,7 +97,7 @@ type walked struct {
 func walkDest(d disk, orig map[string]string, ignore matcher, full bool) (*walked, error) {
 	r := rescan{
 		hashes: make(map[string]string, len(orig)), changes: set{}, deletions: set{}, additions: set{},
-		ignored: set{}, skipped: set{}, extExists: set{}, files: make(map[string]statcache.File, len(orig)),
+		ignored: set{}, skipped: set{}, extExists: set{}, files: make(map[string]statcache.File, len(orig)), sha: map[string]string{},
 	}
 	ignored := func(p string, dir bool) bool {
 		if ignore == nil || isExternal(p) {
@@ -155,7 +159,10 @@ func walkDest(d disk, orig map[string]string, ignore matcher, full bool) (*walke
 }
 
 // finish rechecks and hashes what w found: the second half of scanUpdate.
-func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExternal []string, cache *statcache.Cache) (rescan, error) {
+// With verify, no stat is trusted and every file is read again; a file that
+// proof (the previous deployment's SHA-256 record) has a digest for is
+// proved by that faster digest (see hashAll).
+func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExternal []string, cache *statcache.Cache, proof map[string]string, verify bool) (rescan, error) {
 	r, seen := w.r, w.seen
 	// R70, R76: recheck every known key, from what the walk saw or, for an
 	// external key and a path the walk did not reach, on its own.
@@ -193,31 +200,20 @@ func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExte
 			toHash = append(toHash, k)
 		}
 	}
-	hashes := make([]string, len(toHash))
-	var uncached []string
-	var at []int
-	for i, k := range toHash {
-		e := seen[k]
-		if hashes[i] = cache.File(k, e.st, e.stOK); hashes[i] == "" {
-			uncached = append(uncached, k)
-			at = append(at, i)
-		}
-	}
-	errs := make([]error, len(toHash))
-	read, readErrs := d.hashFiles(uncached)
-	for j, i := range at {
-		hashes[i], errs[i] = read[j], readErrs[j]
-	}
+	files, shas, errs := hashAll(d, toHash, seen, cache, orig, proof, verify)
 	for i, k := range toHash {
 		if errs[i] != nil {
 			unknown[k] = errs[i].Error() // R56
 			continue
 		}
-		r.hashes[k] = hashes[i]
+		r.hashes[k] = files[i].MD5
 		if e := seen[k]; e.stOK {
-			r.files[k] = statcache.File{Stat: e.st, MD5: hashes[i]}
+			r.files[k] = files[i]
 		}
-		if o, known := orig[k]; known && o != hashes[i] {
+		if shas[i] != "" {
+			r.sha[k] = shas[i]
+		}
+		if o, known := orig[k]; known && o != files[i].MD5 {
 			r.changes[k] = true
 		}
 	}
@@ -237,6 +233,57 @@ func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExte
 		}
 	}
 	return r, nil
+}
+
+// hashAll returns the MD5 of each file at keys, with its stat as seen, and
+// its SHA-256 when it was read: what cache proves by the stat is not read
+// again, unless verify. Verification reads every byte, but a file that proof
+// has a SHA-256 for is hashed with SHA-256 only, about twice as fast as MD5
+// here: when that digest matches, it is the file the previous deployment
+// recorded, so its MD5 is the recorded one, orig's; when it does not, it is
+// hashed again with MD5.
+func hashAll(d disk, keys []string, seen map[string]dirEntry, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]statcache.File, []string, []error) {
+	files := make([]statcache.File, len(keys))
+	shas := make([]string, len(keys))
+	errs := make([]error, len(keys))
+	var both, bySHA []int
+	for i, k := range keys {
+		e := seen[k]
+		files[i].Stat = e.st
+		if !verify {
+			if rec, ok := cache.File(k, e.st, e.stOK); ok {
+				files[i].MD5 = rec.MD5
+				continue
+			}
+		}
+		if proof[k] != "" && isMD5(orig[k]) {
+			bySHA = append(bySHA, i)
+			continue
+		}
+		both = append(both, i)
+	}
+	read := func(at []int, digests fileops.Digests) {
+		keysAt := make([]string, len(at))
+		for j, i := range at {
+			keysAt[j] = keys[i]
+		}
+		for j, h := range d.hashFiles(keysAt, digests) {
+			i := at[j]
+			files[i].MD5, shas[i], errs[i] = h.MD5, h.SHA256, h.Err
+		}
+	}
+	read(bySHA, fileops.DigestSHA256)
+	for _, i := range bySHA {
+		switch k := keys[i]; {
+		case errs[i] != nil || files[i].MD5 != "":
+		case shas[i] == proof[k]:
+			files[i].MD5 = orig[k]
+		default:
+			both = append(both, i) // not the recorded file
+		}
+	}
+	read(both, fileops.DigestMD5|fileops.DigestSHA256)
+	return files, shas, errs
 }
 
 func displayDir(dir string) string {
@@ -317,3 +364,7 @@ func forEach(n int, f func(i int)) {
 	}
 	wg.Wait()
 }
+
+// isMD5 tells a recorded hash from a marker (every marker starts with "?";
+// the map was checked when it was read).
+func isMD5(v string) bool { return len(v) == 32 && v[0] != '?' }

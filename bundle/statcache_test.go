@@ -143,3 +143,49 @@ func TestStatCacheIgnoredWhenNotOurs(t *testing.T) {
 	require.NoError(t, os.WriteFile(cacheFile, []byte("garbage"), 0o644))
 	require.Equal(t, md5hex("A"), planEntries(t, b, bundle.Options{Dest: dest, ID: 2})["a.txt"].Current)
 }
+
+// TestStatCacheKeptByNoOp: a redeployment that changes nothing leaves the
+// stat cache as it is (its records still hold, and writing it again would
+// cost a no-op most of its time); one that changes a file, or finds the cache
+// gone, writes it.
+func TestStatCacheKeptByNoOp(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no inode or change time: nothing is trusted")
+	}
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	dir := t.TempDir()
+	writeTree(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
+	b, err := bundle.Open(dir)
+	require.NoError(t, err)
+	defer b.Close()
+	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1})
+	require.NoError(t, err)
+	waitPastMargin()
+	cache := filepath.Join(dest, cachePath)
+	before, err := os.ReadFile(cache)
+	require.NoError(t, err)
+	fi, err := os.Stat(cache)
+	require.NoError(t, err)
+
+	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 2})
+	require.NoError(t, err)
+	after, err := os.ReadFile(cache)
+	require.NoError(t, err)
+	require.Equal(t, string(before), string(after), "a no-op keeps the cache")
+	fi2, err := os.Stat(cache)
+	require.NoError(t, err)
+	require.True(t, os.SameFile(fi, fi2), "not even written again")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "static/x.txt"), []byte("y"), 0o644))
+	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 3})
+	require.NoError(t, err)
+	changed, err := os.ReadFile(cache)
+	require.NoError(t, err)
+	require.NotEqual(t, string(before), string(changed), "a deployment that writes a file records it")
+
+	require.NoError(t, os.Remove(cache))
+	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 4})
+	require.NoError(t, err)
+	require.FileExists(t, cache, "a no-op without a cache makes one")
+}

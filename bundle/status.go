@@ -48,7 +48,7 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 	}
 	outcome, err := recoverDest(ctx, dir.String(), 0)
 	if err != nil {
-		return nil, err
+		return nil, stopped(dir.String(), err)
 	}
 	st, err := loadState(dir.String())
 	if err != nil {

@@ -47,6 +47,8 @@ func (a *applier) exec(s *step) error {
 		}
 	case opWrite:
 		w, err = a.write(s.entry, s)
+	case opChmod:
+		err = a.tx.Chmod(s.entry.Path, s.perm)
 	case opMkdir:
 		err = a.tx.MkdirAll(s.entry.Path)
 	case opRestore:
@@ -180,7 +182,11 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 			return fileops.Written{}, err
 		}
 	}
-	w, err := tx.WriteFile(a.ctx, e.Path, r, src.mode)
+	perm := src.mode
+	if s.permSet {
+		perm = s.perm
+	}
+	w, err := tx.WriteFile(a.ctx, e.Path, r, perm)
 	if err != nil {
 		return w, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
@@ -247,11 +253,14 @@ func (a *applier) endService() error {
 	a.service = nil
 	a.service = tx
 	if err := tx.Commit(); err != nil {
-		return a.abortService(err)
+		if !errors.Is(err, journal.ErrCommitted) {
+			return a.abortService(err)
+		}
+		a.warn(fmt.Sprintf("the system service is installed, but %v", err))
 	}
 	a.service = nil
 	if err := tx.Finish(); err != nil {
-		a.warn(fmt.Sprintf("the system service is installed, but cleaning up after it failed (the next run finishes it): %v", err))
+		a.warn(fmt.Sprintf("the system service is installed, but cleaning up after it failed (the next operation, or `%s`, finishes it): %v", RecoverCommand(a.p.Dest), err))
 	}
 	return nil
 }
@@ -259,8 +268,12 @@ func (a *applier) endService() error {
 // abortService undoes the system-service files installed so far after err.
 func (a *applier) abortService(err error) error {
 	if a.service != nil {
-		if aerr := a.service.Abort(); aerr != nil {
-			err = fmt.Errorf("%w; and undoing the service files installed so far failed: %v (the next run recovers them)", err, aerr)
+		switch aerr := a.service.Abort(); {
+		case errors.Is(aerr, journal.ErrCommitted):
+			err = fmt.Errorf("%w; the service files were installed all the same: %w", err, aerr)
+		case aerr != nil:
+			err = fmt.Errorf("%w; and undoing the service files installed so far failed: %w", err, aerr)
+			a.servicePending = true
 		}
 		a.service = nil
 	}
@@ -334,12 +347,50 @@ func (a *applier) wrote(e *Entry, w fileops.Written) {
 	if e.New == "" {
 		a.hashes[e.Path] = w.Hash
 	}
+	if w.SHA256 != "" && (e.New == "" || e.New == w.Hash) {
+		a.sha[e.Path] = w.SHA256
+	}
 	if w.Info == nil {
 		return
+	}
+	if a.p.modes != nil {
+		a.owners[e.Path] = permsOf(w.Info)
 	}
 	if st, ok := statcache.Of(w.Info); ok {
 		a.written[e.Path] = statcache.File{Stat: st, MD5: w.Hash}
 	}
+}
+
+// encodeDigests returns the new deployment's SHA-256 record as its file
+// holds it: the previous one's bytes when it records the same.
+func (a *applier) encodeDigests(recorded map[string]string) ([]byte, error) {
+	d := a.digests(recorded)
+	if a.p.digestsText != "" && maps.Equal(d, a.p.digests) {
+		return []byte(a.p.digestsText), nil
+	}
+	return metadata.EncodeDigests(d)
+}
+
+// digests is the SHA-256 record of the new deployment (see
+// metadata.Digests): for each file of its map, the digest of the content
+// whose MD5 it records, where known — written now, read by the rescan, or
+// recorded by the previous deployment for the same content.
+func (a *applier) digests(recorded map[string]string) metadata.Digests {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d := make(metadata.Digests, len(recorded))
+	for k, md5 := range recorded {
+		switch {
+		case !isMD5(md5):
+		case a.sha[k] != "":
+			d[k] = a.sha[k]
+		case a.p.scannedSHA[k] != "" && a.p.scanned[k].MD5 == md5:
+			d[k] = a.p.scannedSHA[k]
+		case a.p.digests[k] != "" && a.p.state.Hashes[k] == md5:
+			d[k] = a.p.digests[k]
+		}
+	}
+	return d
 }
 
 // recorded is the map the new deployment records: the entries' new hashes,
@@ -360,6 +411,18 @@ func (a *applier) record() error {
 	writes, err := metadata.Record(a.p.state.State, a.p.props, recorded, time.Now())
 	if err != nil {
 		return err
+	}
+	digests, err := a.encodeDigests(recorded)
+	if err != nil {
+		return err
+	}
+	// Before current-deployment.properties, which Record puts last.
+	last := len(writes) - 1
+	writes = append(writes[:last], metadata.Write{Name: metadata.DigestsPath(int32(a.p.ID)), Data: digests}, writes[last])
+	if a.p.modes != nil {
+		if writes, err = metadata.WithModes(writes, a.p.props.ID, a.recordedModes()); err != nil {
+			return err
+		}
 	}
 	if err := a.writeCache(recorded, writes); err != nil {
 		return err
@@ -408,40 +471,48 @@ func (a *applier) empty() error {
 // the hashes of the bundle's files and archive entries. It is written with the
 // metadata, so it is undone with them.
 func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write) error {
+	var digest string
+	for _, w := range writes {
+		if w.Name == metadata.HashesPath(int32(a.p.ID)) {
+			sum := sha256.Sum256(w.Data)
+			digest = hex.EncodeToString(sum[:])
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	records := func(sink cacheSink) {
+		for k := range recorded {
+			if f, ok := a.written[k]; ok {
+				sink.file(k, f)
+			} else if f, ok := a.p.scanned[k]; ok {
+				sink.file(k, f)
+			}
+		}
+		if a.p.content != nil {
+			for k, s := range a.p.content.sources {
+				hash := s.hash
+				if hash == "" {
+					hash = a.hashes[k]
+				}
+				s.cacheRecord(sink, hash)
+			}
+		}
+	}
+	if old := a.p.cache; old != nil && old.Digest == digest {
+		same := &sameCache{old: old, same: true}
+		records(same)
+		if same.complete() {
+			// A redeployment that changed nothing: the cache stands as it is.
+			return nil
+		}
+	}
 	entries := 0
 	if a.p.content != nil {
 		entries = len(a.p.content.sources)
 	}
 	c := statcache.New(len(recorded), entries)
-	c.ID = int32(a.p.ID)
-	for _, w := range writes {
-		if w.Name == metadata.HashesPath(c.ID) {
-			sum := sha256.Sum256(w.Data)
-			c.Digest = hex.EncodeToString(sum[:])
-		}
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for k := range recorded {
-		if f, ok := a.written[k]; ok {
-			c.Files[k] = f
-		} else if f, ok := a.p.scanned[k]; ok {
-			c.Files[k] = f
-		}
-	}
-	if a.p.content != nil {
-		for k, s := range a.p.content.sources {
-			hash := s.hash
-			if hash == "" {
-				hash = a.hashes[k]
-			}
-			s.cacheRecord(c, hash)
-		}
-	}
-	if c.Same(a.p.cache) {
-		// A redeployment that changed nothing: the cache stands as it is.
-		return nil
-	}
+	c.ID, c.Digest = int32(a.p.ID), digest
+	records(newCache{c})
 	// Files changed from now on have a later change time than this.
 	c.Written = time.Now().UnixNano()
 	var buf bytes.Buffer
@@ -450,6 +521,51 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 	}
 	_, err := a.tx.WriteFile(a.ctx, cacheFile, &buf, 0o644)
 	return err
+}
+
+// cacheSink receives the records of the stat cache a deployment writes.
+type cacheSink interface {
+	file(key string, f statcache.File)       // a destination file
+	bundleFile(key string, f statcache.File) // a file of a directory bundle
+	entry(key string, e statcache.Entry)     // an archive entry
+}
+
+// newCache builds the cache.
+type newCache struct{ c *statcache.Cache }
+
+func (n newCache) file(k string, f statcache.File)       { n.c.Files[k] = f }
+func (n newCache) bundleFile(k string, f statcache.File) { n.c.Bundle[k] = f }
+func (n newCache) entry(k string, e statcache.Entry)     { n.c.Entries[k] = e }
+
+// sameCache checks, without building it, whether the cache would record
+// what old records.
+type sameCache struct {
+	old                    *statcache.Cache
+	same                   bool
+	files, bundle, entries int
+}
+
+func (s *sameCache) file(k string, f statcache.File) {
+	o, ok := s.old.Files[k]
+	s.same = s.same && ok && f.Same(o)
+	s.files++
+}
+
+func (s *sameCache) bundleFile(k string, f statcache.File) {
+	o, ok := s.old.Bundle[k]
+	s.same = s.same && ok && f.Same(o)
+	s.bundle++
+}
+
+func (s *sameCache) entry(k string, e statcache.Entry) {
+	o, ok := s.old.Entries[k]
+	s.same = s.same && ok && e == o
+	s.entries++
+}
+
+// complete reports whether every record was the same and none is missing.
+func (s *sameCache) complete() bool {
+	return s.same && s.files == len(s.old.Files) && s.bundle == len(s.old.Bundle) && s.entries == len(s.old.Entries)
 }
 
 // forget removes the metadata of a purged deployment (R138): everything in

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/readall"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
 )
@@ -41,16 +42,16 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 			ext = append(ext, k)
 		}
 	}
-	p.cache = sv.cache
-	destCache := p.cache
+	p.cache, p.digests, p.digestsText = sv.cache, sv.digests, sv.digestsText
+	var proof map[string]string // SHA-256 that prove the recorded MD5s
 	if p.verify {
-		destCache = nil
+		proof = p.digests
 	}
-	scan, err := sv.walked.finish(disk, orig, sv.ignore, ext, destCache)
+	scan, err := sv.walked.finish(disk, orig, sv.ignore, ext, p.cache, proof, p.verify)
 	if err != nil {
 		return nil, err
 	}
-	p.scanned = scan.files
+	p.scanned, p.scannedSHA = scan.files, scan.sha
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -102,10 +103,12 @@ type survey struct {
 	ignore    matcher
 	done      sync.WaitGroup
 	// Set on the survey's goroutines; read after wait.
-	orig   map[string]string
-	cache  *statcache.Cache
-	walked *walked
-	err    error
+	orig        map[string]string
+	cache       *statcache.Cache
+	digests     metadata.Digests
+	digestsText string
+	walked      *walked
+	err         error
 }
 
 // startSurvey opens the destination and, when it holds a deployment, starts
@@ -124,7 +127,10 @@ func (p *Plan) startSurvey(ignore *recipe.Matcher) (*survey, error) {
 	}
 	full := p.Compliance == recipe.Full
 	sv.orig = withDirs(p.state.Hashes)
-	sv.done.Go(func() { sv.cache = loadCache(disk, p.state) })
+	sv.done.Go(func() {
+		sv.cache = loadCache(disk, p.state)
+		sv.digests, sv.digestsText = loadDigests(disk, p.state)
+	})
 	sv.done.Go(func() { sv.walked, sv.err = walkDest(disk, sv.orig, sv.ignore, full) })
 	return sv, nil
 }
@@ -133,6 +139,14 @@ func (p *Plan) startSurvey(ignore *recipe.Matcher) (*survey, error) {
 func (sv *survey) wait() error {
 	sv.done.Wait()
 	return sv.err
+}
+
+// seen is what the walk listed (nil when there was no walk), by key.
+func (sv *survey) seen() map[string]dirEntry {
+	if sv.walked == nil {
+		return nil
+	}
+	return sv.walked.seen
 }
 
 // close waits for the survey and closes the destination.
@@ -413,6 +427,29 @@ func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error
 // cacheFile is the stat cache of the current deployment (see package
 // internal/statcache), beside RHQ's metadata, which RHQ never reads.
 const cacheFile = metadataDir + "/.bundlekit-cache"
+
+// loadDigests reads the SHA-256 record of the current deployment, and its
+// text: nil when there is none or it is damaged, which only costs a
+// verification time.
+func loadDigests(d fsDisk, st *state) (metadata.Digests, string) {
+	if !st.Managed {
+		return nil, ""
+	}
+	rc, err := d.open(metadata.DigestsPath(st.Current.ID))
+	if err != nil {
+		return nil, ""
+	}
+	defer rc.Close()
+	text, err := readall.String(rc)
+	if err != nil {
+		return nil, ""
+	}
+	digests, err := metadata.ParseDigests(text)
+	if err != nil {
+		return nil, ""
+	}
+	return digests, text
+}
 
 // loadCache reads the stat cache of the current deployment: nil when there is
 // none, it cannot be read, or it was recorded for another map (RHQ deployed

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/bundlekit/bundlekit/internal/faults"
 )
 
 // Dir is a directory opened through an *os.Root. Every name passed to its
@@ -40,6 +42,9 @@ func CreateDir(path string) (*Dir, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: err}
 	}
+	if err := faults.Check("mkdir", abs, ""); err != nil {
+		return nil, &fs.PathError{Op: "mkdir", Path: abs, Err: err}
+	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, err
 	}
@@ -59,6 +64,9 @@ func OpenParent(abs string, create bool) (dir *Dir, base string, err error) {
 		return nil, "", err
 	}
 	if create {
+		if err := faults.Check("mkdir", parent, ""); err != nil {
+			return nil, "", &fs.PathError{Op: "mkdir", Path: parent, Err: err}
+		}
 		if err := os.MkdirAll(parent, 0o755); err != nil {
 			return nil, "", err
 		}
@@ -199,8 +207,29 @@ func (d *Dir) MkdirAll(name string, perm fs.FileMode) error {
 	if err != nil {
 		return d.nameErr("mkdir", name, err)
 	}
+	if err := d.fault("mkdir", name); err != nil {
+		return d.err("mkdir", name, err)
+	}
 	if err := d.root.MkdirAll(local, perm); err != nil {
 		return d.err("mkdir", name, err)
+	}
+	return nil
+}
+
+// Chmod sets the mode of the file name to the permission bits, setuid, setgid
+// and sticky of mode, whatever the umask. A symbolic link is followed while it
+// stays inside the directory; on Windows only the read-only attribute changes
+// (see os.Chmod).
+func (d *Dir) Chmod(name string, mode fs.FileMode) error {
+	local, err := localize(name)
+	if err != nil {
+		return d.nameErr("chmod", name, err)
+	}
+	if err := d.fault("chmod", name); err != nil {
+		return d.err("chmod", name, err)
+	}
+	if err := d.root.Chmod(local, mode&(fs.ModePerm|fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		return d.err("chmod", name, err)
 	}
 	return nil
 }
@@ -210,6 +239,9 @@ func (d *Dir) Remove(name string) error {
 	local, err := localize(name)
 	if err != nil {
 		return d.nameErr("remove", name, err)
+	}
+	if err := d.fault("remove", name); err != nil {
+		return d.err("remove", name, err)
 	}
 	if err := d.root.Remove(local); err != nil {
 		return d.err("remove", name, err)
@@ -224,6 +256,9 @@ func (d *Dir) RemoveAll(name string) error {
 	local, err := localize(name)
 	if err != nil {
 		return d.nameErr("removeall", name, err)
+	}
+	if err := d.fault("removeall", name); err != nil {
+		return d.err("removeall", name, err)
 	}
 	if err := d.root.RemoveAll(local); err != nil {
 		return d.err("removeall", name, err)
@@ -305,12 +340,21 @@ func (d *Dir) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error
 	if err != nil {
 		return nil, d.nameErr("open", name, err)
 	}
+	if flag&(os.O_WRONLY|os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND) != 0 {
+		if err := d.fault("open", name); err != nil {
+			return nil, d.err("open", name, err)
+		}
+	}
 	f, err := d.root.OpenFile(local, flag, perm)
 	if err != nil {
 		return nil, d.err("open", name, err)
 	}
 	return f, nil
 }
+
+// fault asks the test seam of package faults whether the operation kind on
+// name fails.
+func (d *Dir) fault(kind, name string) error { return faults.Check(kind, d.path, name) }
 
 // FS returns a read-only fs.FS of the directory, resolved through the same
 // os.Root, for readers that take an fs.FS.

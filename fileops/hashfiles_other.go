@@ -2,4 +2,6 @@
 
 package fileops
 
-func (d *Dir) hashFiles(names []string, out []FileHash) { d.hashEach(names, out) }
+func (d *Dir) hashFiles(names []string, digests Digests, out []FileHash) {
+	d.hashEach(names, digests, out)
+}

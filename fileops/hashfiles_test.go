@@ -2,6 +2,7 @@ package fileops_test
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
 	"os"
@@ -17,6 +18,11 @@ import (
 
 func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func sha256hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -40,10 +46,13 @@ func TestHashFiles(t *testing.T) {
 	require.NoError(t, err)
 	defer d.Close()
 
-	got := d.HashFiles([]string{"a.txt", "empty", "big.bin", "sub", "nope", "../x", "sub/a", "", "."})
+	got := d.HashFiles([]string{"a.txt", "empty", "big.bin", "sub", "nope", "../x", "sub/a", "", "."}, fileops.DigestMD5)
 	require.Equal(t, fileops.FileHash{MD5: md5hex("A")}, got[0])
 	require.Equal(t, fileops.FileHash{MD5: md5hex("")}, got[1])
 	require.Equal(t, fileops.FileHash{MD5: md5hex(big)}, got[2])
+	both := d.HashFiles([]string{"a.txt", "big.bin"}, fileops.DigestMD5|fileops.DigestSHA256)
+	require.Equal(t, []fileops.FileHash{{MD5: md5hex("A"), SHA256: sha256hex("A")}, {MD5: md5hex(big), SHA256: sha256hex(big)}}, both)
+	require.Equal(t, []fileops.FileHash{{SHA256: sha256hex(big)}}, d.HashFiles([]string{"big.bin"}, fileops.DigestSHA256))
 	require.ErrorIs(t, got[3].Err, fileops.ErrIrregular, "a directory")
 	require.ErrorIs(t, got[4].Err, fs.ErrNotExist)
 	require.Contains(t, got[4].Err.Error(), filepath.Join(root, "nope"), "the error names the file")
@@ -51,7 +60,7 @@ func TestHashFiles(t *testing.T) {
 		require.ErrorIs(t, h.Err, fileops.ErrUnsafePath)
 	}
 	if links {
-		got = d.HashFiles([]string{"out", "dangling"})
+		got = d.HashFiles([]string{"out", "dangling"}, fileops.DigestMD5)
 		require.Equal(t, []fileops.FileHash{{Link: "/etc/passwd"}, {Link: "missing"}}, got)
 	}
 }

@@ -3,8 +3,6 @@
 package fileops
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 
 	"golang.org/x/sys/unix"
@@ -13,16 +11,16 @@ import (
 // hashFiles opens each name relative to d's descriptor with raw system
 // calls: os.File's open costs several more (non-blocking mode, the poller)
 // that a file read once from start to end does not need.
-func (d *Dir) hashFiles(names []string, out []FileHash) {
+func (d *Dir) hashFiles(names []string, digests Digests, out []FileHash) {
 	f, err := d.root.Open(".")
 	if err != nil {
-		d.hashEach(names, out)
+		d.hashEach(names, digests, out)
 		return
 	}
 	defer f.Close()
 	rc, err := f.SyscallConn()
 	if err != nil {
-		d.hashEach(names, out)
+		d.hashEach(names, digests, out)
 		return
 	}
 	buf := getBuffer()
@@ -30,16 +28,16 @@ func (d *Dir) hashFiles(names []string, out []FileHash) {
 	cerr := rc.Control(func(dirfd uintptr) {
 		for i, name := range names {
 			if out[i].Err == nil {
-				out[i] = d.hashAt(int(dirfd), name, *buf)
+				out[i] = d.hashAt(int(dirfd), name, digests, *buf)
 			}
 		}
 	})
 	if cerr != nil {
-		d.hashEach(names, out)
+		d.hashEach(names, digests, out)
 	}
 }
 
-func (d *Dir) hashAt(dirfd int, name string, buf []byte) FileHash {
+func (d *Dir) hashAt(dirfd int, name string, digests Digests, buf []byte) FileHash {
 	// O_NONBLOCK: opening a named pipe must not wait for a writer; the
 	// fstat below refuses it before anything is read.
 	fd, err := retry(func() (int, error) {
@@ -47,7 +45,7 @@ func (d *Dir) hashAt(dirfd int, name string, buf []byte) FileHash {
 	})
 	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EMLINK) {
 		// O_NOFOLLOW met a symbolic link (ELOOP; EMLINK on FreeBSD).
-		return d.hashOne(name)
+		return d.hashOne(name, digests)
 	}
 	if err != nil {
 		return FileHash{Err: d.err("hash", name, err)}
@@ -58,9 +56,9 @@ func (d *Dir) hashAt(dirfd int, name string, buf []byte) FileHash {
 		return FileHash{Err: d.err("hash", name, err)}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return d.hashOne(name) // reports what it is
+		return d.hashOne(name, digests) // reports what it is
 	}
-	h := md5.New()
+	h := newHasher(digests)
 	for {
 		n, err := retry(func() (int, error) { return unix.Read(fd, buf) })
 		if err != nil {
@@ -69,9 +67,9 @@ func (d *Dir) hashAt(dirfd int, name string, buf []byte) FileHash {
 		if n == 0 {
 			break
 		}
-		h.Write(buf[:n])
+		h.w.Write(buf[:n])
 	}
-	return FileHash{MD5: hex.EncodeToString(h.Sum(nil))}
+	return h.result()
 }
 
 // retry calls f again while it is interrupted by a signal.

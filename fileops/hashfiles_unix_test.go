@@ -23,7 +23,7 @@ func TestHashFilesNamedPipe(t *testing.T) {
 	require.NoError(t, err)
 	defer d.Close()
 	done := make(chan []fileops.FileHash, 1)
-	go func() { done <- d.HashFiles([]string{"fifo"}) }()
+	go func() { done <- d.HashFiles([]string{"fifo"}, fileops.DigestMD5) }()
 	select {
 	case got := <-done:
 		require.True(t, errors.Is(got[0].Err, fileops.ErrIrregular), "got %v", got[0].Err)

@@ -33,7 +33,10 @@ func (d *Dir) Rename(from, to string) error {
 	if err := d.MkdirAll(path.Dir(to), 0o755); err != nil {
 		return err
 	}
-	err = d.root.Rename(localFrom, localTo)
+	err = d.fault("rename", to)
+	if err == nil {
+		err = d.root.Rename(localFrom, localTo)
+	}
 	if err == nil {
 		return nil
 	}
@@ -100,7 +103,11 @@ func (d *Dir) moveByCopy(from, to string) error {
 			}
 			return err
 		}
-		if err := d.root.Rename(filepath.FromSlash(tmp), filepath.FromSlash(to)); err != nil {
+		err = d.fault("rename", to)
+		if err == nil {
+			err = d.root.Rename(filepath.FromSlash(tmp), filepath.FromSlash(to))
+		}
+		if err != nil {
 			return errors.Join(d.err("rename", to, err), d.RemoveAll(tmp))
 		}
 	default:
@@ -138,6 +145,9 @@ func (d *Dir) Symlink(target, name string) error {
 	if err != nil {
 		return d.nameErr("symlink", name, err)
 	}
+	if err := d.fault("symlink", name); err != nil {
+		return d.err("symlink", name, err)
+	}
 	if err := d.root.Symlink(target, local); err != nil {
 		return d.err("symlink", name, err)
 	}
@@ -155,6 +165,9 @@ func (d *Dir) Link(from, name string) error {
 	local, err := localize(name)
 	if err != nil {
 		return d.nameErr("link", name, err)
+	}
+	if err := d.fault("link", name); err != nil {
+		return d.err("link", name, err)
 	}
 	if err := d.root.Link(localFrom, local); err != nil {
 		return d.err("link", name, err)
@@ -185,7 +198,11 @@ func (d *Dir) copyTree(from, to string) (created bool, err error) {
 			if err != nil {
 				return err
 			}
-			if err := d.root.Mkdir(filepath.FromSlash(dst), 0o700); err != nil {
+			err = d.fault("mkdir", dst)
+			if err == nil {
+				err = d.root.Mkdir(filepath.FromSlash(dst), 0o700)
+			}
+			if err != nil {
 				return d.err("mkdir", dst, err)
 			}
 			created = true
@@ -204,7 +221,11 @@ func (d *Dir) copyTree(from, to string) (created bool, err error) {
 		return created, err
 	}
 	for _, dir := range slices.Backward(dirs) {
-		if err := d.root.Chmod(filepath.FromSlash(dir.name), dir.perm); err != nil {
+		err := d.fault("chmod", dir.name)
+		if err == nil {
+			err = d.root.Chmod(filepath.FromSlash(dir.name), dir.perm)
+		}
+		if err != nil {
 			return created, d.err("chmod", dir.name, err)
 		}
 	}

@@ -23,6 +23,9 @@ func (d *Dir) SyncFile(name string) error {
 		return d.err("sync", name, err)
 	}
 	defer f.Close()
+	if err := d.fault("fdatasync", name); err != nil {
+		return d.err("sync", name, err)
+	}
 	if err := datasync(f); err != nil {
 		return d.err("sync", name, err)
 	}
@@ -41,6 +44,9 @@ func (d *Dir) SyncDir() error {
 		return d.err("sync", "", err)
 	}
 	defer f.Close()
+	if err := d.fault("fsync", ""); err != nil {
+		return d.err("sync", "", err)
+	}
 	if err := f.Sync(); err != nil {
 		return d.err("sync", "", err)
 	}

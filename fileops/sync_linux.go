@@ -16,6 +16,9 @@ func (d *Dir) SyncFS() (bool, error) {
 		return true, d.err("syncfs", "", err)
 	}
 	defer f.Close()
+	if err := d.fault("syncfs", ""); err != nil {
+		return true, d.err("syncfs", "", err)
+	}
 	if err := unix.Syncfs(int(f.Fd())); err != nil {
 		return true, d.err("syncfs", "", err)
 	}
@@ -29,4 +32,9 @@ func datasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
 // less left to wait for. It is advice: an error is ignored.
 func startWriteback(f *os.File) {
 	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
+}
+
+// startWritebackRange is startWriteback for the n bytes at off.
+func startWritebackRange(f *os.File, off, n int64) {
+	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }

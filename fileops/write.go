@@ -3,6 +3,7 @@ package fileops
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -17,8 +18,9 @@ import (
 
 // Written describes the content WriteFile or Copy put in place.
 type Written struct {
-	Hash string // MD5, 32 lowercase hex digits (R49)
-	Size int64  // bytes
+	Hash   string // MD5, 32 lowercase hex digits (R49)
+	SHA256 string // of the same bytes, 64 lowercase hex digits
+	Size   int64  // bytes
 	// Info describes the file written, as it was once written (its change
 	// time may move when it is renamed into place).
 	Info fs.FileInfo
@@ -87,35 +89,49 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := ctx.Err(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err := d.fault("create", name); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noPoll, 0o600)
 	if err != nil {
 		return Written{}, d.err(op, name, err)
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
-			d.root.Remove(local)
+			if d.fault("remove", name) == nil {
+				d.root.Remove(local)
+			}
 		}
 	}()
+	if err := d.fault("chmod", name); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Chmod(perm & 0o777); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	h := md5.New()
+	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
+	if err == nil {
+		err = d.fault("write", name)
+	}
 	if err != nil {
-		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
+		return Written{}, d.copyErr(op, name, f, err)
 	}
 	startWriteback(f)
 	info, err := f.Stat()
 	if err != nil {
 		return Written{}, d.err(op, name, err)
 	}
+	if err := d.fault("close", name); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Close(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n, Info: info}, nil
+	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
 }
 
 // Copy copies the regular file from to the file to within d, atomically like
@@ -173,6 +189,9 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		}
 	}
 
+	if err := d.fault("create", path.Join(path.Dir(name), tempPrefix+"*"+tempSuffix)); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	f, tmp, err := d.createTemp(parent)
 	if err != nil {
 		return Written{}, d.err(op, name, err)
@@ -181,11 +200,16 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	defer func() {
 		if !committed {
 			f.Close()
-			d.root.Remove(tmp)
+			if d.fault("remove", filepath.ToSlash(tmp)) == nil {
+				d.root.Remove(tmp)
+			}
 		}
 	}()
 	// Chmod on the open file is immune to the umask and to the file being
 	// swapped for a link.
+	if err := d.fault("chmod", filepath.ToSlash(tmp)); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Chmod(perm); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
@@ -194,15 +218,20 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 			return Written{}, d.err(op, name, err)
 		}
 	}
-	h := md5.New()
+	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
 	putBuffer(buf)
+	if err == nil {
+		err = d.fault("write", filepath.ToSlash(tmp))
+	}
 	if err != nil {
-		// Not d.err: a read error may be a *fs.PathError naming the source.
-		return Written{}, &fs.PathError{Op: op, Path: d.display(name), Err: err}
+		return Written{}, d.copyErr(op, name, f, err)
 	}
 	if sync {
+		if err := d.fault("fsync", filepath.ToSlash(tmp)); err != nil {
+			return Written{}, d.err(op, name, err)
+		}
 		if err := f.Sync(); err != nil {
 			return Written{}, d.err(op, name, err)
 		}
@@ -213,21 +242,57 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	if err != nil {
 		return Written{}, d.err(op, name, err)
 	}
+	if err := d.fault("close", filepath.ToSlash(tmp)); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
 	if err := f.Close(); err != nil {
+		return Written{}, d.err(op, name, err)
+	}
+	if err := d.fault("rename", name); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
 	if err := d.root.Rename(tmp, local); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
 	committed = true
-	return Written{Hash: hex.EncodeToString(h.Sum(nil)), Size: n, Info: info}, nil
+	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
+}
+
+// copyErr reports an error of a copy into f, the file being written for
+// name: a failed write as "write <name>: <reason>" (no space left, …), any
+// other error (a read error may be a *fs.PathError naming the source) under
+// op.
+func (d *Dir) copyErr(op, name string, f *os.File, err error) error {
+	if pe, ok := err.(*fs.PathError); ok && pe.Path == f.Name() {
+		return &fs.PathError{Op: pe.Op, Path: d.display(name), Err: pe.Err}
+	}
+	return &fs.PathError{Op: op, Path: d.display(name), Err: err}
+}
+
+// writeback writes to f and starts writing each 8 MiB written back to the
+// disk at once, so that the disk works while the rest is produced and the
+// sync of a large file at the end has little left to wait for.
+type writeback struct {
+	f            *os.File
+	done, queued int64 // bytes handed to the disk, and written since
+}
+
+const writebackChunk = 8 << 20
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if w.queued += int64(n); w.queued >= writebackChunk {
+		startWritebackRange(w.f, w.done, w.queued)
+		w.done, w.queued = w.done+w.queued, 0
+	}
+	return n, err
 }
 
 // createTemp creates a new, empty temporary file in the directory parent.
 func (d *Dir) createTemp(parent string) (*os.File, string, error) {
 	for range 100 {
 		tmp := filepath.Join(parent, tempPrefix+strconv.FormatUint(rand.Uint64(), 36)+tempSuffix)
-		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|noPoll, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

@@ -59,3 +59,28 @@ func TestWriteFileKeepsOwner(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint32(os.Geteuid()), fi.Sys().(*syscall.Stat_t).Uid, "a new file is the process's")
 }
+
+// TestChmod: the bits given are set exactly, whatever the umask, special bits
+// included; a link leading out of the directory is not followed.
+func TestChmod(t *testing.T) {
+	old := syscall.Umask(0o077)
+	t.Cleanup(func() { syscall.Umask(old) })
+
+	d := openTemp(t)
+	makeTree(t, d.Path(), "f=f")
+	for _, mode := range []fs.FileMode{0o755, 0o600, 0o644 | fs.ModeSetgid, 0} {
+		require.NoError(t, d.Chmod("f", mode))
+		fi, err := d.Lstat("f")
+		require.NoError(t, err)
+		require.Equal(t, mode, fi.Mode()&(fs.ModePerm|fs.ModeSetgid), "%v", mode)
+	}
+	require.ErrorIs(t, d.Chmod("missing", 0o644), fs.ErrNotExist)
+
+	outside := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(outside, []byte("s"), 0o600))
+	require.NoError(t, os.Symlink(outside, filepath.Join(d.Path(), "out")))
+	require.Error(t, d.Chmod("out", 0o666))
+	fi, err := os.Stat(outside)
+	require.NoError(t, err)
+	require.Equal(t, fs.FileMode(0o600), fi.Mode().Perm())
+}

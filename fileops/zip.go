@@ -2,6 +2,7 @@ package fileops
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
@@ -186,6 +187,17 @@ func OpenZipFile(path string, lim Limits) (*Archive, error) {
 		f.Close()
 		return nil, err
 	}
+	if fi.Mode().IsRegular() && fi.Size() <= smallZip {
+		// Read at once: its entries then cost no system call each (a
+		// local header and a few reads of the data).
+		data := make([]byte, fi.Size())
+		_, err := io.ReadFull(f, data)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		return OpenZip(path, bytes.NewReader(data), fi.Size(), lim)
+	}
 	a, err := OpenZip(path, f, fi.Size(), lim)
 	if err != nil {
 		f.Close()
@@ -194,6 +206,9 @@ func OpenZipFile(path string, lim Limits) (*Archive, error) {
 	a.closer = f
 	return a, nil
 }
+
+// smallZip is the size up to which OpenZipFile reads an archive into memory.
+const smallZip = 8 << 20
 
 // checkEntry validates everything about f except how its name relates to the
 // other entries' names.
@@ -228,6 +243,21 @@ func checkEntry(f *zip.File, lim Limits) (Entry, error) {
 		e.Mode = mode.Perm()
 	}
 	return e, nil
+}
+
+// ZipPerm returns the permission bits that fi, a file of a zip archive read
+// as an fs.FS (archive/zip.Reader), records as Unix attributes: 0 when it
+// records none, where archive/zip would report 0666. ok is false when fi is
+// not such a file.
+func ZipPerm(fi fs.FileInfo) (perm fs.FileMode, ok bool) {
+	h, ok := fi.Sys().(*zip.FileHeader)
+	if !ok {
+		return 0, false
+	}
+	if creator := h.CreatorVersion >> 8; creator == creatorUnix || creator == creatorMacOSX {
+		return h.Mode().Perm(), true
+	}
+	return 0, true
 }
 
 // The "version made by" systems whose external attributes hold a Unix mode.

@@ -19,8 +19,9 @@ import (
 func deployCommand(name, summary, usage, examples string, dryRun bool, kind bundle.Kind) *command {
 	return &command{
 		name: name, summary: summary, usage: usage, examples: examples,
-		flags: func(o *options) flagSet { return newFlags(name, o).deployFlags() },
-		plans: true,
+		flags:  func(o *options) flagSet { return newFlags(name, o).deployFlags() },
+		plans:  true,
+		writes: !dryRun,
 		run: func(ctx context.Context, c *cli, args []string) error {
 			return runDeploy(ctx, c, args, dryRun, kind)
 		},
@@ -89,13 +90,8 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		opts.Handover = handoverToDir(dir)
 	}
 	if !o.dryRun {
-		outcome, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait})
-		if err != nil {
+		if err := c.recoverFirst(ctx, dest, o); err != nil {
 			return err
-		}
-		if outcome != bundle.RecoveredNothing {
-			c.res.Recovered = string(outcome)
-			fmt.Fprintf(c.human(), "recovered an unfinished operation on %s: %s\n", dest, outcome)
 		}
 	}
 	var p *bundle.Plan
@@ -206,6 +202,7 @@ func openBundle(o *options) (*bundle.Bundle, error) {
 
 var purgeCmd = &command{
 	plans:   true,
+	writes:  true,
 	name:    "purge",
 	summary: "remove the deployment from a destination (and the destination itself in full compliance)",
 	usage:   "--dest D [--force] [--dry-run] [--verbose] [--json]",
@@ -229,7 +226,7 @@ var purgeCmd = &command{
 		}
 		c.res.Destination, c.res.DryRun = dest, o.dryRun
 		if !o.dryRun {
-			if _, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait}); err != nil {
+			if err := c.recoverFirst(ctx, dest, o); err != nil {
 				return err
 			}
 		}
@@ -258,7 +255,7 @@ var purgeCmd = &command{
 			return nil
 		}
 		res, err := bundle.Apply(ctx, p)
-		if err != nil {
+		if res == nil {
 			return err
 		}
 		c.res.Differences, c.res.Commands = res.Differences, res.Commands
@@ -269,6 +266,9 @@ var purgeCmd = &command{
 			fmt.Fprintf(w, "warning: %s\n", warn)
 		}
 		c.res.Warnings = append(c.res.Warnings, res.Warnings...)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(w, "purged %s\n", dest)
 		return nil
 	},
@@ -396,6 +396,7 @@ func redact(v string) string {
 
 var adoptCmd = &command{
 	plans:   true,
+	writes:  true,
 	name:    "adopt",
 	summary: "record an existing directory as the current deployment, so the next deploy is an upgrade",
 	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--verbose] [--json]",
@@ -432,7 +433,7 @@ var adoptCmd = &command{
 			}
 		}
 		c.res.DeploymentID = &o.id
-		if _, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait}); err != nil {
+		if err := c.recoverFirst(ctx, dest, o); err != nil {
 			return err
 		}
 		p, err := bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{ID: o.id, Name: o.name, Version: o.version,
@@ -442,10 +443,17 @@ var adoptCmd = &command{
 		}
 		c.entryLines(p)
 		res, err := bundle.Apply(ctx, p)
-		if err != nil {
+		if res == nil {
 			return err
 		}
 		c.res.Bundle, c.res.Differences = &res.Bundle, res.Differences
+		for _, warn := range res.Warnings {
+			fmt.Fprintf(c.human(), "warning: %s\n", warn)
+		}
+		c.res.Warnings = append(c.res.Warnings, res.Warnings...)
+		if err != nil {
+			return err
+		}
 		if o.verbose {
 			// Adopting writes no file; the paths it records are what to list.
 			for _, p := range res.Differences.Added {
@@ -455,6 +463,58 @@ var adoptCmd = &command{
 		fmt.Fprintf(c.human(), "adopted %s as deployment %d of %s %s (%d files recorded)\n", dest, res.ID, o.name, o.version, len(res.Differences.Added))
 		return nil
 	},
+}
+
+var recoverCmd = &command{
+	name:   "recover",
+	writes: true,
+	summary: "complete or undo an operation on a destination that did not finish (the deployer was killed, " +
+		"or undoing a failed operation failed too: exit code 4)",
+	usage: "--dest D [--wait DURATION] [--json]",
+	examples: `  deployer recover --dest /opt/app
+  deployer recover --dest /opt/app --json | jq -r .recovered   # nothing, rolled back or completed
+`,
+	flags: func(o *options) flagSet { return newFlags("recover", o).dest().wait().output() },
+	run: func(ctx context.Context, c *cli, args []string) error {
+		o, err := c.setup(args, "dest")
+		if err != nil {
+			return err
+		}
+		dest, err := absDest(o.dest)
+		if err != nil {
+			return err
+		}
+		c.res.Destination = dest
+		rec, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait})
+		if err != nil {
+			return err
+		}
+		c.res.Recovered = string(rec)
+		w := c.human()
+		switch rec {
+		case bundle.RecoveredNothing:
+			fmt.Fprintf(w, "%s: nothing to recover: no operation is unfinished there\n", dest)
+		case bundle.RecoveredRolledBack:
+			fmt.Fprintf(w, "%s: the unfinished operation was rolled back: the destination is as it was before it\n", dest)
+		case bundle.RecoveredCompleted:
+			fmt.Fprintf(w, "%s: the unfinished operation had committed and was completed: the destination is as it left it\n", dest)
+		}
+		return nil
+	},
+}
+
+// recoverFirst recovers an unfinished operation on dest before a command
+// plans its own, and says so.
+func (c *cli) recoverFirst(ctx context.Context, dest string, o *options) error {
+	outcome, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait})
+	if err != nil {
+		return err
+	}
+	if outcome != bundle.RecoveredNothing {
+		c.res.Recovered = string(outcome)
+		fmt.Fprintf(c.human(), "recovered an unfinished operation on %s: %s\n", dest, outcome)
+	}
+	return nil
 }
 
 var packCmd = &command{

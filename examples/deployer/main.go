@@ -7,17 +7,25 @@
 //
 //	deployer <command> [flags]
 //
-// Commands: deploy, plan, revert, purge, status, validate, adopt, pack. Run
-// "deployer help <command>" for each command's flags and examples.
+// Commands: deploy, plan, revert, purge, status, validate, adopt, pack,
+// recover. Run "deployer help <command>" for each command's flags and
+// examples.
 //
-// Exit codes:
+// Exit codes (each says one outcome of the operation: see bundle.Outcome):
 //
-//	0  success
-//	1  the operation failed; the destination was left consistent and the
+//	0  success (outcome completed)
+//	1  the operation failed and nothing was changed: it did not start, or its
+//	   partial changes were undone (outcome not-started or rolled-back); the
 //	   error says what and where
 //	2  usage error or invalid input (bad flags, recipe errors, missing or
 //	   invalid property values); nothing was changed
-//	3  the destination is locked by another deployer
+//	3  the destination is locked by another deployer; nothing was changed
+//	4  the destination needs recovery: undoing the failed operation failed
+//	   too, and the destination holds its journal; run
+//	   "deployer recover --dest D" (outcome needs-recovery)
+//	5  the new deployment is in place, but a step after it failed (a
+//	   handover, the system service, the postinstall target: outcome
+//	   completed)
 package main
 
 import (
@@ -30,10 +38,12 @@ import (
 
 // Exit codes, part of the command's contract.
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
-	exitLocked = 3
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitLocked   = 3
+	exitRecover  = 4
+	exitDeployed = 5
 )
 
 func main() {
@@ -54,13 +64,16 @@ type command struct {
 	// plans is set for the commands that plan and apply (their help explains
 	// the plan's lines).
 	plans bool
-	run   func(ctx context.Context, c *cli, args []string) error
+	// writes is set for the commands that change a destination: their result
+	// says the outcome.
+	writes bool
+	run    func(ctx context.Context, c *cli, args []string) error
 }
 
 var commands []*command
 
 func init() {
-	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd}
+	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd}
 }
 
 func findCommand(name string) *command {
@@ -118,12 +131,19 @@ Run "deployer help <command>" (or "deployer <command> -h") for a command's flags
 and examples.
 
 Exit codes:
-  0  success
-  1  the operation failed; the destination was left consistent and the error
-     says what and where
+  0  success: completed
+  1  the operation failed and nothing was changed: it did not start, or its
+     partial changes were undone (rolled back); the error says what and where
   2  usage error or invalid input (bad flags, recipe errors, missing or invalid
      property values); nothing was changed
-  3  the destination is locked by another deployer
+  3  the destination is locked by another deployer; nothing was changed
+  4  needs recovery: undoing the failed operation failed too; the destination
+     holds its journal: run "deployer recover --dest D"
+  5  completed, but a step after the new deployment was in place failed (a
+     handover, the system service, the postinstall target)
+Each is the outcome of the operation; with --json, the result object's
+"outcome" says it too: "completed", "not-started", "rolled-back" or
+"needs-recovery".
 `)
 }
 
@@ -133,7 +153,10 @@ const planHelp = `
 The plan:
   Before anything changes, the command prints one line per path the operation
   changes (+ add, ~ change, - delete, ! backed up first, < restore, > handed
-  over, = local edit kept, i ignored). Past a screenful, the paths of each
+  over, = local edit kept, i ignored). A file whose permission bits change
+  says "(mode 0644 -> 0755)", alone on a ~ line when its bytes stay; one whose
+  bits the operator changed keeps them, and its line says "(mode 0600 kept,
+  the bundle's is 0644)". Past a screenful, the paths of each
   directory are counted on one line ("+ mod38/  250 files"), and kept, backed-up,
   ignored, restored and handed-over paths and errors are still listed one by one;
   --verbose lists every path, and --json always has one entry per path.
@@ -144,13 +167,14 @@ The plan:
 
 JSON output (--json), one object per line:
   {"type":"entry","path":P,"action":A,"rule":R,"previous":H,"current":H,"new":H,
-   "backup":B,"dir":true,"error":E}   one per path of the plan, before any change
+   "backup":B,"dir":true,"error":E,"mode":{"from":M,"to":M,"bundle":M,"kept":true}}
+                                      one per path of the plan, before any change
   {"type":"event","event":"file","path":P,"action":A,"rule":R,"bytes":N,"hash":H,...}
                                       one per entry whose action writes, after it
   {"type":"event","event":"backup"|"phase"|"hook"|"audit"|"command",...}
   {"type":"result",...}               exactly one, last
   Actions that write (each has exactly one file event in a real run):
-    add, change, delete, restore, handover
+    add, change, delete, restore, handover, mode
   Actions that change nothing (entries only): unchanged, keep, ignore, skip, none
   Hashes are MD5 ("?DIRECTORY?" for directories); an entry leaves out a new
   hash the decision did not need (a new file), and its file event gives it.
@@ -169,5 +193,6 @@ func commandUsage(w io.Writer, c *command) {
 	if c.examples != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s", c.examples)
 	}
-	fmt.Fprint(w, "\nExit codes: 0 success, 1 operation failed, 2 usage or invalid input, 3 destination locked.\n")
+	fmt.Fprint(w, "\nExit codes: 0 success, 1 failed and nothing changed, 2 usage or invalid input, 3 destination locked, "+
+		"4 needs recovery (deployer recover), 5 completed but a step after it failed.\n")
 }

@@ -20,7 +20,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"deployer": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+		"deployer": func() {
+			installTestFaults()
+			os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
 }
 

@@ -32,24 +32,27 @@ type cli struct {
 
 // result is the one final JSON object of --json output.
 type result struct {
-	Type         string                 `json:"type"`
-	Operation    string                 `json:"operation"`
-	OK           bool                   `json:"ok"`
-	Bundle       *bundle.Info           `json:"bundle"`
-	Destination  string                 `json:"destination"`
-	DeploymentID *int                   `json:"deploymentId"`
-	DryRun       bool                   `json:"dryRun"`
-	Differences  bundle.Differences     `json:"differences"`
-	Error        string                 `json:"error"`
-	Warnings     []string               `json:"warnings,omitempty"`
-	SideEffects  []string               `json:"sideEffects,omitempty"`
-	Recovered    string                 `json:"recovered,omitempty"`
-	Status       *bundle.StatusReport   `json:"status,omitempty"`
-	Inputs       []inputInfo            `json:"inputs,omitempty"`
-	Problems     []*recipe.Error        `json:"problems,omitempty"`
-	Audit        []bundle.AuditRecord   `json:"audit,omitempty"`
-	Commands     []bundle.CommandResult `json:"commands,omitempty"`
-	Output       string                 `json:"output,omitempty"`
+	Type         string             `json:"type"`
+	Operation    string             `json:"operation"`
+	OK           bool               `json:"ok"`
+	Bundle       *bundle.Info       `json:"bundle"`
+	Destination  string             `json:"destination"`
+	DeploymentID *int               `json:"deploymentId"`
+	DryRun       bool               `json:"dryRun"`
+	Differences  bundle.Differences `json:"differences"`
+	Error        string             `json:"error"`
+	Warnings     []string           `json:"warnings,omitempty"`
+	SideEffects  []string           `json:"sideEffects,omitempty"`
+	Recovered    string             `json:"recovered,omitempty"`
+	// Outcome is what the command did to the destination (commands that
+	// change one, not in a dry run; status when its recovery failed).
+	Outcome  bundle.Outcome         `json:"outcome,omitempty"`
+	Status   *bundle.StatusReport   `json:"status,omitempty"`
+	Inputs   []inputInfo            `json:"inputs,omitempty"`
+	Problems []*recipe.Error        `json:"problems,omitempty"`
+	Audit    []bundle.AuditRecord   `json:"audit,omitempty"`
+	Commands []bundle.CommandResult `json:"commands,omitempty"`
+	Output   string                 `json:"output,omitempty"`
 }
 
 // inputInfo describes an input property for validate.
@@ -91,10 +94,15 @@ func exitCode(err error) int {
 		be *bundle.InputError
 		le *bundle.LockedError
 		pe *destination.PathError
+		oe *bundle.OperationError
 	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &oe) && oe.Outcome == bundle.OutcomeNeedsRecovery:
+		return exitRecover
+	case errors.As(err, &oe) && oe.Outcome == bundle.OutcomeCompleted:
+		return exitDeployed
 	case errors.As(err, &le):
 		return exitLocked
 	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &re), errors.As(err, &be),
@@ -197,13 +205,42 @@ func (c *cli) finish(err error) int {
 		c.res.Error = err.Error()
 		c.res.Problems = recipe.Errors(err)
 	}
+	// A command that reads (status) reports an outcome only when its
+	// recovery of an unfinished operation failed.
+	var oe *bundle.OperationError
+	hasOutcome := errors.As(err, &oe) && (c.cmd.writes || oe.Outcome == bundle.OutcomeNeedsRecovery)
+	switch {
+	case c.cmd.writes && !c.res.DryRun:
+		c.res.Outcome = bundle.OutcomeOf(err)
+	case hasOutcome:
+		c.res.Outcome = oe.Outcome
+	}
 	if c.o != nil && c.o.json {
 		c.jsonLine(c.res)
 	}
 	if err != nil {
 		c.printError(err)
+		if hasOutcome {
+			fmt.Fprintf(c.stderr, "outcome: %s\n", outcomeWords(oe))
+		}
 	}
 	return code
+}
+
+// outcomeWords says in plain words what a failed operation did.
+func outcomeWords(e *bundle.OperationError) string {
+	switch e.Outcome {
+	case bundle.OutcomeNotStarted:
+		return "not started: nothing was changed"
+	case bundle.OutcomeRolledBack:
+		return "rolled back: the partial changes were undone, and nothing was changed"
+	case bundle.OutcomeCompleted:
+		return "completed: the new deployment is in place, but what is said above failed after it"
+	}
+	if e.Recovery == "" {
+		return "needs recovery: the destination holds an unfinished operation, which cannot be recovered as it is (see above)"
+	}
+	return "needs recovery: the destination holds an unfinished operation; run " + e.Recovery
 }
 
 // printError explains a failure on stderr: what is wrong, where, and the fix.
@@ -292,6 +329,8 @@ func marker(e *bundle.Entry) string {
 			return "!"
 		}
 		return "-"
+	case bundle.ActionMode:
+		return "~"
 	case bundle.ActionKeep:
 		return "="
 	case bundle.ActionIgnore:
@@ -303,6 +342,9 @@ func marker(e *bundle.Entry) string {
 	case bundle.ActionUnchanged:
 		if e.Backup != "" {
 			return "!"
+		}
+		if e.Mode != nil && e.Mode.Kept {
+			return "="
 		}
 	}
 	return ""
@@ -346,13 +388,20 @@ func describe(e *bundle.Entry) string {
 	if e.Dir {
 		s += "/"
 	}
+	var notes []string
 	switch {
 	case e.Action == bundle.ActionKeep:
-		s += "  (local edit kept)"
+		notes = append(notes, "local edit kept")
 	case e.Backup != "" && e.Action == bundle.ActionDelete:
-		s += "  (moved to backup " + e.Backup + ")"
+		notes = append(notes, "moved to backup "+e.Backup)
 	case e.Backup != "":
-		s += "  (backed up to " + e.Backup + ")"
+		notes = append(notes, "backed up to "+e.Backup)
+	}
+	if e.Mode != nil {
+		notes = append(notes, "mode "+e.Mode.String())
+	}
+	if len(notes) > 0 {
+		s += "  (" + strings.Join(notes, "; ") + ")"
 	}
 	return s
 }
@@ -388,7 +437,7 @@ func individual(e *bundle.Entry) bool {
 	case bundle.ActionKeep, bundle.ActionIgnore, bundle.ActionRestore, bundle.ActionHandover:
 		return true
 	}
-	return e.Backup != "" || e.Error != "" || !filepath.IsLocal(filepath.FromSlash(e.Path))
+	return e.Backup != "" || e.Error != "" || e.Mode != nil && e.Mode.Kept || !filepath.IsLocal(filepath.FromSlash(e.Path))
 }
 
 // collapse folds sorted entries into at most limit lines where it can: the
@@ -531,6 +580,20 @@ func summary(entries []*bundle.Entry, d bundle.Differences) string {
 	}
 	if len(d.Restored) > 0 {
 		parts = append(parts, fmt.Sprintf("%d restored", len(d.Restored)))
+	}
+	modes, modesKept := 0, 0
+	for _, m := range d.Modes {
+		if m.Kept {
+			modesKept++
+		} else {
+			modes++
+		}
+	}
+	if modes > 0 {
+		parts = append(parts, fmt.Sprintf("%d modes changed", modes))
+	}
+	if modesKept > 0 {
+		parts = append(parts, fmt.Sprintf("%d modes kept", modesKept))
 	}
 	if len(d.Errors) > 0 {
 		parts = append(parts, fmt.Sprintf("%d errors", len(d.Errors)))

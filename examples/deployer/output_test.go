@@ -46,6 +46,22 @@ func TestPrintEntries(t *testing.T) {
 		}},
 		want: append(lines(38, "+ b%02d", "~ a"), "- old/"),
 	}, {
+		name: "permission bits changed and kept (issue 11.6)",
+		entries: [][]*bundle.Entry{{
+			{Path: "bin/run.sh", Action: bundle.ActionMode, Rule: "R101", Mode: &bundle.ModeChange{From: 0o644, To: 0o755, Bundle: 0o755}},
+			{Path: "conf/secret", Action: change, Mode: &bundle.ModeChange{From: 0o600, To: 0o600, Bundle: 0o644, Kept: true}},
+			{Path: "conf/other", Action: bundle.ActionUnchanged, Mode: &bundle.ModeChange{From: 0o640, To: 0o640, Bundle: 0o644, Kept: true}},
+			{Path: "conf/edited", Action: bundle.ActionKeep, Mode: &bundle.ModeChange{From: 0o644, To: 0o644, Bundle: 0o600, Kept: true}},
+			{Path: "lib/a.jar", Action: change, Backup: "/d/b/lib/a.jar", Mode: &bundle.ModeChange{From: 0o600, To: 0o644, Bundle: 0o644}},
+		}},
+		want: []string{
+			"~ bin/run.sh  (mode 0644 -> 0755)",
+			"= conf/edited  (local edit kept; mode 0644 kept, the bundle's is 0600)",
+			"= conf/other  (mode 0640 kept, the bundle's is 0644)",
+			"~ conf/secret  (mode 0600 kept, the bundle's is 0644)",
+			"! lib/a.jar  (backed up to /d/b/lib/a.jar; mode 0600 -> 0644)",
+		},
+	}, {
 		name:    "counted at the deepest level that fits",
 		entries: [][]*bundle.Entry{entries(200, add, "app/m%02[1]d/f%[1]d.txt"), entries(200, add, "app/m%02[1]d/sub/g%[1]d.txt")},
 		// Depth 3 would be 200 lines, depth 2 is 100: app/ is the one that fits.
@@ -107,5 +123,23 @@ func TestPrintEntries(t *testing.T) {
 				t.Errorf("printEntries (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestSummaryModes: the summary counts permission bits changed and kept
+// apart, and says nothing of them when there are none (issue 11.6).
+func TestSummaryModes(t *testing.T) {
+	d := bundle.Differences{Changed: []string{"conf/secret"}, Modes: map[string]bundle.ModeChange{
+		"bin/run.sh":  {From: 0o644, To: 0o755, Bundle: 0o755},
+		"bin/b.sh":    {From: 0o644, To: 0o700, Bundle: 0o700},
+		"conf/secret": {From: 0o600, To: 0o600, Bundle: 0o644, Kept: true},
+	}}
+	for want, d := range map[string]bundle.Differences{
+		"0 added, 1 changed, 0 deleted, 0 backed up, 0 kept, 0 ignored, 2 modes changed, 1 modes kept": d,
+		"0 added, 0 changed, 0 deleted, 0 backed up, 0 kept, 0 ignored":                                {},
+	} {
+		if got := summary(nil, d); got != want {
+			t.Errorf("summary = %q, want %q", got, want)
+		}
 	}
 }

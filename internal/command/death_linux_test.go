@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -53,7 +52,7 @@ func TestCommandDiesWithDeployer(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatal(fmt.Sprintf("the command (pid %d) outlived the killed deployer", pid))
+			t.Fatalf("the command (pid %d) outlived the killed deployer", pid)
 		}
 	}
 }

@@ -14,12 +14,14 @@
 //     trash (renamed, hard-linked when it is replaced in place, or copied for
 //     an external file) instead of being deleted or overwritten;
 //   - move: a path is about to be renamed (a backup that moves a file);
+//   - chmod: the mode of an existing file is about to change (the record
+//     holds the mode it had);
 //   - commit: the operation's result is in place.
 //
 // Recover reads an unfinished journal. With a commit record it finishes the
 // operation (empties the trash). Without one it undoes every recorded change
 // in reverse order: created paths are removed, moved paths are moved back,
-// trashed paths are restored. Each undo step checks the disk first, so it is
+// trashed paths are restored, changed modes are set back. Each undo step checks the disk first, so it is
 // right whether or not the recorded change had happened when the process
 // died; after each step the journal is cut before the record undone, so
 // Recover itself can be interrupted and run again. A created external
@@ -37,8 +39,8 @@
 // Durability: a record reaches the kernel before its change is made, so a
 // process killed at any instruction is recovered exactly. The first record and
 // the journal's directory are synced when the journal is created; a record
-// whose change moves an original away (trash, move) or creates a file is
-// synced before that change, those of a phase together (Reserve: one write,
+// whose change moves an original away (trash, move), changes its mode (chmod)
+// or creates a file is synced before that change, those of a phase together (Reserve: one write,
 // one sync); files are written without a sync of their own (on Linux their
 // writeback starts at once). Commit then makes everything
 // durable — each file written and each directory whose entries changed, synced
@@ -49,6 +51,18 @@
 // changes survived, and Recover's checks hold for each change it finds made or
 // not made: every original that was moved away comes back, while a new file
 // whose record did not survive may stay behind (a new file, never a lost one).
+//
+// The operation is committed once its commit record is in the journal file:
+// Recover then completes it. A commit record written whose sync fails is
+// therefore a commit, not a failure to undo: Commit returns an error wrapping
+// ErrCommitted, and the caller goes on to Finish (Abort would complete it
+// too, and says so with ErrCommitted). A Begin that fails removes the journal
+// it made, so an operation that never started leaves nothing pending; when
+// even that fails, the empty journal stays and the next Recover removes it.
+//
+// Every file operation of the engine that changes a destination passes
+// through the test seam of package internal/faults first, so that tests can
+// make any of them fail (or stop the process there).
 //
 // # The destination's lock
 //

@@ -153,6 +153,9 @@ func tryLock(d *fileops.Dir) (*DestLock, error) {
 		return nil, errReplaced
 	}
 	if err != nil {
+		// The folder goes again if it is empty, as in Unlock: a lock never
+		// taken leaves no trace.
+		_ = d.Remove(lockParent)
 		return nil, err
 	}
 	lockStep("opened")
@@ -225,6 +228,9 @@ func (l *DestLock) writeHolder() error {
 	h := Holder{PID: os.Getpid(), Host: host, Since: time.Now().UTC().Truncate(time.Second)}
 	data, err := json.Marshal(h)
 	if err != nil {
+		return err
+	}
+	if err := fault(l.d, "write", LockFile); err != nil {
 		return err
 	}
 	if err := l.f.Truncate(0); err != nil {

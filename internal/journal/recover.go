@@ -12,6 +12,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/locate"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // Outcome says what Recover did.
@@ -79,8 +80,14 @@ func rollBack(d *fileops.Dir, records []record) error {
 		if undoHook != nil {
 			undoHook(len(records) - i)
 		}
+		if err := fault(d, "truncate", journal); err != nil {
+			return fmt.Errorf("truncate journal: %w", err)
+		}
 		if err := f.Truncate(r.off); err != nil {
 			return fmt.Errorf("truncate journal: %w", err)
+		}
+		if err := fault(d, "fsync", journal); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
 		}
 		if err := f.Sync(); err != nil {
 			return fmt.Errorf("sync journal: %w", err)
@@ -124,14 +131,19 @@ func undo(d *fileops.Dir, r record) error {
 	case r.Op == opCreate && external:
 		return removeExternal(abs)
 	case r.Op == opCreate:
-		removeTemps(d, path.Dir(r.Path))
+		if err := removeTemps(d, path.Dir(r.Path)); err != nil {
+			return err
+		}
 		ok, err := exists(d, r.Path)
 		if err != nil || !ok {
 			return err
 		}
 		return d.RemoveAll(r.Path)
 	case r.Op == opMove:
-		removeTemps(d, path.Dir(r.To)) // a move across file systems copies
+		// A move across file systems copies.
+		if err := removeTemps(d, path.Dir(r.To)); err != nil {
+			return err
+		}
 		moved, err := exists(d, r.To)
 		if err != nil || !moved {
 			return err
@@ -141,11 +153,15 @@ func undo(d *fileops.Dir, r record) error {
 			return err
 		}
 		return rename(d, r.To, r.Path)
+	case r.Op == opChmod:
+		return undoChmod(d, r, abs, external)
 	case r.Op == opTrash:
 		// A replacement being written when the process died left its
 		// temporary file beside the path.
 		if !external {
-			removeTemps(d, path.Dir(r.Path))
+			if err := removeTemps(d, path.Dir(r.Path)); err != nil {
+				return err
+			}
 		}
 		trashed, err := exists(d, r.To)
 		if err != nil || !trashed {
@@ -162,6 +178,36 @@ func undo(d *fileops.Dir, r record) error {
 		return rename(d, r.To, r.Path)
 	}
 	return nil
+}
+
+// undoChmod gives the file a chmod record names the mode it had, when it is
+// still a regular file: a path the operation removed or replaced afterwards
+// has been put back by the undo of its later record already.
+func undoChmod(d *fileops.Dir, r record, abs string, external bool) error {
+	mode, err := metadata.ParseMode(r.Mode)
+	if err != nil {
+		return err
+	}
+	dir, name := d, r.Path
+	if external {
+		loc, err := locate.New(locate.Options{}).Locate(filepath.FromSlash(abs), false)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer loc.Close()
+		dir, name = loc.Dir, loc.Name
+	}
+	fi, err := dir.Lstat(name)
+	switch {
+	case err == nil && fi.Mode().IsRegular():
+		return dir.Chmod(name, mode)
+	case err == nil, errors.Is(err, fs.ErrNotExist), !external && underFile(d, name):
+		return nil
+	}
+	return err
 }
 
 // rename moves from to to within d, by copying when they are on different file
@@ -187,7 +233,9 @@ func removeExternal(abs string) error {
 	}
 	defer loc.Close()
 	dir, base := loc.Dir, loc.Name
-	removeTemps(dir, ".")
+	if err := removeTemps(dir, "."); err != nil {
+		return err
+	}
 	fi, err := dir.Lstat(base)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -218,7 +266,9 @@ func restoreExternal(d *fileops.Dir, from, abs string) error {
 		return err
 	}
 	defer loc.Close()
-	removeTemps(loc.Dir, ".")
+	if err := removeTemps(loc.Dir, "."); err != nil {
+		return err
+	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		// Opening the trashed link would follow it; the link itself comes back.
 		target, err := d.Readlink(from)
@@ -240,16 +290,22 @@ func restoreExternal(d *fileops.Dir, from, abs string) error {
 }
 
 // removeTemps deletes the temporary files fileops leaves when a writer is
-// killed. It is best effort: a temporary file left behind is skipped by every
-// walk and harms nothing.
-func removeTemps(d *fileops.Dir, dir string) {
+// killed (or when removing its temporary file failed). A directory that
+// cannot be read holds none this operation made (it was removed, or never
+// made); a temporary file that cannot be removed fails the undo step, which
+// the next Recover does again: an operation is not undone while a file of
+// it is left behind.
+func removeTemps(d *fileops.Dir, dir string) error {
 	entries, err := d.ReadDir(dir)
 	if err != nil {
-		return
+		return nil
 	}
 	for _, e := range entries {
 		if fileops.IsTemp(e.Name()) {
-			_ = d.Remove(path.Join(dir, e.Name()))
+			if err := d.Remove(path.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
 		}
 	}
+	return nil
 }

@@ -92,6 +92,9 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
+			if !errors.Is(err, ErrLocked) { // else the directories are another deployer's now
+				t.removeCreated()
+			}
 		}
 	}()
 	if t.lock, err = Lock(ctx, d, opts.Wait); err != nil {
@@ -105,8 +108,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	}
 	t.roots = locate.New(locate.Options{CacheParents: true})
 	if err := t.roots.SetMain(d.Path(), d, false); err != nil {
-		t.w.f.Close()
-		return nil, err
+		return nil, errors.Join(err, t.w.abandon())
 	}
 	return t, nil
 }
@@ -468,6 +470,37 @@ func (t *Tx) Symlink(target, key string) error {
 	return loc.Dir.Symlink(target, loc.Name)
 }
 
+// Chmod sets the mode of the regular file at key to the permission, setuid,
+// setgid and sticky bits of mode (see fileops.Dir.Chmod), after recording the
+// mode it had, which Abort and Recover put back. The record is synced first:
+// like an original moved away, the old mode must come back after a power cut.
+// A symbolic link or anything else that is not a regular file is refused
+// (fileops.ErrIrregular); the owner is not changed.
+func (t *Tx) Chmod(key string, mode fs.FileMode) error {
+	loc, err := t.where(key)
+	if err != nil {
+		return err
+	}
+	fi, err := loc.Dir.Lstat(loc.Name)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return &fs.PathError{Op: "chmod", Path: loc.Abs, Err: fileops.ErrIrregular}
+	}
+	if err := t.w.write(record{Op: opChmod, Path: recordKey(key), Mode: metadata.FormatMode(fi.Mode())}, true); err != nil {
+		return err
+	}
+	if err := loc.Dir.Chmod(loc.Name, mode); err != nil {
+		return err
+	}
+	// Commit syncs the file, and with it its new mode.
+	t.mu.Lock()
+	t.written = append(t.written, wrote{loc.Dir, loc.Name})
+	t.mu.Unlock()
+	return nil
+}
+
 // Trash removes the path at key and everything below it; it is kept in the
 // journal's trash until the operation ends. A missing path is not an error.
 func (t *Tx) Trash(key string) error {
@@ -659,6 +692,11 @@ func (t *Tx) copyIn(loc locate.Loc, fi fs.FileInfo, to string) error {
 // syncing everything at once costs less than syncing file by file, it syncs
 // the destination's file system instead (syncfs(2) on Linux: that also waits
 // for others' writes to that file system).
+//
+// An error means that the operation did not commit and Abort undoes it,
+// except for one that wraps ErrCommitted: the commit record was written but
+// could not be made durable. The operation is then committed — Recover, and
+// Abort, would complete it — and the caller goes on to Finish.
 func (t *Tx) Commit() error {
 	if err := t.durable(); err != nil {
 		return fmt.Errorf("make the operation durable: %w", err)
@@ -754,20 +792,34 @@ func (t *Tx) FinishRemovingDest() error {
 
 // Abort undoes the operation now, as Recover would after a crash, releases
 // the lock and removes the directories Begin made. When undoing fails, the
-// journal stays for Recover and the error says so.
+// journal stays for Recover and the error says so. An operation whose commit
+// record is in the journal (Commit failed to make it durable) is not undone
+// but completed, as Recover would, and Abort then fails with an error
+// wrapping ErrCommitted.
 func (t *Tx) Abort() error {
 	t.w.f.Close()
-	_, err := Recover(t.dest)
+	outcome, err := Recover(t.dest)
 	t.release()
-	if err != nil {
+	switch {
+	case outcome == Completed && err != nil:
+		return fmt.Errorf("%w: it was completed, not undone, but cleaning up after it failed: %w", ErrCommitted, err)
+	case outcome == Completed:
+		return fmt.Errorf("%w: it was completed, not undone", ErrCommitted)
+	case err != nil:
 		return err
 	}
+	t.removeCreated()
+	return nil
+}
+
+// removeCreated removes the directories Begin made for the destination, as
+// long as they are empty.
+func (t *Tx) removeCreated() {
 	for _, dir := range t.created {
 		if removeDir(dir) != nil {
 			break
 		}
 	}
-	return nil
 }
 
 // release closes every handle and releases the lock; it may run more than

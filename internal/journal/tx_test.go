@@ -395,6 +395,21 @@ var txCases = []txCase{
 		}),
 	},
 	{
+		name:   "Chmod: widen, narrow, special bits, external (issue 11.6)",
+		before: []string{"bin/run.sh=#!", "conf/secret=s", "tool=t", "ext:e.conf=e"},
+		prep:   func(t *testing.T, s *scene) { chmod(t, s, "tool", 0o755|fs.ModeSetuid) },
+		run: func(t *testing.T, tx *Tx, s *scene) {
+			require.NoError(t, tx.Chmod("bin/run.sh", 0o755))
+			require.NoError(t, tx.Chmod("conf/secret", 0o600))
+			require.NoError(t, tx.Chmod("tool", 0o700|fs.ModeSetgid))
+			require.NoError(t, tx.Chmod(s.abs("e.conf"), 0o644))
+		},
+		want: change(map[string]string{
+			"bin/run.sh": file("-rwxr-xr-x", "#!"), "conf/secret": file("-rw-------", "s"),
+			"tool": file("grwx------", "t"), "ext:e.conf": file("-rw-r--r--", "e"),
+		}),
+	},
+	{
 		name:   "MkdirAll: new nested directories, existing ones kept",
 		before: []string{"a/"},
 		run: func(t *testing.T, tx *Tx, s *scene) {
@@ -507,6 +522,8 @@ func TestTxErrors(t *testing.T) {
 			_, err := tx.RemoveEmpty("f")
 			return err
 		}, nil, "f"},
+		{"Chmod of a missing file", nil, func(tx *Tx, _ *scene) error { return tx.Chmod("missing", 0o644) }, fs.ErrNotExist, "missing"},
+		{"Chmod of a directory", []string{"d/x=1"}, func(tx *Tx, _ *scene) error { return tx.Chmod("d", 0o700) }, fileops.ErrIrregular, "d"},
 		{"WriteFile cancelled", []string{"x=old"}, func(tx *Tx, _ *scene) error {
 			cancelled, cancel := context.WithCancel(ctx)
 			cancel()
@@ -1082,6 +1099,22 @@ var killCases = []killCase{
 		before: []string{"ext:e.conf=e"},
 		prep:   func(t *testing.T, s *scene) { symlink(t, s, "e.conf", "ext:elnk") },
 		run:    func(t *testing.T, tx *Tx, s *scene) { writeString(t, tx, s.abs("elnk"), "file", 0) },
+	},
+	{
+		name:   "mode changes beside a write (issue 11.6)",
+		before: []string{"bin/run.sh=#!", "conf/secret=s", "x=old", "ext:e.conf=e"},
+		prep: func(t *testing.T, s *scene) {
+			chmod(t, s, "conf/secret", 0o600|fs.ModeSticky)
+			symlink(t, s, "x", "l")
+		},
+		run: func(t *testing.T, tx *Tx, s *scene) {
+			require.NoError(t, tx.Chmod("bin/run.sh", 0o755))
+			writeString(t, tx, "x", "new", 0o640)
+			require.NoError(t, tx.Chmod("conf/secret", 0o644))
+			require.NoError(t, tx.Chmod("x", 0o600))
+			require.Error(t, tx.Chmod("l", 0o777), "a link is not followed")
+			require.NoError(t, tx.Chmod(s.abs("e.conf"), 0o755))
+		},
 	},
 	{
 		name:   "restore over a written file (R131)",

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/faults"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // Paths of the journal inside the destination.
@@ -35,6 +37,7 @@ const (
 	opCreate op = "create"
 	opTrash  op = "trash"
 	opMove   op = "move"
+	opChmod  op = "chmod"
 	opCommit op = "commit"
 )
 
@@ -51,6 +54,9 @@ type record struct {
 	Path string `json:"path,omitempty"`
 	// To is the trash name (trash) or the new name (move).
 	To string `json:"to,omitempty"`
+	// Mode is the mode a file had before its mode changed (chmod): the
+	// Unix permission, setuid, setgid and sticky bits, four octal digits.
+	Mode string `json:"mode,omitempty"`
 	// Kind and ID describe the operation (begin).
 	Kind string `json:"kind,omitempty"`
 	ID   int    `json:"id,omitempty"`
@@ -60,6 +66,12 @@ type record struct {
 
 // ErrPending: the destination has an unfinished operation; Recover it first.
 var ErrPending = errors.New("an earlier operation on this destination did not finish")
+
+// ErrCommitted: the operation is committed, so it is completed rather than
+// undone. Commit fails with it when the commit record was written but could
+// not be made durable; Abort, when it finds the commit record and completes
+// the operation instead of undoing it.
+var ErrCommitted = errors.New("the operation is committed")
 
 // wal is the write-ahead log of one operation: the records Tx writes before
 // each change.
@@ -81,28 +93,48 @@ func Pending(d *fileops.Dir) bool {
 }
 
 // beginWAL starts the journal of an operation. It fails with ErrPending when
-// an unfinished journal exists.
+// an unfinished journal exists. When it fails otherwise, what it made is
+// removed again (abandon), so that nothing is pending; if that fails too, the
+// journal it made stays and is pending.
 func beginWAL(d *fileops.Dir, kind string, id int, hook func(n int)) (*wal, error) {
 	if Pending(d) {
 		return nil, ErrPending
 	}
-	if err := d.MkdirAll(trashDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create journal: %w", err)
-	}
-	f, err := d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("create journal: %w", err)
-	}
-	j := &wal{d: d, f: f, hook: hook}
-	if err := syncDir(d, Dir); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("create journal: %w", err)
-	}
-	if err := j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, true); err != nil {
-		f.Close()
-		return nil, err
+	j := &wal{d: d, hook: hook}
+	if err := j.begin(kind, id); err != nil {
+		return nil, errors.Join(err, j.abandon())
 	}
 	return j, nil
+}
+
+// begin creates the journal and writes its first record.
+func (j *wal) begin(kind string, id int) error {
+	if err := j.d.MkdirAll(trashDir, 0o700); err != nil {
+		return fmt.Errorf("create journal: %w", err)
+	}
+	var err error
+	if j.f, err = j.d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600); err != nil {
+		return fmt.Errorf("create journal: %w", err)
+	}
+	if err := syncDir(j.d, Dir); err != nil {
+		return fmt.Errorf("create journal: %w", err)
+	}
+	return j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, true)
+}
+
+// abandon removes the journal of an operation that made no change (its
+// begin failed), and the journal's folder; an error means that the journal
+// stays, pending.
+func (j *wal) abandon() error {
+	if j.f != nil {
+		j.f.Close()
+	}
+	if err := j.d.Remove(journal); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the journal of the operation that did not start: %w", err)
+	}
+	_ = j.d.Remove(trashDir) // empty: no change was made
+	_ = j.d.Remove(Dir)
+	return nil
 }
 
 // syncDir makes the new journal's name durable: syncing the file alone does not
@@ -117,7 +149,19 @@ func syncDir(d *fileops.Dir, name string) error {
 		return err
 	}
 	defer f.Close()
+	if err := fault(d, "fsync", name); err != nil {
+		return err
+	}
 	return f.Sync()
+}
+
+// fault asks the test seam of package faults whether the operation kind on
+// the file name in d fails; the error is wrapped as the system's would be.
+func fault(d *fileops.Dir, kind, name string) error {
+	if err := faults.Check(kind, d.Path(), name); err != nil {
+		return &fs.PathError{Op: kind, Path: filepath.Join(d.Path(), filepath.FromSlash(name)), Err: err}
+	}
+	return nil
 }
 
 // write appends a record. The write reaches the kernel before the change it
@@ -126,23 +170,52 @@ func syncDir(d *fileops.Dir, name string) error {
 // an original away (trash, move); a create that a power cut keeps without its
 // record leaves a new file behind, never loses an old one.
 func (j *wal) write(r record, sync bool) error {
+	_, err := j.write1(r, sync)
+	return err
+}
+
+// write1 is write; it also reports whether the record was written, so that
+// a failure to sync it can be told from a failure to write it.
+func (j *wal) write1(r record, sync bool) (written bool, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	line, err := json.Marshal(r)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if _, err := j.f.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("write journal: %w", err)
+	if err := j.append(append(line, '\n')); err != nil {
+		return false, err
 	}
 	if sync {
-		if err := datasync(j.f); err != nil {
-			return fmt.Errorf("sync journal: %w", err)
+		if err := j.datasync(); err != nil {
+			return true, err
 		}
 	}
 	j.n++
 	if j.hook != nil {
 		j.hook(j.n)
+	}
+	return true, nil
+}
+
+// append writes records to the journal file; j.mu is held.
+func (j *wal) append(b []byte) error {
+	if err := fault(j.d, "write", journal); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	return nil
+}
+
+// datasync makes the records written durable; j.mu is held.
+func (j *wal) datasync() error {
+	if err := fault(j.d, "fdatasync", journal); err != nil {
+		return fmt.Errorf("sync journal: %w", err)
+	}
+	if err := datasync(j.f); err != nil {
+		return fmt.Errorf("sync journal: %w", err)
 	}
 	return nil
 }
@@ -163,12 +236,12 @@ func (j *wal) writeAll(rs []record, sync bool) error {
 		}
 		buf = append(append(buf, line...), '\n')
 	}
-	if _, err := j.f.Write(buf); err != nil {
-		return fmt.Errorf("write journal: %w", err)
+	if err := j.append(buf); err != nil {
+		return err
 	}
 	if sync {
-		if err := datasync(j.f); err != nil {
-			return fmt.Errorf("sync journal: %w", err)
+		if err := j.datasync(); err != nil {
+			return err
 		}
 	}
 	for range rs {
@@ -214,19 +287,17 @@ func (j *wal) trashRecord(name string) record {
 	return record{Op: opTrash, Path: name, To: trashDir + "/" + strconv.Itoa(j.trash)}
 }
 
-// sync makes every record written so far durable.
-func (j *wal) sync() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if err := datasync(j.f); err != nil {
-		return fmt.Errorf("sync journal: %w", err)
-	}
-	return nil
-}
-
 // Commit records that the operation's result is in place; from now on Recover
-// completes the operation instead of undoing it.
-func (j *wal) Commit() error { return j.write(record{Op: opCommit}, true) }
+// completes the operation instead of undoing it. A commit record written but
+// not made durable is an error wrapping ErrCommitted: the record is there for
+// Recover to read (the operation is committed), but a power cut could lose it.
+func (j *wal) Commit() error {
+	written, err := j.write1(record{Op: opCommit}, true)
+	if written && err != nil {
+		return fmt.Errorf("%w, but its commit record could not be made durable: %w", ErrCommitted, err)
+	}
+	return err
+}
 
 // Finish ends a committed operation: the trash is emptied and the journal removed.
 func (j *wal) Finish() error {
@@ -341,6 +412,12 @@ func (r record) check() error {
 			return fmt.Errorf("a move from %q to %q does not stay in the destination", r.Path, r.To)
 		}
 		return nil
+	case opChmod:
+		if err := checkKey(r.Path); err != nil {
+			return err
+		}
+		_, err := metadata.ParseMode(r.Mode)
+		return err
 	}
 	return fmt.Errorf("unknown operation %q", r.Op)
 }

@@ -15,6 +15,7 @@
 //	        deployment.properties           DeploymentPath(id)
 //	        file-hashcodes.dat              HashesPath(id)
 //	        previous-deployment.properties  PreviousPath(id); none for a first deployment
+//	        .bundlekit-modes                ModesPath(id): bundlekit's own, see below
 //	        backup/                         BackupDir(id): displaced files under D
 //	        ext-backup/                     ExtBackupDir(id): displaced external files
 //
@@ -39,6 +40,14 @@
 // Java's String.compareTo. DecodeHashes and EncodeHashes read and write it;
 // Hashes.WithDirectories adds the directories RHQ synthesises when it reads
 // one (R69).
+//
+// # Permissions (bundlekit's own)
+//
+// A deployment bundlekit makes also records, in ModesPath(id), the mode and
+// owner it gave each file of its map, so that the next deployment can tell a
+// mode the operator changed from one it wrote (issue 11.6). EncodeModes and
+// DecodeModes read and write it, strictly; WithModes adds it to Record's
+// files. RHQ never reads it, and a deployment RHQ made has none.
 //
 // # State (R16, R26, R32)
 //

@@ -99,31 +99,24 @@ func New(files, entries int) *Cache {
 // EntryKey names an entry of the archive at path (in the bundle).
 func EntryKey(archive, entry string) string { return archive + "!" + entry }
 
-// File returns the MD5 this cache proves for the destination file key whose
-// Stat is now st (ok as Of returned it), or "". A nil cache proves nothing.
-func (c *Cache) File(key string, st Stat, ok bool) string {
+// File returns the record of the destination file key when it proves the
+// file's content: its Stat is now st (ok as Of returned it). A nil cache
+// proves nothing.
+func (c *Cache) File(key string, st Stat, ok bool) (File, bool) {
 	if c == nil {
-		return ""
+		return File{}, false
 	}
 	if f, found := c.Files[key]; found && c.Trusted(f, st, ok) {
-		return f.MD5
+		return f, true
 	}
-	return ""
+	return File{}, false
 }
 
-// Same reports whether c records what o records, but for when and by whom:
-// a deployment that would write c over o need not.
-func (c *Cache) Same(o *Cache) bool {
-	return c != nil && o != nil && c.Digest == o.Digest && sameFiles(c.Files, o.Files) &&
-		sameFiles(c.Bundle, o.Bundle) && maps.Equal(c.Entries, o.Entries)
-}
-
-// sameFiles compares what is recorded of files: not their change time.
-func sameFiles(a, b map[string]File) bool {
-	return maps.EqualFunc(a, b, func(x, y File) bool {
-		x.Ctime, y.Ctime = 0, 0
-		return x == y
-	})
+// Same reports whether f records what o records, but for the change time:
+// a deployment that would record f where o is need not write the cache.
+func (f File) Same(o File) bool {
+	f.Ctime, o.Ctime = 0, 0
+	return f == o
 }
 
 // Trusted reports whether f, recorded by this cache, still describes a file

@@ -38,6 +38,7 @@ func TestDecodeRefuses(t *testing.T) {
 		"bad id":         "bundlekit-statcache\t1\tone\tx\t0\n",
 		"unknown record": "bundlekit-statcache\t1\t1\tx\t0\nz\ta\tb\n",
 		"short record":   "bundlekit-statcache\t1\t1\tx\t0\nf\ta\tb\t1\n",
+		"no line end":    "bundlekit-statcache\t1\t1\tx\t0\nf\ta\tb\t1\t2\t3\t4",
 		"bad number":     "bundlekit-statcache\t1\t1\tx\t0\nf\ta\tb\t1\tx\t3\t4\n",
 		"bad crc":        "bundlekit-statcache\t1\t1\tx\t0\ne\ta!b\tm\t99999999999\t1\t1\t8\n",
 	} {
@@ -79,7 +80,8 @@ func TestTrusted(t *testing.T) {
 		})
 	}
 	require.False(t, (*Cache)(nil).Trusted(f, same, true), "a nil cache trusts nothing")
-	require.Empty(t, (*Cache)(nil).File("x", same, true))
+	_, ok := (*Cache)(nil).File("x", same, true)
+	require.False(t, ok)
 }
 
 // TestOfRealFile: the stat of a real file gives an inode and a change time on
@@ -99,7 +101,9 @@ func TestOfRealFile(t *testing.T) {
 	require.NotZero(t, st.Ino)
 	require.NotZero(t, st.Ctime)
 	c := &Cache{Written: time.Now().Add(time.Second).UnixNano(), Files: map[string]File{"f": {Stat: st, MD5: "m"}}}
-	require.Equal(t, "m", c.File("f", st, ok))
+	got, trusted := c.File("f", st, ok)
+	require.True(t, trusted)
+	require.Equal(t, "m", got.MD5)
 
 	time.Sleep(10 * time.Millisecond)
 	require.NoError(t, os.WriteFile(p, []byte("HELLO"), 0o644))
@@ -111,7 +115,8 @@ func TestOfRealFile(t *testing.T) {
 	require.Equal(t, st.Size, st2.Size)
 	require.Greater(t, st2.Ctime, st.Ctime, "a rewrite moves the change time")
 	c.Written = st2.Ctime - 1 // the cache predates the rewrite
-	require.Empty(t, c.File("f", st2, true))
+	_, trusted = c.File("f", st2, true)
+	require.False(t, trusted)
 }
 
 func FuzzDecode(f *testing.F) {
