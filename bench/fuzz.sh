@@ -44,6 +44,8 @@ defaults=(
 	./internal/metadata:FuzzDecodeProperties
 	./internal/metadata:FuzzDecodeHashes
 	./internal/metadata:FuzzLoad
+	./internal/metadata:FuzzDecodeDigests
+	./internal/metadata:FuzzDecodeModes
 	./internal/statcache:FuzzDecode
 	./internal/journal:FuzzParse
 	./internal/journal:FuzzRecover
