@@ -27,6 +27,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 	"github.com/bundlekit/bundlekit/internal/journal"
 )
 
@@ -551,7 +552,7 @@ func requireNoTempFiles(t *testing.T, root string) {
 		if err != nil {
 			return err
 		}
-		if fileops.IsTemp(e.Name()) {
+		if dirfile.IsTemp(e.Name()) {
 			t.Errorf("temporary file left: %s", p)
 		}
 		return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // TestSymlinkEscape shows os.Root's guarantee through every operation: a link
@@ -395,37 +396,22 @@ type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
-func TestIsTemp(t *testing.T) {
-	for name, want := range map[string]bool{
-		".bundlekit-abc.tmp":                   true,
-		"dir/.bundlekit-1x2y.tmp":              true,
-		".bundlekit-.tmp":                      false,
-		"bundlekit-abc.tmp":                    false,
-		".bundlekit-abc.tmp/x":                 false,
-		".bundlekit-abc":                       false,
-		"app.tmp":                              false,
-		filepath.Join("a", ".bundlekit-z.tmp"): true,
-	} {
-		require.Equal(t, want, fileops.IsTemp(name), name)
-	}
-}
-
 func TestOpenFileAndFS(t *testing.T) {
 	d, err := fileops.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	f, err := d.OpenFile("lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := dirfile.OpenFile(d, "lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.WriteString("held")
 	f.Close()
-	if _, err := d.OpenFile("lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); !errors.Is(err, fs.ErrExist) {
+	if _, err := dirfile.OpenFile(d, "lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("second exclusive create: %v, want fs.ErrExist", err)
 	}
-	if _, err := d.OpenFile("../escape", os.O_WRONLY|os.O_CREATE, 0o600); !errors.Is(err, fileops.ErrUnsafePath) {
+	if _, err := dirfile.OpenFile(d, "../escape", os.O_WRONLY|os.O_CREATE, 0o600); !errors.Is(err, fileops.ErrUnsafePath) {
 		t.Fatalf("escaping name: %v, want ErrUnsafePath", err)
 	}
 	data, err := fs.ReadFile(d.FS(), "lock")

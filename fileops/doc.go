@@ -8,9 +8,7 @@
 // (R8), is OpenParent, which checks an absolute path and opens its parent as a
 // Dir. Content is hashed while it is copied (MD5, R49), files are written under
 // a temporary name and renamed into place, zip archives are checked entry by
-// entry before anything is read from them, free space is measured (R47), and
-// ExtBackupName and ExtBackupOrigin map an external file to its place in a
-// deployment's ext-backup directory and back (R126, R34).
+// entry before anything is read from them, and free space is measured (R47).
 //
 // # Names
 //
@@ -35,7 +33,7 @@
 // # Writing files
 //
 // WriteFile streams into a temporary file named ".bundlekit-<random>.tmp" in
-// the target's directory (IsTemp recognises one), syncs and closes it, then
+// the target's directory, syncs and closes it, then
 // renames it over the target. Atomic means: the target has either its old
 // content or all of the new, never a part, and a failed or cancelled write
 // leaves the target untouched and no temporary file behind. Only a killed

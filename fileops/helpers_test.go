@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // makeTree creates files below root from short specs, as os/root_test.go
@@ -65,7 +66,7 @@ func tempFiles(tb testing.TB, root string) []string {
 		if err != nil {
 			return err
 		}
-		if fileops.IsTemp(p) {
+		if dirfile.IsTemp(p) {
 			found = append(found, p)
 		}
 		return nil
@@ -105,4 +106,13 @@ func snapshot(tb testing.TB, root string) []string {
 	})
 	require.NoError(tb, err)
 	return got
+}
+
+// declaredTotal sums the declared sizes of a's entries (directories declare 0).
+func declaredTotal(a *fileops.Archive) int64 {
+	var n int64
+	for _, e := range a.Entries {
+		n += e.Size
+	}
+	return n
 }

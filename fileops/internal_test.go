@@ -107,60 +107,6 @@ func TestMoveByCopy(t *testing.T) {
 	require.FileExists(t, filepath.Join(top, "again", "y"))
 }
 
-func TestExtBackupName(t *testing.T) {
-	tests := []struct {
-		abs     string
-		windows bool
-		want    string // "" when refused
-	}{
-		{"/tmp/x/a.txt", false, "tmp/x/a.txt"}, // R126
-		{"/a", false, "a"},
-		{"/", false, ""},
-		{"relative/a", false, ""},
-		{"/a/../b", false, ""},
-		{"/a//b", false, ""},
-		{"/a/", false, ""},
-		{`C:\x\a.txt`, false, ""},
-		{`C:\x\a.txt`, true, "_C/x/a.txt"}, // R34
-		{`c:\x\a.txt`, true, "_C/x/a.txt"},
-		{"D:/data/a.txt", true, "_D/data/a.txt"},
-		{`C:\`, true, ""},
-		{`C:x`, true, ""},
-		{`\x\a.txt`, true, ""},
-		{`\\server\share\a.txt`, true, ""},
-		{`C:\x\..\a.txt`, true, ""},
-		{"/tmp/a", true, ""},
-	}
-	for _, tt := range tests {
-		got, err := extBackupName(tt.abs, tt.windows)
-		if tt.want == "" {
-			require.ErrorIs(t, err, ErrUnsafePath, "%q", tt.abs)
-			continue
-		}
-		require.NoError(t, err, tt.abs)
-		require.Equal(t, tt.want, got)
-		require.NoError(t, CheckName(got))
-
-		back, err := extBackupOrigin(got, tt.windows)
-		require.NoError(t, err)
-		want := tt.abs
-		if tt.windows {
-			want = strings.ToUpper(want[:1]) + strings.ReplaceAll(want[1:], "/", `\`)
-		}
-		require.Equal(t, want, back)
-	}
-
-	for _, name := range []string{"C/x", "_/x", "_CC/x", "_1/x", "x", "_C"} {
-		_, err := extBackupOrigin(name, true)
-		require.ErrorIs(t, err, ErrUnsafePath, "%q is not a backup on Windows (R34)", name)
-	}
-	_, err := extBackupOrigin("../x", false)
-	require.ErrorIs(t, err, ErrUnsafePath)
-
-	_, err = ExtBackupName("relative")
-	require.ErrorIs(t, err, ErrUnsafePath)
-}
-
 func TestFoldCase(t *testing.T) {
 	for _, pair := range [][2]string{{"abc", "ABC"}, {"straße", "STRAßE"}, {"k", "\u212a"}, {"σ", "ς"}, {"ǅ", "ǆ"}} {
 		require.Equal(t, foldKey(pair[0]), foldKey(pair[1]), "%q %q", pair[0], pair[1])

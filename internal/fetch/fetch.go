@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/ctxio"
 )
 
 // Settings used when a Downloader leaves them unset.
@@ -161,7 +162,7 @@ func (d Downloader) get(ctx context.Context, raw, to, want string) error {
 	if want != "" {
 		w = io.MultiWriter(tmp, h)
 	}
-	n, err := io.Copy(w, fileops.ContextReader(ctx, io.LimitReader(body, d.Max+1)))
+	n, err := io.Copy(w, ctxio.Reader(ctx, io.LimitReader(body, d.Max+1)))
 	if err == nil && n > d.Max {
 		err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, d.Max)
 	}

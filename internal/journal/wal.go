@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
@@ -94,7 +95,7 @@ func beginWAL(d *fileops.Dir, kind string, id int, hook func(n int)) (*wal, erro
 	if err := d.MkdirAll(trashDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
-	f, err := d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	f, err := dirfile.OpenFile(d, journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
