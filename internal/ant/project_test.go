@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
@@ -269,31 +268,4 @@ func TestRoutingPrefersTheDeeperRoot(t *testing.T) {
 	require.Equal(t, filepath.Join(root, "z"), l.dir.Path())
 	require.Equal(t, "w", l.name)
 	require.True(t, l.l.External, "opened for this path alone")
-}
-
-func TestExpand(t *testing.T) {
-	lookup := func(n string) (string, bool) {
-		v, ok := map[string]string{"a": "1", "b": "${a}", "": "empty"}[n]
-		return v, ok
-	}
-	tests := map[string]string{
-		"":            "",
-		"plain":       "plain",
-		"${a}":        "1",
-		"x${a}y${a}z": "x1y1z",
-		"${b}":        "${a}",
-		"${none}":     "${none}",
-		"$${a}":       "${a}",
-		"$$":          "$",
-		"$":           "$",
-		"a$b":         "a$b",
-		"${a":         "${a",
-		"${}":         "empty",
-		"${a}$":       "1$",
-	}
-	for in, want := range tests {
-		if diff := cmp.Diff(want, expand(in, lookup)); diff != "" {
-			t.Errorf("expand(%q) (-want +got):\n%s", in, diff)
-		}
-	}
 }
