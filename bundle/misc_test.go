@@ -153,8 +153,8 @@ func TestInputErrors(t *testing.T) {
 	require.NotContains(t, err.Error(), "s3cret!")
 	requireUnchanged(t, before, filepath.Dir(dest))
 
-	_, err = b.Inputs(given)
-	require.ErrorAs(t, err, &missing, "Bundle.Inputs reports the same before any deployment")
+	_, err = b.Recipe.ResolveInputs(given)
+	require.ErrorAs(t, err, &missing, "Recipe.ResolveInputs reports the same before any deployment")
 
 	res, err := bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest, ID: 1,
 		Properties: map[string]string{"db.user": "u", "db.host": "h", "db.password": "s3cret!", "port": "80"}})
@@ -273,7 +273,7 @@ func TestPending(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, bundle.RecoveredRolledBack, st.Recovered)
 	require.NoFileExists(t, filepath.Join(dest, "half.txt"))
-	require.Equal(t, bundle.Drift{Changed: []string{}, Removed: []string{}, Added: []string{}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{}, Deleted: []string{}, Added: []string{}}, st.Drift)
 }
 
 // TestDifferencesJSON: empty categories are written as [] and {} so scripts can

@@ -135,7 +135,7 @@ func TestAdopt(t *testing.T) {
 	requireMeta(t, dest, 1, "0", "full", readHashes(t, dest, 1), nil)
 	st, err := bundle.Status(ctx, dest)
 	require.NoError(t, err)
-	require.Equal(t, bundle.Drift{Changed: []string{}, Removed: []string{}, Added: []string{}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{}, Deleted: []string{}, Added: []string{}}, st.Drift)
 
 	writeTree(t, dest, map[string]string{"a/y": "Y edited"})
 	v1 := spec{Files: map[string]string{"a/x": "X", "a/y": "Y", "top": "T2"}}
@@ -149,6 +149,13 @@ func TestAdopt(t *testing.T) {
 
 	_, err = bundle.Adopt(ctx, filepath.Join(t.TempDir(), "missing"), bundle.AdoptOptions{ID: 1, Name: "app", Version: "0"})
 	require.ErrorContains(t, err, "non-existent file/directory provided")
+
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	writeTree(t, fresh, map[string]string{"a": "A"})
+	before = snapshot(t, fresh)
+	_, err = bundle.PlanAdopt(ctx, fresh, bundle.AdoptOptions{ID: 1, Compliance: "Full"})
+	require.ErrorIs(t, err, recipe.ErrInvalid, "compliance is checked up front, case-sensitively (R9)")
+	requireUnchanged(t, before, fresh)
 }
 
 // TestStatus reports drift (files changed, removed, added since the deployment),
@@ -180,7 +187,7 @@ func TestStatus(t *testing.T) {
 	require.True(t, st.Managed)
 	require.Equal(t, &bundle.DeploymentInfo{ID: 5, Bundle: bundle.Info{Name: "app", Version: "2"}, Compliance: recipe.Full}, st.Current)
 	require.Equal(t, []int{1, 5}, st.History)
-	require.Equal(t, bundle.Drift{Changed: []string{"a/x"}, Removed: []string{"b/z"}, Added: []string{"a/new", "c/d/e"}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{"a/x"}, Deleted: []string{"b/z"}, Added: []string{"a/new", "c/d/e"}}, st.Drift)
 
 	_, err = bundle.Status(ctx, filepath.Join(dest, "a/x"))
 	require.Error(t, err, "a file is no destination")

@@ -200,7 +200,7 @@ func issueScenario(t *testing.T, mode string) {
 	require.NoError(t, err)
 	require.Equal(t, &bundle.DeploymentInfo{ID: 3, Bundle: bundle.Info{Name: "app", Version: "1.0"}, Compliance: recipe.Compliance(mode)}, st.Current)
 	require.Equal(t, []int{1, 2, 3}, st.History)
-	wantDrift := bundle.Drift{Changed: []string{"docs/readme.txt"}, Removed: []string{}, Added: []string{}}
+	wantDrift := bundle.Drift{Changed: []string{"docs/readme.txt"}, Deleted: []string{}, Added: []string{}}
 	if full {
 		wantDrift.Added = []string{"logs/server.log"}
 	}
@@ -423,7 +423,7 @@ func TestRHQDeployedDirectory(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, st.Managed)
 	require.Equal(t, &bundle.DeploymentInfo{ID: 7, Bundle: bundle.Info{Name: "app", Version: "0.9"}, Compliance: recipe.Full}, st.Current, "R24: the legacy file loads as full")
-	require.Equal(t, bundle.Drift{Changed: []string{}, Removed: []string{}, Added: []string{"notes.txt"}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{}, Deleted: []string{}, Added: []string{"notes.txt"}}, st.Drift)
 
 	// The operator edits the config; the upgrade keeps it (R104), replaces the
 	// jar and, in full compliance, moves the unknown notes to backup (R117).

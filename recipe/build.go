@@ -468,7 +468,7 @@ func (b *builder) input(e *etree.Element) *InputProperty {
 	p := &InputProperty{
 		Name:        b.required(e, "name", "R158"),
 		Description: b.str(e, "description"),
-		Type:        token.String,
+		Type:        token.TypeString,
 		Required:    b.antBool(e, "required", true, "R158"),
 		Pos:         b.pos(e),
 	}
@@ -503,8 +503,9 @@ func (b *builder) input(e *etree.Element) *InputProperty {
 }
 
 func typeNames() string {
-	names := make([]string, len(token.Types))
-	for i, t := range token.Types {
+	types := token.Types()
+	names := make([]string, len(types))
+	for i, t := range types {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")

@@ -40,8 +40,12 @@ type Env struct {
 // and defaults (R159); an unknown ${x} stays literal and $$ stands for $. The
 // expanded recipe is validated again, with the checks that had to wait for the
 // values. Targets are not expanded: their tasks see the properties as they are
-// when they run.
+// when they run. Only a recipe from Parse, ParseFile or New can be expanded:
+// another (a Recipe literal) is an error wrapping ErrInvalid.
 func (r *Recipe) Expand(env Env) (*Recipe, error) {
+	if r.doc == nil {
+		return nil, fmt.Errorf("expand recipe: %w: it was not made by Parse, ParseFile or New", ErrInvalid)
+	}
 	x := &expander{env: env, defined: map[string]string{}}
 	if env.Basedir != "" {
 		x.define("basedir", env.Basedir)

@@ -24,14 +24,16 @@ func (p *InputProperty) Input() token.Input {
 	}
 }
 
-// InputDecls returns every input property as a token.Inputs, ready for
-// Inputs.Resolve with the operator's values (R159).
-func (r *Recipe) InputDecls() token.Inputs {
-	out := make(token.Inputs, len(r.Bundle.Inputs))
+// ResolveInputs resolves the operator's values for the input properties
+// (R158, R159), as token.Inputs.Resolve does: a given value, else the
+// default; every value checked against its type. Missing required values and
+// invalid values are all reported at once, and no error ever shows a password.
+func (r *Recipe) ResolveInputs(given map[string]string) (map[string]string, error) {
+	ins := make(token.Inputs, len(r.Bundle.Inputs))
 	for i, p := range r.Bundle.Inputs {
-		out[i] = p.Input()
+		ins[i] = p.Input()
 	}
-	return out
+	return ins.Resolve(given)
 }
 
 // Compliance returns the deployment unit's compliance mode and whether the recipe
