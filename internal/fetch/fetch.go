@@ -1,5 +1,6 @@
 // Package fetch downloads the content of rhq:url-file and rhq:url-archive
-// items (R165, R166) into a plan's staging area, never into a destination.
+// items (R165, R166; rule numbers refer to docs/behavior.md) into a plan's
+// staging area, never into a destination.
 //
 // A download is bounded in size and time, follows at most 10 redirects,
 // accepts http, https and file URLs, and appears under its final name only
