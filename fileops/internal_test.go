@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/stretchr/testify/require"
 )
 
@@ -47,54 +48,31 @@ func TestMoveByCopy(t *testing.T) {
 		require.NoError(t, d.moveByCopy("abslink", "moved/abslink"))
 	}
 
-	type node struct {
-		mode fs.FileMode
-		body string
-	}
-	got := map[string]node{}
-	require.NoError(t, filepath.WalkDir(top, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || p == top {
-			return err
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return err
-		}
-		n := node{mode: fi.Mode()}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			n.body, err = os.Readlink(p)
-		case fi.Mode().IsRegular():
-			var b []byte
-			b, err = os.ReadFile(p)
-			n.body = string(b)
-		}
-		got[filepath.ToSlash(p[len(top)+1:])] = n
-		return err
-	}))
-	want := map[string]node{
-		"existing":        {fs.ModeDir | 0o755, ""},
-		"existing/x":      {0o644, "X"},
-		"moved":           {fs.ModeDir | 0o755, ""},
-		"moved/file":      {0o640, "F"},
-		"moved/tree":      {fs.ModeDir | 0o755, ""},
-		"moved/tree/a":    {fs.ModeDir | 0o750, ""},
-		"moved/tree/ro":   {fs.ModeDir | 0o555, ""},
-		"moved/tree/a/b":  {0o755, "B"},
-		"moved/tree/c":    {0o600, "C"},
-		"moved/tree/link": {fs.ModeSymlink | 0o777, "c"},
-		"moved/abslink":   {fs.ModeSymlink | 0o777, "/etc/passwd"},
+	got := testtree.Snapshot(t, top)
+	delete(got, ".")
+	want := map[string]testtree.Node{
+		"existing":        {Mode: fs.ModeDir | 0o755},
+		"existing/x":      {Mode: 0o644, Content: "X"},
+		"moved":           {Mode: fs.ModeDir | 0o755},
+		"moved/file":      {Mode: 0o640, Content: "F"},
+		"moved/tree":      {Mode: fs.ModeDir | 0o755},
+		"moved/tree/a":    {Mode: fs.ModeDir | 0o750},
+		"moved/tree/ro":   {Mode: fs.ModeDir | 0o555},
+		"moved/tree/a/b":  {Mode: 0o755, Content: "B"},
+		"moved/tree/c":    {Mode: 0o600, Content: "C"},
+		"moved/tree/link": {Mode: fs.ModeSymlink | 0o777, Link: "c"},
+		"moved/abslink":   {Mode: fs.ModeSymlink | 0o777, Link: "/etc/passwd"},
 	}
 	if !links {
 		delete(want, "moved/tree/link")
 		delete(want, "moved/abslink")
 	}
 	if runtime.GOOS == "windows" {
-		for k, v := range got {
-			got[k] = node{v.mode.Type(), v.body}
-		}
-		for k, v := range want {
-			want[k] = node{v.mode.Type(), v.body}
+		for _, m := range []map[string]testtree.Node{got, want} {
+			for k, v := range m {
+				v.Mode = v.Mode.Type()
+				m[k] = v
+			}
 		}
 	}
 	require.Equal(t, want, got)

@@ -10,9 +10,11 @@
 //     layout of a SysV service);
 //   - running things: ant (the Ant task interpreter for recipe targets),
 //     command (install commands and <exec>, with deadlines), fetch (URL
-//     downloads);
+//     downloads), proc (whether a process still runs);
 //   - small helpers: dirfile (what the engine needs of a fileops.Dir beyond
 //     its API), ctxio (cancellable reads), readall (one-allocation reads);
+//   - test infrastructure: testzip (honest and hostile zip archives),
+//     testtree (trees written and recorded in one-line specs);
 //   - commands: cmd/benchdeploy (the end-to-end benchmark), cmd/apicount (the
 //     size of the public API).
 package internal

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bundlekit/bundlekit/internal/proc"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -103,33 +104,10 @@ func TestRunTimeoutKillsTree(t *testing.T) {
 	for _, p := range pids {
 		pid, err := strconv.Atoi(p)
 		require.NoError(t, err)
-		requireDead(t, pid)
+		// SIGKILL was sent before Run returned, but the kernel and the reaper
+		// finish asynchronously.
+		require.True(t, proc.WaitGone(pid, 10*time.Second), "process %d is still running after the timeout killed its group", pid)
 	}
-}
-
-// requireDead waits for pid to be gone or a zombie: SIGKILL was sent before
-// Run returned, but the kernel and the reaper finish asynchronously.
-func requireDead(t *testing.T, pid int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if !alive(pid) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d is still running after the timeout killed its group", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func alive(pid int) bool {
-	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
-		// The state follows the parenthesised command name.
-		i := bytes.LastIndexByte(stat, ')')
-		return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
-	}
-	return syscall.Kill(pid, 0) == nil
 }
 
 func TestRunDefaultTimeoutFromModel(t *testing.T) {
@@ -262,6 +240,6 @@ func TestRunBackgroundProcessDoesNotBlock(t *testing.T) {
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	require.NoError(t, err)
-	require.True(t, alive(pid), "a background process that outlives the command is not killed")
+	require.True(t, proc.Alive(pid), "a background process that outlives the command is not killed")
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 }
