@@ -7,7 +7,7 @@
 //     the destination), locate (routing a path to its directory handle);
 //   - formats: xmldoc (the one XML reader), javaprops (Java .properties),
 //     antglob (Ant fileset patterns), antprop (${name} expansion), sysv (the
-//     layout of a SysV service);
+//     layout of a SysV service), winpath (Windows drive letters);
 //   - running things: ant (the Ant task interpreter for recipe targets),
 //     command (install commands and <exec>, with deadlines), fetch (URL
 //     downloads), proc (whether a process still runs);

@@ -4,6 +4,7 @@ import (
 	"path"
 	"slices"
 
+	"github.com/bundlekit/bundlekit/internal/winpath"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -83,7 +84,7 @@ func (r *Recipe) BundleFiles() []string {
 	}
 	for _, p := range props {
 		f := slashes(p.File)
-		if f == "" || p.RelativeToDeployDir || path.IsAbs(f) || hasDrive(f) || escapes(f) {
+		if f == "" || p.RelativeToDeployDir || path.IsAbs(f) || winpath.Drive(f) != 0 || escapes(f) {
 			continue
 		}
 		add(path.Clean(f))
