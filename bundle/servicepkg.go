@@ -103,7 +103,7 @@ func runServiceCommand(ctx context.Context, sp *recipe.ServicePackage, phase, di
 	if phase == "uninstall" {
 		cmds = sp.Uninstall
 	}
-	osType := recipe.OSTypeFor(runtime.GOOS, runtime.GOARCH)
+	osType := recipe.OSTypeFor(runtime.GOOS)
 	ot := cmds.For(osType)
 	if ot == nil {
 		return nil, nil
