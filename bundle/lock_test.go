@@ -16,6 +16,7 @@ import (
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/journal"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 const lockPath = ".rhqdeployments/.bundlekit.lock"
@@ -85,7 +86,7 @@ func TestLock(t *testing.T) {
 	require.NoError(t, err)
 
 	pid, release, _ := holdLock(t, dest)
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, err := bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
 	require.NoError(t, err, "a dry run takes no lock")
 	_, err = bundle.Apply(ctx, plan)
@@ -135,7 +136,7 @@ func TestStalePlan(t *testing.T) {
 	require.NoError(t, err)
 	_, err = bundle.Deploy(ctx, spec{Files: map[string]string{"a.txt": "3"}}.open(t), bundle.Options{Dest: dest, ID: 3})
 	require.NoError(t, err)
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	_, err = bundle.Apply(ctx, old)
 	require.ErrorIs(t, err, bundle.ErrStale, "a plan made against deployment 1 is not applied over deployment 3")
 	requireUnchanged(t, before, dest)
@@ -153,17 +154,17 @@ func TestFailedApplyRollsBack(t *testing.T) {
 			if !initial {
 				_, err := bundle.Deploy(ctx, spec{Files: map[string]string{"a.txt": "1", "b.txt": "1"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 				require.NoError(t, err)
-				writeTree(t, dest, map[string]string{"a.txt": "edited"})
+				testtree.WriteFiles(t, dest, map[string]string{"a.txt": "edited"})
 			}
 			dir := t.TempDir()
-			writeTree(t, dir, spec{Files: map[string]string{"a.txt": "2", "b.txt": "2", "z.txt": "2"}}.tree())
+			testtree.WriteFiles(t, dir, spec{Files: map[string]string{"a.txt": "2", "b.txt": "2", "z.txt": "2"}}.tree())
 			b, err := bundle.Open(dir)
 			require.NoError(t, err)
 			defer b.Close()
-			before := snapshot(t, filepath.Dir(dest))
+			before := testtree.Snapshot(t, filepath.Dir(dest))
 			plan, err := bundle.PlanDeploy(ctx, b, bundle.Options{Dest: dest, ID: 2})
 			require.NoError(t, err)
-			writeTree(t, dir, map[string]string{"z.txt": "changed after the plan"})
+			testtree.WriteFiles(t, dir, map[string]string{"z.txt": "changed after the plan"})
 			_, err = bundle.Apply(ctx, plan)
 			require.ErrorIs(t, err, bundle.ErrStale)
 			require.ErrorContains(t, err, "z.txt")

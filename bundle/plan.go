@@ -31,7 +31,7 @@ import (
 // never applied — reports what the real run does. A Plan holds a staging
 // directory (downloads, rebuilt archives) until Close; Apply closes it.
 type Plan struct {
-	Kind Kind `json:"kind"`
+	Kind Kind `json:"operation"`
 	// Dest is the destination directory.
 	Dest string `json:"destination"`
 	// ID is the deployment id the operation records (deploy, revert, adopt).
@@ -306,7 +306,7 @@ func (p *Plan) expand(b *Bundle, opts Options) (*recipe.Recipe, token.Values, er
 	if err != nil {
 		return nil, token.Values{}, err
 	}
-	inputs, err := r.InputDecls().Resolve(props)
+	inputs, err := r.ResolveInputs(props)
 	if err != nil {
 		return nil, token.Values{}, &InputError{Err: err}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/statcache"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 const cachePath = ".rhqdeployments/.bundlekit-cache"
@@ -49,9 +50,9 @@ func TestStatCacheSeesEveryChange(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app")
 	dir := t.TempDir()
 	app := func(conf, entry string) {
-		writeTree(t, dir, spec{Files: map[string]string{"conf/app.conf": conf, "static/x.txt": "x"},
+		testtree.WriteFiles(t, dir, spec{Files: map[string]string{"conf/app.conf": conf, "static/x.txt": "x"},
 			Extra: `      <rhq:archive name="web.zip"/>` + "\n"}.tree())
-		writeTree(t, dir, map[string]string{"web.zip": "ZIP:index.html=" + entry})
+		testtree.WriteFiles(t, dir, map[string]string{"web.zip": "ZIP:index.html=" + entry})
 	}
 	app("port=1", "<h1>one</h1>")
 	b, err := bundle.Open(dir)
@@ -155,7 +156,7 @@ func TestStatCacheKeptByNoOp(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "app")
 	dir := t.TempDir()
-	writeTree(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
+	testtree.WriteFiles(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
 	defer b.Close()

@@ -309,11 +309,11 @@ var statusCmd = &command{
 		fmt.Fprintf(w, "%s: deployment %d, %s %s (compliance %s)\n", dest, cur.ID, cur.Bundle.Name, cur.Bundle.Version, cur.Compliance)
 		fmt.Fprintf(w, "history: %v\n", st.History)
 		d := st.Drift
-		fmt.Fprintf(w, "drift since deployment %d: %d changed, %d removed, %d added\n", cur.ID, len(d.Changed), len(d.Removed), len(d.Added))
+		fmt.Fprintf(w, "drift since deployment %d: %d changed, %d removed, %d added\n", cur.ID, len(d.Changed), len(d.Deleted), len(d.Added))
 		for _, p := range d.Changed {
 			fmt.Fprintf(w, "~ %s\n", p)
 		}
-		for _, p := range d.Removed {
+		for _, p := range d.Deleted {
 			fmt.Fprintf(w, "- %s\n", p)
 		}
 		for _, p := range d.Added {
@@ -379,7 +379,7 @@ var validateCmd = &command{
 			}
 			fmt.Fprintf(w, "  %-24s %-10s %s%s  %s\n", in.Name, in.Type, req, def, in.Description)
 		}
-		if _, err := b.Inputs(props); err != nil {
+		if _, err := b.Recipe.ResolveInputs(props); err != nil {
 			return &bundle.InputError{Err: err}
 		}
 		fmt.Fprintln(w, "property values OK")

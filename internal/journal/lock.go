@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // LockFile is the file a destination's lock is taken on, relative to the
@@ -147,7 +148,7 @@ func tryLock(d *fileops.Dir) (*DestLock, error) {
 	if fi, err := d.Lstat(LockFile); err == nil && !fi.Mode().IsRegular() {
 		return nil, notRegular(d, fi)
 	}
-	f, err := d.OpenFile(LockFile, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := dirfile.OpenFile(d, LockFile, os.O_RDWR|os.O_CREATE, 0o644)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A deployer that unlocked removed the metadata folder after MkdirAll.
 		return nil, errReplaced
