@@ -42,7 +42,7 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	if err != nil {
 		return nil, fmt.Errorf("destination: %w", err)
 	}
-	if err := checkNotPending(dir.String()); err != nil {
+	if err := checkNotPending(ctx, dir.String(), opts.LockWait); err != nil {
 		return nil, err
 	}
 	disk, closeDisk, err := openDisk(dir.String())

@@ -175,3 +175,59 @@ func TestFailedApplyRollsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldLock: a plan made with HoldLock holds the destination's lock from
+// the plan to Apply (or Close), so no other deployer changes the destination
+// in between; an unfinished operation found under that lock (a deployer
+// killed since the caller last looked) is recovered first and reported. A
+// plan made stale without the lock is not started, and may be made again
+// (issue #11: concurrent deployers).
+func TestHoldLock(t *testing.T) {
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	v1 := spec{Files: map[string]string{"a.txt": "1"}}.open(t)
+	_, err := bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 1})
+	require.NoError(t, err)
+	v2 := spec{Files: map[string]string{"a.txt": "2"}}.open(t)
+
+	held, err := bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 2, HoldLock: true})
+	require.NoError(t, err)
+	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 3})
+	require.ErrorIs(t, err, bundle.ErrLocked, "another deployer waits for the plan's holder")
+	require.Equal(t, bundle.OutcomeNotStarted, bundle.OutcomeOf(err))
+	_, err = bundle.Apply(ctx, held)
+	require.NoError(t, err)
+	require.Equal(t, "2", readFile(t, filepath.Join(dest, "a.txt")))
+	require.NoFileExists(t, filepath.Join(dest, lockPath), "Apply released the lock")
+
+	held, err = bundle.PlanDeploy(ctx, v1, bundle.Options{Dest: dest, ID: 3, HoldLock: true})
+	require.NoError(t, err)
+	require.NoError(t, held.Close())
+	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 3})
+	require.NoError(t, err, "Close released the lock")
+
+	// A deployer killed mid-operation after this caller's recovery.
+	testtree.WriteFiles(t, dest, map[string]string{
+		journal.Dir + "/journal":     `{"op":"begin","kind":"deploy","id":4}` + "\n" + `{"op":"create","path":"half.txt"}` + "\n",
+		journal.Dir + "/trash/.keep": "",
+		"half.txt":                   "written by the process that died",
+	})
+	held, err = bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 4, HoldLock: true})
+	require.NoError(t, err)
+	require.Equal(t, bundle.RecoveredRolledBack, held.Recovered)
+	require.NoFileExists(t, filepath.Join(dest, "half.txt"))
+	_, err = bundle.Apply(ctx, held)
+	require.NoError(t, err)
+
+	// Without the lock, a plan overtaken by another deployment is refused
+	// before anything changes: not started, so planning again is safe.
+	stale, err := bundle.PlanDeploy(ctx, v1, bundle.Options{Dest: dest, ID: 5})
+	require.NoError(t, err)
+	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 5})
+	require.NoError(t, err)
+	before := testtree.Snapshot(t, dest)
+	_, err = bundle.Apply(ctx, stale)
+	require.ErrorIs(t, err, bundle.ErrStale)
+	require.Equal(t, bundle.OutcomeNotStarted, bundle.OutcomeOf(err))
+	requireUnchanged(t, before, dest)
+}

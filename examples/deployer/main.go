@@ -184,6 +184,10 @@ JSON output (--json), one object per line:
   {"type":"event","event":"file","path":P,"action":A,"rule":R,"bytes":N,"hash":H,...}
                                       one per entry whose action writes, after it
   {"type":"event","event":"backup"|"phase"|"hook"|"audit"|"command",...}
+  {"type":"event","event":"replan","error":E}
+                                      another deployer changed the destination
+                                      while this one waited for its lock: nothing
+                                      was changed, the entries of a new plan follow
   {"type":"result",...}               exactly one, last
   Actions that write (each has exactly one file event in a real run):
     add, change, delete, restore, handover, mode

@@ -82,9 +82,10 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 
 // DestLock is a destination's lock, held until Unlock.
 type DestLock struct {
-	d  *fileops.Dir
-	mu sync.Mutex
-	f  *os.File // the locked file; nil once unlocked
+	d      *fileops.Dir
+	ownDir bool // Unlock closes d (LockDest opened it)
+	mu     sync.Mutex
+	f      *os.File // the locked file; nil once unlocked
 }
 
 // Lock takes the lock of the destination d, so that one deployer at a time
@@ -267,8 +268,37 @@ func (l *DestLock) Unlock() error {
 	// Fails, as it should, unless the folder is empty.
 	_ = l.d.Remove(lockParent)
 	lockStep("removed")
-	if err = errors.Join(err, unlockFile(f), f.Close()); err != nil {
+	err = errors.Join(err, unlockFile(f), f.Close())
+	if l.ownDir {
+		err = errors.Join(err, l.d.Close())
+	}
+	if err != nil {
 		return fmt.Errorf("unlock %s: %w", l.d.Path(), err)
 	}
 	return nil
+}
+
+// LockDest opens the existing destination dest and takes its lock, as Lock
+// does; Unlock closes the directory again.
+func LockDest(ctx context.Context, dest string, wait time.Duration) (*DestLock, error) {
+	d, err := fileops.OpenDir(dest)
+	if err != nil {
+		return nil, err
+	}
+	l, err := Lock(ctx, d, wait)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	l.ownDir = true
+	return l, nil
+}
+
+// Recover recovers an unfinished operation on the locked destination, if
+// there is one (see Recover).
+func (l *DestLock) Recover() (Outcome, error) {
+	if !Pending(l.d) {
+		return Nothing, nil
+	}
+	return Recover(l.d)
 }
