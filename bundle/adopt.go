@@ -35,12 +35,12 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 		compliance = recipe.Full
 	case recipe.Full, recipe.FilesAndDirectories:
 	default:
-		return nil, fmt.Errorf("adopt %s: compliance %q: %w: want %q or %q (R9)",
-			dest, compliance, recipe.ErrInvalid, recipe.Full, recipe.FilesAndDirectories)
+		return nil, invalid(fmt.Errorf("adopt %s: compliance %q: %w: want %q or %q (R9)",
+			dest, compliance, recipe.ErrInvalid, recipe.Full, recipe.FilesAndDirectories))
 	}
 	dir, err := hostDir(dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
 	}
 	if err := checkNotPending(dir.String()); err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	}
 	defer closeDisk()
 	if !disk.dest {
-		return nil, fmt.Errorf("non-existent file/directory provided: %s", dir)
+		return nil, invalid(fmt.Errorf("non-existent file/directory provided: %s", dir))
 	}
 	p := &Plan{Kind: KindAdopt, Dest: dir.String(), ID: opts.ID, dir: dir, events: opts.Events, Compliance: compliance, lockWait: opts.LockWait,
 		Bundle: Info{Name: opts.Name, Version: opts.Version, Description: opts.Description}}

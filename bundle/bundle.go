@@ -50,7 +50,7 @@ func Open(source string) (*Bundle, error) { return OpenWith(source, OpenOptions{
 
 // openDir opens the bundle directory source.
 func openDir(source string) (*Bundle, error) {
-	b, err := OpenFS(os.DirFS(source), source)
+	b, err := openFS(os.DirFS(source), source)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +60,14 @@ func openDir(source string) (*Bundle, error) {
 
 // OpenFS opens a bundle held in any fs.FS; name is used in messages.
 func OpenFS(fsys fs.FS, name string) (*Bundle, error) {
+	b, err := openFS(fsys, name)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	return b, nil
+}
+
+func openFS(fsys fs.FS, name string) (*Bundle, error) {
 	b := &Bundle{Source: name, fsys: fsys}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

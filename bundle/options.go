@@ -124,8 +124,13 @@ func NextID(dest string) (int, error) {
 	return int(st.Current.ID) + 1, nil
 }
 
+// hostDir checks that dest is an absolute directory path of this system (R1).
 func hostDir(dest string) (destination.Dir, error) {
-	return destination.ParseDir(destination.PlatformOf(runtime.GOOS).Flavour, dest)
+	dir, err := destination.ParseDir(destination.PlatformOf(runtime.GOOS).Flavour, dest)
+	if err != nil {
+		return destination.Dir{}, invalid(fmt.Errorf("destination: %w", err))
+	}
+	return dir, nil
 }
 
 // state is what Plan knows of a destination's metadata: the current deployment

@@ -18,9 +18,19 @@ import (
 // bundle is opened (and its recipe validated) first; symbolic links and other
 // irregular files are refused, since a bundle must carry its content.
 func Pack(dir string, w io.Writer) error {
-	b, err := Open(dir)
+	files, err := packFiles(dir)
 	if err != nil {
 		return err
+	}
+	return classify(fileops.WriteZip(w, files))
+}
+
+// packFiles opens the bundle dir and lists its files, sorted; its errors are
+// the caller's (ErrInvalidInput).
+func packFiles(dir string) ([]fileops.ZipFile, error) {
+	b, err := Open(dir)
+	if err != nil {
+		return nil, err
 	}
 	b.Close()
 	var files []fileops.ZipFile
@@ -45,13 +55,13 @@ func Pack(dir string, w io.Writer) error {
 				return os.Open(p)
 			}})
 		default:
-			return fmt.Errorf("pack %s: %s is not a regular file or directory (%s)", dir, name, d.Type())
+			return fmt.Errorf("pack %s: %s is %w (%s)", dir, name, fileops.ErrIrregular, d.Type())
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, invalid(err)
 	}
 	slices.SortFunc(files, func(a, b fileops.ZipFile) int { return strings.Compare(a.Name, b.Name) })
-	return fileops.WriteZip(w, files)
+	return files, nil
 }

@@ -124,10 +124,20 @@ func PlanRevert(ctx context.Context, b *Bundle, opts Options) (*Plan, error) {
 	return plan(ctx, b, opts, KindRevert)
 }
 
-func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err error) {
+// plan makes the plan of a deployment or a revert; the caller's errors wrap
+// ErrInvalidInput.
+func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (*Plan, error) {
+	p, err := makePlan(ctx, b, opts, kind)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return p, nil
+}
+
+func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err error) {
 	dir, err := hostDir(opts.Dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
 	}
 	if err := checkNotPending(dir.String()); err != nil {
 		return nil, err
@@ -148,7 +158,7 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	}
 	r, values, err := p.expand(b, opts)
 	if err != nil {
-		return nil, err
+		return nil, invalid(err) // the recipe, the properties, the files it reads from the bundle
 	}
 	p.values = values
 	unit := r.Bundle.Unit

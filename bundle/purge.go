@@ -35,7 +35,7 @@ type PurgeOptions struct {
 func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, error) {
 	dir, err := hostDir(dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
 	}
 	if err := checkNotPending(dir.String()); err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, erro
 		return nil, err
 	}
 	if _, err := os.Lstat(p.Dest); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w: it does not exist, so there is nothing to purge", p.Dest, ErrNotManaged)
+		return nil, invalid(fmt.Errorf("%s: %w: it does not exist, so there is nothing to purge", p.Dest, ErrNotManaged))
 	}
 	disk, closeDisk, err := openDisk(p.Dest)
 	if err != nil {
@@ -55,7 +55,7 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, erro
 	var entries []*Entry
 	if !p.state.Managed {
 		if !opts.Force {
-			return nil, fmt.Errorf("%s: %w (%v); purge would remove everything in it: use force to do that", p.Dest, ErrNotManaged, p.state.Reason)
+			return nil, invalid(fmt.Errorf("%s: %w (%v); purge would remove everything in it: use force to do that", p.Dest, ErrNotManaged, p.state.Reason))
 		}
 		p.Warnings = append(p.Warnings, "the destination holds no deployment: its whole content is removed")
 		if entries, err = purgeRest(disk, nil, reportDeleted); err != nil {

@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/bundlekit/bundlekit/recipe"
@@ -47,7 +46,7 @@ type StatusReport struct {
 func Status(ctx context.Context, dest string) (*StatusReport, error) {
 	dir, err := hostDir(dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
 	}
 	outcome, err := recoverDest(ctx, dir.String(), 0)
 	if err != nil {

@@ -35,6 +35,14 @@ var ErrDirectoryDigest = errors.New("a bundle directory has no published SHA-256
 // asks for. A .zip bundle is opened once: the bytes hashed are the bytes
 // then read, whatever happens to the name meanwhile.
 func OpenWith(source string, opts OpenOptions) (*Bundle, error) {
+	b, err := openWith(source, opts)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	return b, nil
+}
+
+func openWith(source string, opts OpenOptions) (*Bundle, error) {
 	want := opts.SHA256
 	if want != "" {
 		var err error
@@ -87,7 +95,7 @@ func openZipFile(f *os.File, size int64, source, want string, lim fileops.Limits
 	if err != nil {
 		return nil, fmt.Errorf("open bundle: %w", err)
 	}
-	b, err := OpenFS(zr, source)
+	b, err := openFS(zr, source)
 	if err != nil {
 		return nil, err
 	}

@@ -189,15 +189,10 @@ func (c *cli) describePlan(p *bundle.Plan) {
 }
 
 // openBundle opens --bundle after the checks of --bundle-sha256 and
-// --max-ratio. Opening changes nothing, so a bundle that cannot be opened
-// (missing, not a directory or a zip, no recipe, a hostile archive, not the
-// published one) is invalid input.
+// --max-ratio; a bundle that cannot be opened is invalid input
+// (bundle.ErrInvalidInput).
 func openBundle(o *options) (*bundle.Bundle, error) {
-	b, err := bundle.OpenWith(o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
-	if err != nil {
-		return nil, &inputError{err: err}
-	}
-	return b, nil
+	return bundle.OpenWith(o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
 }
 
 var purgeCmd = &command{
@@ -232,9 +227,6 @@ var purgeCmd = &command{
 		}
 		p, err := bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event, LockWait: o.wait})
 		if err != nil {
-			if errors.Is(err, bundle.ErrNotManaged) {
-				return &inputError{err: err}
-			}
 			return err
 		}
 		if p.Bundle.Name != "" {
@@ -380,7 +372,7 @@ var validateCmd = &command{
 			fmt.Fprintf(w, "  %-24s %-10s %s%s  %s\n", in.Name, in.Type, req, def, in.Description)
 		}
 		if _, err := b.Recipe.ResolveInputs(props); err != nil {
-			return &bundle.InputError{Err: err}
+			return &inputError{err: err}
 		}
 		fmt.Fprintln(w, "property values OK")
 		return nil
