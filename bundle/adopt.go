@@ -11,6 +11,8 @@ import (
 
 // AdoptOptions describe a snapshot of an existing directory.
 type AdoptOptions struct {
+	// ID is the snapshot's deployment id; 0 means the next one, as for
+	// Options.ID.
 	ID          int
 	Name        string
 	Version     string
@@ -42,6 +44,9 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := checkID(opts.ID); err != nil {
+		return nil, err
+	}
 	if err := checkNotPending(dir.String()); err != nil {
 		return nil, err
 	}
@@ -57,6 +62,10 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 		Bundle: Info{Name: opts.Name, Version: opts.Version, Description: opts.Description}}
 	if p.state, err = loadState(p.Dest); err != nil {
 		return nil, err
+	}
+	if opts.ID == 0 {
+		opts.ID = nextID(p.state.State)
+		p.ID = opts.ID
 	}
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: opts.Name, BundleVersion: opts.Version,
 		Description: opts.Description, HasDescription: opts.Description != "", Compliance: metadata.Compliance(compliance)}

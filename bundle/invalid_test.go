@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -128,6 +129,16 @@ func TestErrInvalidInput(t *testing.T) {
 			_, err := bundle.Recover(ctx, "relative/dest", bundle.RecoverOptions{})
 			return err
 		}, nil, new(*destination.PathError)},
+		{"negative id", func(t *testing.T) error {
+			return plan(t, spec{Files: oneFile}, bundle.Options{ID: -1})
+		}, nil, nil},
+		{"id beyond 32 bits", func(t *testing.T) error {
+			return plan(t, spec{Files: oneFile}, bundle.Options{ID: math.MaxInt32 + 1})
+		}, nil, nil},
+		{"negative id to adopt", func(t *testing.T) error {
+			_, err := bundle.PlanAdopt(ctx, t.TempDir(), bundle.AdoptOptions{ID: -1, Name: "a", Version: "1"})
+			return err
+		}, nil, nil},
 		{"unknown compliance", func(t *testing.T) error {
 			_, err := bundle.PlanAdopt(ctx, t.TempDir(), bundle.AdoptOptions{ID: 1, Compliance: "complete"})
 			return err

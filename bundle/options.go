@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
 	"runtime"
 	"time"
@@ -19,8 +20,10 @@ import (
 type Options struct {
 	// Dest is the destination directory, absolute (R1).
 	Dest string
-	// ID is the new deployment's id (R2); it names its metadata and backup
-	// folders. NextID gives the usual choice.
+	// ID is the new deployment's id (R2), which names its metadata and
+	// backup folders: a positive 32-bit number, or 0 for the usual choice,
+	// the id NextID returns (the current deployment's + 1, or 1), read when
+	// the plan is made. Any other value is an error wrapping ErrInvalidInput.
 	ID int
 	// Name is rhq.deploy.name; empty means the bundle's name.
 	Name string
@@ -103,10 +106,15 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// NextID returns the id a new deployment to dest usually takes: the current id + 1,
-// or 1 when dest is not managed.
+// NextID returns the id a new deployment to dest usually takes, the one an
+// Options.ID of 0 stands for: the current id + 1, or 1 when dest is not
+// managed.
 func NextID(dest string) (int, error) {
-	d, err := fileops.OpenDir(dest)
+	dir, err := hostDir(dest)
+	if err != nil {
+		return 0, err
+	}
+	d, err := fileops.OpenDir(dir.String())
 	if errors.Is(err, fs.ErrNotExist) {
 		return 1, nil
 	}
@@ -118,10 +126,24 @@ func NextID(dest string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return nextID(st), nil
+}
+
+// nextID is NextID for the metadata st.
+func nextID(st *metadata.State) int {
 	if !st.Managed {
-		return 1, nil
+		return 1
 	}
-	return int(st.Current.ID) + 1, nil
+	return int(st.Current.ID) + 1
+}
+
+// checkID refuses a deployment id that is neither 0 (the next id) nor a
+// positive 32-bit number (R2, and COMPATIBILITY.md on why not negative).
+func checkID(id int) error {
+	if id < 0 || id > math.MaxInt32 {
+		return invalid(fmt.Errorf("deployment id %d: want a positive 32-bit number, or 0 for the next id", id))
+	}
+	return nil
 }
 
 // hostDir checks that dest is an absolute directory path of this system (R1).

@@ -139,6 +139,9 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	if err != nil {
 		return nil, err
 	}
+	if err := checkID(opts.ID); err != nil {
+		return nil, err
+	}
 	if err := checkNotPending(dir.String()); err != nil {
 		return nil, err
 	}
@@ -155,6 +158,10 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	}
 	if p.state.Damaged != nil {
 		return nil, p.state.Damaged // never decide from a damaged record
+	}
+	if opts.ID == 0 {
+		opts.ID = nextID(p.state.State)
+		p.ID = opts.ID
 	}
 	r, values, err := p.expand(b, opts)
 	if err != nil {
