@@ -31,6 +31,9 @@ type AdoptOptions struct {
 // modes (or empty) is refused, with an error wrapping recipe.ErrInvalid, before
 // dest is read.
 func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	compliance := opts.Compliance
 	switch compliance {
 	case "":
@@ -69,7 +72,7 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	}
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: opts.Name, BundleVersion: opts.Version,
 		Description: opts.Description, HasDescription: opts.Description != "", Compliance: metadata.Compliance(compliance)}
-	files, err := listFiles(disk, "")
+	files, err := listFiles(ctx, disk, "")
 	if err != nil {
 		return nil, err
 	}

@@ -65,39 +65,39 @@ func TestErrInvalidInput(t *testing.T) {
 		as any
 	}{
 		{"bundle that does not exist", func(t *testing.T) error {
-			_, err := bundle.Open(filepath.Join(t.TempDir(), "nowhere"))
+			_, err := bundle.Open(context.Background(), filepath.Join(t.TempDir(), "nowhere"))
 			return err
 		}, fs.ErrNotExist, nil},
 		{"bundle without a recipe", func(t *testing.T) error {
-			_, err := bundle.Open(dirOf(t, map[string]string{"a.txt": "a"}))
+			_, err := bundle.Open(context.Background(), dirOf(t, map[string]string{"a.txt": "a"}))
 			return err
 		}, bundle.ErrNoRecipe, nil},
 		{"invalid recipe", func(t *testing.T) error {
-			_, err := bundle.Open(dirOf(t, map[string]string{"deploy.xml": recipeXML("1", "complete", "", "")}))
+			_, err := bundle.Open(context.Background(), dirOf(t, map[string]string{"deploy.xml": recipeXML("1", "complete", "", "")}))
 			return err
 		}, recipe.ErrInvalid, new(*recipe.Error)},
 		{"invalid recipe in an fs.FS", func(t *testing.T) error {
-			_, err := bundle.OpenFS(os.DirFS(dirOf(t, map[string]string{"deploy.xml": "<project"})), "mem")
+			_, err := bundle.OpenFS(context.Background(), os.DirFS(dirOf(t, map[string]string{"deploy.xml": "<project"})), "mem")
 			return err
 		}, recipe.ErrSyntax, new(*recipe.Error)},
 		{"file that is not a zip", func(t *testing.T) error {
 			p := filepath.Join(t.TempDir(), "bundle.zip")
 			require.NoError(t, os.WriteFile(p, []byte("not a zip"), 0o644))
-			_, err := bundle.Open(p)
+			_, err := bundle.Open(context.Background(), p)
 			return err
 		}, nil, new(*fileops.ArchiveError)},
 		{"hostile .zip bundle", func(t *testing.T) error {
-			_, err := bundle.Open(zipOf(t, testzip.Entry{Name: "deploy.xml", Body: recipeXML("1", "full", "", "")},
+			_, err := bundle.Open(context.Background(), zipOf(t, testzip.Entry{Name: "deploy.xml", Body: recipeXML("1", "full", "", "")},
 				testzip.Entry{Name: "../evil", Body: "x"}))
 			return err
 		}, fileops.ErrUnsafePath, new(*fileops.ArchiveError)},
 		{"bundle digest mismatch", func(t *testing.T) error {
 			p := zipOf(t, testzip.Entry{Name: "deploy.xml", Body: recipeXML("1", "full", "", "")})
-			_, err := bundle.OpenWith(p, bundle.OpenOptions{SHA256: strings.Repeat("0", 64)})
+			_, err := bundle.OpenWith(context.Background(), p, bundle.OpenOptions{SHA256: strings.Repeat("0", 64)})
 			return err
 		}, fileops.ErrDigestMismatch, new(*fileops.DigestError)},
 		{"digest of a bundle directory", func(t *testing.T) error {
-			_, err := bundle.OpenWith(dirOf(t, spec{Files: oneFile}.tree()), bundle.OpenOptions{SHA256: strings.Repeat("0", 64)})
+			_, err := bundle.OpenWith(context.Background(), dirOf(t, spec{Files: oneFile}.tree()), bundle.OpenOptions{SHA256: strings.Repeat("0", 64)})
 			return err
 		}, bundle.ErrDirectoryDigest, nil},
 		{"missing input property", func(t *testing.T) error {
@@ -154,7 +154,7 @@ func TestErrInvalidInput(t *testing.T) {
 		{"pack of a directory with a symbolic link", func(t *testing.T) error {
 			dir := dirOf(t, spec{Files: oneFile}.tree())
 			require.NoError(t, os.Symlink("deploy.xml", filepath.Join(dir, "link")))
-			return bundle.Pack(dir, new(bytes.Buffer))
+			return bundle.Pack(context.Background(), dir, new(bytes.Buffer))
 		}, fileops.ErrIrregular, nil},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -108,10 +109,13 @@ func (e *InputError) Unwrap() error { return e.Err }
 
 // NextID returns the id a new deployment to dest usually takes, the one an
 // Options.ID of 0 stands for: the current id + 1, or 1 when dest is not
-// managed.
-func NextID(dest string) (int, error) {
+// managed. It reads dest's metadata unless ctx is done.
+func NextID(ctx context.Context, dest string) (int, error) {
 	dir, err := hostDir(dest)
 	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	d, err := fileops.OpenDir(dir.String())

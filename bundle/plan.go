@@ -112,7 +112,9 @@ type Target struct {
 // respect to the system: it reads the bundle, the destination and its metadata,
 // downloads URL content into a staging area and hashes what it must; it writes
 // nothing to the destination, creates nothing there (GO of R128) and runs none of
-// the recipe's targets (see RunPreinstall).
+// the recipe's targets (see RunPreinstall). Once ctx is done it stops, between
+// two directories of the destination's rescan or two groups of files it
+// hashes, with an error wrapping ctx.Err(); so do the other Plan functions.
 func PlanDeploy(ctx context.Context, b *Bundle, opts Options) (*Plan, error) {
 	return plan(ctx, b, opts, KindDeploy)
 }
@@ -135,6 +137,9 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (*Plan, error
 }
 
 func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	dir, err := hostDir(opts.Dest)
 	if err != nil {
 		return nil, err
@@ -204,7 +209,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	if err != nil {
 		return nil, err
 	}
-	sv, err := p.startSurvey(ignore)
+	sv, err := p.startSurvey(ctx, ignore)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,9 @@ type PurgeOptions struct {
 // hold secrets. Backups are never restored (R139). A service package's
 // uninstall command runs before its files are removed.
 func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	dir, err := hostDir(dest)
 	if err != nil {
 		return nil, err

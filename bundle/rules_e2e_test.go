@@ -104,7 +104,7 @@ func TestDeploymentIDs(t *testing.T) {
 		require.NoError(t, err)
 		require.DirExists(t, filepath.Join(dest, ".rhqdeployments", sprintf("%d", id)))
 	}
-	next, err := bundle.NextID(dest)
+	next, err := bundle.NextID(context.Background(), dest)
 	require.NoError(t, err)
 	require.Equal(t, 4, next, "the current id + 1")
 	res, err := deploy(0)
@@ -140,7 +140,7 @@ func TestZeroIDIsNext(t *testing.T) {
 			return bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{Name: "app", Version: "1"})
 		},
 	} {
-		next, err := bundle.NextID(dest)
+		next, err := bundle.NextID(context.Background(), dest)
 		require.NoError(t, err)
 		require.Equal(t, want+1, next)
 		p, err := op()
@@ -176,7 +176,7 @@ func TestPropertyFiles(t *testing.T) {
 	zipPath := filepath.Join(t.TempDir(), "b.zip")
 	writeBytes(t, filepath.Dir(zipPath), "b.zip", zipTree(t, s.tree()))
 	for _, source := range []string{dir, zipPath} {
-		b, err := bundle.Open(source)
+		b, err := bundle.Open(context.Background(), source)
 		require.NoError(t, err)
 		_, err = bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest, ID: 1, Properties: map[string]string{"app.size": "42"}})
 		require.NoError(t, b.Close())

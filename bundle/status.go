@@ -76,7 +76,7 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 		return nil, err
 	}
 	defer closeDisk()
-	scan, err := scanUpdate(disk, withDirs(st.Hashes), nil, r.Current.Compliance == recipe.Full, nil, loadCache(disk, st))
+	scan, err := scanUpdate(ctx, disk, withDirs(st.Hashes), nil, r.Current.Compliance == recipe.Full, nil, loadCache(disk, st))
 	if err != nil {
 		return nil, err
 	}

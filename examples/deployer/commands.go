@@ -65,14 +65,14 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err
 	}
-	b, err := openBundle(o)
+	b, err := openBundle(ctx, o)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	c.res.Bundle = &bundle.Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version}
 	if !o.idSet {
-		if o.id, err = bundle.NextID(dest); err != nil {
+		if o.id, err = bundle.NextID(ctx, dest); err != nil {
 			return err
 		}
 	}
@@ -191,8 +191,8 @@ func (c *cli) describePlan(p *bundle.Plan) {
 // openBundle opens --bundle after the checks of --bundle-sha256 and
 // --max-ratio; a bundle that cannot be opened is invalid input
 // (bundle.ErrInvalidInput).
-func openBundle(o *options) (*bundle.Bundle, error) {
-	return bundle.OpenWith(o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
+func openBundle(ctx context.Context, o *options) (*bundle.Bundle, error) {
+	return bundle.OpenWith(ctx, o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
 }
 
 var purgeCmd = &command{
@@ -332,7 +332,7 @@ var validateCmd = &command{
 		if err != nil {
 			return err
 		}
-		b, err := openBundle(o)
+		b, err := openBundle(ctx, o)
 		if err != nil {
 			return err
 		}
@@ -420,7 +420,7 @@ var adoptCmd = &command{
 		}
 		c.res.Destination = dest
 		if !o.idSet {
-			if o.id, err = bundle.NextID(dest); err != nil {
+			if o.id, err = bundle.NextID(ctx, dest); err != nil {
 				return err
 			}
 		}
@@ -560,7 +560,7 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 	pr, pw := io.Pipe()
 	packed := make(chan error, 1)
 	go func() {
-		err := bundle.Pack(dir, pw)
+		err := bundle.Pack(ctx, dir, pw)
 		pw.CloseWithError(err)
 		packed <- err
 	}()
