@@ -564,7 +564,7 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 		pw.CloseWithError(err)
 		packed <- err
 	}()
-	_, werr := parent.WriteFile(ctx, tmp, pr, 0)
+	written, werr := parent.WriteFile(ctx, tmp, pr, 0)
 	pr.CloseWithError(werr) // a write that failed early stops Pack too
 	perr := <-packed
 	switch {
@@ -574,14 +574,13 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 	case werr != nil:
 		return "", errors.Join(werr, parent.RemoveAll(tmp))
 	}
-	sum, err := checkPacked(parent, tmp, out, o)
-	if err != nil {
+	if err := checkPacked(parent, tmp, out, written, o); err != nil {
 		return "", errors.Join(err, parent.Remove(tmp))
 	}
 	if err := parent.Rename(tmp, base); err != nil {
 		return "", errors.Join(err, parent.Remove(tmp))
 	}
-	return sum, nil
+	return written.SHA256, nil
 }
 
 // setup parses a command's flags (RHQ-style -D arguments included) and checks
