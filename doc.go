@@ -8,7 +8,7 @@
 // This root package holds no code. A typical program opens a bundle, plans the
 // deployment and applies the plan:
 //
-//	b, err := bundle.Open("app-1.0.zip") // or a directory, or bundle.OpenFS
+//	b, err := bundle.Open(ctx, "app-1.0.zip") // or a directory, or bundle.OpenFS
 //	if err != nil {
 //		return err // a recipe error names deploy.xml:line:col and the rule
 //	}

@@ -42,13 +42,13 @@ func Example() {
 		}
 	}
 
-	b, err := bundle.Open(src)
+	ctx := context.Background()
+	b, err := bundle.Open(ctx, src)
 	if err != nil {
 		log.Fatal(err) // a recipe error says file:line:col and the rule
 	}
 	defer b.Close()
 
-	ctx := context.Background()
 	dest := filepath.Join(work, "opt", "hello")
 	plan, err := bundle.PlanDeploy(ctx, b, bundle.Options{
 		Dest:       dest,

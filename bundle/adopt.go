@@ -11,7 +11,10 @@ import (
 
 // AdoptOptions describe a snapshot of an existing directory.
 type AdoptOptions struct {
+	// ID is the snapshot's deployment id; 0 means the next one unless
+	// ExactID is set, as for Options.ID.
 	ID          int
+	ExactID     bool
 	Name        string
 	Version     string
 	Description string
@@ -29,18 +32,24 @@ type AdoptOptions struct {
 // modes (or empty) is refused, with an error wrapping recipe.ErrInvalid, before
 // dest is read.
 func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	compliance := opts.Compliance
 	switch compliance {
 	case "":
 		compliance = recipe.Full
 	case recipe.Full, recipe.FilesAndDirectories:
 	default:
-		return nil, fmt.Errorf("adopt %s: compliance %q: %w: want %q or %q (R9)",
-			dest, compliance, recipe.ErrInvalid, recipe.Full, recipe.FilesAndDirectories)
+		return nil, invalid(fmt.Errorf("adopt %s: compliance %q: %w: want %q or %q (R9)",
+			dest, compliance, recipe.ErrInvalid, recipe.Full, recipe.FilesAndDirectories))
 	}
 	dir, err := hostDir(dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
+	}
+	if err := checkID(opts.ID); err != nil {
+		return nil, err
 	}
 	if err := checkNotPending(ctx, dir.String(), opts.LockWait); err != nil {
 		return nil, err
@@ -51,16 +60,20 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	}
 	defer closeDisk()
 	if !disk.dest {
-		return nil, fmt.Errorf("non-existent file/directory provided: %s", dir)
+		return nil, invalid(fmt.Errorf("non-existent file/directory provided: %s", dir))
 	}
 	p := &Plan{Kind: KindAdopt, Dest: dir.String(), ID: opts.ID, dir: dir, events: opts.Events, Compliance: compliance, lockWait: opts.LockWait,
 		Bundle: Info{Name: opts.Name, Version: opts.Version, Description: opts.Description}}
 	if p.state, err = loadState(p.Dest); err != nil {
 		return nil, err
 	}
+	if opts.ID == 0 && !opts.ExactID {
+		opts.ID = nextID(p.state.State)
+		p.ID = opts.ID
+	}
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: opts.Name, BundleVersion: opts.Version,
 		Description: opts.Description, HasDescription: opts.Description != "", Compliance: metadata.Compliance(compliance)}
-	files, err := listFiles(disk, "")
+	files, err := listFiles(ctx, disk, "")
 	if err != nil {
 		return nil, err
 	}

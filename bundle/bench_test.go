@@ -119,10 +119,10 @@ func benchSetup(b *testing.B) (v1, v2 *bundle.Bundle, size int64, dest string) {
 	size = writeBenchBundle(b, filepath.Join(base, "v1"), 1)
 	writeBenchBundle(b, filepath.Join(base, "v2"), 2)
 	var err error
-	v1, err = bundle.Open(filepath.Join(base, "v1"))
+	v1, err = bundle.Open(context.Background(), filepath.Join(base, "v1"))
 	require.NoError(b, err)
 	b.Cleanup(func() { v1.Close() })
-	v2, err = bundle.Open(filepath.Join(base, "v2"))
+	v2, err = bundle.Open(context.Background(), filepath.Join(base, "v2"))
 	require.NoError(b, err)
 	b.Cleanup(func() { v2.Close() })
 	return v1, v2, size, filepath.Join(base, "app")
@@ -229,7 +229,7 @@ func BenchmarkDeployLargeFile(b *testing.B) {
 		b.Run(fmt.Sprintf("%dMiB", size>>20), func(b *testing.B) {
 			base := b.TempDir()
 			writeLargeBundle(b, filepath.Join(base, "bundle"), size)
-			bnd, err := bundle.Open(filepath.Join(base, "bundle"))
+			bnd, err := bundle.Open(context.Background(), filepath.Join(base, "bundle"))
 			require.NoError(b, err)
 			defer bnd.Close()
 			dest := filepath.Join(base, "app")
@@ -255,7 +255,7 @@ func TestLargeFileMemory(t *testing.T) {
 	const size = 256 << 20
 	base := t.TempDir()
 	writeLargeBundle(t, filepath.Join(base, "bundle"), size)
-	bnd, err := bundle.Open(filepath.Join(base, "bundle"))
+	bnd, err := bundle.Open(context.Background(), filepath.Join(base, "bundle"))
 	require.NoError(t, err)
 	defer bnd.Close()
 

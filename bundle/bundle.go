@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,11 +47,15 @@ type Bundle struct {
 // deploy.xml must be at the top. The recipe is parsed and every file it refers to
 // must exist in the bundle; all problems are reported at once. A .zip bundle
 // is checked entry by entry first, with fileops.DefaultLimits (see OpenWith).
-func Open(source string) (*Bundle, error) { return OpenWith(source, OpenOptions{}) }
+// ctx is checked while the bundle is listed and hashed: once it is done, Open
+// returns an error wrapping ctx.Err().
+func Open(ctx context.Context, source string) (*Bundle, error) {
+	return OpenWith(ctx, source, OpenOptions{})
+}
 
 // openDir opens the bundle directory source.
-func openDir(source string) (*Bundle, error) {
-	b, err := OpenFS(os.DirFS(source), source)
+func openDir(ctx context.Context, source string) (*Bundle, error) {
+	b, err := openFS(ctx, os.DirFS(source), source)
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +63,23 @@ func openDir(source string) (*Bundle, error) {
 	return b, nil
 }
 
-// OpenFS opens a bundle held in any fs.FS; name is used in messages.
-func OpenFS(fsys fs.FS, name string) (*Bundle, error) {
+// OpenFS opens a bundle held in any fs.FS, as Open does; name is used in
+// messages.
+func OpenFS(ctx context.Context, fsys fs.FS, name string) (*Bundle, error) {
+	b, err := openFS(ctx, fsys, name)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	return b, nil
+}
+
+func openFS(ctx context.Context, fsys fs.FS, name string) (*Bundle, error) {
 	b := &Bundle{Source: name, fsys: fsys}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if d.Type().IsRegular() {
@@ -79,7 +96,7 @@ func OpenFS(fsys fs.FS, name string) (*Bundle, error) {
 	f, err := fsys.Open(RecipeFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && b.Service != nil:
-		if b.Recipe, err = servicePackageRecipe(b); err != nil {
+		if b.Recipe, err = servicePackageRecipe(ctx, b); err != nil {
 			return nil, fmt.Errorf("open bundle %s: %w", name, err)
 		}
 		return b, nil

@@ -277,7 +277,7 @@ func (b *contentBuilder) archive(a *recipe.Archive) error {
 	}
 	for i := range arc.Entries {
 		e := &arc.Entries[i]
-		if dir, _, ok := cutTop(e.Name); ok {
+		if dir, _, ok := strings.Cut(e.Name, "/"); ok {
 			b.c.managedDirs[dir] = true // R61(b)
 		}
 		if e.Dir {
@@ -292,16 +292,6 @@ func (b *contentBuilder) archive(a *recipe.Archive) error {
 		b.c.add(s)
 	}
 	return nil
-}
-
-// cutTop splits a relative path at its first "/".
-func cutTop(p string) (top, rest string, ok bool) {
-	for i := 0; i < len(p); i++ {
-		if p[i] == '/' {
-			return p[:i], p[i+1:], true
-		}
-	}
-	return p, "", false
 }
 
 // compressed adds a compressed archive as one file (R98). Without destinationDir

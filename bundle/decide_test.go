@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"maps"
@@ -71,7 +72,7 @@ func (m memDisk) lstat(k string) (dirEntry, bool, error) {
 	return dirEntry{name: path.Base(k), isDir: isDir}, exists, err
 }
 
-func (m memDisk) hashFiles(keys []string, _ fileops.Digests) []fileops.FileHash {
+func (m memDisk) hashFiles(_ context.Context, keys []string, _ fileops.Digests) []fileops.FileHash {
 	out := make([]fileops.FileHash, len(keys))
 	for i, k := range keys {
 		out[i].MD5, out[i].Err = m.hash(k)
@@ -126,7 +127,7 @@ func runUpgrade(t *testing.T, c upgradeCase) []*Entry {
 			ext = append(ext, k)
 		}
 	}
-	scan, err := scanUpdate(memDisk(c.disk), orig, ign, c.full, ext, nil)
+	scan, err := scanUpdate(context.Background(), memDisk(c.disk), orig, ign, c.full, ext, nil)
 	require.NoError(t, err)
 	entries := decideUpdate(update{orig: orig, scan: scan, next: next, clean: c.clean, backup: testBackup})
 	requireConsistent(t, entries)
@@ -368,7 +369,7 @@ func TestDecisionOrder(t *testing.T) {
 // TestRescanUnknownHash is R56: an unreadable file stops the upgrade before any
 // change, naming the file.
 func TestRescanUnknownHash(t *testing.T) {
-	_, err := scanUpdate(memDisk{"a/x": "X", "a/new": "UNREADABLE"}, withDirs(map[string]string{"a/x": "X"}), nil, true, nil, nil)
+	_, err := scanUpdate(context.Background(), memDisk{"a/x": "X", "a/new": "UNREADABLE"}, withDirs(map[string]string{"a/x": "X"}), nil, true, nil, nil)
 	var ue *UnknownHashError
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, map[string]string{"a/new": "permission denied"}, ue.Paths)
@@ -377,7 +378,7 @@ func TestRescanUnknownHash(t *testing.T) {
 
 // TestRescanMetadataSkipped is R31/R74: .rhqdeployments is skipped at any depth.
 func TestRescanMetadataSkipped(t *testing.T) {
-	scan, err := scanUpdate(memDisk{
+	scan, err := scanUpdate(context.Background(), memDisk{
 		"a/x": "X", ".rhqdeployments/1/backup/a": "B", "a/.rhqdeployments/current-deployment.properties": "P",
 	}, withDirs(map[string]string{"a/x": "X"}), nil, true, nil, nil)
 	require.NoError(t, err)

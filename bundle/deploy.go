@@ -39,6 +39,9 @@ func Revert(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
 }
 
 func run(ctx context.Context, dest string, wait time.Duration, plan func() (*Plan, error)) (*Result, error) {
+	if _, err := hostDir(dest); err != nil {
+		return nil, err // nothing to recover in a path that is not a destination
+	}
 	outcome, err := recoverDest(ctx, dest, wait)
 	if err != nil {
 		return nil, stopped(dest, err)
@@ -81,9 +84,13 @@ type RecoverOptions struct {
 // fails with the journal still pending, the error is an *OperationError with
 // OutcomeNeedsRecovery.
 func Recover(ctx context.Context, dest string, opts RecoverOptions) (Recovery, error) {
-	outcome, err := recoverDest(ctx, dest, opts.LockWait)
+	dir, err := hostDir(dest)
 	if err != nil {
-		return "", stopped(dest, err)
+		return "", err
+	}
+	outcome, err := recoverDest(ctx, dir.String(), opts.LockWait)
+	if err != nil {
+		return "", stopped(dir.String(), err)
 	}
 	return outcome, nil
 }

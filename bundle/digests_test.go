@@ -40,7 +40,7 @@ func TestDigestsRecord(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app")
 	dir := t.TempDir()
 	testtree.WriteFiles(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
-	b, err := bundle.Open(dir)
+	b, err := bundle.Open(context.Background(), dir)
 	require.NoError(t, err)
 	defer b.Close()
 	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1})

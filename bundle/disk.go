@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -231,11 +232,17 @@ func (f fsDisk) hash(key string) (string, error) {
 // a file costs no walk from the destination's root: groups of files of one
 // directory are hashed on every core. A symbolic link, and a file reached
 // otherwise (an external one), gets its MD5 whatever digests asks for.
-func (f fsDisk) hashFiles(keys []string, digests fileops.Digests) []fileops.FileHash {
+func (f fsDisk) hashFiles(ctx context.Context, keys []string, digests fileops.Digests) []fileops.FileHash {
 	out := make([]fileops.FileHash, len(keys))
 	groups := groupByDir(keys)
 	forEach(len(groups), func(g int) {
 		group := groups[g]
+		if err := ctx.Err(); err != nil {
+			for _, i := range group {
+				out[i].Err = err
+			}
+			return
+		}
 		sub, owned := f.subDir(keys[group[0]])
 		if sub == nil {
 			for _, i := range group {

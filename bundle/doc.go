@@ -59,6 +59,11 @@
 // sync failed) is a completed operation with a warning, never "nothing was
 // changed". Only not started and rolled back say that nothing was changed.
 //
+// An error that is the caller's to fix — a bundle that cannot be opened, an
+// invalid recipe, missing or invalid property values, a bad destination path
+// or option — wraps ErrInvalidInput besides its own type: errors.Is(err,
+// ErrInvalidInput) asks whether retrying with other input can help.
+//
 // # Actions
 //
 // The same words name the actions of entries and of file events (Event with

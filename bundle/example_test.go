@@ -41,7 +41,7 @@ func writeExampleBundle(root, version, conf string) *bundle.Bundle {
 			log.Fatal(err)
 		}
 	}
-	b, err := bundle.Open(dir)
+	b, err := bundle.Open(context.Background(), dir)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func newFaultScenarios(t *testing.T, s *killScene) []*faultScenario {
 		return dir
 	}
 	open := func(dir string) *bundle.Bundle {
-		b, err := bundle.Open(dir)
+		b, err := bundle.Open(context.Background(), dir)
 		require.NoError(t, err)
 		t.Cleanup(func() { b.Close() })
 		return b
@@ -592,7 +592,7 @@ func TestFaultRegressions(t *testing.T) {
 	// A first deployment into a directory that did not exist, whose begin
 	// failed, left the directories it had made.
 	t.Run("initial deployment into a new directory, EACCES creating the lock file", func(t *testing.T) {
-		v1, err := bundle.Open(s.v1)
+		v1, err := bundle.Open(context.Background(), s.v1)
 		require.NoError(t, err)
 		defer v1.Close()
 		dest := filepath.Join(s.base, "new", "deep", "app")

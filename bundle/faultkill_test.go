@@ -72,7 +72,7 @@ func TestKillAnywhereHelper(t *testing.T) {
 	ctx := context.Background()
 	dest := os.Getenv(envAnyDest)
 	open := func() *bundle.Bundle {
-		b, err := bundle.Open(os.Getenv(envAnyBundle))
+		b, err := bundle.Open(context.Background(), os.Getenv(envAnyBundle))
 		require.NoError(t, err)
 		return b
 	}

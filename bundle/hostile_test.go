@@ -61,7 +61,7 @@ func TestHostileArchive(t *testing.T) {
 					testtree.WriteFiles(t, dir, spec{Files: map[string]string{"app.txt": "v2"},
 						Extra: sprintf(`      <rhq:archive name="evil.zip" exploded="%t"/>`+"\n", exploded)}.tree())
 					writeBytes(t, dir, "evil.zip", testzip.Build(t, tt.entries...))
-					b, err := bundle.Open(dir)
+					b, err := bundle.Open(context.Background(), dir)
 					require.NoError(t, err)
 					defer b.Close()
 
@@ -93,7 +93,7 @@ func TestHostileBundleDistribution(t *testing.T) {
 			entries := append([]testzip.Entry{{Name: "deploy.xml", Body: spec{Files: map[string]string{"ok.txt": "ok"}}.tree()["deploy.xml"]}, {Name: "ok.txt", Body: "ok"}}, tt.entries...)
 			writeBytes(t, dir, "bundle.zip", testzip.Build(t, entries...))
 			before := testtree.Snapshot(t, dir)
-			_, err := bundle.Open(filepath.Join(dir, "bundle.zip"))
+			_, err := bundle.Open(context.Background(), filepath.Join(dir, "bundle.zip"))
 			require.ErrorIs(t, err, tt.reason)
 			var ae *fileops.ArchiveError
 			require.ErrorAs(t, err, &ae)

@@ -189,7 +189,7 @@ const (
 
 func (s *killScene) deployV1AndEdit(t *testing.T) {
 	t.Helper()
-	b, err := bundle.Open(s.v1)
+	b, err := bundle.Open(context.Background(), s.v1)
 	require.NoError(t, err)
 	defer b.Close()
 	_, err = bundle.Deploy(context.Background(), b, killOptions(s.dest, 1))
@@ -410,7 +410,7 @@ func TestKillHelper(t *testing.T) {
 			// after the first record, stalls.
 			fsys = stallFS{FS: fsys, name: name, armed: func() bool { return records.Load() > 0 }, stop: stop}
 		}
-		b, err := bundle.OpenFS(fsys, dir)
+		b, err := bundle.OpenFS(context.Background(), fsys, dir)
 		require.NoError(t, err)
 		return b
 	}
@@ -608,7 +608,7 @@ func TestKill(t *testing.T) {
 	requireKillEdits(t, s, true)
 	require.Equal(t, killBigContent(), killRead(t, s, killBigFile))
 
-	v2, err := bundle.Open(s.v2)
+	v2, err := bundle.Open(context.Background(), s.v2)
 	require.NoError(t, err)
 	defer v2.Close()
 
@@ -711,7 +711,7 @@ func TestKill(t *testing.T) {
 // create (R184 GO: nothing was changed).
 func TestFailedInitialDeployLeavesNoDirectory(t *testing.T) {
 	s := newKillScene(t)
-	v1, err := bundle.Open(s.v1)
+	v1, err := bundle.Open(context.Background(), s.v1)
 	require.NoError(t, err)
 	defer v1.Close()
 	ctx, cancel := context.WithCancel(context.Background())

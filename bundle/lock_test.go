@@ -158,7 +158,7 @@ func TestFailedApplyRollsBack(t *testing.T) {
 			}
 			dir := t.TempDir()
 			testtree.WriteFiles(t, dir, spec{Files: map[string]string{"a.txt": "2", "b.txt": "2", "z.txt": "2"}}.tree())
-			b, err := bundle.Open(dir)
+			b, err := bundle.Open(context.Background(), dir)
 			require.NoError(t, err)
 			defer b.Close()
 			before := testtree.Snapshot(t, filepath.Dir(dest))

@@ -25,24 +25,24 @@ import (
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	testtree.WriteFiles(t, dir, map[string]string{"app-1.0/deploy.xml": "<project/>", "app-1.0/a.txt": "a"})
-	_, err := bundle.Open(dir)
+	_, err := bundle.Open(context.Background(), dir)
 	require.ErrorIs(t, err, bundle.ErrNoRecipe)
 	require.ErrorContains(t, err, "found app-1.0/deploy.xml")
 
 	dir = t.TempDir()
 	testtree.WriteFiles(t, dir, map[string]string{"other.txt": "x"})
-	_, err = bundle.Open(dir)
+	_, err = bundle.Open(context.Background(), dir)
 	require.ErrorIs(t, err, bundle.ErrNoRecipe)
 	require.NotContains(t, err.Error(), "found")
 
-	_, err = bundle.Open(filepath.Join(dir, "missing"))
+	_, err = bundle.Open(context.Background(), filepath.Join(dir, "missing"))
 	require.Error(t, err)
 
 	dir = t.TempDir()
 	files := spec{Files: map[string]string{"present.txt": "p"}, Extra: `      <rhq:file name="conf/missing.conf"/>
       <rhq:archive name="missing.zip"/>` + "\n"}.tree()
 	testtree.WriteFiles(t, dir, files)
-	_, err = bundle.Open(dir)
+	_, err = bundle.Open(context.Background(), dir)
 	require.ErrorIs(t, err, recipe.ErrMissing)
 	errs := recipe.Errors(err)
 	require.Len(t, errs, 2)
@@ -77,7 +77,7 @@ func TestZipBundleDeploysLikeDirectory(t *testing.T) {
 		Other: map[string]string{"lib/app.zip": "ZIP:web/a.properties=p=@@listener.port@@|web/b.html=b", "lib/plain.jar": "ZIP:x=y"}}
 	zipPath := filepath.Join(t.TempDir(), "app-1.0.zip")
 	writeBytes(t, filepath.Dir(zipPath), filepath.Base(zipPath), zipTree(t, s.tree()))
-	zb, err := bundle.Open(zipPath)
+	zb, err := bundle.Open(context.Background(), zipPath)
 	require.NoError(t, err)
 	defer zb.Close()
 	require.Equal(t, zipPath, zb.Source)

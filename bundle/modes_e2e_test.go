@@ -32,7 +32,7 @@ func modesBundle(t *testing.T, version string, files map[string]string, modes ma
 	for name, mode := range modes {
 		require.NoError(t, os.Chmod(filepath.Join(dir, filepath.FromSlash(name)), mode))
 	}
-	b, err := bundle.Open(dir)
+	b, err := bundle.Open(context.Background(), dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
 	return b

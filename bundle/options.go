@@ -1,9 +1,11 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
 	"runtime"
 	"time"
@@ -19,9 +21,16 @@ import (
 type Options struct {
 	// Dest is the destination directory, absolute (R1).
 	Dest string
-	// ID is the new deployment's id (R2); it names its metadata and backup
-	// folders. NextID gives the usual choice.
+	// ID is the new deployment's id (R2), which names its metadata and
+	// backup folders: any signed 32-bit number, as in RHQ. 0, the zero
+	// value, stands for the usual choice — the id NextID returns (the
+	// current deployment's + 1, or 1), read when the plan is made — unless
+	// ExactID is set. A value out of the 32-bit range is an error wrapping
+	// ErrInvalidInput.
 	ID int
+	// ExactID records ID as given even when it is 0 (RHQ's own tests deploy
+	// deployment 0): a forgotten ID must not silently reuse one folder.
+	ExactID bool
 	// Name is rhq.deploy.name; empty means the bundle's name.
 	Name string
 	// Properties are the caller's properties: values for the recipe's input
@@ -112,10 +121,18 @@ type InputError struct{ Err error }
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// NextID returns the id a new deployment to dest usually takes: the current id + 1,
-// or 1 when dest is not managed.
-func NextID(dest string) (int, error) {
-	d, err := fileops.OpenDir(dest)
+// NextID returns the id a new deployment to dest usually takes, the one an
+// Options.ID of 0 stands for: the current id + 1, or 1 when dest is not
+// managed. It reads dest's metadata unless ctx is done.
+func NextID(ctx context.Context, dest string) (int, error) {
+	dir, err := hostDir(dest)
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	d, err := fileops.OpenDir(dir.String())
 	if errors.Is(err, fs.ErrNotExist) {
 		return 1, nil
 	}
@@ -127,14 +144,32 @@ func NextID(dest string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !st.Managed {
-		return 1, nil
-	}
-	return int(st.Current.ID) + 1, nil
+	return nextID(st), nil
 }
 
+// nextID is NextID for the metadata st.
+func nextID(st *metadata.State) int {
+	if !st.Managed {
+		return 1
+	}
+	return int(st.Current.ID) + 1
+}
+
+// checkID refuses a deployment id out of the signed 32-bit range (R2).
+func checkID(id int) error {
+	if id < math.MinInt32 || id > math.MaxInt32 {
+		return invalid(fmt.Errorf("deployment id %d: want a signed 32-bit number", id))
+	}
+	return nil
+}
+
+// hostDir checks that dest is an absolute directory path of this system (R1).
 func hostDir(dest string) (destination.Dir, error) {
-	return destination.ParseDir(destination.PlatformOf(runtime.GOOS).Flavour, dest)
+	dir, err := destination.ParseDir(destination.PlatformOf(runtime.GOOS).Flavour, dest)
+	if err != nil {
+		return destination.Dir{}, invalid(fmt.Errorf("destination: %w", err))
+	}
+	return dir, nil
 }
 
 // state is what Plan knows of a destination's metadata: the current deployment

@@ -48,7 +48,7 @@ func TestBundlePermissionSources(t *testing.T) {
 	zipPath := filepath.Join(t.TempDir(), "app-1.zip")
 	require.NoError(t, os.WriteFile(zipPath, buf.Bytes(), 0o644))
 
-	b, err := bundle.Open(zipPath)
+	b, err := bundle.Open(context.Background(), zipPath)
 	require.NoError(t, err)
 	defer b.Close()
 	dest := filepath.Join(t.TempDir(), "app")

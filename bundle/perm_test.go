@@ -35,7 +35,7 @@ func TestPermissions(t *testing.T) {
 		testzip.Entry{Name: "app/private", Body: "x", Mode: 0o600},
 		testzip.Entry{Name: "app/plain.txt", Body: "no mode recorded"},
 	))
-	b, err := bundle.Open(dir)
+	b, err := bundle.Open(context.Background(), dir)
 	require.NoError(t, err)
 	defer b.Close()
 
@@ -65,7 +65,7 @@ func TestPermissionsKeptOnReplace(t *testing.T) {
 	dir := t.TempDir()
 	testtree.WriteFiles(t, dir, spec{Extra: `      <rhq:archive name="app.zip"/>` + "\n"}.tree())
 	writeBytes(t, dir, "app.zip", testzip.Build(t, testzip.Entry{Name: "app/plain.txt", Body: "v1"}))
-	b, err := bundle.Open(dir)
+	b, err := bundle.Open(context.Background(), dir)
 	require.NoError(t, err)
 	defer b.Close()
 	dest := filepath.Join(t.TempDir(), "app")

@@ -120,7 +120,9 @@ type Target struct {
 // respect to the system: it reads the bundle, the destination and its metadata,
 // downloads URL content into a staging area and hashes what it must; it writes
 // nothing to the destination, creates nothing there (GO of R128) and runs none of
-// the recipe's targets (see RunPreinstall).
+// the recipe's targets (see RunPreinstall). Once ctx is done it stops, between
+// two directories of the destination's rescan or two groups of files it
+// hashes, with an error wrapping ctx.Err(); so do the other Plan functions.
 func PlanDeploy(ctx context.Context, b *Bundle, opts Options) (*Plan, error) {
 	return plan(ctx, b, opts, KindDeploy)
 }
@@ -132,10 +134,26 @@ func PlanRevert(ctx context.Context, b *Bundle, opts Options) (*Plan, error) {
 	return plan(ctx, b, opts, KindRevert)
 }
 
-func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err error) {
+// plan makes the plan of a deployment or a revert; the caller's errors wrap
+// ErrInvalidInput.
+func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (*Plan, error) {
+	p, err := makePlan(ctx, b, opts, kind)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return p, nil
+}
+
+func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	dir, err := hostDir(opts.Dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
+	}
+	if err := checkID(opts.ID); err != nil {
+		return nil, err
 	}
 	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
 	if err != nil {
@@ -155,9 +173,13 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if p.state.Damaged != nil {
 		return nil, p.state.Damaged // never decide from a damaged record
 	}
+	if opts.ID == 0 && !opts.ExactID {
+		opts.ID = nextID(p.state.State)
+		p.ID = opts.ID
+	}
 	r, values, err := p.expand(b, opts)
 	if err != nil {
-		return nil, err
+		return nil, invalid(err) // the recipe, the properties, the files it reads from the bundle
 	}
 	p.values = values
 	unit := r.Bundle.Unit
@@ -196,7 +218,7 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if err != nil {
 		return nil, err
 	}
-	sv, err := p.startSurvey(ignore)
+	sv, err := p.startSurvey(ctx, ignore)
 	if err != nil {
 		return nil, err
 	}

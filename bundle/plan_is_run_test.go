@@ -31,10 +31,10 @@ import (
 //     entry names is untouched.
 func TestPlanIsTheRun(t *testing.T) {
 	s := newKillScene(t)
-	v1, err := bundle.Open(s.v1)
+	v1, err := bundle.Open(context.Background(), s.v1)
 	require.NoError(t, err)
 	defer v1.Close()
-	v2, err := bundle.Open(s.v2)
+	v2, err := bundle.Open(context.Background(), s.v2)
 	require.NoError(t, err)
 	defer v2.Close()
 	deploy := func(b *bundle.Bundle, id int, clean bool) func(context.Context, func(bundle.Event)) (*bundle.Plan, error) {

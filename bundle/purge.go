@@ -35,9 +35,12 @@ type PurgeOptions struct {
 // hold secrets. Backups are never restored (R139). A service package's
 // uninstall command runs before its files are removed.
 func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (p *Plan, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	dir, err := hostDir(dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
 	}
 	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
 	if err != nil {
@@ -53,7 +56,7 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (p *Plan, er
 		return nil, err
 	}
 	if _, err := os.Lstat(p.Dest); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w: it does not exist, so there is nothing to purge", p.Dest, ErrNotManaged)
+		return nil, invalid(fmt.Errorf("%s: %w: it does not exist, so there is nothing to purge", p.Dest, ErrNotManaged))
 	}
 	disk, closeDisk, err := openDisk(p.Dest)
 	if err != nil {
@@ -63,7 +66,7 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (p *Plan, er
 	var entries []*Entry
 	if !p.state.Managed {
 		if !opts.Force {
-			return nil, fmt.Errorf("%s: %w (%v); purge would remove everything in it: use force to do that", p.Dest, ErrNotManaged, p.state.Reason)
+			return nil, invalid(fmt.Errorf("%s: %w (%v); purge would remove everything in it: use force to do that", p.Dest, ErrNotManaged, p.state.Reason))
 		}
 		p.Warnings = append(p.Warnings, "the destination holds no deployment: its whole content is removed")
 		if entries, err = purgeRest(disk, nil, reportDeleted); err != nil {

@@ -2,6 +2,7 @@ package bundle_test
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -89,23 +90,81 @@ func TestRevertUnmanaged(t *testing.T) {
 	require.Equal(t, bundle.KindRevert, res.Kind)
 }
 
-// TestDeploymentIDs is R2 and R15: ids need not increase, and negative ids name
-// their folders in Integer.toString form.
+// TestDeploymentIDs is R2 and R15: ids need not increase, and reusing the
+// current one rewrites its folder; the zero value of Options.ID is the next
+// id, while ExactID records 0 or a negative id as RHQ does; an id beyond 32
+// bits is invalid input that changes nothing.
 func TestDeploymentIDs(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "app")
-	for _, id := range []int{5, -3, 0} {
-		_, err := bundle.Deploy(ctx, spec{Version: sprintf("%d", id), Files: map[string]string{"a.txt": sprintf("%d", id)}}.open(t), bundle.Options{Dest: dest, ID: id})
+	deploy := func(id int) (*bundle.Result, error) {
+		return bundle.Deploy(ctx, spec{Version: sprintf("%d", id), Files: map[string]string{"a.txt": sprintf("%d", id)}}.open(t), bundle.Options{Dest: dest, ID: id})
+	}
+	for _, id := range []int{5, 3, 3} {
+		_, err := deploy(id)
 		require.NoError(t, err)
 		require.DirExists(t, filepath.Join(dest, ".rhqdeployments", sprintf("%d", id)))
 	}
-	next, err := bundle.NextID(dest)
+	next, err := bundle.NextID(context.Background(), dest)
 	require.NoError(t, err)
-	require.Equal(t, 1, next, "the current id + 1")
+	require.Equal(t, 4, next, "the current id + 1")
+	res, err := deploy(0)
+	require.NoError(t, err)
+	require.Equal(t, next, res.ID, "0 is NextID's")
+	require.DirExists(t, filepath.Join(dest, ".rhqdeployments", "4"))
+	require.NoDirExists(t, filepath.Join(dest, ".rhqdeployments", "0"))
+
+	// Any signed 32-bit id is RHQ's to choose, 0 and negative ones too, when
+	// asked for exactly.
+	for _, id := range []int{-3, 0} {
+		res, err := bundle.Deploy(ctx, spec{Version: sprintf("%d", id), Files: map[string]string{"a.txt": sprintf("%d", id)}}.open(t),
+			bundle.Options{Dest: dest, ID: id, ExactID: true})
+		require.NoError(t, err)
+		require.Equal(t, id, res.ID)
+		require.DirExists(t, filepath.Join(dest, ".rhqdeployments", sprintf("%d", id)))
+	}
+
+	before := testtree.Snapshot(t, dest)
+	for _, id := range []int{math.MinInt32 - 1, math.MaxInt32 + 1} {
+		_, err := deploy(id)
+		require.ErrorIs(t, err, bundle.ErrInvalidInput, "id %d", id)
+		requireUnchanged(t, before, dest)
+	}
 	st, err := bundle.Status(ctx, dest)
 	require.NoError(t, err)
-	require.Equal(t, []int{-3, 0, 5}, st.History)
+	require.Equal(t, []int{-3, 0, 3, 4, 5}, st.History)
 	require.Equal(t, 0, st.Current.ID)
+}
+
+// TestZeroIDIsNext: in every operation that records a deployment, an id of 0
+// is the one NextID returns, decided when the plan is made, and it is what the
+// plan, the result, the metadata and the rhq.deploy.id token say.
+func TestZeroIDIsNext(t *testing.T) {
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	s := spec{Replace: []string{"id.txt"}, Files: map[string]string{"id.txt": "@@rhq.deploy.id@@"}}
+	for want, op := range []func() (*bundle.Plan, error){
+		func() (*bundle.Plan, error) { return bundle.PlanDeploy(ctx, s.open(t), bundle.Options{Dest: dest}) },
+		func() (*bundle.Plan, error) { return bundle.PlanDeploy(ctx, s.open(t), bundle.Options{Dest: dest}) },
+		func() (*bundle.Plan, error) { return bundle.PlanRevert(ctx, s.open(t), bundle.Options{Dest: dest}) },
+		func() (*bundle.Plan, error) {
+			return bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{Name: "app", Version: "1"})
+		},
+	} {
+		next, err := bundle.NextID(context.Background(), dest)
+		require.NoError(t, err)
+		require.Equal(t, want+1, next)
+		p, err := op()
+		require.NoError(t, err)
+		require.Equal(t, next, p.ID)
+		res, err := bundle.Apply(ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, next, res.ID)
+		require.Equal(t, int32(next), readProps(t, dest, sprintf(".rhqdeployments/%d/deployment.properties", next)).ID)
+		if p.Kind != bundle.KindAdopt {
+			require.Equal(t, sprintf("%d", next), readFile(t, filepath.Join(dest, "id.txt")))
+		}
+	}
 }
 
 // TestPropertyFiles is R157 and R177: <property file> reads a properties file of
@@ -128,7 +187,7 @@ func TestPropertyFiles(t *testing.T) {
 	zipPath := filepath.Join(t.TempDir(), "b.zip")
 	writeBytes(t, filepath.Dir(zipPath), "b.zip", zipTree(t, s.tree()))
 	for _, source := range []string{dir, zipPath} {
-		b, err := bundle.Open(source)
+		b, err := bundle.Open(context.Background(), source)
 		require.NoError(t, err)
 		_, err = bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest, ID: 1, Properties: map[string]string{"app.size": "42"}})
 		require.NoError(t, b.Close())

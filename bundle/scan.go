@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,8 +36,9 @@ type disk interface {
 	hash(key string) (string, error)
 	// hashFiles returns the digests of each key, hashing on every core. A
 	// key may get its MD5 whatever digests asks for (a symbolic link: the
-	// MD5 of its target's text, as hash gives it).
-	hashFiles(keys []string, digests fileops.Digests) []fileops.FileHash
+	// MD5 of its target's text, as hash gives it). Once ctx is done, the
+	// keys not hashed yet get its error.
+	hashFiles(ctx context.Context, keys []string, digests fileops.Digests) []fileops.FileHash
 }
 
 type dirEntry struct {
@@ -76,13 +78,14 @@ func (e *UnknownHashError) Error() string {
 // NEW deployment's compliance (R68). nextExternal are the external keys of N,
 // for R85. The destination is walked once, each directory listed once with
 // the stat of its entries; the files are then hashed on every core, except
-// those cache (nil to trust nothing) proves unchanged.
-func scanUpdate(d disk, orig map[string]string, ignore matcher, full bool, nextExternal []string, cache *statcache.Cache) (rescan, error) {
-	w, err := walkDest(d, orig, ignore, full)
+// those cache (nil to trust nothing) proves unchanged. Once ctx is done, the
+// scan stops at the next directory or group of files, with its error.
+func scanUpdate(ctx context.Context, d disk, orig map[string]string, ignore matcher, full bool, nextExternal []string, cache *statcache.Cache) (rescan, error) {
+	w, err := walkDest(ctx, d, orig, ignore, full)
 	if err != nil {
 		return rescan{}, err
 	}
-	return w.finish(d, orig, ignore, nextExternal, cache, nil, false)
+	return w.finish(ctx, d, orig, ignore, nextExternal, cache, nil, false)
 }
 
 // walked is the first half of a rescan: the destination listed, nothing
@@ -93,8 +96,9 @@ type walked struct {
 	seen map[string]dirEntry // every path the walk visited
 }
 
-// walkDest lists the destination for scanUpdate.
-func walkDest(d disk, orig map[string]string, ignore matcher, full bool) (*walked, error) {
+// walkDest lists the destination for scanUpdate, checking ctx before each
+// directory.
+func walkDest(ctx context.Context, d disk, orig map[string]string, ignore matcher, full bool) (*walked, error) {
 	r := rescan{
 		hashes: make(map[string]string, len(orig)), changes: set{}, deletions: set{}, additions: set{},
 		ignored: set{}, skipped: set{}, extExists: set{}, files: make(map[string]statcache.File, len(orig)), sha: map[string]string{},
@@ -118,6 +122,9 @@ func walkDest(d disk, orig map[string]string, ignore matcher, full bool) (*walke
 	seen := make(map[string]dirEntry, len(orig))
 	var walk func(dir string) error
 	walk = func(dir string) error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("rescan %s: %w", displayDir(dir), err)
+		}
 		entries, err := d.readDir(dir)
 		if err != nil {
 			return fmt.Errorf("rescan %s: %w", displayDir(dir), err)
@@ -162,7 +169,7 @@ func walkDest(d disk, orig map[string]string, ignore matcher, full bool) (*walke
 // With verify, no stat is trusted and every file is read again; a file that
 // proof (the previous deployment's SHA-256 record) has a digest for is
 // proved by that faster digest (see hashAll).
-func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExternal []string, cache *statcache.Cache, proof map[string]string, verify bool) (rescan, error) {
+func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ignore matcher, nextExternal []string, cache *statcache.Cache, proof map[string]string, verify bool) (rescan, error) {
 	r, seen := w.r, w.seen
 	// R70, R76: recheck every known key, from what the walk saw or, for an
 	// external key and a path the walk did not reach, on its own.
@@ -200,7 +207,10 @@ func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExte
 			toHash = append(toHash, k)
 		}
 	}
-	files, shas, errs := hashAll(d, toHash, seen, cache, orig, proof, verify)
+	files, shas, errs := hashAll(ctx, d, toHash, seen, cache, orig, proof, verify)
+	if err := ctx.Err(); err != nil {
+		return rescan{}, fmt.Errorf("rescan: %w", err) // not R56: the files were not read
+	}
 	for i, k := range toHash {
 		if errs[i] != nil {
 			unknown[k] = errs[i].Error() // R56
@@ -242,7 +252,7 @@ func (w *walked) finish(d disk, orig map[string]string, ignore matcher, nextExte
 // here: when that digest matches, it is the file the previous deployment
 // recorded, so its MD5 is the recorded one, orig's; when it does not, it is
 // hashed again with MD5.
-func hashAll(d disk, keys []string, seen map[string]dirEntry, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]statcache.File, []string, []error) {
+func hashAll(ctx context.Context, d disk, keys []string, seen map[string]dirEntry, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]statcache.File, []string, []error) {
 	files := make([]statcache.File, len(keys))
 	shas := make([]string, len(keys))
 	errs := make([]error, len(keys))
@@ -267,7 +277,7 @@ func hashAll(d disk, keys []string, seen map[string]dirEntry, cache *statcache.C
 		for j, i := range at {
 			keysAt[j] = keys[i]
 		}
-		for j, h := range d.hashFiles(keysAt, digests) {
+		for j, h := range d.hashFiles(ctx, keysAt, digests) {
 			i := at[j]
 			files[i].MD5, shas[i], errs[i] = h.MD5, h.SHA256, h.Err
 		}
@@ -294,8 +304,12 @@ func displayDir(dir string) string {
 }
 
 // listFiles returns every regular file (and symbolic link) under dir, skipping
-// directories named .rhqdeployments (R58, R61).
-func listFiles(d disk, dir string) ([]string, error) {
+// directories named .rhqdeployments (R58, R61); it checks ctx before each
+// directory.
+func listFiles(ctx context.Context, d disk, dir string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", displayDir(dir), err)
+	}
 	var out []string
 	entries, err := d.readDir(dir)
 	if err != nil {
@@ -309,7 +323,7 @@ func listFiles(d disk, dir string) ([]string, error) {
 		switch {
 		case e.isDir && e.name == metadataDir:
 		case e.isDir:
-			sub, err := listFiles(d, p)
+			sub, err := listFiles(ctx, d, p)
 			if err != nil {
 				return nil, err
 			}

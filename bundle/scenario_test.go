@@ -30,7 +30,7 @@ func openBundle(t *testing.T, files map[string]string) *bundle.Bundle {
 	t.Helper()
 	dir := t.TempDir()
 	testtree.WriteFiles(t, dir, files)
-	b, err := bundle.Open(dir)
+	b, err := bundle.Open(context.Background(), dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
 	return b

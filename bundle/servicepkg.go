@@ -11,6 +11,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/command"
+	"github.com/bundlekit/bundlekit/internal/ctxio"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -37,7 +38,7 @@ func (b *Bundle) openServicePackage() error {
 // every file of the bundle deployed as it is, with full compliance. Its name is
 // the bundle's base name and its version a digest of the content, so two
 // different packages never look like the same version.
-func servicePackageRecipe(b *Bundle) (*recipe.Recipe, error) {
+func servicePackageRecipe(ctx context.Context, b *Bundle) (*recipe.Recipe, error) {
 	name := strings.TrimSuffix(path.Base(strings.ReplaceAll(b.Source, `\`, "/")), ".zip")
 	sum := sha256.New()
 	for _, f := range b.Files {
@@ -45,7 +46,7 @@ func servicePackageRecipe(b *Bundle) (*recipe.Recipe, error) {
 		if err != nil {
 			return nil, err
 		}
-		h, _, err := fileops.Hash(rc)
+		h, _, err := fileops.Hash(ctxio.Reader(ctx, rc))
 		rc.Close()
 		if err != nil {
 			return nil, fmt.Errorf("hash %s: %w", f, err)

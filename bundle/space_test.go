@@ -32,7 +32,7 @@ func TestDiskSpace(t *testing.T) {
 		"x.zip":   {Data: archive},
 		"y.zip":   {Data: archive},
 	}
-	b, err := OpenFS(fsys, "mem")
+	b, err := OpenFS(context.Background(), fsys, "mem")
 	require.NoError(t, err)
 	const estimate = 20 + 2*(5+10)
 

@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/bundlekit/bundlekit/recipe"
@@ -47,7 +46,7 @@ type StatusReport struct {
 func Status(ctx context.Context, dest string) (*StatusReport, error) {
 	dir, err := hostDir(dest)
 	if err != nil {
-		return nil, fmt.Errorf("destination: %w", err)
+		return nil, err
 	}
 	outcome, err := recoverDest(ctx, dir.String(), 0)
 	if err != nil {
@@ -77,7 +76,7 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 		return nil, err
 	}
 	defer closeDisk()
-	scan, err := scanUpdate(disk, withDirs(st.Hashes), nil, r.Current.Compliance == recipe.Full, nil, loadCache(disk, st))
+	scan, err := scanUpdate(ctx, disk, withDirs(st.Hashes), nil, r.Current.Compliance == recipe.Full, nil, loadCache(disk, st))
 	if err != nil {
 		return nil, err
 	}

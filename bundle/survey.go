@@ -47,7 +47,7 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 	if p.verify {
 		proof = p.digests
 	}
-	scan, err := sv.walked.finish(disk, orig, sv.ignore, ext, p.cache, proof, p.verify)
+	scan, err := sv.walked.finish(ctx, disk, orig, sv.ignore, ext, p.cache, proof, p.verify)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 		}
 	}
 	if kind == KindRevert {
-		if entries, err = p.planRestores(disk, prev, entries); err != nil {
+		if entries, err = p.planRestores(ctx, disk, prev, entries); err != nil {
 			return nil, err
 		}
 	}
@@ -112,8 +112,8 @@ type survey struct {
 }
 
 // startSurvey opens the destination and, when it holds a deployment, starts
-// walking it. The caller must call close.
-func (p *Plan) startSurvey(ignore *recipe.Matcher) (*survey, error) {
+// walking it, until ctx is done. The caller must call close.
+func (p *Plan) startSurvey(ctx context.Context, ignore *recipe.Matcher) (*survey, error) {
 	disk, closeDisk, err := openDisk(p.Dest)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (p *Plan) startSurvey(ignore *recipe.Matcher) (*survey, error) {
 		sv.cache = loadCache(disk, p.state)
 		sv.digests, sv.digestsText = loadDigests(disk, p.state)
 	})
-	sv.done.Go(func() { sv.walked, sv.err = walkDest(disk, sv.orig, sv.ignore, full) })
+	sv.done.Go(func() { sv.walked, sv.err = walkDest(ctx, disk, sv.orig, sv.ignore, full) })
 	return sv, nil
 }
 
@@ -305,7 +305,7 @@ func (p *Plan) surveyInitial(ctx context.Context, d disk, next map[string]string
 	// wiped tells the paths the first deployment's wipe removes anyway.
 	var wiped func(string) bool
 	if in.full {
-		if in.existing, err = listFiles(d, ""); err != nil {
+		if in.existing, err = listFiles(ctx, d, ""); err != nil {
 			return nil, err
 		}
 		for _, e := range top {
@@ -328,7 +328,7 @@ func (p *Plan) surveyInitial(ctx context.Context, d disk, next map[string]string
 				continue
 			}
 			managed[name] = true
-			files, err := listFiles(d, name)
+			files, err := listFiles(ctx, d, name)
 			if err != nil {
 				return nil, err
 			}
@@ -377,7 +377,7 @@ func (p *Plan) surveyInitial(ctx context.Context, d disk, next map[string]string
 
 // planRestores adds the restores of a revert (R131): every backup of the
 // deployment being reverted is copied back over what the update left.
-func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error) {
+func (p *Plan) planRestores(ctx context.Context, d disk, prev int, entries []*Entry) ([]*Entry, error) {
 	idx := byPath(entries)
 	restore := func(key, from string) error {
 		h, err := d.hash(from)
@@ -395,7 +395,7 @@ func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error
 		return nil
 	}
 	backup := metadata.BackupDir(int32(prev))
-	files, err := listFiles(d, backup)
+	files, err := listFiles(ctx, d, backup)
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +405,7 @@ func (p *Plan) planRestores(d disk, prev int, entries []*Entry) ([]*Entry, error
 		}
 	}
 	extDir := metadata.ExtBackupDir(int32(prev))
-	extFiles, err := listFiles(d, extDir)
+	extFiles, err := listFiles(ctx, d, extDir)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func TestURLDigest(t *testing.T) {
 `
 				require.NoError(t, os.WriteFile(filepath.Join(dir, "deploy.xml"), []byte(recipe), 0o644))
 				require.NoError(t, os.WriteFile(filepath.Join(dir, "keep.txt"), []byte("k"), 0o644))
-				b, err := bundle.Open(dir)
+				b, err := bundle.Open(context.Background(), dir)
 				require.NoError(t, err)
 				defer b.Close()
 				dest := filepath.Join(t.TempDir(), "dest")

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/zip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/ctxio"
 )
 
 // OpenOptions are the checks OpenWith makes on a bundle before it reads it.
@@ -34,7 +36,15 @@ var ErrDirectoryDigest = errors.New("a bundle directory has no published SHA-256
 // OpenWith opens the bundle at source as Open does, after the checks opts
 // asks for. A .zip bundle is opened once: the bytes hashed are the bytes
 // then read, whatever happens to the name meanwhile.
-func OpenWith(source string, opts OpenOptions) (*Bundle, error) {
+func OpenWith(ctx context.Context, source string, opts OpenOptions) (*Bundle, error) {
+	b, err := openWith(ctx, source, opts)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	return b, nil
+}
+
+func openWith(ctx context.Context, source string, opts OpenOptions) (*Bundle, error) {
 	want := opts.SHA256
 	if want != "" {
 		var err error
@@ -56,9 +66,9 @@ func OpenWith(source string, opts OpenOptions) (*Bundle, error) {
 		if want != "" {
 			return nil, fmt.Errorf("open bundle %s: %w", source, ErrDirectoryDigest)
 		}
-		return openDir(source)
+		return openDir(ctx, source)
 	}
-	b, err := openZipFile(f, fi.Size(), source, want, opts.Limits)
+	b, err := openZipFile(ctx, f, fi.Size(), source, want, opts.Limits)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -68,10 +78,10 @@ func OpenWith(source string, opts OpenOptions) (*Bundle, error) {
 
 // openZipFile checks and opens the .zip bundle f (size bytes, named source);
 // on success the Bundle closes f.
-func openZipFile(f *os.File, size int64, source, want string, lim fileops.Limits) (*Bundle, error) {
+func openZipFile(ctx context.Context, f *os.File, size int64, source, want string, lim fileops.Limits) (*Bundle, error) {
 	if want != "" {
 		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
+		if _, err := io.Copy(h, ctxio.Reader(ctx, io.NewSectionReader(f, 0, size))); err != nil {
 			return nil, fmt.Errorf("open bundle: hash %s: %w", source, err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
@@ -87,7 +97,7 @@ func openZipFile(f *os.File, size int64, source, want string, lim fileops.Limits
 	if err != nil {
 		return nil, fmt.Errorf("open bundle: %w", err)
 	}
-	b, err := OpenFS(zr, source)
+	b, err := openFS(ctx, zr, source)
 	if err != nil {
 		return nil, err
 	}

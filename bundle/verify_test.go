@@ -3,6 +3,7 @@ package bundle_test
 import (
 	"archive/zip"
 	"compress/flate"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -55,29 +56,29 @@ func verifyZip(t *testing.T, size int64) (string, string) {
 // before it is read; a mismatch names the file and both digests.
 func TestOpenWithSHA256(t *testing.T) {
 	zipPath, sum := verifyZip(t, 10)
-	b, err := bundle.OpenWith(zipPath, bundle.OpenOptions{SHA256: strings.ToUpper(sum)})
+	b, err := bundle.OpenWith(context.Background(), zipPath, bundle.OpenOptions{SHA256: strings.ToUpper(sum)})
 	require.NoError(t, err)
 	require.Equal(t, "Verified", b.Recipe.Bundle.Name)
 	require.Contains(t, b.Files, "data/zeros.bin")
 	require.NoError(t, b.Close())
 
 	other := strings.Repeat("0", 64)
-	_, err = bundle.OpenWith(zipPath, bundle.OpenOptions{SHA256: other})
+	_, err = bundle.OpenWith(context.Background(), zipPath, bundle.OpenOptions{SHA256: other})
 	var de *fileops.DigestError
 	require.ErrorAs(t, err, &de)
 	require.ErrorIs(t, err, fileops.ErrDigestMismatch)
 	require.Equal(t, fileops.DigestError{Name: zipPath, Want: other, Got: sum}, *de)
 
-	_, err = bundle.OpenWith(zipPath, bundle.OpenOptions{SHA256: "abc"})
+	_, err = bundle.OpenWith(context.Background(), zipPath, bundle.OpenOptions{SHA256: "abc"})
 	require.ErrorContains(t, err, "64 hex digits")
 
 	dir := filepath.Join(t.TempDir(), "app")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "data"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "deploy.xml"), []byte(verifyRecipe), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "data", "zeros.bin"), nil, 0o644))
-	_, err = bundle.OpenWith(dir, bundle.OpenOptions{SHA256: sum})
+	_, err = bundle.OpenWith(context.Background(), dir, bundle.OpenOptions{SHA256: sum})
 	require.ErrorIs(t, err, bundle.ErrDirectoryDigest)
-	b, err = bundle.OpenWith(dir, bundle.OpenOptions{})
+	b, err = bundle.OpenWith(context.Background(), dir, bundle.OpenOptions{})
 	require.NoError(t, err, "a directory without a digest opens as with Open")
 	require.NoError(t, b.Close())
 }
@@ -87,15 +88,15 @@ func TestOpenWithSHA256(t *testing.T) {
 // opens when the caller raises the cap on purpose.
 func TestOpenWithLimits(t *testing.T) {
 	zipPath, _ := verifyZip(t, 8<<20)
-	_, err := bundle.Open(zipPath)
+	_, err := bundle.Open(context.Background(), zipPath)
 	require.ErrorIs(t, err, fileops.ErrRatio)
-	_, err = bundle.OpenWith(zipPath, bundle.OpenOptions{})
+	_, err = bundle.OpenWith(context.Background(), zipPath, bundle.OpenOptions{})
 	require.ErrorIs(t, err, fileops.ErrRatio)
 	var ae *fileops.ArchiveError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, "data/zeros.bin", ae.Entry)
 
-	b, err := bundle.OpenWith(zipPath, bundle.OpenOptions{Limits: fileops.Limits{MaxRatio: fileops.NoRatioLimit}})
+	b, err := bundle.OpenWith(context.Background(), zipPath, bundle.OpenOptions{Limits: fileops.Limits{MaxRatio: fileops.NoRatioLimit}})
 	require.NoError(t, err)
 	require.NoError(t, b.Close())
 }

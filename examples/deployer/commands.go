@@ -65,7 +65,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err
 	}
-	b, err := openBundle(o)
+	b, err := openBundle(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -90,10 +90,10 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	}
 	var res *bundle.Result
 	for attempt := 1; ; attempt++ {
-		if o.id, err = c.deploymentID(dest, o); err != nil {
+		if o.id, err = c.deploymentID(ctx, dest, o); err != nil {
 			return err
 		}
-		opts.ID = o.id
+		opts.ID, opts.ExactID = o.id, true
 		var p *bundle.Plan
 		if kind == bundle.KindRevert {
 			p, err = bundle.PlanRevert(ctx, b, opts)
@@ -196,15 +196,10 @@ func (c *cli) describePlan(p *bundle.Plan) {
 }
 
 // openBundle opens --bundle after the checks of --bundle-sha256 and
-// --max-ratio. Opening changes nothing, so a bundle that cannot be opened
-// (missing, not a directory or a zip, no recipe, a hostile archive, not the
-// published one) is invalid input.
-func openBundle(o *options) (*bundle.Bundle, error) {
-	b, err := bundle.OpenWith(o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
-	if err != nil {
-		return nil, &inputError{err: err}
-	}
-	return b, nil
+// --max-ratio; a bundle that cannot be opened is invalid input
+// (bundle.ErrInvalidInput).
+func openBundle(ctx context.Context, o *options) (*bundle.Bundle, error) {
+	return bundle.OpenWith(ctx, o.bundle, bundle.OpenOptions{Limits: o.limits(), SHA256: o.bundleSHA256})
 }
 
 var purgeCmd = &command{
@@ -243,9 +238,6 @@ var purgeCmd = &command{
 			var p *bundle.Plan
 			p, err = bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event, LockWait: o.wait, HoldLock: !o.dryRun})
 			if err != nil {
-				if errors.Is(err, bundle.ErrNotManaged) {
-					return &inputError{err: err}
-				}
 				return err
 			}
 			c.recovered(dest, p.Recovered)
@@ -355,7 +347,7 @@ var validateCmd = &command{
 		if err != nil {
 			return err
 		}
-		b, err := openBundle(o)
+		b, err := openBundle(ctx, o)
 		if err != nil {
 			return err
 		}
@@ -395,7 +387,7 @@ var validateCmd = &command{
 			fmt.Fprintf(w, "  %-24s %-10s %s%s  %s\n", in.Name, in.Type, req, def, in.Description)
 		}
 		if _, err := b.Recipe.ResolveInputs(props); err != nil {
-			return &bundle.InputError{Err: err}
+			return &inputError{err: err}
 		}
 		fmt.Fprintln(w, "property values OK")
 		return nil
@@ -443,7 +435,7 @@ var adoptCmd = &command{
 		}
 		c.res.Destination = dest
 		if !o.idSet {
-			if o.id, err = bundle.NextID(dest); err != nil {
+			if o.id, err = bundle.NextID(ctx, dest); err != nil {
 				return err
 			}
 		}
@@ -451,7 +443,7 @@ var adoptCmd = &command{
 		if err := c.recoverFirst(ctx, dest, o); err != nil {
 			return err
 		}
-		p, err := bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{ID: o.id, Name: o.name, Version: o.version,
+		p, err := bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{ID: o.id, ExactID: true, Name: o.name, Version: o.version,
 			Description: o.description, Compliance: mode, Events: c.event, LockWait: o.wait})
 		if err != nil {
 			return err
@@ -520,11 +512,11 @@ var recoverCmd = &command{
 
 // deploymentID is the id of the deployment a command plans: --id, or the
 // destination's next one, read again for every plan.
-func (c *cli) deploymentID(dest string, o *options) (int, error) {
+func (c *cli) deploymentID(ctx context.Context, dest string, o *options) (int, error) {
 	id := o.id
 	if !o.idSet {
 		var err error
-		if id, err = bundle.NextID(dest); err != nil {
+		if id, err = bundle.NextID(ctx, dest); err != nil {
 			return 0, err
 		}
 	}
@@ -628,11 +620,11 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 	pr, pw := io.Pipe()
 	packed := make(chan error, 1)
 	go func() {
-		err := bundle.Pack(dir, pw)
+		err := bundle.Pack(ctx, dir, pw)
 		pw.CloseWithError(err)
 		packed <- err
 	}()
-	_, werr := parent.WriteFile(ctx, tmp, pr, 0)
+	written, werr := parent.WriteFile(ctx, tmp, pr, 0)
 	pr.CloseWithError(werr) // a write that failed early stops Pack too
 	perr := <-packed
 	switch {
@@ -642,14 +634,13 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 	case werr != nil:
 		return "", errors.Join(werr, parent.RemoveAll(tmp))
 	}
-	sum, err := checkPacked(parent, tmp, out, o)
-	if err != nil {
+	if err := checkPacked(parent, tmp, out, written, o); err != nil {
 		return "", errors.Join(err, parent.Remove(tmp))
 	}
 	if err := parent.Rename(tmp, base); err != nil {
 		return "", errors.Join(err, parent.Remove(tmp))
 	}
-	return sum, nil
+	return written.SHA256, nil
 }
 
 // setup parses a command's flags (RHQ-style -D arguments included) and checks

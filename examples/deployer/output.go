@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/bundle"
-	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -90,10 +89,7 @@ func exitCode(err error) int {
 	var (
 		ue *usageError
 		ie *inputError
-		re *recipe.Error
-		be *bundle.InputError
 		le *bundle.LockedError
-		pe *destination.PathError
 		oe *bundle.OperationError
 	)
 	switch {
@@ -105,8 +101,7 @@ func exitCode(err error) int {
 		return exitDeployed
 	case errors.As(err, &le):
 		return exitLocked
-	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &re), errors.As(err, &be),
-		errors.As(err, &pe), errors.Is(err, bundle.ErrNoRecipe), errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.Is(err, bundle.ErrInvalidInput), errors.Is(err, flag.ErrHelp):
 		return exitUsage
 	}
 	return exitFailed

@@ -27,19 +27,15 @@ func main() {
 }
 
 func run(ctx context.Context, bundleDir, dest string) error {
-	b, err := bundle.Open(bundleDir)
+	b, err := bundle.Open(ctx, bundleDir)
 	if err != nil {
 		return err // recipe errors carry deploy.xml:LINE:COL
 	}
 	defer b.Close()
 
-	id, err := bundle.NextID(dest)
-	if err != nil {
-		return err
-	}
+	// ID is left 0: each operation records the next id (bundle.NextID's).
 	opts := bundle.Options{
 		Dest:       dest,
-		ID:         id,
 		Properties: map[string]string{"listener.port": "7081"},
 		Events: func(e bundle.Event) {
 			if e.Type == bundle.EventPhase {
@@ -75,9 +71,8 @@ func run(ctx context.Context, bundleDir, dest string) error {
 	fmt.Printf("deployed %s %s as deployment %d: %d added, %d changed\n",
 		res.Bundle.Name, res.Bundle.Version, res.ID, len(res.Differences.Added), len(res.Differences.Changed))
 
-	// Revert to the same content with the next id: the backups of the
-	// deployment being replaced are restored.
-	opts.ID++
+	// Revert to the same content, as the next deployment: the backups of
+	// the deployment being replaced are restored.
 	rev, err := bundle.Revert(ctx, b, opts)
 	if err != nil {
 		return err
