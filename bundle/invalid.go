@@ -16,7 +16,7 @@ import (
 // recipe, a hostile .zip, not the one OpenOptions.SHA256 names), an invalid
 // recipe, missing or invalid values for its input properties, an archive of
 // the bundle with an unsafe, duplicate or irregular entry, a destination that
-// is not an absolute directory path, or a bad option (a negative ID, an
+// is not an absolute directory path, or a bad option (an ID beyond 32 bits, an
 // unknown compliance, a purge of a destination that holds no deployment
 // without PurgeOptions.Force). Nothing was changed. The error keeps its own
 // types and reasons (a *recipe.Error, an *InputError, fileops.ErrUnsafePath,
