@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -273,7 +272,7 @@ func (sn killSnapshot) withoutMetadata() killSnapshot {
 func (s *killScene) save(t *testing.T, dir string) {
 	t.Helper()
 	for _, name := range []string{"app", "ext"} {
-		killCopyTree(t, filepath.Join(s.base, name), filepath.Join(dir, name))
+		testtree.Copy(t, filepath.Join(s.base, name), filepath.Join(dir, name))
 	}
 }
 
@@ -281,46 +280,7 @@ func (s *killScene) restore(t *testing.T, dir string) {
 	t.Helper()
 	for _, name := range []string{"app", "ext"} {
 		require.NoError(t, os.RemoveAll(filepath.Join(s.base, name)))
-		killCopyTree(t, filepath.Join(dir, name), filepath.Join(s.base, name))
-	}
-}
-
-func killCopyTree(t *testing.T, from, to string) {
-	t.Helper()
-	var dirs []string
-	err := filepath.WalkDir(from, func(p string, e fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == from {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		fi, err := e.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case e.IsDir():
-			dirs = append(dirs, dst, fmt.Sprint(uint32(fi.Mode().Perm())))
-			return os.MkdirAll(dst, 0o700)
-		case e.Type().IsRegular():
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(dst, data, 0o600); err != nil {
-				return err
-			}
-			return os.Chmod(dst, fi.Mode().Perm())
-		}
-		return fmt.Errorf("%s: unexpected %v", p, fi.Mode())
-	})
-	require.NoError(t, err)
-	for i := len(dirs) - 2; i >= 0; i -= 2 {
-		perm, _ := strconv.ParseUint(dirs[i+1], 10, 32)
-		require.NoError(t, os.Chmod(dirs[i], fs.FileMode(perm)))
+		testtree.Copy(t, filepath.Join(dir, name), filepath.Join(s.base, name))
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 )
@@ -211,7 +212,7 @@ func (s *straceScene) save(t *testing.T, name string) string {
 	t.Helper()
 	dir := filepath.Join(s.base, "saved", name)
 	for _, d := range []string{"app", "ext"} {
-		copyTree(t, filepath.Join(s.base, d), filepath.Join(dir, d))
+		testtree.Copy(t, filepath.Join(s.base, d), filepath.Join(dir, d))
 	}
 	return dir
 }
@@ -220,7 +221,7 @@ func (s *straceScene) restore(t *testing.T, dir string) {
 	t.Helper()
 	for _, d := range []string{"app", "ext"} {
 		require.NoError(t, os.RemoveAll(filepath.Join(s.base, d)))
-		copyTree(t, filepath.Join(dir, d), filepath.Join(s.base, d))
+		testtree.Copy(t, filepath.Join(dir, d), filepath.Join(s.base, d))
 	}
 }
 
@@ -458,36 +459,6 @@ func (s *straceScene) snapshot(t *testing.T) map[string]string {
 		require.NoError(t, err)
 	}
 	return out
-}
-
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, e fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == from {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		fi, err := e.Info()
-		if err != nil {
-			return err
-		}
-		if e.IsDir() {
-			return os.MkdirAll(dst, fi.Mode().Perm()|0o700)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(dst, data, 0o600); err != nil {
-			return err
-		}
-		return os.Chmod(dst, fi.Mode().Perm())
-	})
-	require.NoError(t, err)
 }
 
 func requireNoTemp(t *testing.T, root string) {

@@ -182,3 +182,49 @@ var ErrEscapes = sync.OnceValue(func() error {
 	}
 	return pe.Err
 })
+
+// Copy copies the tree at from (directories and regular files, with their
+// permission bits) to to, which must not exist; a missing from copies
+// nothing. Directories get their modes last, so that a read-only one is
+// still filled.
+func Copy(tb testing.TB, from, to string) {
+	tb.Helper()
+	type dirMode struct {
+		path string
+		perm fs.FileMode
+	}
+	var dirs []dirMode
+	err := filepath.WalkDir(from, func(p string, e fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == from {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case e.IsDir():
+			dirs = append(dirs, dirMode{dst, fi.Mode().Perm()})
+			return os.MkdirAll(dst, 0o700)
+		case e.Type().IsRegular():
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, data, 0o600); err != nil {
+				return err
+			}
+			return os.Chmod(dst, fi.Mode().Perm())
+		}
+		return fmt.Errorf("%s: unexpected %v", p, fi.Mode())
+	})
+	require.NoError(tb, err)
+	for i := len(dirs) - 1; i >= 0; i-- {
+		require.NoError(tb, os.Chmod(dirs[i].path, dirs[i].perm))
+	}
+}
