@@ -24,8 +24,9 @@ const (
 	OutcomeNotStarted Outcome = "not-started"
 	// OutcomeRolledBack: the operation failed and its changes were undone,
 	// and that was checked: no journal is left, and the metadata names the
-	// deployment that was current before (or none, as before). Nothing was
-	// changed.
+	// deployment that was current before (or none, as before; when the
+	// metadata cannot be read again for that check, the error says so).
+	// Nothing was changed.
 	OutcomeRolledBack Outcome = "rolled-back"
 	// OutcomeCompleted: the new deployment is in place. A step after the
 	// commit may have failed (a handover, the system service, the postinstall
@@ -163,15 +164,28 @@ func (a *applier) undo(err error) error {
 	case aerr != nil:
 		return needsRecovery(dest, err, aerr)
 	}
-	if cerr := a.p.checkUndone(); cerr != nil {
+	cerr := a.p.checkUndone()
+	if errors.Is(cerr, errUnread) {
+		cerr = a.p.checkUndone() // a read may fail once, as the write did
+	}
+	switch {
+	case errors.Is(cerr, errUnread):
+		// The undo is complete (Abort checked each step and removed the
+		// journal); only the second look at the metadata failed.
+		return &OperationError{Dest: dest, Outcome: OutcomeRolledBack, Err: fmt.Errorf("%w; the metadata could not be read again to check the undo: %w", err, cerr)}
+	case cerr != nil:
 		return needsRecovery(dest, err, cerr)
 	}
 	return &OperationError{Dest: dest, Outcome: OutcomeRolledBack, Err: err}
 }
 
+// errUnread: checkUndone could not read the destination to check it.
+var errUnread = errors.New("cannot read the destination")
+
 // checkUndone checks what OutcomeRolledBack promises once Abort returned: no
 // journal is pending, and the metadata names the deployment that was current
-// when the plan was made (or none, as then).
+// when the plan was made (or none, as then). An error reading the
+// destination wraps errUnread.
 func (p *Plan) checkUndone() error {
 	if journal.PendingAt(p.Dest) {
 		return errors.New("the journal is still there after undoing")
@@ -181,12 +195,12 @@ func (p *Plan) checkUndone() error {
 		return nil // a first deployment into a directory it made
 	}
 	if err != nil {
-		return fmt.Errorf("check the destination after undoing: %w", err)
+		return fmt.Errorf("check the destination after undoing: %w: %w", errUnread, err)
 	}
 	defer d.Close()
 	st, err := metadata.LoadCurrent(d.FS(), d.Path())
 	if err != nil {
-		return fmt.Errorf("check the metadata after undoing: %w", err)
+		return fmt.Errorf("check the metadata after undoing: %w: %w", errUnread, err)
 	}
 	switch {
 	case st.Managed != p.state.Managed:
