@@ -126,7 +126,7 @@ for spec in "${targets[@]}"; do
 	log="$logdir/$(basename "$dir")-$target.log" seg="$logdir/segment.log"
 	: >"$log"
 
-	cpu=0 wall=0 execs=0 interesting=0 result=PASS segments=0
+	cpu=0 wall=0 execs=0 interesting=0 result=PASS segments=0 flakes=0
 	while ((cpu < budget_s * 1000 && segments < 10)); do
 		left=$(((budget_s * 1000 - cpu + 999) / 1000))
 		children_cpu >"$logdir/.before"
@@ -146,6 +146,14 @@ for spec in "${targets[@]}"; do
 		[[ $last =~ execs:\ ([0-9]+) ]] && execs=$((execs + BASH_REMATCH[1]))
 		[[ $last =~ new\ interesting:\ ([0-9]+) ]] && interesting=$((interesting + BASH_REMATCH[1]))
 		if ((rc != 0)); then
+			# Before Go 1.27 the fuzz coordinator can fail a target with a
+			# bare "context deadline exceeded" when -fuzztime ends while a
+			# starved worker is mid-call (go.dev/issue/75804): no input
+			# failed and none is written. The corpus replay below checks.
+			if grep -aq '^    context deadline exceeded' "$seg" && ! grep -aq 'Failing input written' "$seg"; then
+				flakes=$((flakes + 1))
+				continue
+			fi
 			result="FAIL ($(grep -a -o 'testdata/fuzz/[^ ]*' "$seg" | tail -n 1 || true); see $log)"
 			failed=1
 			break
@@ -153,6 +161,9 @@ for spec in "${targets[@]}"; do
 		((used >= 1000)) || break # no progress: the machine is saturated
 	done
 	rm -f "$seg"
+	if ((flakes > 0)) && [[ $result == PASS ]]; then
+		result="PASS ($flakes deadline flake(s), go.dev/issue/75804)"
+	fi
 
 	kept=-
 	if ((copy)); then
