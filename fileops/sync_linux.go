@@ -27,14 +27,9 @@ func (d *Dir) SyncFS() (bool, error) {
 
 func datasync(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }
 
-// startWriteback asks the kernel to start writing f's data to the disk now
-// (sync_file_range(2) without waiting), so that a later sync of a batch has
-// less left to wait for. It is advice: an error is ignored.
-func startWriteback(f *os.File) {
-	_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
-}
-
-// startWritebackRange is startWriteback for the n bytes at off.
+// startWritebackRange asks the kernel to start writing the n bytes of f at
+// off to the disk now (sync_file_range(2) without waiting), so that a later
+// sync has less left to wait for. It is advice: an error is ignored.
 func startWritebackRange(f *os.File, off, n int64) {
 	_ = unix.SyncFileRange(int(f.Fd()), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }

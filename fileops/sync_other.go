@@ -10,6 +10,4 @@ func (d *Dir) SyncFS() (bool, error) { return false, nil }
 
 func datasync(f *os.File) error { return f.Sync() }
 
-func startWriteback(*os.File) {}
-
 func startWritebackRange(*os.File, int64, int64) {}

@@ -96,7 +96,8 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	}
 	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxio.Reader(ctx, src), *buf)
+	wb := &writeback{f: f}
+	n, err := io.CopyBuffer(io.MultiWriter(wb, h, sh), ctxio.Reader(ctx, src), *buf)
 	putBuffer(buf)
 	if err == nil {
 		err = d.fault("write", name)
@@ -104,7 +105,7 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err != nil {
 		return Written{}, d.copyErr(op, name, f, err)
 	}
-	startWriteback(f)
+	wb.finish()
 	info, err := f.Stat()
 	if err != nil {
 		return Written{}, d.err(op, name, err)
@@ -204,7 +205,8 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	}
 	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxio.Reader(ctx, src), *buf)
+	wb := &writeback{f: f}
+	n, err := io.CopyBuffer(io.MultiWriter(wb, h, sh), ctxio.Reader(ctx, src), *buf)
 	putBuffer(buf)
 	if err == nil {
 		err = d.fault("write", filepath.ToSlash(tmp))
@@ -220,7 +222,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 			return Written{}, d.err(op, name, err)
 		}
 	} else {
-		startWriteback(f)
+		wb.finish()
 	}
 	info, err := f.Stat()
 	if err != nil {
@@ -263,6 +265,13 @@ type writeback struct {
 
 const writebackChunk = 8 << 20
 
+// writebackMin is the size from which a file's tail is handed to the disk
+// when it is closed. Smaller files are left to the sync that makes a batch
+// durable, which writes them together: starting each on its own made an
+// initial deployment of 1,468 small files 6 % slower, and one of 10,000
+// files no faster.
+const writebackMin = 1 << 20
+
 func (w *writeback) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
 	if w.queued += int64(n); w.queued >= writebackChunk {
@@ -270,6 +279,15 @@ func (w *writeback) Write(p []byte) (int, error) {
 		w.done, w.queued = w.done+w.queued, 0
 	}
 	return n, err
+}
+
+// finish starts writing back what Write has not handed to the disk yet, for
+// a file of writebackMin bytes or more.
+func (w *writeback) finish() {
+	if w.queued > 0 && w.done+w.queued >= writebackMin {
+		startWritebackRange(w.f, w.done, w.queued)
+		w.done, w.queued = w.done+w.queued, 0
+	}
 }
 
 // createTemp creates a new, empty temporary file in the directory parent.
