@@ -142,3 +142,59 @@ func lastLine(out string) string {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	return lines[len(lines)-1]
 }
+
+// hookWriter calls hook, once, before it writes the first line holding mark.
+type hookWriter struct {
+	bytes.Buffer
+	mark string
+	hook func()
+}
+
+func (w *hookWriter) Write(p []byte) (int, error) {
+	if w.hook != nil && bytes.Contains(p, []byte(w.mark)) {
+		hook := w.hook
+		w.hook = nil
+		hook()
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestReplan: a deployer whose plan another deployer overtook before it got
+// the lock (a first deployment, planned before the destination existed)
+// changes nothing, says so in a replan event, and plans and deploys again
+// (issue #11).
+func TestReplan(t *testing.T) {
+	s := newStraceScene(t)
+	var other []byte
+	stdout := &hookWriter{mark: `"type":"entry"`, hook: func() {
+		// Between this deployer's plan and its Apply, another deploys v1.
+		cmd := exec.Command(s.bin, "deploy", "--quiet", "--bundle", s.v1, "--dest", s.dest, "-p", "port=7081")
+		cmd.Env = s.env
+		var err error
+		other, err = cmd.CombinedOutput()
+		require.NoError(t, err, "%s", other)
+	}}
+	var stderr bytes.Buffer
+	code := run(t.Context(), []string{"deploy", "--json", "--bundle", s.v2, "--dest", s.dest, "-p", "port=7081"}, stdout, &stderr)
+	require.Equal(t, 0, code, "%s", stderr.String())
+	require.Contains(t, stderr.String(), "planning again")
+
+	var replans int
+	var res struct {
+		Outcome      string
+		DeploymentID int
+	}
+	for line := range strings.SplitSeq(strings.TrimSpace(stdout.String()), "\n") {
+		var ev struct{ Type, Event string }
+		require.NoError(t, json.Unmarshal([]byte(line), &ev))
+		if ev.Type == "event" && ev.Event == "replan" {
+			replans++
+		}
+		if ev.Type == "result" {
+			require.NoError(t, json.Unmarshal([]byte(line), &res))
+		}
+	}
+	require.Equal(t, 1, replans)
+	require.Equal(t, "completed", res.Outcome)
+	require.Equal(t, 2, res.DeploymentID, "the id is read again for the new plan")
+}
