@@ -90,10 +90,13 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	}
 	var res *bundle.Result
 	for attempt := 1; ; attempt++ {
-		if o.id, err = c.deploymentID(ctx, dest, o); err != nil {
-			return err
+		// Without --id the plan takes the next id, read under the lock it
+		// holds: two deployers waiting on one destination never take the
+		// same id.
+		opts.ID, opts.ExactID = o.id, o.idSet
+		if o.idSet {
+			c.res.DeploymentID = &o.id
 		}
-		opts.ID, opts.ExactID = o.id, true
 		var p *bundle.Plan
 		if kind == bundle.KindRevert {
 			p, err = bundle.PlanRevert(ctx, b, opts)
@@ -103,6 +106,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		if err != nil {
 			return err
 		}
+		c.res.DeploymentID = &p.ID
 		c.recovered(dest, p.Recovered)
 		if o.dryRun && o.runPreinstall {
 			if err := p.RunPreinstall(ctx); err != nil {
@@ -508,20 +512,6 @@ var recoverCmd = &command{
 		}
 		return nil
 	},
-}
-
-// deploymentID is the id of the deployment a command plans: --id, or the
-// destination's next one, read again for every plan.
-func (c *cli) deploymentID(ctx context.Context, dest string, o *options) (int, error) {
-	id := o.id
-	if !o.idSet {
-		var err error
-		if id, err = bundle.NextID(ctx, dest); err != nil {
-			return 0, err
-		}
-	}
-	c.res.DeploymentID = &id
-	return id, nil
 }
 
 // maxPlans is how many times a command plans when another deployer keeps
