@@ -120,7 +120,10 @@ type Target struct {
 // respect to the system: it reads the bundle, the destination and its metadata,
 // downloads URL content into a staging area and hashes what it must; it writes
 // nothing to the destination, creates nothing there (GO of R128) and runs none of
-// the recipe's targets (see RunPreinstall). Once ctx is done it stops, between
+// the recipe's targets (see RunPreinstall) — but for the lock: with
+// Options.HoldLock it takes the destination's lock, a file in the metadata
+// folder, and recovers an unfinished operation it finds under it (see
+// Plan.Recovered). Once ctx is done it stops, between
 // two directories of the destination's rescan or two groups of files it
 // hashes, with an error wrapping ctx.Err(); so do the other Plan functions.
 func PlanDeploy(ctx context.Context, b *Bundle, opts Options) (*Plan, error) {
