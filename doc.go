@@ -5,9 +5,39 @@
 // per-target values, files edited by hand are kept or backed up, logs and data the
 // recipe ignores are preserved, and any deployment can be reverted or purged.
 //
-// This root package holds no code; the SDK is a handful of small packages that data
-// flows through in one direction (parse → plan → apply):
+// This root package holds no code. A typical program opens a bundle, plans the
+// deployment and applies the plan:
 //
+//	b, err := bundle.Open("app-1.0.zip") // or a directory, or bundle.OpenFS
+//	if err != nil {
+//		return err // a recipe error names deploy.xml:line:col and the rule
+//	}
+//	defer b.Close()
+//	plan, err := bundle.PlanDeploy(ctx, b, bundle.Options{
+//		Dest:       "/opt/app",
+//		ID:         1,
+//		Properties: map[string]string{"listener.port": "8080"},
+//	})
+//	if err != nil {
+//		return err // planning wrote nothing
+//	}
+//	defer plan.Close()
+//	// A dry run stops here: plan.Entries says what happens to every path, and why.
+//	res, err := bundle.Apply(ctx, plan)
+//	if err != nil {
+//		return err // the destination is as it was, or recoverable
+//	}
+//	fmt.Println(res.Differences.Added, res.Differences.BackedUp)
+//
+// bundle.Deploy, Revert, Purge and Adopt plan and apply in one call; Status
+// reports what is deployed and what drifted. The example deployer under
+// examples/deployer wires the same calls to a command line.
+//
+// The SDK is a handful of small packages that data flows through in one
+// direction (parse → plan → apply):
+//
+//   - [github.com/bundlekit/bundlekit/bundle] opens bundles and runs the deployer:
+//     a pure Plan, then Apply as the only writer; Revert, Purge and Status.
 //   - [github.com/bundlekit/bundlekit/recipe] turns deploy.xml (and the IBM-style
 //     deployment.xml dialect) into a typed, validated Recipe whose every element
 //     carries its file:line:col.
@@ -18,13 +48,9 @@
 //     relative deploy directory to an absolute directory on a target's platform.
 //   - [github.com/bundlekit/bundlekit/fileops] is the only code that touches the
 //     destination: hashing, atomic writes, traversal-proof joins through os.Root.
-//   - [github.com/bundlekit/bundlekit/bundle] opens bundles and runs the deployer:
-//     a pure Plan, then Apply as the only writer; Revert, Purge and Status.
 //
-// A typical program reads a recipe with recipe.ParseFile("deploy.xml"), lists the
-// input properties it declares (Recipe.Inputs), checks the operator's values against
-// their types (token.Type.Validate), and realizes a configuration template with
-// token.NewReader(template, values) — each step returning errors that say what is
-// wrong and where, and none of them writing anything. The example deployer under
-// examples/deployer wires the same steps to a command line.
+// The behaviour is specified rule by rule in docs/behavior.md; rule numbers
+// (R107) in the packages' documentation, in errors and in bundle.Entry.Rule
+// refer to it. COMPATIBILITY.md lists where bundlekit departs from RHQ on
+// purpose, and why.
 package bundlekit

@@ -25,13 +25,24 @@ type AdoptOptions struct {
 // PlanAdopt plans a snapshot of dest as its current deployment (R136): every
 // regular file is hashed (an unreadable one is recorded as
 // ?UNKNOWN_FILE_HASHCODE?) and recorded, so the next deployment is an upgrade in
-// which every existing file is the original.
+// which every existing file is the original. A Compliance other than the two
+// modes (or empty) is refused, with an error wrapping recipe.ErrInvalid, before
+// dest is read.
 func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, error) {
+	compliance := opts.Compliance
+	switch compliance {
+	case "":
+		compliance = recipe.Full
+	case recipe.Full, recipe.FilesAndDirectories:
+	default:
+		return nil, fmt.Errorf("adopt %s: compliance %q: %w: want %q or %q (R9)",
+			dest, compliance, recipe.ErrInvalid, recipe.Full, recipe.FilesAndDirectories)
+	}
 	dir, err := hostDir(dest)
 	if err != nil {
 		return nil, fmt.Errorf("destination: %w", err)
 	}
-	if err := checkNotPending(dir.String()); err != nil {
+	if err := checkNotPending(ctx, dir.String(), opts.LockWait); err != nil {
 		return nil, err
 	}
 	disk, closeDisk, err := openDisk(dir.String())
@@ -41,10 +52,6 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	defer closeDisk()
 	if !disk.dest {
 		return nil, fmt.Errorf("non-existent file/directory provided: %s", dir)
-	}
-	compliance := opts.Compliance
-	if compliance == "" {
-		compliance = recipe.Full
 	}
 	p := &Plan{Kind: KindAdopt, Dest: dir.String(), ID: opts.ID, dir: dir, events: opts.Events, Compliance: compliance, lockWait: opts.LockWait,
 		Bundle: Info{Name: opts.Name, Version: opts.Version, Description: opts.Description}}

@@ -37,7 +37,9 @@ type Result struct {
 	Outcome Outcome `json:"outcome"`
 }
 
-// ErrStale: the destination changed between Plan and Apply.
+// ErrStale: the destination changed between Plan and Apply. When another
+// deployer changed its metadata while Apply waited for the lock, the error's
+// Outcome is OutcomeNotStarted and planning again is safe.
 var ErrStale = errors.New("the destination changed since the plan was made; plan again")
 
 // testHook, when set by a test, runs after each journal record reaches the disk.
@@ -59,14 +61,32 @@ var testHook func(n int)
 // Result) or needing recovery.
 func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	defer p.Close()
-	tx, err := journal.Begin(ctx, p.Dest, journal.TxOptions{Kind: string(p.Kind), ID: p.ID, Hook: testHook, Wait: p.lockWait})
+	lock := p.lock
+	p.lock = nil // the Tx releases it from now on
+	tx, err := journal.Begin(ctx, p.Dest, journal.TxOptions{Kind: string(p.Kind), ID: p.ID, Hook: testHook, Wait: p.lockWait, Lock: lock, RecoverFirst: true})
 	if err != nil {
+		return nil, stopped(p.Dest, err)
+	}
+	if rec := tx.Recovered(); rec != journal.Nothing {
+		// Another deployer began an operation after this plan was made and
+		// died: recovered under the lock, its changes are undone (or
+		// completed), but the plan may have seen them half made.
+		err := fmt.Errorf("%w (an unfinished operation of another deployer was %s first)", ErrStale, rec)
+		if aerr := tx.Abort(); aerr != nil {
+			return nil, needsRecovery(p.Dest, err, aerr)
+		}
 		return nil, stopped(p.Dest, err)
 	}
 	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{},
 		written: map[string]statcache.File{}, sha: map[string]string{}, owners: map[string]perms{}}
 	if err := p.checkFresh(tx); err != nil {
-		return nil, a.undo(err)
+		// Another deployer changed the destination while this one waited
+		// for the lock. Nothing is recorded yet: taking the journal back
+		// changes nothing, and the caller may plan again.
+		if aerr := tx.Abort(); aerr != nil {
+			return nil, needsRecovery(p.Dest, err, aerr)
+		}
+		return nil, stopped(p.Dest, err)
 	}
 	a.countEvents()
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "started"})

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 const propsReplace = `<rhq:replace><rhq:fileset includes="**/*.properties"/></rhq:replace>`
@@ -40,7 +42,7 @@ func TestExplodedArchiveScenario(t *testing.T) {
 	require.DirExists(t, filepath.Join(dest, "lib"))
 	require.Equal(t, hashesOf(tree), readHashes(t, dest, 1), "R52: realized entries are hashed realized")
 
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, res := dryThenApply(t, archive("<web v2/>").open(t), bundle.Options{Dest: dest, ID: 2, Properties: props})
 	requireDiff(t, wantDiff{Changed: []string{"WEB-INF/web.xml"}, Deleted: []string{"lib"}, BackedUp: []string{"lib"},
 		Realized: []string{"WEB-INF/classes/app.properties"}}, res.Differences, dest, 2, 0)
@@ -76,16 +78,16 @@ func TestCompressedArchive(t *testing.T) {
 	requireDiff(t, wantDiff{Added: []string{extKey, "deployments/other.jar", "dist/app.war"}}, res.Differences, dest, 1, 0)
 	src := b1.tree()
 	for key, name := range map[string]string{"dist/app.war": "dist/app.war", "deployments/other.jar": "other.jar"} {
-		require.Equal(t, string(buildZip(t, src[name][len("ZIP:"):])), readFile(t, filepath.Join(dest, key)), "copied byte for byte")
+		require.Equal(t, string(testzip.Spec(t, src[name][len("ZIP:"):])), readFile(t, filepath.Join(dest, key)), "copied byte for byte")
 	}
-	require.Equal(t, string(buildZip(t, "b.class=B")), readFile(t, extKey))
+	require.Equal(t, string(testzip.Spec(t, "b.class=B")), readFile(t, extKey))
 	require.Equal(t, []string{extKey, "deployments/other.jar", "dist/app.war"}, sortedKeys(readHashes(t, dest, 1)))
 
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, res := dryThenApply(t, war("v2").open(t), bundle.Options{Dest: dest, ID: 2}, ext)
 	requireDiff(t, wantDiff{Changed: []string{"dist/app.war"}}, res.Differences, dest, 2, 0)
 	predicted(t, plan, before, dest)
-	require.Equal(t, string(buildZip(t, "index.html=v2")), readFile(t, filepath.Join(dest, "dist/app.war")))
+	require.Equal(t, string(testzip.Spec(t, "index.html=v2")), readFile(t, filepath.Join(dest, "dist/app.war")))
 }
 
 // TestRealizedCompressedArchive is the GO of R99: a compressed archive whose
@@ -126,7 +128,7 @@ func TestRealizedCompressedArchive(t *testing.T) {
 	require.Equal(t, []string{"z.txt", "conf/", "conf/app.properties", "a.bin"}, names, "entry order and directory entries kept")
 	require.Equal(t, []string{"@@listener.port@@", "", "port=9090", "\x00\x01@@x@@"}, contents, "only the selected entries realized")
 
-	before := snapshot(t, destA)
+	before := testtree.Snapshot(t, destA)
 	plan, res := dryThenApply(t, s.open(t), bundle.Options{Dest: destA, ID: 2, Properties: props})
 	requireDiff(t, wantDiff{Realized: []string{"conf/app.properties"}}, res.Differences, destA, 2, 0)
 	require.Equal(t, bundle.ActionUnchanged, planEntry(plan, "app.war").Action)
@@ -135,10 +137,10 @@ func TestRealizedCompressedArchive(t *testing.T) {
 
 // requireUnchangedExceptMeta fails unless dir's files outside .rhqdeployments are
 // as before recorded them.
-func requireUnchangedExceptMeta(t *testing.T, before map[string]node, dir string) {
+func requireUnchangedExceptMeta(t *testing.T, before map[string]testtree.Node, dir string) {
 	t.Helper()
-	after := snapshot(t, dir)
-	for _, snap := range []map[string]node{before, after} {
+	after := testtree.Snapshot(t, dir)
+	for _, snap := range []map[string]testtree.Node{before, after} {
 		for k := range snap {
 			if k == ".rhqdeployments" || strings.HasPrefix(k, ".rhqdeployments/") {
 				delete(snap, k)

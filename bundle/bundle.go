@@ -149,11 +149,3 @@ func (b *Bundle) Close() error {
 	}
 	return b.closer.Close()
 }
-
-// Inputs resolves the operator's values for the recipe's input properties
-// (R158–R159): a given value, else the default; every value checked against its
-// type. Missing required values and invalid values are all reported at once, and
-// no error ever shows a password.
-func (b *Bundle) Inputs(given map[string]string) (map[string]string, error) {
-	return b.Recipe.InputDecls().Resolve(given)
-}

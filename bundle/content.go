@@ -16,6 +16,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/ctxio"
 	"github.com/bundlekit/bundlekit/internal/staging"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
@@ -445,7 +446,7 @@ func (p *Plan) hashSources(ctx context.Context, keys []string) error {
 			return
 		}
 		defer rc.Close()
-		var r io.Reader = fileops.ContextReader(ctx, rc)
+		var r io.Reader = ctxio.Reader(ctx, rc)
 		if s.realize {
 			r = token.NewReader(r, p.values)
 		}

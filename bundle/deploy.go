@@ -28,11 +28,13 @@ type LockHolder = journal.Holder
 // Deploy recovers any unfinished operation on opts.Dest, plans the deployment of b
 // and applies it.
 func Deploy(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
+	opts.HoldLock = true
 	return run(ctx, opts.Dest, opts.LockWait, func() (*Plan, error) { return PlanDeploy(ctx, b, opts) })
 }
 
 // Revert recovers any unfinished operation, then plans and applies a revert (R130).
 func Revert(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
+	opts.HoldLock = true
 	return run(ctx, opts.Dest, opts.LockWait, func() (*Plan, error) { return PlanRevert(ctx, b, opts) })
 }
 

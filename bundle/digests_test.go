@@ -13,6 +13,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 func sha256hex(content string) string {
@@ -38,7 +39,7 @@ func TestDigestsRecord(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "app")
 	dir := t.TempDir()
-	writeTree(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
+	testtree.WriteFiles(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
 	defer b.Close()
@@ -55,7 +56,7 @@ func TestDigestsRecord(t *testing.T) {
 	// whatever MD5 the map records for it, the record holds the SHA-256 of
 	// that same content.
 	require.NoError(t, os.WriteFile(filepath.Join(dest, "conf/app.conf"), []byte("port=2"), 0o644))
-	writeTree(t, dir, map[string]string{"static/x.txt": "y"})
+	testtree.WriteFiles(t, dir, map[string]string{"static/x.txt": "y"})
 	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 3})
 	require.NoError(t, err)
 	d := readDigests(t, dest, 3)

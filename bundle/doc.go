@@ -4,6 +4,15 @@
 // values of Entry.Rule); where it departs from RHQ on purpose is
 // COMPATIBILITY.md.
 //
+// # Usage
+//
+// Deploy, Revert, Purge and Adopt plan and apply in one call. To look before
+// writing, call PlanDeploy (PlanRevert, PlanPurge, PlanAdopt), read
+// Plan.Entries — each path's Action, Rule and backup — and pass the plan to
+// Apply; a plan that is only closed is a dry run. Status reports the current
+// deployment and what drifted since; Recover completes or undoes an operation
+// that a killed process left unfinished. The examples show each flow.
+//
 // # Contract
 //
 // A Bundle is read from a directory, a .zip bundle distribution or any fs.FS, with

@@ -186,3 +186,76 @@ func ExamplePurge() {
 	// deleted: [bin conf]
 	// left: notes.txt
 }
+
+// Plan, look at the plan, then apply exactly that plan: a caller can refuse
+// an upgrade that would take away files nobody deployed.
+func ExampleApply() {
+	root, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(root)
+	ctx := context.Background()
+	dest := filepath.Join(root, "app")
+	v1 := writeExampleBundle(root, "1.0", "port=@@listener.port@@\n")
+	defer v1.Close()
+	if _, err := bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 1}); err != nil {
+		log.Fatal(err)
+	}
+	v2 := writeExampleBundle(root, "2.0", "port=@@listener.port@@\ntls=on\n")
+	defer v2.Close()
+
+	plan, err := bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer plan.Close()
+	for _, e := range plan.Entries {
+		if e.RemovesUnknown() {
+			log.Fatalf("%s would be removed; not upgrading", e.Path)
+		}
+	}
+	res, err := bundle.Apply(ctx, plan)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("deployment", res.ID, res.Bundle.Version)
+	fmt.Println("changed:", res.Differences.Changed)
+	// Output:
+	// deployment 2 2.0
+	// changed: [conf/app.conf]
+}
+
+func ExampleStatus() {
+	root, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(root)
+	ctx := context.Background()
+	dest := filepath.Join(root, "app")
+	b := writeExampleBundle(root, "1.0", "port=@@listener.port@@\n")
+	defer b.Close()
+	if _, err := bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1}); err != nil {
+		log.Fatal(err)
+	}
+	// Someone edits the configuration and deletes the script.
+	if err := os.WriteFile(filepath.Join(dest, "conf", "app.conf"), []byte("port=1\n"), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dest, "bin", "run.sh")); err != nil {
+		log.Fatal(err)
+	}
+
+	st, err := bundle.Status(ctx, dest)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("deployment", st.Current.ID, st.Current.Bundle.Name, st.Current.Bundle.Version)
+	fmt.Println("changed:", st.Drift.Changed)
+	fmt.Println("deleted:", st.Drift.Deleted)
+	// Output:
+	// deployment 1 app 1.0
+	// changed: [conf/app.conf]
+	// deleted: [bin/run.sh]
+}

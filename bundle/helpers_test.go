@@ -1,23 +1,16 @@
 package bundle_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"hash/crc32"
-	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -25,69 +18,19 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
-// writeTree creates files under dir from a map of relative path → content. A
-// value "DIR" makes an empty directory; a path ending in ".zip" or ".jar" whose
-// content starts with "ZIP:" becomes a zip archive of "name=content" lines
-// separated by "|" (a name ending in "/" is a directory entry).
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if content == "DIR" {
-			require.NoError(t, os.MkdirAll(p, 0o755))
-			continue
-		}
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		data := []byte(content)
-		if spec, ok := strings.CutPrefix(content, "ZIP:"); ok {
-			data = buildZip(t, spec)
-		}
-		require.NoError(t, os.WriteFile(p, data, 0o644))
-	}
-}
-
-func buildZip(t *testing.T, spec string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, item := range strings.Split(spec, "|") {
-		name, content, _ := strings.Cut(item, "=")
-		w, err := zw.Create(name)
-		require.NoError(t, err)
-		if !strings.HasSuffix(name, "/") {
-			_, err = w.Write([]byte(content))
-			require.NoError(t, err)
-		}
-	}
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
-}
-
-// readTree returns every file under dir (relative path → content), skipping
-// .rhqdeployments.
+// readTree returns every regular file under dir (relative path → content),
+// skipping .rhqdeployments folders.
 func readTree(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for k, n := range testtree.Snapshot(t, dir) {
+		if n.Mode.IsRegular() && !slices.Contains(strings.Split(k, "/"), ".rhqdeployments") {
+			out[k] = n.Content
 		}
-		if d.IsDir() && d.Name() == ".rhqdeployments" {
-			return filepath.SkipDir
-		}
-		if d.Type().IsRegular() {
-			rel, _ := filepath.Rel(dir, p)
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[filepath.ToSlash(rel)] = string(data)
-		}
-		return nil
-	})
-	require.NoError(t, err)
+	}
 	return out
 }
 
@@ -173,61 +116,10 @@ func (s spec) open(t *testing.T) *bundle.Bundle {
 	return openBundle(t, s.tree())
 }
 
-// node is one entry of a snapshot: a directory, a file with its content and
-// permission bits, or a symbolic link with its target.
-type node struct {
-	Dir     bool
-	Content string
-	Mode    fs.FileMode
-	Link    string
-}
-
-// snapshot records everything under dir, metadata included, keyed by slash path
-// ("." for dir itself); a missing dir gives an empty snapshot.
-func snapshot(t *testing.T, dir string) map[string]node {
-	t.Helper()
-	out := map[string]node{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == dir {
-			return filepath.SkipAll
-		}
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			out[rel] = node{Dir: true, Mode: fi.Mode().Perm()}
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = node{Link: target}
-		case !d.Type().IsRegular():
-			out[rel] = node{Mode: fi.Mode()} // a named pipe or a device: never opened
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = node{Content: string(data), Mode: fi.Mode().Perm()}
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	return out
-}
-
 // requireUnchanged fails unless dir holds exactly what before recorded.
-func requireUnchanged(t *testing.T, before map[string]node, dir string) {
+func requireUnchanged(t *testing.T, before map[string]testtree.Node, dir string) {
 	t.Helper()
-	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+	if diff := cmp.Diff(before, testtree.Snapshot(t, dir)); diff != "" {
 		t.Fatalf("%s changed (-before +after):\n%s", dir, diff)
 	}
 }
@@ -279,50 +171,6 @@ func backupFile(dest string, id int, key string) string {
 	return filepath.Join(dest, filepath.FromSlash(rel))
 }
 
-// zipEntry describes one entry of a forged zip: a file with Body, a directory
-// (Name ends in "/"), or, with Mode set, an entry carrying those mode bits
-// (fs.ModeSymlink makes a link whose Body is the target). Size, when non-zero,
-// is the uncompressed size declared in the headers, whatever Body holds.
-type zipEntry struct {
-	Name string
-	Body string
-	Mode fs.FileMode
-	Size uint64
-}
-
-// forgeZip builds a zip archive of entries in order, with names, modes and
-// declared sizes exactly as given: no checks, so it can build hostile archives.
-func forgeZip(t *testing.T, entries ...zipEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.Name, Method: zip.Deflate}
-		h.Modified = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-		if e.Mode != 0 {
-			h.SetMode(e.Mode)
-		}
-		if e.Size == 0 {
-			w, err := zw.CreateHeader(h)
-			require.NoError(t, err)
-			_, err = io.WriteString(w, e.Body)
-			require.NoError(t, err)
-			continue
-		}
-		// A lying header: the body is stored as is, the sizes are declared.
-		h.Method = zip.Store
-		h.CRC32 = crc32.ChecksumIEEE([]byte(e.Body))
-		h.CompressedSize64 = uint64(len(e.Body))
-		h.UncompressedSize64 = e.Size
-		w, err := zw.CreateRaw(h)
-		require.NoError(t, err)
-		_, err = io.WriteString(w, e.Body)
-		require.NoError(t, err)
-	}
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
-}
-
 // writeBytes writes data to dir/name, creating parents.
 func writeBytes(t *testing.T, dir, name string, data []byte) {
 	t.Helper()
@@ -337,7 +185,7 @@ func writeBytes(t *testing.T, dir, name string, data []byte) {
 // recorded map holds the new hashes (the original one for a kept edit, R30).
 // before is the snapshot of dest taken before Apply; paths the plan ignores or
 // skips must be as they were.
-func predicted(t *testing.T, plan *bundle.Plan, before map[string]node, dest string) {
+func predicted(t *testing.T, plan *bundle.Plan, before map[string]testtree.Node, dest string) {
 	t.Helper()
 	recorded := readHashes(t, dest, plan.ID)
 	onDisk := func(key string) (string, bool) {
@@ -379,7 +227,7 @@ func predicted(t *testing.T, plan *bundle.Plan, before map[string]node, dest str
 		case bundle.ActionIgnore, bundle.ActionSkip:
 			for k, n := range before {
 				if k == e.Path || strings.HasPrefix(k, e.Path+"/") {
-					require.Equal(t, n, snapshot(t, dest)[k], "%s %s (%s) must be untouched", e.Action, k, e.Rule)
+					require.Equal(t, n, testtree.Snapshot(t, dest)[k], "%s %s (%s) must be untouched", e.Action, k, e.Rule)
 				}
 			}
 		}
@@ -403,9 +251,9 @@ func dryThenApplyFn(t *testing.T, dest string, planFn func(context.Context) (*bu
 	t.Helper()
 	ctx := context.Background()
 	dirs := append([]string{filepath.Dir(dest)}, watch...)
-	before := map[string]map[string]node{}
+	before := map[string]map[string]testtree.Node{}
 	for _, d := range dirs {
-		before[d] = snapshot(t, d)
+		before[d] = testtree.Snapshot(t, d)
 	}
 	dry, err := planFn(ctx)
 	require.NoError(t, err)

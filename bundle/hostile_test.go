@@ -10,28 +10,30 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/testtree"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 // hostileArchives are zips that must never reach the disk (GO of R181), each with
 // the entry the refusal names and the fileops reason.
 var hostileArchives = []struct {
 	name    string
-	entries []zipEntry
+	entries []testzip.Entry
 	entry   string
 	reason  error
 	// readOnly: the problem shows only when the entry is read, which a
 	// compressed archive (copied as one file) never is.
 	readOnly bool
 }{
-	{"zip slip", []zipEntry{{Name: "ok.txt", Body: "ok"}, {Name: "../evil", Body: "pwned"}}, "../evil", fileops.ErrUnsafePath, false},
-	{"nested zip slip", []zipEntry{{Name: "a/../../evil", Body: "pwned"}}, "a/../../evil", fileops.ErrUnsafePath, false},
-	{"absolute name", []zipEntry{{Name: "/tmp/evil", Body: "pwned"}}, "/tmp/evil", fileops.ErrUnsafePath, false},
-	{"backslash name", []zipEntry{{Name: `..\evil`, Body: "pwned"}}, `..\evil`, fileops.ErrUnsafePath, false},
-	{"symbolic link", []zipEntry{{Name: "link", Body: "/etc/passwd", Mode: fs.ModeSymlink | 0o777}}, "link", fileops.ErrIrregular, false},
-	{"duplicate", []zipEntry{{Name: "a.txt", Body: "1"}, {Name: "a.txt", Body: "2"}}, "a.txt", fileops.ErrDuplicate, false},
-	{"case collision", []zipEntry{{Name: "Conf/a.txt", Body: "1"}, {Name: "conf/b.txt", Body: "2"}}, "conf/b.txt", fileops.ErrCaseCollision, false},
-	{"declared size over the limit", []zipEntry{{Name: "big.bin", Body: "x", Size: 1 << 20}}, "big.bin", fileops.ErrTooLarge, false},
-	{"more bytes than declared", []zipEntry{{Name: "liar.bin", Body: "0123456789abcdef", Size: 4}}, "liar.bin", fileops.ErrTooLarge, true},
+	{"zip slip", []testzip.Entry{{Name: "ok.txt", Body: "ok"}, {Name: "../evil", Body: "pwned"}}, "../evil", fileops.ErrUnsafePath, false},
+	{"nested zip slip", []testzip.Entry{{Name: "a/../../evil", Body: "pwned"}}, "a/../../evil", fileops.ErrUnsafePath, false},
+	{"absolute name", []testzip.Entry{{Name: "/tmp/evil", Body: "pwned"}}, "/tmp/evil", fileops.ErrUnsafePath, false},
+	{"backslash name", []testzip.Entry{{Name: `..\evil`, Body: "pwned"}}, `..\evil`, fileops.ErrUnsafePath, false},
+	{"symbolic link", []testzip.Entry{{Name: "link", Body: "/etc/passwd", Mode: fs.ModeSymlink | 0o777}}, "link", fileops.ErrIrregular, false},
+	{"duplicate", []testzip.Entry{{Name: "a.txt", Body: "1"}, {Name: "a.txt", Body: "2"}}, "a.txt", fileops.ErrDuplicate, false},
+	{"case collision", []testzip.Entry{{Name: "Conf/a.txt", Body: "1"}, {Name: "conf/b.txt", Body: "2"}}, "conf/b.txt", fileops.ErrCaseCollision, false},
+	{"declared size over the limit", []testzip.Entry{{Name: "big.bin", Body: "x", Size: 1 << 20}}, "big.bin", fileops.ErrTooLarge, false},
+	{"more bytes than declared", []testzip.Entry{{Name: "liar.bin", Body: "0123456789abcdef", Size: 4}}, "liar.bin", fileops.ErrTooLarge, true},
 }
 
 // TestHostileArchive deploys each hostile archive, exploded and compressed, into
@@ -56,14 +58,14 @@ func TestHostileArchive(t *testing.T) {
 						require.NoError(t, err)
 					}
 					dir := t.TempDir()
-					writeTree(t, dir, spec{Files: map[string]string{"app.txt": "v2"},
+					testtree.WriteFiles(t, dir, spec{Files: map[string]string{"app.txt": "v2"},
 						Extra: sprintf(`      <rhq:archive name="evil.zip" exploded="%t"/>`+"\n", exploded)}.tree())
-					writeBytes(t, dir, "evil.zip", forgeZip(t, tt.entries...))
+					writeBytes(t, dir, "evil.zip", testzip.Build(t, tt.entries...))
 					b, err := bundle.Open(dir)
 					require.NoError(t, err)
 					defer b.Close()
 
-					before := snapshot(t, filepath.Dir(dest))
+					before := testtree.Snapshot(t, filepath.Dir(dest))
 					_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 2, Limits: limits})
 					require.ErrorIs(t, err, tt.reason)
 					var ae *fileops.ArchiveError
@@ -88,9 +90,9 @@ func TestHostileBundleDistribution(t *testing.T) {
 		}
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			entries := append([]zipEntry{{Name: "deploy.xml", Body: spec{Files: map[string]string{"ok.txt": "ok"}}.tree()["deploy.xml"]}, {Name: "ok.txt", Body: "ok"}}, tt.entries...)
-			writeBytes(t, dir, "bundle.zip", forgeZip(t, entries...))
-			before := snapshot(t, dir)
+			entries := append([]testzip.Entry{{Name: "deploy.xml", Body: spec{Files: map[string]string{"ok.txt": "ok"}}.tree()["deploy.xml"]}, {Name: "ok.txt", Body: "ok"}}, tt.entries...)
+			writeBytes(t, dir, "bundle.zip", testzip.Build(t, entries...))
+			before := testtree.Snapshot(t, dir)
 			_, err := bundle.Open(filepath.Join(dir, "bundle.zip"))
 			require.ErrorIs(t, err, tt.reason)
 			var ae *fileops.ArchiveError

@@ -8,12 +8,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -26,8 +26,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
-	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 	"github.com/bundlekit/bundlekit/internal/journal"
+	"github.com/bundlekit/bundlekit/internal/testtree"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 // The kill test (issue #4, R184 GO): a real process is killed with SIGKILL at
@@ -159,7 +161,7 @@ func (s *killScene) writeBundle(t *testing.T, dir, version string, elems []strin
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		data := []byte(f.body)
 		if strings.HasSuffix(name, ".zip") {
-			data = killZip(t, f.body)
+			data = testzip.Spec(t, f.body)
 		}
 		mode := f.mode
 		if mode == 0 {
@@ -168,24 +170,6 @@ func (s *killScene) writeBundle(t *testing.T, dir, version string, elems []strin
 		require.NoError(t, os.WriteFile(p, data, mode))
 		require.NoError(t, os.Chmod(p, mode))
 	}
-}
-
-func killZip(t *testing.T, spec string) []byte {
-	t.Helper()
-	var files []fileops.ZipFile
-	for item := range strings.SplitSeq(spec, "|") {
-		name, body, _ := strings.Cut(item, "=")
-		if dir, ok := strings.CutSuffix(name, "/"); ok {
-			files = append(files, fileops.ZipFile{Name: dir, Dir: true})
-			continue
-		}
-		files = append(files, fileops.ZipFile{Name: name, Open: func() (io.ReadCloser, error) {
-			return io.NopCloser(strings.NewReader(body)), nil
-		}})
-	}
-	var buf bytes.Buffer
-	require.NoError(t, fileops.WriteZip(&buf, files))
-	return buf.Bytes()
 }
 
 func killOptions(dest string, id int) bundle.Options {
@@ -239,48 +223,26 @@ func takeKillSnapshot(t *testing.T, s *killScene) killSnapshot {
 	t.Helper()
 	out := killSnapshot{}
 	for _, root := range []string{s.dest, s.ext} {
-		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-			if errors.Is(err, fs.ErrNotExist) && p == root {
-				return nil
+		top := filepath.Base(root)
+		for k, n := range testtree.Snapshot(t, root) {
+			rel := path.Join(top, k)
+			if strings.Contains(rel, "/.rhqdeployments/") && strings.Contains("/"+rel, "/.bundlekit") {
+				continue
 			}
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(s.base, p)
-			rel = filepath.ToSlash(rel)
-			if strings.HasPrefix(e.Name(), ".bundlekit") && strings.Contains(rel, "/.rhqdeployments/") {
-				if e.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			fi, err := e.Info()
-			if err != nil {
-				return err
-			}
-			desc := fi.Mode().String()
+			desc := n.Mode.String()
 			switch {
-			case fi.Mode().IsRegular():
-				data, err := os.ReadFile(p)
-				if err != nil {
-					return err
-				}
+			case n.Mode.IsRegular():
+				data := []byte(n.Content)
 				if strings.Contains(rel, "/.rhqdeployments/") && strings.HasSuffix(rel, ".properties") {
 					data = dropPropertyComments(data)
 				}
 				sum := md5.Sum(data)
 				desc += " " + hex.EncodeToString(sum[:])
-			case fi.Mode()&fs.ModeSymlink != 0:
-				target, err := os.Readlink(p)
-				if err != nil {
-					return err
-				}
-				desc += " -> " + target
+			case n.Mode&fs.ModeSymlink != 0:
+				desc += " -> " + n.Link
 			}
 			out[rel] = desc
-			return nil
-		})
-		require.NoError(t, err)
+		}
 	}
 	return out
 }
@@ -551,7 +513,7 @@ func requireNoTempFiles(t *testing.T, root string) {
 		if err != nil {
 			return err
 		}
-		if fileops.IsTemp(e.Name()) {
+		if dirfile.IsTemp(e.Name()) {
 			t.Errorf("temporary file left: %s", p)
 		}
 		return nil

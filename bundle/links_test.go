@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // TestSymlinksNeverFollowed is the GO of R78 and R182: a symbolic link in the
@@ -27,11 +28,11 @@ func TestSymlinksNeverFollowed(t *testing.T) {
 				_, err := bundle.Deploy(ctx, spec{Compliance: mode, Files: map[string]string{"a/x": "X"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 				require.NoError(t, err)
 				outside := t.TempDir()
-				writeTree(t, outside, map[string]string{"precious/data": "P"})
+				testtree.WriteFiles(t, outside, map[string]string{"precious/data": "P"})
 				require.NoError(t, os.Symlink(filepath.Join(outside, "precious"), filepath.Join(dest, "a/dirlink")))
 				require.NoError(t, os.Symlink(filepath.Join(outside, "precious/data"), filepath.Join(dest, "a/filelink")))
 				require.NoError(t, os.Symlink(filepath.Join(outside, "precious"), filepath.Join(dest, "toplink")))
-				before := snapshot(t, outside)
+				before := testtree.Snapshot(t, outside)
 
 				_, res := dryThenApply(t, spec{Compliance: mode, Files: map[string]string{"a/x": "X2"}}.open(t), bundle.Options{Dest: dest, ID: 2, Clean: clean}, outside)
 				moved := []string{"a/dirlink", "a/filelink"}
@@ -67,10 +68,10 @@ func TestSymlinkAtManagedPath(t *testing.T) {
 	_, err := bundle.Deploy(ctx, spec{Files: map[string]string{"conf/app.conf": "X"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
 	shared := t.TempDir()
-	writeTree(t, shared, map[string]string{"app.conf": "shared"})
+	testtree.WriteFiles(t, shared, map[string]string{"app.conf": "shared"})
 	require.NoError(t, os.Remove(filepath.Join(dest, "conf/app.conf")))
 	require.NoError(t, os.Symlink(filepath.Join(shared, "app.conf"), filepath.Join(dest, "conf/app.conf")))
-	before := snapshot(t, shared)
+	before := testtree.Snapshot(t, shared)
 
 	plan, err := bundle.PlanDeploy(ctx, spec{Files: map[string]string{"conf/app.conf": "Z"}}.open(t), bundle.Options{Dest: dest, ID: 2})
 	require.NoError(t, err)
@@ -91,7 +92,7 @@ func TestNamedPipe(t *testing.T) {
 	_, err := bundle.Deploy(ctx, spec{Files: map[string]string{"a/x": "X"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dest, "a/pipe"), 0o644))
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	_, err = bundle.Deploy(ctx, spec{Files: map[string]string{"a/x": "X2"}}.open(t), bundle.Options{Dest: dest, ID: 2})
 	var ue *bundle.UnknownHashError
 	require.ErrorAs(t, err, &ue)

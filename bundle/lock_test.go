@@ -16,6 +16,7 @@ import (
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/journal"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 const lockPath = ".rhqdeployments/.bundlekit.lock"
@@ -85,7 +86,7 @@ func TestLock(t *testing.T) {
 	require.NoError(t, err)
 
 	pid, release, _ := holdLock(t, dest)
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, err := bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
 	require.NoError(t, err, "a dry run takes no lock")
 	_, err = bundle.Apply(ctx, plan)
@@ -135,7 +136,7 @@ func TestStalePlan(t *testing.T) {
 	require.NoError(t, err)
 	_, err = bundle.Deploy(ctx, spec{Files: map[string]string{"a.txt": "3"}}.open(t), bundle.Options{Dest: dest, ID: 3})
 	require.NoError(t, err)
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	_, err = bundle.Apply(ctx, old)
 	require.ErrorIs(t, err, bundle.ErrStale, "a plan made against deployment 1 is not applied over deployment 3")
 	requireUnchanged(t, before, dest)
@@ -153,17 +154,17 @@ func TestFailedApplyRollsBack(t *testing.T) {
 			if !initial {
 				_, err := bundle.Deploy(ctx, spec{Files: map[string]string{"a.txt": "1", "b.txt": "1"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 				require.NoError(t, err)
-				writeTree(t, dest, map[string]string{"a.txt": "edited"})
+				testtree.WriteFiles(t, dest, map[string]string{"a.txt": "edited"})
 			}
 			dir := t.TempDir()
-			writeTree(t, dir, spec{Files: map[string]string{"a.txt": "2", "b.txt": "2", "z.txt": "2"}}.tree())
+			testtree.WriteFiles(t, dir, spec{Files: map[string]string{"a.txt": "2", "b.txt": "2", "z.txt": "2"}}.tree())
 			b, err := bundle.Open(dir)
 			require.NoError(t, err)
 			defer b.Close()
-			before := snapshot(t, filepath.Dir(dest))
+			before := testtree.Snapshot(t, filepath.Dir(dest))
 			plan, err := bundle.PlanDeploy(ctx, b, bundle.Options{Dest: dest, ID: 2})
 			require.NoError(t, err)
-			writeTree(t, dir, map[string]string{"z.txt": "changed after the plan"})
+			testtree.WriteFiles(t, dir, map[string]string{"z.txt": "changed after the plan"})
 			_, err = bundle.Apply(ctx, plan)
 			require.ErrorIs(t, err, bundle.ErrStale)
 			require.ErrorContains(t, err, "z.txt")
@@ -173,4 +174,60 @@ func TestFailedApplyRollsBack(t *testing.T) {
 			requireUnchanged(t, before, filepath.Dir(dest))
 		})
 	}
+}
+
+// TestHoldLock: a plan made with HoldLock holds the destination's lock from
+// the plan to Apply (or Close), so no other deployer changes the destination
+// in between; an unfinished operation found under that lock (a deployer
+// killed since the caller last looked) is recovered first and reported. A
+// plan made stale without the lock is not started, and may be made again
+// (issue #11: concurrent deployers).
+func TestHoldLock(t *testing.T) {
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	v1 := spec{Files: map[string]string{"a.txt": "1"}}.open(t)
+	_, err := bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 1})
+	require.NoError(t, err)
+	v2 := spec{Files: map[string]string{"a.txt": "2"}}.open(t)
+
+	held, err := bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 2, HoldLock: true})
+	require.NoError(t, err)
+	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 3})
+	require.ErrorIs(t, err, bundle.ErrLocked, "another deployer waits for the plan's holder")
+	require.Equal(t, bundle.OutcomeNotStarted, bundle.OutcomeOf(err))
+	_, err = bundle.Apply(ctx, held)
+	require.NoError(t, err)
+	require.Equal(t, "2", readFile(t, filepath.Join(dest, "a.txt")))
+	require.NoFileExists(t, filepath.Join(dest, lockPath), "Apply released the lock")
+
+	held, err = bundle.PlanDeploy(ctx, v1, bundle.Options{Dest: dest, ID: 3, HoldLock: true})
+	require.NoError(t, err)
+	require.NoError(t, held.Close())
+	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 3})
+	require.NoError(t, err, "Close released the lock")
+
+	// A deployer killed mid-operation after this caller's recovery.
+	testtree.WriteFiles(t, dest, map[string]string{
+		journal.Dir + "/journal":     `{"op":"begin","kind":"deploy","id":4}` + "\n" + `{"op":"create","path":"half.txt"}` + "\n",
+		journal.Dir + "/trash/.keep": "",
+		"half.txt":                   "written by the process that died",
+	})
+	held, err = bundle.PlanDeploy(ctx, v2, bundle.Options{Dest: dest, ID: 4, HoldLock: true})
+	require.NoError(t, err)
+	require.Equal(t, bundle.RecoveredRolledBack, held.Recovered)
+	require.NoFileExists(t, filepath.Join(dest, "half.txt"))
+	_, err = bundle.Apply(ctx, held)
+	require.NoError(t, err)
+
+	// Without the lock, a plan overtaken by another deployment is refused
+	// before anything changes: not started, so planning again is safe.
+	stale, err := bundle.PlanDeploy(ctx, v1, bundle.Options{Dest: dest, ID: 5})
+	require.NoError(t, err)
+	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 5})
+	require.NoError(t, err)
+	before := testtree.Snapshot(t, dest)
+	_, err = bundle.Apply(ctx, stale)
+	require.ErrorIs(t, err, bundle.ErrStale)
+	require.Equal(t, bundle.OutcomeNotStarted, bundle.OutcomeOf(err))
+	requireUnchanged(t, before, dest)
 }

@@ -1,8 +1,6 @@
 package bundle_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -15,6 +13,8 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/journal"
+	"github.com/bundlekit/bundlekit/internal/testtree"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -24,13 +24,13 @@ import (
 // element (R175), all at once.
 func TestOpenErrors(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"app-1.0/deploy.xml": "<project/>", "app-1.0/a.txt": "a"})
+	testtree.WriteFiles(t, dir, map[string]string{"app-1.0/deploy.xml": "<project/>", "app-1.0/a.txt": "a"})
 	_, err := bundle.Open(dir)
 	require.ErrorIs(t, err, bundle.ErrNoRecipe)
 	require.ErrorContains(t, err, "found app-1.0/deploy.xml")
 
 	dir = t.TempDir()
-	writeTree(t, dir, map[string]string{"other.txt": "x"})
+	testtree.WriteFiles(t, dir, map[string]string{"other.txt": "x"})
 	_, err = bundle.Open(dir)
 	require.ErrorIs(t, err, bundle.ErrNoRecipe)
 	require.NotContains(t, err.Error(), "found")
@@ -41,7 +41,7 @@ func TestOpenErrors(t *testing.T) {
 	dir = t.TempDir()
 	files := spec{Files: map[string]string{"present.txt": "p"}, Extra: `      <rhq:file name="conf/missing.conf"/>
       <rhq:archive name="missing.zip"/>` + "\n"}.tree()
-	writeTree(t, dir, files)
+	testtree.WriteFiles(t, dir, files)
 	_, err = bundle.Open(dir)
 	require.ErrorIs(t, err, recipe.ErrMissing)
 	errs := recipe.Errors(err)
@@ -57,20 +57,15 @@ func TestOpenErrors(t *testing.T) {
 // zipTree packs files (relative path → content) into a .zip bundle distribution.
 func zipTree(t *testing.T, files map[string]string) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
+	var entries []testzip.Entry
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		w, err := zw.Create(name)
-		require.NoError(t, err)
-		data := []byte(files[name])
-		if spec, ok := strings.CutPrefix(files[name], "ZIP:"); ok {
-			data = buildZip(t, spec)
+		body := files[name]
+		if spec, ok := strings.CutPrefix(body, "ZIP:"); ok {
+			body = string(testzip.Spec(t, spec))
 		}
-		_, err = w.Write(data)
-		require.NoError(t, err)
+		entries = append(entries, testzip.Entry{Name: name, Body: body, Deflate: true})
 	}
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
+	return testzip.Build(t, entries...)
 }
 
 // TestZipBundleDeploysLikeDirectory: a .zip bundle distribution, archives inside
@@ -110,7 +105,7 @@ func TestMetadataDestinationRefused(t *testing.T) {
 			dest := filepath.Join(t.TempDir(), "app")
 			_, err := bundle.Deploy(context.Background(), spec{Files: map[string]string{"a.txt": "a"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 			require.NoError(t, err)
-			before := snapshot(t, dest)
+			before := testtree.Snapshot(t, dest)
 			s := spec{Files: map[string]string{"a.txt": "a"}, Extra: "      " + extra + "\n", Other: map[string]string{"x.txt": "x", "x.zip": "ZIP:x=y"}}
 			_, err = bundle.Deploy(context.Background(), s.open(t), bundle.Options{Dest: dest, ID: 2})
 			require.ErrorIs(t, err, bundle.ErrMetadataDestination)
@@ -130,7 +125,7 @@ func TestInputErrors(t *testing.T) {
     <rhq:input-property name="debug" type="boolean" required="false"/>`
 	s := spec{Head: head, Replace: []string{"app.conf"}, Files: map[string]string{"app.conf": "@@db.password@@"}}
 	dest := filepath.Join(t.TempDir(), "app")
-	before := snapshot(t, filepath.Dir(dest))
+	before := testtree.Snapshot(t, filepath.Dir(dest))
 	b := s.open(t)
 	given := map[string]string{"db.password": "s3cret!", "port": "eighty", "debug": "yes"}
 	_, err := bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest, ID: 1, Properties: given})
@@ -153,8 +148,8 @@ func TestInputErrors(t *testing.T) {
 	require.NotContains(t, err.Error(), "s3cret!")
 	requireUnchanged(t, before, filepath.Dir(dest))
 
-	_, err = b.Inputs(given)
-	require.ErrorAs(t, err, &missing, "Bundle.Inputs reports the same before any deployment")
+	_, err = b.Recipe.ResolveInputs(given)
+	require.ErrorAs(t, err, &missing, "Recipe.ResolveInputs reports the same before any deployment")
 
 	res, err := bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest, ID: 1,
 		Properties: map[string]string{"db.user": "u", "db.host": "h", "db.password": "s3cret!", "port": "80"}})
@@ -187,7 +182,7 @@ func TestEvents(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app")
 	_, err := bundle.Deploy(ctx, spec{Files: map[string]string{"a/x": "X", "a/y": "Y"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	writeTree(t, dest, map[string]string{"a/x": "edited", "a/u": "unknown"})
+	testtree.WriteFiles(t, dest, map[string]string{"a/x": "edited", "a/u": "unknown"})
 
 	var events []bundle.Event
 	_, err = bundle.Deploy(ctx, spec{Files: map[string]string{"a/x": "X2", "a/y": "Y", "a/z": "ZZZ"}}.open(t),
@@ -217,7 +212,7 @@ func TestEventProgress(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app")
 	_, err := bundle.Deploy(ctx, spec{Files: map[string]string{"a/x": "X"}}.open(t), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	writeTree(t, dest, map[string]string{"a/x": "edited"})
+	testtree.WriteFiles(t, dest, map[string]string{"a/x": "edited"})
 	var events []bundle.Event
 	_, err = bundle.Deploy(ctx, spec{Files: map[string]string{"a/x": "X2", "a/z": "Z"}}.open(t),
 		bundle.Options{Dest: dest, ID: 2, Events: func(e bundle.Event) { events = append(events, e) }})
@@ -246,7 +241,7 @@ func TestPending(t *testing.T) {
 	_, err := bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
 	leave := func() {
-		writeTree(t, dest, map[string]string{
+		testtree.WriteFiles(t, dest, map[string]string{
 			journal.Dir + "/journal":     `{"op":"begin","kind":"deploy","id":2}` + "\n" + `{"op":"create","path":"half.txt"}` + "\n",
 			journal.Dir + "/trash/.keep": "",
 			"half.txt":                   "written by the process that died",
@@ -274,7 +269,7 @@ func TestPending(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, bundle.RecoveredRolledBack, st.Recovered)
 	require.NoFileExists(t, filepath.Join(dest, "half.txt"))
-	require.Equal(t, bundle.Drift{Changed: []string{}, Removed: []string{}, Added: []string{}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{}, Deleted: []string{}, Added: []string{}}, st.Drift)
 }
 
 // TestDifferencesJSON: empty categories are written as [] and {} so scripts can

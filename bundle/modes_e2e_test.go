@@ -20,6 +20,7 @@ import (
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/journal"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // modesBundle opens a bundle of raw files (path → content) whose files have
@@ -27,7 +28,7 @@ import (
 func modesBundle(t *testing.T, version string, files map[string]string, modes map[string]fs.FileMode) *bundle.Bundle {
 	t.Helper()
 	dir := t.TempDir()
-	writeTree(t, dir, spec{Version: version, Files: files}.tree())
+	testtree.WriteFiles(t, dir, spec{Version: version, Files: files}.tree())
 	for name, mode := range modes {
 		require.NoError(t, os.Chmod(filepath.Join(dir, filepath.FromSlash(name)), mode))
 	}
@@ -98,7 +99,7 @@ func TestModesBundlekitMade(t *testing.T) {
 
 	// The operator narrows the secret, and edits and narrows app.conf.
 	chmodIn(t, dest, "conf/secret.properties", 0o600)
-	writeTree(t, dest, map[string]string{"conf/app.conf": "edited\n"})
+	testtree.WriteFiles(t, dest, map[string]string{"conf/app.conf": "edited\n"})
 	chmodIn(t, dest, "conf/app.conf", 0o640)
 
 	v2 := modesBundle(t, "2", map[string]string{
@@ -181,7 +182,7 @@ func TestModesRevertRestoresBackup(t *testing.T) {
 	v1 := modesBundle(t, "1", map[string]string{"conf/app.conf": "v1\n"}, nil)
 	_, err := bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	writeTree(t, dest, map[string]string{"conf/app.conf": "edited\n"})
+	testtree.WriteFiles(t, dest, map[string]string{"conf/app.conf": "edited\n"})
 	chmodIn(t, dest, "conf/app.conf", 0o640)
 	v2 := modesBundle(t, "2", map[string]string{"conf/app.conf": "v2\n"}, map[string]fs.FileMode{"conf/app.conf": 0o604})
 	_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
@@ -208,7 +209,7 @@ func TestModesRevertRestoresBackup(t *testing.T) {
 // record of permissions is bundlekit's own file beside it.
 func TestModesRHQMade(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app")
-	writeTree(t, dest, map[string]string{
+	testtree.WriteFiles(t, dest, map[string]string{
 		"conf/secret.properties": "password=rhq\n",
 		"bin/run.sh":             "#!/bin/sh\n",
 		"lib/x.jar":              "x",
@@ -257,7 +258,7 @@ func TestModesAbortDuringChmod(t *testing.T) {
 	files := map[string]string{"bin/run.sh": "#!/bin/sh\n", "bin/other.sh": "#!/bin/sh\necho\n"}
 	_, err := bundle.Deploy(context.Background(), modesBundle(t, "1", files, nil), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 
 	v2 := modesBundle(t, "2", files, map[string]fs.FileMode{"bin/run.sh": 0o755, "bin/other.sh": 0o700})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -52,6 +52,15 @@ type Options struct {
 	// LockWait is how long Apply waits for the destination's lock while
 	// another deployer holds it; 0 fails at once with a *LockedError.
 	LockWait time.Duration
+	// HoldLock makes the plan take the destination's lock (waiting up to
+	// LockWait) and hold it until Apply or Close, so that no other deployer
+	// changes the destination between the plan and its application; without
+	// it, Apply refuses a plan made stale meanwhile (ErrStale) and the
+	// caller plans again. An unfinished operation found under the lock is
+	// recovered first (Plan.Recovered). Deploy and Revert set it; a dry run
+	// need not. A destination that does not exist yet is locked by Apply,
+	// which creates it.
+	HoldLock bool
 	// Verify re-reads every byte of the destination and of a bundle
 	// directory instead of trusting the stat cache (the sizes, times and
 	// inodes the last deployment recorded). A file of the current deployment

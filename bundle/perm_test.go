@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 // TestPermissions is bundlekit's R101 divergence: the permission bits a zip entry
@@ -23,15 +25,15 @@ func TestPermissions(t *testing.T) {
 	defer syscall.Umask(old)
 
 	dir := t.TempDir()
-	writeTree(t, dir, spec{Files: map[string]string{"bin/tool": "#!/bin/sh\n", "conf/secret.conf": "s"},
+	testtree.WriteFiles(t, dir, spec{Files: map[string]string{"bin/tool": "#!/bin/sh\n", "conf/secret.conf": "s"},
 		Extra: `      <rhq:archive name="app.zip"/>` + "\n"}.tree())
 	require.NoError(t, os.Chmod(filepath.Join(dir, "bin/tool"), 0o750))
 	require.NoError(t, os.Chmod(filepath.Join(dir, "conf/secret.conf"), 0o600))
-	writeBytes(t, dir, "app.zip", forgeZip(t,
-		zipEntry{Name: "app/run.sh", Body: "#!/bin/sh\n", Mode: 0o755},
-		zipEntry{Name: "app/suid", Body: "x", Mode: fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky | 0o755},
-		zipEntry{Name: "app/private", Body: "x", Mode: 0o600},
-		zipEntry{Name: "app/plain.txt", Body: "no mode recorded"},
+	writeBytes(t, dir, "app.zip", testzip.Build(t,
+		testzip.Entry{Name: "app/run.sh", Body: "#!/bin/sh\n", Mode: 0o755},
+		testzip.Entry{Name: "app/suid", Body: "x", Mode: fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky | 0o755},
+		testzip.Entry{Name: "app/private", Body: "x", Mode: 0o600},
+		testzip.Entry{Name: "app/plain.txt", Body: "no mode recorded"},
 	))
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
@@ -61,8 +63,8 @@ func TestPermissions(t *testing.T) {
 // permission bits: the operator's mode stays.
 func TestPermissionsKeptOnReplace(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, spec{Extra: `      <rhq:archive name="app.zip"/>` + "\n"}.tree())
-	writeBytes(t, dir, "app.zip", forgeZip(t, zipEntry{Name: "app/plain.txt", Body: "v1"}))
+	testtree.WriteFiles(t, dir, spec{Extra: `      <rhq:archive name="app.zip"/>` + "\n"}.tree())
+	writeBytes(t, dir, "app.zip", testzip.Build(t, testzip.Entry{Name: "app/plain.txt", Body: "v1"}))
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
 	defer b.Close()
@@ -71,7 +73,7 @@ func TestPermissionsKeptOnReplace(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, os.Chmod(filepath.Join(dest, "app/plain.txt"), 0o640))
-	writeBytes(t, dir, "app.zip", forgeZip(t, zipEntry{Name: "app/plain.txt", Body: "v2"}))
+	writeBytes(t, dir, "app.zip", testzip.Build(t, testzip.Entry{Name: "app/plain.txt", Body: "v2"}))
 	_, err = bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest, ID: 2})
 	require.NoError(t, err)
 	fi, err := os.Stat(filepath.Join(dest, "app/plain.txt"))

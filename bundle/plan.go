@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -31,7 +32,7 @@ import (
 // never applied — reports what the real run does. A Plan holds a staging
 // directory (downloads, rebuilt archives) until Close; Apply closes it.
 type Plan struct {
-	Kind Kind `json:"kind"`
+	Kind Kind `json:"operation"`
 	// Dest is the destination directory.
 	Dest string `json:"destination"`
 	// ID is the deployment id the operation records (deploy, revert, adopt).
@@ -51,6 +52,10 @@ type Plan struct {
 	Differences Differences `json:"differences"`
 	// Estimate is the estimated disk usage checked against free space (R47).
 	Estimate int64 `json:"estimatedBytes"`
+	// Recovered says what the plan did with an unfinished operation it found
+	// under the lock it holds (Options.HoldLock): another deployer's, killed
+	// after this caller last looked. Empty when there was none.
+	Recovered Recovery `json:"recovered,omitempty"`
 	// Warnings are things the operator should know (deprecated recipe forms,
 	// a full-compliance wipe of unrelated files, …).
 	Warnings []string `json:"warnings,omitempty"`
@@ -82,6 +87,9 @@ type Plan struct {
 	// preinstalled: the preinstall target has run (RunPreinstall).
 	preinstalled bool
 	lockWait     time.Duration
+	// lock is the destination's lock when the plan holds it (HoldLock),
+	// until Apply takes it over or Close releases it.
+	lock *journal.DestLock
 	// cache is the stat cache the current deployment recorded (nil when
 	// there is none, or it is not for this deployment); verify says not to
 	// trust its stats. scanned are the files the rescan hashed, for the cache
@@ -129,15 +137,16 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err
 	if err != nil {
 		return nil, fmt.Errorf("destination: %w", err)
 	}
-	if err := checkNotPending(dir.String()); err != nil {
+	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
+	if err != nil {
 		return nil, err
 	}
-	p = &Plan{Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b,
+	p = &Plan{lock: lock, Recovered: recovered, Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b,
 		handover: opts.Handover, lockWait: opts.LockWait, verify: opts.Verify}
 	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
 	defer func(built *Plan) {
 		if err != nil {
-			built.Close() // the staging directory must not outlive a failed plan
+			built.Close() // the staging directory and the lock must not outlive a failed plan
 		}
 	}(p)
 	if p.state, err = loadState(p.Dest); err != nil {
@@ -306,7 +315,7 @@ func (p *Plan) expand(b *Bundle, opts Options) (*recipe.Recipe, token.Values, er
 	if err != nil {
 		return nil, token.Values{}, err
 	}
-	inputs, err := r.InputDecls().Resolve(props)
+	inputs, err := r.ResolveInputs(props)
 	if err != nil {
 		return nil, token.Values{}, &InputError{Err: err}
 	}
@@ -389,12 +398,40 @@ func (p *Plan) backupLoc(key string) (to, shown string) {
 }
 
 // checkNotPending refuses to plan against a destination left half-changed:
-// it needs recovery first.
-func checkNotPending(dest string) error {
-	if journal.PendingAt(dest) {
-		return needsRecovery(dest, fmt.Errorf("%s: %w", dest, ErrPending), nil)
+// it needs recovery first. A journal that another deployer holds the lock
+// for is its operation in progress: the plan waits for it up to wait, or is
+// refused because the destination is locked.
+func checkNotPending(ctx context.Context, dest string, wait time.Duration) error {
+	if err := journal.Settled(ctx, dest, wait); err != nil {
+		return stopped(dest, err)
 	}
 	return nil
+}
+
+// settle makes sure that no operation is in progress or unfinished on dest
+// before it is planned (see checkNotPending). With hold it takes the
+// destination's lock and returns it, for the plan to hold until Apply; an
+// unfinished operation found under the lock is recovered first, as the
+// operation the caller is about to apply would.
+func settle(ctx context.Context, dest string, wait time.Duration, hold bool) (*journal.DestLock, Recovery, error) {
+	if !hold {
+		return nil, RecoveredNothing, checkNotPending(ctx, dest, wait)
+	}
+	l, err := journal.LockDest(ctx, dest, wait)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, RecoveredNothing, nil // Apply creates the destination, and locks it then
+	case err != nil:
+		return nil, "", stopped(dest, err)
+	}
+	rec, err := l.Recover()
+	if err != nil {
+		// Unlock releases the lock even when it reports an error, and that
+		// error changes nothing about what to do next.
+		_ = l.Unlock()
+		return nil, "", stopped(dest, fmt.Errorf("recover %s: %w", dest, err))
+	}
+	return l, Recovery(rec), nil
 }
 
 // Close removes the plan's staging directory. It may be called more than once.
@@ -403,6 +440,10 @@ func (p *Plan) Close() error {
 		return nil
 	}
 	p.hooks.close()
+	if p.lock != nil {
+		p.lock.Unlock()
+		p.lock = nil
+	}
 	if p.content != nil {
 		for _, a := range p.content.archives {
 			a.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // TestPlanIsTheRun is the engine-core property (ARCHITECTURE: "the plan is the
@@ -51,7 +52,7 @@ func TestPlanIsTheRun(t *testing.T) {
 		}
 	}
 	edit := func(files map[string]string) func(t *testing.T) {
-		return func(t *testing.T) { writeTree(t, s.dest, files) }
+		return func(t *testing.T) { testtree.WriteFiles(t, s.dest, files) }
 	}
 	gone := func(names ...string) func(t *testing.T) {
 		return func(t *testing.T) {
@@ -68,7 +69,7 @@ func TestPlanIsTheRun(t *testing.T) {
 		after  func(t *testing.T)
 	}{
 		{"initial deployment into a non-empty directory (R58)",
-			edit(map[string]string{"index.html": "old site\n", "old/site/page.html": "old page\n", "old/empty/": "DIR"}),
+			edit(map[string]string{"index.html": "old site\n", "old/site/page.html": "old page\n", "old/empty/": ""}),
 			deploy(v1, 1, false), gone("index.html", "old")},
 		{"upgrade over local edits (R102-R124)", edit(map[string]string{
 			"conf/app.conf": killEditedConf, "docs/readme.txt": killEditedReadme, "notes.txt": killUnknown,
@@ -76,7 +77,7 @@ func TestPlanIsTheRun(t *testing.T) {
 		}), deploy(v2, 2, false), gone("notes.txt", "extra/cache/blob", "static/img/upload.png")},
 		{"revert (R130-R135)", edit(map[string]string{"conf/app.conf": "edited again\n"}), revert(v1, 3, false), gone(killBigFile)},
 		{"clean upgrade (R89, R95)", edit(map[string]string{
-			"conf/app.conf": "edited before clean\n", "logs/archive/old.log": killLogLine, "scratch/": "DIR",
+			"conf/app.conf": "edited before clean\n", "logs/archive/old.log": killLogLine, "scratch/": "",
 		}), deploy(v2, 4, true), gone("scratch", "logs")},
 		{"clean revert", edit(map[string]string{"tmp/x": "x"}), revert(v1, 5, true), gone("tmp")},
 		{"purge (R138)", edit(map[string]string{"logs/late.log": killLogLine}),
@@ -101,7 +102,7 @@ func TestPlanIsTheRun(t *testing.T) {
 	t.Run("filesAndDirectories initial deployment and upgrade (R61, R75)", func(t *testing.T) {
 		base := t.TempDir()
 		dest := filepath.Join(base, "app")
-		writeTree(t, dest, map[string]string{"conf/old.conf": "old", "conf/sub/x": "x", "unrelated/keep": "keep", "top.txt": "T"})
+		testtree.WriteFiles(t, dest, map[string]string{"conf/old.conf": "old", "conf/sub/x": "x", "unrelated/keep": "keep", "top.txt": "T"})
 		fad := func(version, conf string) *bundle.Bundle {
 			return spec{Version: version, Compliance: "filesAndDirectories", Files: map[string]string{
 				"conf/app.conf": conf, "top.txt": "T", "bin/run.sh": "run",
@@ -113,12 +114,12 @@ func TestPlanIsTheRun(t *testing.T) {
 			}
 		}
 		requirePlanIsRun(t, base, []string{"app"}, plan(fad("1", "v1 @@rhq.deploy.id@@"), 1))
-		writeTree(t, dest, map[string]string{"conf/app.conf": "edited", "conf/logs/a.log": "log", "unrelated/new": "n"})
+		testtree.WriteFiles(t, dest, map[string]string{"conf/app.conf": "edited", "conf/logs/a.log": "log", "unrelated/new": "n"})
 		requirePlanIsRun(t, base, []string{"app"}, plan(fad("2", "v2"), 2))
 		// A clean upgrade removes what the rescan does not record (an
 		// unknown directory of a managed name), and the ignored logs (R95);
 		// unrelated top-level names stay (R118).
-		writeTree(t, dest, map[string]string{"conf/cache/": "DIR", "bin/tmp/x": "x", "unrelated/more": "m"})
+		testtree.WriteFiles(t, dest, map[string]string{"conf/cache/": "", "bin/tmp/x": "x", "unrelated/more": "m"})
 		requirePlanIsRun(t, base, []string{"app"}, func(ctx context.Context, events func(bundle.Event)) (*bundle.Plan, error) {
 			return bundle.PlanDeploy(ctx, fad("3", "v3"), bundle.Options{Dest: dest, ID: 3, Clean: true, Events: events})
 		})
@@ -134,7 +135,7 @@ func TestPlanIsTheRun(t *testing.T) {
 func requirePlanIsRun(t *testing.T, base string, roots []string, planFn func(context.Context, func(bundle.Event)) (*bundle.Plan, error)) {
 	t.Helper()
 	ctx := context.Background()
-	before := snapshot(t, base)
+	before := testtree.Snapshot(t, base)
 	dry, err := planFn(ctx, nil)
 	require.NoError(t, err)
 	require.NoError(t, dry.Close())
@@ -166,7 +167,7 @@ func requirePlanIsRun(t *testing.T, base string, roots []string, planFn func(con
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("file events are not the entries that write, one to one (-entries +events):\n%s", diff)
 	}
-	requirePredicted(t, base, roots, p, written, before, snapshot(t, base))
+	requirePredicted(t, base, roots, p, written, before, testtree.Snapshot(t, base))
 }
 
 // requirePredicted checks the tree after an operation against its plan: each
@@ -174,7 +175,7 @@ func requirePlanIsRun(t *testing.T, base string, roots []string, planFn func(con
 // and every path no entry names is as it was, or gone with the entry above it.
 // written maps a path to the hash its file event reports, for the entries
 // whose new content the plan did not hash.
-func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan, written map[string]string, before, after map[string]node) {
+func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan, written map[string]string, before, after map[string]testtree.Node) {
 	t.Helper()
 	dest, err := filepath.Rel(base, p.Dest)
 	require.NoError(t, err)
@@ -187,7 +188,7 @@ func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan,
 		}
 		return dest + "/" + key
 	}
-	hashOf := func(n node) string {
+	hashOf := func(n testtree.Node) string {
 		if n.Link != "" {
 			return md5hex("symlink:" + n.Link)
 		}
@@ -205,7 +206,7 @@ func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan,
 			require.True(t, exists, "%s: missing", what)
 			switch {
 			case e.Dir:
-				require.True(t, now.Dir, "%s: not a directory", what)
+				require.True(t, now.IsDir(), "%s: not a directory", what)
 			case e.New == "":
 				require.NotEmpty(t, written[e.Path], "%s: the file event gives the hash the plan left out", what)
 				require.Equal(t, written[e.Path], hashOf(now), "%s: content", what)
@@ -238,7 +239,7 @@ func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan,
 		case e.Action == bundle.ActionUnchanged || e.Action == bundle.ActionKeep:
 			require.Equal(t, was.Mode, now.Mode, "%s: mode untouched", what)
 		}
-		if e.Backup != "" && existed && !was.Dir {
+		if e.Backup != "" && existed && !was.IsDir() {
 			b, err := filepath.Rel(base, filepath.FromSlash(e.Backup))
 			require.NoError(t, err)
 			require.Equal(t, was, after[filepath.ToSlash(b)], "%s: backed up as it was to %s", what, e.Backup)
@@ -266,7 +267,7 @@ func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan,
 		}
 		was, existed := before[k]
 		now, exists := after[k]
-		if made[k] && !existed && now.Dir {
+		if made[k] && !existed && now.IsDir() {
 			continue
 		}
 		switch {
@@ -296,10 +297,10 @@ func requirePredicted(t *testing.T, base string, roots []string, p *bundle.Plan,
 	}
 }
 
-func union(a, b map[string]node) []string {
+func union(a, b map[string]testtree.Node) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, m := range []map[string]node{a, b} {
+	for _, m := range []map[string]testtree.Node{a, b} {
 		for k := range m {
 			if !seen[k] {
 				seen[k] = true

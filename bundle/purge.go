@@ -24,6 +24,8 @@ type PurgeOptions struct {
 	Events func(Event)
 	// LockWait: see Options.LockWait.
 	LockWait time.Duration
+	// HoldLock: see Options.HoldLock. Purge sets it.
+	HoldLock bool
 }
 
 // PlanPurge plans the removal of the deployment in dest (R138): every file of the
@@ -32,15 +34,21 @@ type PurgeOptions struct {
 // included; in filesAndDirectories, the metadata folder only, because backups may
 // hold secrets. Backups are never restored (R139). A service package's
 // uninstall command runs before its files are removed.
-func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (*Plan, error) {
+func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (p *Plan, err error) {
 	dir, err := hostDir(dest)
 	if err != nil {
 		return nil, fmt.Errorf("destination: %w", err)
 	}
-	if err := checkNotPending(dir.String()); err != nil {
+	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
+	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Kind: KindPurge, Dest: dir.String(), dir: dir, events: opts.Events, lockWait: opts.LockWait}
+	p = &Plan{Recovered: recovered, Kind: KindPurge, Dest: dir.String(), dir: dir, events: opts.Events, lockWait: opts.LockWait, lock: lock}
+	defer func(built *Plan) {
+		if err != nil {
+			built.Close() // the lock must not outlive a failed plan
+		}
+	}(p)
 	if p.state, err = loadState(p.Dest); err != nil {
 		return nil, err
 	}
@@ -149,5 +157,6 @@ func deployedServicePackage(d fsDisk) *recipe.ServicePackage {
 
 // Purge plans and applies a purge (after recovering any unfinished operation).
 func Purge(ctx context.Context, dest string, opts PurgeOptions) (*Result, error) {
+	opts.HoldLock = true
 	return run(ctx, dest, opts.LockWait, func() (*Plan, error) { return PlanPurge(ctx, dest, opts) })
 }

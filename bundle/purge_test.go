@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -27,10 +28,10 @@ func TestPurge(t *testing.T) {
 				Ext: map[string]string{extFile: "E"}}
 			_, err := bundle.Deploy(ctx, s.open(t), bundle.Options{Dest: dest, ID: 1})
 			require.NoError(t, err)
-			writeTree(t, dest, map[string]string{"conf/local.txt": "unmanaged, in a managed directory", "web/other.txt": "beside the parent", "notes.txt": "unrelated"})
-			writeTree(t, ext, map[string]string{"other.env": "not ours"})
+			testtree.WriteFiles(t, dest, map[string]string{"conf/local.txt": "unmanaged, in a managed directory", "web/other.txt": "beside the parent", "notes.txt": "unrelated"})
+			testtree.WriteFiles(t, ext, map[string]string{"other.env": "not ours"})
 
-			before := snapshot(t, dest)
+			before := testtree.Snapshot(t, dest)
 			plan, err := bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{})
 			require.NoError(t, err)
 			require.Equal(t, bundle.KindPurge, plan.Kind)
@@ -64,15 +65,15 @@ func TestPurge(t *testing.T) {
 func TestPurgeUnmanaged(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "data")
-	writeTree(t, dest, map[string]string{"precious.db": "P", "sub/x": "X"})
-	before := snapshot(t, dest)
+	testtree.WriteFiles(t, dest, map[string]string{"precious.db": "P", "sub/x": "X"})
+	before := testtree.Snapshot(t, dest)
 	_, err := bundle.Purge(ctx, dest, bundle.PurgeOptions{})
 	require.ErrorIs(t, err, bundle.ErrNotManaged)
 	requireUnchanged(t, before, dest)
 
 	// A metadata folder without a valid current file is no deployment (R16).
-	writeTree(t, dest, map[string]string{".rhqdeployments/current-deployment.properties": "deployment.id=oops\n"})
-	before = snapshot(t, dest)
+	testtree.WriteFiles(t, dest, map[string]string{".rhqdeployments/current-deployment.properties": "deployment.id=oops\n"})
+	before = testtree.Snapshot(t, dest)
 	_, err = bundle.Purge(ctx, dest, bundle.PurgeOptions{})
 	require.ErrorIs(t, err, bundle.ErrNotManaged)
 	requireUnchanged(t, before, dest)
@@ -98,7 +99,7 @@ func TestPurgeRestoresNothing(t *testing.T) {
 	v1 := spec{Compliance: "filesAndDirectories", Files: map[string]string{"conf/app.conf": "X"}}
 	_, err := bundle.Deploy(ctx, v1.open(t), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	writeTree(t, dest, map[string]string{"conf/app.conf": "edited", "keep.txt": "K"})
+	testtree.WriteFiles(t, dest, map[string]string{"conf/app.conf": "edited", "keep.txt": "K"})
 	v2 := v1
 	v2.Files = map[string]string{"conf/app.conf": "Z"}
 	res, err := bundle.Deploy(ctx, v2.open(t), bundle.Options{Dest: dest, ID: 2})
@@ -120,9 +121,9 @@ func TestPurgeRestoresNothing(t *testing.T) {
 func TestAdopt(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "legacy")
-	writeTree(t, dest, map[string]string{"a/x": "X", "a/y": "Y", "b/z": "Z", "top": "T"})
+	testtree.WriteFiles(t, dest, map[string]string{"a/x": "X", "a/y": "Y", "b/z": "Z", "top": "T"})
 
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, err := bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{ID: 1, Name: "app", Version: "0"})
 	require.NoError(t, err)
 	require.NoError(t, plan.Close())
@@ -135,11 +136,11 @@ func TestAdopt(t *testing.T) {
 	requireMeta(t, dest, 1, "0", "full", readHashes(t, dest, 1), nil)
 	st, err := bundle.Status(ctx, dest)
 	require.NoError(t, err)
-	require.Equal(t, bundle.Drift{Changed: []string{}, Removed: []string{}, Added: []string{}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{}, Deleted: []string{}, Added: []string{}}, st.Drift)
 
-	writeTree(t, dest, map[string]string{"a/y": "Y edited"})
+	testtree.WriteFiles(t, dest, map[string]string{"a/y": "Y edited"})
 	v1 := spec{Files: map[string]string{"a/x": "X", "a/y": "Y", "top": "T2"}}
-	before = snapshot(t, dest)
+	before = testtree.Snapshot(t, dest)
 	plan, res = dryThenApply(t, v1.open(t), bundle.Options{Dest: dest, ID: 2})
 	require.False(t, plan.Initial)
 	requireDiff(t, wantDiff{Changed: []string{"top"}, Deleted: []string{"b", "b/z"}}, res.Differences, dest, 2, 0)
@@ -149,6 +150,13 @@ func TestAdopt(t *testing.T) {
 
 	_, err = bundle.Adopt(ctx, filepath.Join(t.TempDir(), "missing"), bundle.AdoptOptions{ID: 1, Name: "app", Version: "0"})
 	require.ErrorContains(t, err, "non-existent file/directory provided")
+
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	testtree.WriteFiles(t, fresh, map[string]string{"a": "A"})
+	before = testtree.Snapshot(t, fresh)
+	_, err = bundle.PlanAdopt(ctx, fresh, bundle.AdoptOptions{ID: 1, Compliance: "Full"})
+	require.ErrorIs(t, err, recipe.ErrInvalid, "compliance is checked up front, case-sensitively (R9)")
+	requireUnchanged(t, before, fresh)
 }
 
 // TestStatus reports drift (files changed, removed, added since the deployment),
@@ -170,17 +178,17 @@ func TestStatus(t *testing.T) {
 	s.Version = "2"
 	_, err = bundle.Deploy(ctx, s.open(t), bundle.Options{Dest: dest, ID: 5})
 	require.NoError(t, err)
-	writeTree(t, dest, map[string]string{"a/x": "X edited", "a/new": "N", "c/d/e": "E"})
+	testtree.WriteFiles(t, dest, map[string]string{"a/x": "X edited", "a/new": "N", "c/d/e": "E"})
 	require.NoError(t, os.Remove(filepath.Join(dest, "b/z")))
 
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	st, err = bundle.Status(ctx, dest)
 	require.NoError(t, err)
 	requireUnchanged(t, before, dest)
 	require.True(t, st.Managed)
 	require.Equal(t, &bundle.DeploymentInfo{ID: 5, Bundle: bundle.Info{Name: "app", Version: "2"}, Compliance: recipe.Full}, st.Current)
 	require.Equal(t, []int{1, 5}, st.History)
-	require.Equal(t, bundle.Drift{Changed: []string{"a/x"}, Removed: []string{"b/z"}, Added: []string{"a/new", "c/d/e"}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{"a/x"}, Deleted: []string{"b/z"}, Added: []string{"a/new", "c/d/e"}}, st.Drift)
 
 	_, err = bundle.Status(ctx, filepath.Join(dest, "a/x"))
 	require.Error(t, err, "a file is no destination")

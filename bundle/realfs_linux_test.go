@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // mountTmpfs mounts a tmpfs of size bytes on a new directory and returns it;
@@ -79,13 +80,13 @@ func TestFullDisk(t *testing.T) {
 		_, err := bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 1})
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dest, "conf/app.conf"), []byte("port=edited"), 0o644))
-		before := snapshot(t, dest)
+		before := testtree.Snapshot(t, dest)
 		fill(t, root)
 		defer os.Remove(filepath.Join(root, "filler"))
 		_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
 		require.ErrorIs(t, err, syscall.ENOSPC)
 		require.ErrorContains(t, err, dest, "the error names where")
-		require.Equal(t, before, snapshot(t, dest), "nothing changed, the local edit included")
+		require.Equal(t, before, testtree.Snapshot(t, dest), "nothing changed, the local edit included")
 	})
 }
 
@@ -100,13 +101,13 @@ func TestReadOnlyFileSystem(t *testing.T) {
 	v2 := spec{Files: map[string]string{"conf/app.conf": "port=2"}}.open(t)
 	_, err := bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	require.NoError(t, unix.Mount("", root, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""))
 
 	_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 2})
 	require.ErrorIs(t, err, syscall.EROFS)
 	require.ErrorContains(t, err, "read-only file system")
-	require.Equal(t, before, snapshot(t, dest))
+	require.Equal(t, before, testtree.Snapshot(t, dest))
 
 	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: filepath.Join(root, "other"), ID: 1})
 	require.ErrorIs(t, err, syscall.EROFS)

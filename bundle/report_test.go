@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 func TestEntryRemovesUnknown(t *testing.T) {
@@ -44,7 +45,7 @@ func TestReportRemovesUnknownInPlan(t *testing.T) {
 	v1 := spec{Version: "1", Files: map[string]string{"a.txt": "a", "old.txt": "old"}, Ignore: []string{"logs/**"}}
 	_, err := bundle.Deploy(ctx, v1.open(t), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	writeTree(t, dest, map[string]string{"stray.txt": "mine", "empty": "DIR", "logs/app.log": "log"})
+	testtree.WriteFiles(t, dest, map[string]string{"stray.txt": "mine", "empty/": "", "logs/app.log": "log"})
 
 	v2 := spec{Version: "2", Files: map[string]string{"a.txt": "a2"}, Ignore: []string{"logs/**"}}
 	plan, err := bundle.PlanDeploy(ctx, v2.open(t), bundle.Options{Dest: dest, ID: 2})

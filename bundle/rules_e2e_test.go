@@ -9,6 +9,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // TestSameIDRedeploy is R2, R29 and R127: redeploying with the current id is
@@ -21,13 +22,13 @@ func TestSameIDRedeploy(t *testing.T) {
 	v1 := spec{Files: map[string]string{"a/x": "X", "a/y": "Y"}}
 	_, err := bundle.Deploy(ctx, v1.open(t), bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
-	writeTree(t, dest, map[string]string{"a/x": "edit 1", "a/y": "edit y"})
+	testtree.WriteFiles(t, dest, map[string]string{"a/x": "edit 1", "a/y": "edit y"})
 	v2 := spec{Version: "2", Files: map[string]string{"a/x": "X2", "a/y": "Y2"}}
 	_, err = bundle.Deploy(ctx, v2.open(t), bundle.Options{Dest: dest, ID: 2})
 	require.NoError(t, err)
 	cur := currentBytes(t, dest)
 
-	writeTree(t, dest, map[string]string{"a/x": "edit 2"})
+	testtree.WriteFiles(t, dest, map[string]string{"a/x": "edit 2"})
 	v3 := spec{Version: "3", Files: map[string]string{"a/x": "X3", "a/y": "Y2"}}
 	_, res := dryThenApply(t, v3.open(t), bundle.Options{Dest: dest, ID: 2})
 	requireDiff(t, wantDiff{Changed: []string{"a/x"}, BackedUp: []string{"a/x"}}, res.Differences, dest, 2, 0)
@@ -67,7 +68,7 @@ func TestDuplicateDestination(t *testing.T) {
 // compliance) and the clean flag plays no part (cleaned stays false).
 func TestInitialIgnoresCleanAndIgnore(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app")
-	writeTree(t, dest, map[string]string{"logs/old.log": "L"})
+	testtree.WriteFiles(t, dest, map[string]string{"logs/old.log": "L"})
 	s := spec{Ignore: []string{"logs/"}, Files: map[string]string{"a.txt": "A"}}
 	_, res := dryThenApply(t, s.open(t), bundle.Options{Dest: dest, ID: 1, Clean: true})
 	requireDiff(t, wantDiff{Added: []string{"a.txt"}, Deleted: []string{"logs/old.log"}, BackedUp: []string{"logs/old.log"}}, res.Differences, dest, 1, 0)
@@ -114,7 +115,7 @@ func TestDeploymentIDs(t *testing.T) {
 func TestPropertyFiles(t *testing.T) {
 	root := t.TempDir()
 	dest := filepath.Join(root, "app")
-	writeTree(t, root, map[string]string{"shared/site.properties": "site.name=prod\\u00e9\n"})
+	testtree.WriteFiles(t, root, map[string]string{"shared/site.properties": "site.name=prod\\u00e9\n"})
 	s := spec{
 		Head: `    <property file="conf/bundle.properties"/>
     <rhq:property file="../shared/site.properties" relativeToDeployDir="true"/>`,
@@ -123,7 +124,7 @@ func TestPropertyFiles(t *testing.T) {
 		Other:   map[string]string{"conf/bundle.properties": "app.color=blue\napp.size=10\n"},
 	}
 	dir := t.TempDir()
-	writeTree(t, dir, s.tree())
+	testtree.WriteFiles(t, dir, s.tree())
 	zipPath := filepath.Join(t.TempDir(), "b.zip")
 	writeBytes(t, filepath.Dir(zipPath), "b.zip", zipTree(t, s.tree()))
 	for _, source := range []string{dir, zipPath} {

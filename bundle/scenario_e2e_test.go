@@ -15,6 +15,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -132,7 +133,7 @@ func issueScenario(t *testing.T, mode string) {
 	require.NoDirExists(t, filepath.Join(dest, ".rhqdeployments/1/backup"), "nothing was displaced")
 
 	// Step 2: the operator and the application.
-	writeTree(t, dest, map[string]string{
+	testtree.WriteFiles(t, dest, map[string]string{
 		"conf/app.conf":   "port=9999\n",
 		"docs/readme.txt": "my notes\n",
 		"notes.txt":       "unrelated",
@@ -141,7 +142,7 @@ func issueScenario(t *testing.T, mode string) {
 	cur1 := currentBytes(t, dest)
 
 	// Step 3: the v2 upgrade.
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, res = dryThenApply(t, v2.open(t), bundle.Options{Dest: dest, ID: 2, Properties: props})
 	require.False(t, plan.Initial)
 	require.Equal(t, 1, *plan.Previous)
@@ -170,7 +171,7 @@ func issueScenario(t *testing.T, mode string) {
 
 	// Step 4: revert to v1's content with a new id (R130): the update, then the
 	// backups of deployment 2 are restored (R131).
-	before = snapshot(t, dest)
+	before = testtree.Snapshot(t, dest)
 	plan, res = dryThenApplyFn(t, dest, func(ctx context.Context) (*bundle.Plan, error) {
 		return bundle.PlanRevert(ctx, b1, bundle.Options{Dest: dest, ID: 3, Properties: props})
 	})
@@ -200,7 +201,7 @@ func issueScenario(t *testing.T, mode string) {
 	require.NoError(t, err)
 	require.Equal(t, &bundle.DeploymentInfo{ID: 3, Bundle: bundle.Info{Name: "app", Version: "1.0"}, Compliance: recipe.Compliance(mode)}, st.Current)
 	require.Equal(t, []int{1, 2, 3}, st.History)
-	wantDrift := bundle.Drift{Changed: []string{"docs/readme.txt"}, Removed: []string{}, Added: []string{}}
+	wantDrift := bundle.Drift{Changed: []string{"docs/readme.txt"}, Deleted: []string{}, Added: []string{}}
 	if full {
 		wantDrift.Added = []string{"logs/server.log"}
 	}
@@ -241,10 +242,10 @@ func TestExternalFileScenario(t *testing.T) {
 	_, res := dryThenApply(t, b1, bundle.Options{Dest: dest, ID: 1}, ext)
 	requireDiff(t, wantDiff{Added: []string{"app.txt"}}, res.Differences, dest, 1, 0)
 
-	writeTree(t, ext, map[string]string{"etc/app.env": "operator's"})
+	testtree.WriteFiles(t, ext, map[string]string{"etc/app.env": "operator's"})
 	v2 := spec{Version: "2.0", Files: map[string]string{"app.txt": "A"}, Ext: map[string]string{envFile: "HOME=@@rhq.deploy.dir@@"}}
 	v2.Replace = []string{"ext/0.txt"}
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, res := dryThenApply(t, v2.open(t), bundle.Options{Dest: dest, ID: 2}, ext)
 	requireDiff(t, wantDiff{Changed: []string{envFile}, BackedUp: []string{envFile}, Realized: []string{envFile}}, res.Differences, dest, 2, 0)
 	require.Equal(t, filepath.Join(dest, ".rhqdeployments/2/ext-backup", filepath.FromSlash(envFile)), res.Differences.BackedUp[envFile])
@@ -301,12 +302,12 @@ func TestCleanScenario(t *testing.T) {
 				"a/nested/.rhqdeployments/current-deployment.properties": "deployment.id=1\n",
 				"a/nested/.rhqdeployments/1/file-hashcodes.dat":          "inner.txt\t" + md5hex("inner") + "\n",
 			}
-			writeTree(t, dest, map[string]string{"a/x": "X edited", "a/u.txt": "unknown", "a/logs/l.log": "log", "unrelated.txt": "U", "a/nested/inner.txt": "inner"})
-			writeTree(t, dest, nested)
+			testtree.WriteFiles(t, dest, map[string]string{"a/x": "X edited", "a/u.txt": "unknown", "a/logs/l.log": "log", "unrelated.txt": "U", "a/nested/inner.txt": "inner"})
+			testtree.WriteFiles(t, dest, nested)
 
 			v2 := v1
 			v2.Version, v2.Files = "2", map[string]string{"a/x": "X", "a/y": "Y2", "top.txt": "T"}
-			before := snapshot(t, dest)
+			before := testtree.Snapshot(t, dest)
 			plan, res := dryThenApply(t, v2.open(t), bundle.Options{Dest: dest, ID: 2, Clean: true})
 			want := wantDiff{Changed: []string{"a/y"}, Ignored: []string{"a/logs"}, Cleaned: true,
 				BackedUp: []string{"a/nested/inner.txt", "a/u.txt", "a/x"}, Deleted: []string{"a/nested/inner.txt", "a/u.txt"}}
@@ -353,8 +354,8 @@ func TestInitialIntoNonEmpty(t *testing.T) {
 		"top.txt":           "operator's top",
 		"same.txt":          "same",
 		"unrelated/u.txt":   "u",
-		"emptydir":          "DIR",
-		"unrelated/empty":   "DIR",
+		"emptydir/":         "",
+		"unrelated/empty/":  "",
 	}
 	b := spec{Files: map[string]string{"conf/app.conf": "C", "top.txt": "T", "same.txt": "same"},
 		Extra: `      <rhq:archive name="lib.zip"/>` + "\n", Other: map[string]string{"lib.zip": "ZIP:lib/a.jar=A|lib/empty/="}}
@@ -362,7 +363,7 @@ func TestInitialIntoNonEmpty(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			full := mode == "full"
 			dest := filepath.Join(t.TempDir(), "app")
-			writeTree(t, dest, existing)
+			testtree.WriteFiles(t, dest, existing)
 			s := b
 			s.Compliance = mode
 			plan, res := dryThenApply(t, s.open(t), bundle.Options{Dest: dest, ID: 1})
@@ -410,7 +411,7 @@ const rhqProps = "#This file is auto-generated - DO NOT MODIFY!!!\n#Mon Jul 11 0
 func TestRHQDeployedDirectory(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "app")
-	writeTree(t, dest, map[string]string{
+	testtree.WriteFiles(t, dest, map[string]string{
 		"conf/app.conf": "rhq conf",
 		"lib/x.jar":     "x",
 		"notes.txt":     "operator's notes",
@@ -423,13 +424,13 @@ func TestRHQDeployedDirectory(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, st.Managed)
 	require.Equal(t, &bundle.DeploymentInfo{ID: 7, Bundle: bundle.Info{Name: "app", Version: "0.9"}, Compliance: recipe.Full}, st.Current, "R24: the legacy file loads as full")
-	require.Equal(t, bundle.Drift{Changed: []string{}, Removed: []string{}, Added: []string{"notes.txt"}}, st.Drift)
+	require.Equal(t, bundle.Drift{Changed: []string{}, Deleted: []string{}, Added: []string{"notes.txt"}}, st.Drift)
 
 	// The operator edits the config; the upgrade keeps it (R104), replaces the
 	// jar and, in full compliance, moves the unknown notes to backup (R117).
-	writeTree(t, dest, map[string]string{"conf/app.conf": "edited"})
+	testtree.WriteFiles(t, dest, map[string]string{"conf/app.conf": "edited"})
 	v1 := spec{Version: "1.0", Files: map[string]string{"conf/app.conf": "rhq conf", "lib/y.jar": "y"}}
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, res := dryThenApply(t, v1.open(t), bundle.Options{Dest: dest, ID: 8})
 	require.Equal(t, 7, *plan.Previous)
 	requireDiff(t, wantDiff{Added: []string{"lib/y.jar"}, Deleted: []string{"lib/x.jar", "notes.txt"}, BackedUp: []string{"notes.txt"}},

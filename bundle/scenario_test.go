@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 const recipeV = `<project name="app" default="main" xmlns:rhq="antlib:org.rhq.bundle">
@@ -28,7 +29,7 @@ const recipeV = `<project name="app" default="main" xmlns:rhq="antlib:org.rhq.bu
 func openBundle(t *testing.T, files map[string]string) *bundle.Bundle {
 	t.Helper()
 	dir := t.TempDir()
-	writeTree(t, dir, files)
+	testtree.WriteFiles(t, dir, files)
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { b.Close() })
@@ -55,7 +56,7 @@ func TestScenarioUpgradeRevertPurge(t *testing.T) {
 
 	// The operator edits the config and the app writes a log.
 	require.NoError(t, os.WriteFile(filepath.Join(dest, "conf/app.conf"), []byte("edited by hand\n"), 0o644))
-	writeTree(t, dest, map[string]string{"logs/server.log": "log line", "notes.txt": "unrelated"})
+	testtree.WriteFiles(t, dest, map[string]string{"logs/server.log": "log line", "notes.txt": "unrelated"})
 
 	v2 := openBundle(t, map[string]string{
 		"deploy.xml":    sprintf(recipeV, "2.0", "full"),

@@ -103,12 +103,17 @@ func runServiceCommand(ctx context.Context, sp *recipe.ServicePackage, phase, di
 	if phase == "uninstall" {
 		cmds = sp.Uninstall
 	}
-	osType := recipe.OSTypeFor(runtime.GOOS, runtime.GOARCH)
+	osType := recipe.OSTypeFor(runtime.GOOS)
 	ot := cmds.For(osType)
 	if ot == nil {
 		return nil, nil
 	}
-	r, err := command.Run(ctx, dir, ot, command.Options{})
+	timeout := ot.Timeout
+	if timeout <= 0 {
+		timeout = recipe.DefaultTimeout
+	}
+	spec := command.Spec{Shell: ot.StartCmd, Dir: dir, Timeout: timeout, Success: ot.SuccessCodes.Success}
+	r, err := command.Exec(ctx, spec, command.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("run the %s command %q: %w", phase, ot.StartCmd, err)
 	}

@@ -1,14 +1,13 @@
 package bundle
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
 	"testing"
 	"testing/fstest"
 
+	"github.com/bundlekit/bundlekit/internal/testzip"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,15 +16,7 @@ import (
 // usable space, or the plan fails before anything is written. When the space
 // cannot be measured, or is reported as 0, the deployment proceeds.
 func TestDiskSpace(t *testing.T) {
-	var zbuf bytes.Buffer
-	zw := zip.NewWriter(&zbuf)
-	for name, body := range map[string]string{"a/x": "12345", "a/y": "1234567890", "d/": ""} {
-		w, err := zw.Create(name)
-		require.NoError(t, err)
-		_, err = w.Write([]byte(body))
-		require.NoError(t, err)
-	}
-	require.NoError(t, zw.Close())
+	archive := testzip.Spec(t, "a/x=12345|a/y=1234567890|d/")
 	fsys := fstest.MapFS{
 		"deploy.xml": {Data: []byte(`<project name="p" default="main" xmlns:rhq="antlib:org.rhq.bundle">
   <rhq:bundle name="app" version="1">
@@ -38,8 +29,8 @@ func TestDiskSpace(t *testing.T) {
   <target name="main"/>
 </project>`)},
 		"raw.txt": {Data: []byte("0123456789abcdefghij")},
-		"x.zip":   {Data: zbuf.Bytes()},
-		"y.zip":   {Data: zbuf.Bytes()},
+		"x.zip":   {Data: archive},
+		"y.zip":   {Data: archive},
 	}
 	b, err := OpenFS(fsys, "mem")
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/statcache"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 const cachePath = ".rhqdeployments/.bundlekit-cache"
@@ -49,9 +50,9 @@ func TestStatCacheSeesEveryChange(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "app")
 	dir := t.TempDir()
 	app := func(conf, entry string) {
-		writeTree(t, dir, spec{Files: map[string]string{"conf/app.conf": conf, "static/x.txt": "x"},
+		testtree.WriteFiles(t, dir, spec{Files: map[string]string{"conf/app.conf": conf, "static/x.txt": "x"},
 			Extra: `      <rhq:archive name="web.zip"/>` + "\n"}.tree())
-		writeTree(t, dir, map[string]string{"web.zip": "ZIP:index.html=" + entry})
+		testtree.WriteFiles(t, dir, map[string]string{"web.zip": "ZIP:index.html=" + entry})
 	}
 	app("port=1", "<h1>one</h1>")
 	b, err := bundle.Open(dir)
@@ -155,7 +156,7 @@ func TestStatCacheKeptByNoOp(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "app")
 	dir := t.TempDir()
-	writeTree(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
+	testtree.WriteFiles(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
 	defer b.Close()
@@ -188,4 +189,31 @@ func TestStatCacheKeptByNoOp(t *testing.T) {
 	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 4})
 	require.NoError(t, err)
 	require.FileExists(t, cache, "a no-op without a cache makes one")
+}
+
+// TestStatCacheTrustsLargeFileWrittenLast: the large file a deployment
+// finishes just before it records the stat cache is not left racily clean
+// (the next no-op would hash all of it again): the deployment waits out the
+// margin first (performance issue: the 1 GiB case).
+func TestStatCacheTrustsLargeFileWrittenLast(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no inode or change time: nothing is trusted")
+	}
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	big := string(bytes.Repeat([]byte("0123456789abcdef"), 2<<20)) // 32 MiB
+	b := spec{Files: map[string]string{"data/blob.bin": big, "a.txt": "A"}}.open(t)
+	_, err := bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1})
+	require.NoError(t, err)
+
+	data, err := os.ReadFile(filepath.Join(dest, cachePath))
+	require.NoError(t, err)
+	c, err := statcache.Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	fi, err := os.Stat(filepath.Join(dest, "data/blob.bin"))
+	require.NoError(t, err)
+	st, ok := statcache.Of(fi)
+	_, trusted := c.File("data/blob.bin", st, ok)
+	require.True(t, trusted, "the large file is trusted by the next run without waiting")
+	require.Equal(t, md5hex(big), planEntries(t, b, bundle.Options{Dest: dest, ID: 2})["data/blob.bin"].Current)
 }

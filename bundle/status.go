@@ -15,10 +15,13 @@ type DeploymentInfo struct {
 	Compliance recipe.Compliance `json:"compliance"`
 }
 
-// Drift is what changed on disk since the last deployment.
+// Drift is what changed on disk since the last deployment: recorded files
+// whose content differs, recorded files that are gone, and files the
+// deployment does not know. Deleted is "removed" in JSON, the name the
+// deployer's documented --json output has always used.
 type Drift struct {
 	Changed []string `json:"changed"`
-	Removed []string `json:"removed"`
+	Deleted []string `json:"removed"`
 	Added   []string `json:"added"`
 }
 
@@ -85,7 +88,7 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 	}
 	for k := range scan.deletions {
 		if _, file := st.Hashes[k]; file {
-			r.Drift.Removed = append(r.Drift.Removed, k)
+			r.Drift.Deleted = append(r.Drift.Deleted, k)
 		}
 	}
 	for k := range scan.additions {
@@ -93,7 +96,7 @@ func Status(ctx context.Context, dest string) (*StatusReport, error) {
 			r.Drift.Added = append(r.Drift.Added, k)
 		}
 	}
-	for _, l := range []*[]string{&r.Drift.Changed, &r.Drift.Removed, &r.Drift.Added} {
+	for _, l := range []*[]string{&r.Drift.Changed, &r.Drift.Deleted, &r.Drift.Added} {
 		if *l == nil {
 			*l = []string{}
 		}

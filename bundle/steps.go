@@ -513,7 +513,17 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 	c := statcache.New(len(recorded), entries)
 	c.ID, c.Digest = int32(a.p.ID), digest
 	records(newCache{c})
-	// Files changed from now on have a later change time than this.
+	// Files changed from now on have a later change time than this. A file
+	// written within statcache.Margin of it would be read again by the next
+	// run: the large file a deployment finishes last would be hashed again in
+	// full, so past settleBytes of such files the margin is waited out.
+	if wait := statcache.Settle(maps.Values(a.written), time.Now().UnixNano(), settleBytes); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-a.ctx.Done():
+			return a.ctx.Err()
+		}
+	}
 	c.Written = time.Now().UnixNano()
 	var buf bytes.Buffer
 	if err := c.Encode(&buf); err != nil {
@@ -522,6 +532,10 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 	_, err := a.tx.WriteFile(a.ctx, cacheFile, &buf, 0o644)
 	return err
 }
+
+// settleBytes is how much racily clean content is worth waiting up to
+// statcache.Margin for: about what MD5 reads in that time.
+const settleBytes = 16 << 20
 
 // cacheSink receives the records of the stat cache a deployment writes.
 type cacheSink interface {

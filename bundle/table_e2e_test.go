@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // tableRow is one rule of the update decision table (spec §7, R102–R124b) run on
@@ -233,7 +234,7 @@ func runTableRow(t *testing.T, row tableRow, mode string) {
 			writeBytes(t, filepath.Dir(path(k)), filepath.Base(path(k)), []byte(v))
 		}
 	}
-	before := snapshot(t, dest)
+	before := testtree.Snapshot(t, dest)
 	plan, res := dryThenApply(t, version(row.v2, "2").open(t), bundle.Options{Dest: dest, ID: 2, Clean: row.clean}, ext)
 
 	d := res.Differences
@@ -268,7 +269,7 @@ func runTableRow(t *testing.T, row tableRow, mode string) {
 	gotBackups := map[string]string{}
 	for _, sub := range []string{"backup", "ext-backup"} {
 		root := filepath.Join(dest, ".rhqdeployments/2", sub)
-		for p, n := range snapshot(t, root) {
+		for p, n := range testtree.Snapshot(t, root) {
 			if p == "." {
 				continue
 			}
@@ -277,9 +278,9 @@ func runTableRow(t *testing.T, row tableRow, mode string) {
 				key = "/" + p
 			}
 			switch {
-			case n.Dir && !hasChild(snapshot(t, root), p):
+			case n.IsDir() && !hasChild(testtree.Snapshot(t, root), p):
 				gotBackups[key] = "DIR"
-			case !n.Dir:
+			case !n.IsDir():
 				gotBackups[key] = n.Content
 			}
 		}
@@ -293,7 +294,7 @@ func runTableRow(t *testing.T, row tableRow, mode string) {
 	predicted(t, plan, before, dest)
 }
 
-func hasChild(snap map[string]node, dir string) bool {
+func hasChild(snap map[string]testtree.Node, dir string) bool {
 	for p := range snap {
 		if strings.HasPrefix(p, dir+"/") {
 			return true

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testtree"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 // urlServer serves fixed content on loopback: path → body, with "/redirect-loop"
@@ -73,8 +75,8 @@ func TestURLItems(t *testing.T) {
 	srv := urlServer(t, map[string]string{
 		"/files/app.conf": "home=@@rhq.deploy.dir@@",
 		"/files/raw.bin":  "\x00raw",
-		"/dist/web.zip":   string(buildZip(t, "web/index.html=<html/>|web/app.properties=id=@@rhq.deploy.id@@")),
-		"/dist/plain.zip": string(buildZip(t, "x=y")),
+		"/dist/web.zip":   string(testzip.Spec(t, "web/index.html=<html/>|web/app.properties=id=@@rhq.deploy.id@@")),
+		"/dist/plain.zip": string(testzip.Spec(t, "x=y")),
 	})
 	dest := filepath.Join(t.TempDir(), "app")
 	s := spec{Extra: `      <rhq:url-file url="` + srv.URL + `/files/app.conf" replace="true"/>
@@ -89,7 +91,7 @@ func TestURLItems(t *testing.T) {
 		"bin/raw.bin":        "\x00raw",
 		"web/index.html":     "<html/>",
 		"web/app.properties": "id=4",
-		"archives/plain.zip": string(buildZip(t, "x=y")),
+		"archives/plain.zip": string(testzip.Spec(t, "x=y")),
 	}, readTree(t, dest))
 	requireEmptyDir(t, staging)
 }
@@ -125,7 +127,7 @@ func TestURLFailures(t *testing.T) {
 				v1 := spec{Files: map[string]string{"app.txt": "v1"}}
 				_, err := bundle.Deploy(context.Background(), v1.open(t), bundle.Options{Dest: dest, ID: 1})
 				require.NoError(t, err)
-				before := snapshot(t, filepath.Dir(dest))
+				before := testtree.Snapshot(t, filepath.Dir(dest))
 
 				url := srv.URL + tt.path
 				v2 := spec{Files: map[string]string{"app.txt": "v2"}, Extra: "      " + sprintf(elem, url) + "\n"}

@@ -1,8 +1,6 @@
 package bundle_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,20 +15,14 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 // TestURLDigest: bk:sha256 pins the content of every kind of URL item, deployed
 // or handed over; content that does not match stops the plan, naming the URL
 // and both digests, before anything is written.
 func TestURLDigest(t *testing.T) {
-	var zbuf bytes.Buffer
-	zw := zip.NewWriter(&zbuf)
-	w, err := zw.Create("plugin.txt")
-	require.NoError(t, err)
-	_, err = w.Write([]byte("plugin"))
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	files := map[string][]byte{"/app.conf": []byte("port=7070\n"), "/plugins.zip": zbuf.Bytes()}
+	files := map[string][]byte{"/app.conf": []byte("port=7070\n"), "/plugins.zip": testzip.Spec(t, "plugin.txt=plugin")}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(files[r.URL.Path])
 	}))

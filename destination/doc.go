@@ -1,7 +1,10 @@
 // Package destination decides where a bundle goes: it resolves a destination
 // (a base location plus a deploy dir) to an absolute directory on a target, for a
 // single target or a group, and normalises the destinations written in a recipe
-// against that directory (spec §3, R36–R43, R187).
+// against that directory (docs/behavior.md §3, R36–R43, R187). Rule numbers
+// (R38) refer to docs/behavior.md in the module; COMPATIBILITY.md (its Paths
+// section) lists where this package departs from RHQ on purpose: it refuses
+// what RHQ resolved unsafely or ambiguously, and cleans every destination.
 //
 // Contract: everything here is a pure, lexical computation on strings. Nothing
 // reads or writes the file system, nothing resolves symlinks (R39, R42), and no
@@ -61,7 +64,7 @@
 //   - Windows: whether a path is inside D is decided case-insensitively, as
 //     NTFS does by default; the relative key keeps the destination's own
 //     spelling of the part below D.
-//   - POSIX: "\" is an ordinary file-name character (spec conventions); only
+//   - POSIX: "\" is an ordinary file-name character; only
 //     NUL is refused.
 //   - An empty destination is ErrInvalidPath; an absent archive destinationDir
 //     means D and is the caller's to handle (R36).
@@ -70,45 +73,4 @@
 // except that Windows separators are "/" ("C:/app/x.conf"), so that relative and
 // external keys use one separator (R86, R187); Dir.Native turns any Path into
 // the target's own spelling.
-//
-// # Divergences from RHQ
-//
-// Where RHQ is unsafe, ambiguous or platform-dependent, this package does the
-// following instead:
-//
-//   - R40: every relative destination is cleaned (./x → x, a//b → a/b) and an
-//     absolute destination inside D becomes relative; RHQ keeps both verbatim,
-//     which makes them mismatch the names a directory walk finds (R180).
-//   - R38: every destination is normalised, not only those containing "..";
-//     one rule for all paths.
-//   - R41: climbing above the root is an error; RHQ yields a null path and fails
-//     later.
-//   - R38: a file destination equal to D is an error; RHQ would try to put a
-//     file where the deploy dir is.
-//   - R43: a Windows path rooted without a drive ("\x") is an error;
-//     java.io.File calls it relative (so RHQ puts it under D), Win32 puts it on
-//     the current drive, and a recipe that means either should say which.
-//   - R34: external destinations on UNC shares are refused; RHQ has no
-//     ext-backup layout for them.
-//   - Windows names that Win32 refuses or rewrites are refused up front, so the
-//     key always names the file that is written.
-//   - Resolve: an empty deploy dir, or one naming the base directory itself, is
-//     ErrNoDeployDir; RHQ deploys into the base directory, which in full
-//     compliance mode (R9) would wipe a platform's "/" or a server's whole
-//     installation. For the same reason ParseDir refuses a file-system root.
-//   - Resolve: an absolute deploy dir is ErrNotRelative for every value context;
-//     RHQ accepts it as is for fileSystem base locations, and Windows platforms
-//     depend on that (their "Root File System" is "/", which is not absolute on
-//     Windows, so Resolve refuses it there with ErrNotAbsolute). Declare a
-//     fileSystem base location naming the drive (value name C:\) instead.
-//   - Resolve: white space around a base directory value or a deploy dir is
-//     ErrInvalidPath; RHQ kept it as part of the directory name.
-//   - Resolve: an empty configuration value is ErrValueNotSet, like a missing
-//     one; RHQ failed later with "did not resolve to an absolute path".
-//   - Groups: RHQ lets a group of one (non-platform) resource type span Linux and
-//     Windows hosts; here a group must share one platform (CheckGroup), so that
-//     one deploy dir text means one thing on every member. Resolve each target
-//     on its own to deploy to mixed hosts.
-//   - ParseBundleTarget trims white space around value-context and value-name
-//     text, which RHQ's schema types would keep.
 package destination

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 	"github.com/bundlekit/bundlekit/internal/faults"
 )
 
@@ -332,10 +333,21 @@ func (d *Dir) err(op, name string, err error) error {
 	return &fs.PathError{Op: op, Path: d.display(name), Err: err}
 }
 
-// OpenFile opens name with the given flags, like os.OpenFile, for the small files
-// a deployer keeps next to the content (its lock, its journal), which need
-// O_EXCL creation and appending. Content goes through WriteFile instead.
-func (d *Dir) OpenFile(name string, flag int, perm fs.FileMode) (*os.File, error) {
+func init() {
+	dirfile.Register(func(d dirfile.Dir, name string, flag int, perm fs.FileMode) (*os.File, error) {
+		dir, ok := d.(*Dir)
+		if !ok {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: dirfile.ErrNotDir}
+		}
+		return dir.openFlags(name, flag, perm)
+	})
+}
+
+// openFlags opens name with the given flags, like os.OpenFile, for the small
+// files a deployer keeps next to the content (its lock, its journal), which
+// need O_EXCL creation and appending; other packages of the module reach it
+// through dirfile.OpenFile. Content goes through WriteFile instead.
+func (d *Dir) openFlags(name string, flag int, perm fs.FileMode) (*os.File, error) {
 	local, err := localize(name)
 	if err != nil {
 		return nil, d.nameErr("open", name, err)

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // TestSymlinkEscape shows os.Root's guarantee through every operation: a link
@@ -87,7 +89,7 @@ func TestSymlinkEscape(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			top := t.TempDir()
 			outside := filepath.Join(top, "outside")
-			makeTree(t, top,
+			testtree.Write(t, top,
 				"outside/secret=secret",
 				"d/inside/f=f",
 				"d/out => "+outside,
@@ -103,9 +105,9 @@ func TestSymlinkEscape(t *testing.T) {
 			if tt.ok {
 				require.NoError(t, err)
 			} else {
-				require.Error(t, err)
+				require.ErrorIs(t, err, testtree.ErrEscapes(), "os.Root refused the link")
 			}
-			require.Equal(t, []string{"secret=secret"}, snapshot(t, outside), "nothing outside changed")
+			require.Equal(t, []string{"secret=secret"}, testtree.Lines(t, outside), "nothing outside changed")
 			require.Empty(t, tempFiles(t, top))
 		})
 	}
@@ -113,7 +115,7 @@ func TestSymlinkEscape(t *testing.T) {
 
 func TestWalk(t *testing.T) {
 	top := t.TempDir()
-	makeTree(t, top,
+	testtree.Write(t, top,
 		"outside/o=o",
 		"d/b.txt=b",
 		"d/a/z=z",
@@ -177,7 +179,7 @@ func TestWalk(t *testing.T) {
 
 func TestReadDirAndLstat(t *testing.T) {
 	top := t.TempDir()
-	makeTree(t, top, "d/b=b", "d/a/", "d/c => b")
+	testtree.Write(t, top, "d/b=b", "d/a/", "d/c => b")
 	d, err := fileops.OpenDir(filepath.Join(top, "d"))
 	require.NoError(t, err)
 	defer d.Close()
@@ -206,7 +208,7 @@ func TestReadDirAndLstat(t *testing.T) {
 func TestCopy(t *testing.T) {
 	ctx := context.Background()
 	d := openTemp(t)
-	makeTree(t, d.Path(), "src=hello", "dir/", "old/dst=old")
+	testtree.Write(t, d.Path(), "src=hello", "dir/", "old/dst=old")
 	require.NoError(t, os.Chmod(filepath.Join(d.Path(), "src"), 0o751))
 
 	w, err := d.Copy(ctx, "src", "backup/1/src")
@@ -235,7 +237,7 @@ func TestCopy(t *testing.T) {
 
 func TestRename(t *testing.T) {
 	d := openTemp(t)
-	makeTree(t, d.Path(), "a=A", "b=B", "tree/x/y=Y", "tree/z=Z", "full/f=F", "link => a")
+	testtree.Write(t, d.Path(), "a=A", "b=B", "tree/x/y=Y", "tree/z=Z", "full/f=F", "link => a")
 
 	require.NoError(t, d.Rename("a", "backup/deep/a"), "parents of the target are created")
 	require.NoError(t, d.Rename("b", "backup/deep/a"), "a file replaces a file")
@@ -254,12 +256,12 @@ func TestRename(t *testing.T) {
 		"backup/tree/", "backup/tree/x/", "backup/tree/x/y=Y", "backup/tree/z=Z",
 		"full/", "full/f=F",
 	}
-	require.Equal(t, want, snapshot(t, d.Path()))
+	require.Equal(t, want, testtree.Lines(t, d.Path()))
 }
 
 func TestRemove(t *testing.T) {
 	d := openTemp(t)
-	makeTree(t, d.Path(), "f=f", "empty/", "full/a/b=b", "keep=k")
+	testtree.Write(t, d.Path(), "f=f", "empty/", "full/a/b=b", "keep=k")
 
 	require.NoError(t, d.Remove("f"))
 	require.NoError(t, d.Remove("empty"))
@@ -267,22 +269,22 @@ func TestRemove(t *testing.T) {
 	require.ErrorIs(t, d.Remove("missing"), fs.ErrNotExist)
 	require.NoError(t, d.RemoveAll("full"))
 	require.NoError(t, d.RemoveAll("missing"), "RemoveAll of nothing succeeds")
-	require.Equal(t, []string{"keep=k"}, snapshot(t, d.Path()))
+	require.Equal(t, []string{"keep=k"}, testtree.Lines(t, d.Path()))
 }
 
 func TestMkdirAll(t *testing.T) {
 	d := openTemp(t)
-	makeTree(t, d.Path(), "file=f")
+	testtree.Write(t, d.Path(), "file=f")
 	require.NoError(t, d.MkdirAll("a/b/c", 0o755))
 	require.NoError(t, d.MkdirAll("a/b/c", 0o755), "existing directories are fine")
 	require.NoError(t, d.MkdirAll(".", 0o755))
 	require.Error(t, d.MkdirAll("file/x", 0o755))
-	require.Equal(t, []string{"a/", "a/b/", "a/b/c/", "file=f"}, snapshot(t, d.Path()))
+	require.Equal(t, []string{"a/", "a/b/", "a/b/c/", "file=f"}, testtree.Lines(t, d.Path()))
 }
 
 func TestOpenDir(t *testing.T) {
 	top := t.TempDir()
-	makeTree(t, top, "d/", "file=f")
+	testtree.Write(t, top, "d/", "file=f")
 
 	t.Chdir(top)
 	d, err := fileops.OpenDir("d/../d")
@@ -307,7 +309,7 @@ func TestOpenDir(t *testing.T) {
 
 func TestOpenParent(t *testing.T) {
 	top := t.TempDir()
-	makeTree(t, top, "etc/app.conf=old")
+	testtree.Write(t, top, "etc/app.conf=old")
 	abs := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 
 	d, base, err := fileops.OpenParent(abs("etc/app.conf"), false)
@@ -347,12 +349,12 @@ func TestOpenParent(t *testing.T) {
 		_, _, err := fileops.OpenParent(p, true)
 		require.ErrorIs(t, err, fileops.ErrUnsafePath, "%q", p)
 	}
-	require.Equal(t, []string{"etc/", "etc/app.conf=new", "opt/", "opt/app/"}, snapshot(t, top), "nothing created for bad paths")
+	require.Equal(t, []string{"etc/", "etc/app.conf=new", "opt/", "opt/app/"}, testtree.Lines(t, top), "nothing created for bad paths")
 }
 
 func TestFreeSpace(t *testing.T) {
 	top := t.TempDir()
-	makeTree(t, top, "file=f")
+	testtree.Write(t, top, "file=f")
 	for _, p := range []string{
 		top,
 		filepath.Join(top, "not", "yet", "created"),
@@ -383,7 +385,7 @@ func TestHash(t *testing.T) {
 	require.ErrorIs(t, err, failing)
 
 	d := openTemp(t)
-	makeTree(t, d.Path(), "f=abc")
+	testtree.Write(t, d.Path(), "f=abc")
 	sum, err := d.HashFile("f")
 	require.NoError(t, err)
 	require.Equal(t, "900150983cd24fb0d6963f7d28e17f72", sum)
@@ -395,37 +397,22 @@ type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
-func TestIsTemp(t *testing.T) {
-	for name, want := range map[string]bool{
-		".bundlekit-abc.tmp":                   true,
-		"dir/.bundlekit-1x2y.tmp":              true,
-		".bundlekit-.tmp":                      false,
-		"bundlekit-abc.tmp":                    false,
-		".bundlekit-abc.tmp/x":                 false,
-		".bundlekit-abc":                       false,
-		"app.tmp":                              false,
-		filepath.Join("a", ".bundlekit-z.tmp"): true,
-	} {
-		require.Equal(t, want, fileops.IsTemp(name), name)
-	}
-}
-
 func TestOpenFileAndFS(t *testing.T) {
 	d, err := fileops.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	f, err := d.OpenFile("lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := dirfile.OpenFile(d, "lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.WriteString("held")
 	f.Close()
-	if _, err := d.OpenFile("lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); !errors.Is(err, fs.ErrExist) {
+	if _, err := dirfile.OpenFile(d, "lock", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("second exclusive create: %v, want fs.ErrExist", err)
 	}
-	if _, err := d.OpenFile("../escape", os.O_WRONLY|os.O_CREATE, 0o600); !errors.Is(err, fileops.ErrUnsafePath) {
+	if _, err := dirfile.OpenFile(d, "../escape", os.O_WRONLY|os.O_CREATE, 0o600); !errors.Is(err, fileops.ErrUnsafePath) {
 		t.Fatalf("escaping name: %v, want ErrUnsafePath", err)
 	}
 	data, err := fs.ReadFile(d.FS(), "lock")

@@ -1,5 +1,8 @@
 // Package fileops is the only code that reads or writes a deployment
-// destination. It executes; package bundle decides.
+// destination. It executes; package bundle decides. Rule numbers (R49) refer
+// to docs/behavior.md in the module; COMPATIBILITY.md lists where this package
+// departs from RHQ on purpose (hostile archive entries are refused, files are
+// replaced atomically, walks never follow symbolic links).
 //
 // Contract: every name that comes from a recipe, an archive entry, a token value
 // or a caller reaches the file system through a Dir, a directory opened with
@@ -8,9 +11,7 @@
 // (R8), is OpenParent, which checks an absolute path and opens its parent as a
 // Dir. Content is hashed while it is copied (MD5, R49), files are written under
 // a temporary name and renamed into place, zip archives are checked entry by
-// entry before anything is read from them, free space is measured (R47), and
-// ExtBackupName and ExtBackupOrigin map an external file to its place in a
-// deployment's ext-backup directory and back (R126, R34).
+// entry before anything is read from them, and free space is measured (R47).
 //
 // # Names
 //
@@ -35,7 +36,7 @@
 // # Writing files
 //
 // WriteFile streams into a temporary file named ".bundlekit-<random>.tmp" in
-// the target's directory (IsTemp recognises one), syncs and closes it, then
+// the target's directory, syncs and closes it, then
 // renames it over the target. Atomic means: the target has either its old
 // content or all of the new, never a part, and a failed or cancelled write
 // leaves the target untouched and no temporary file behind. Only a killed
@@ -109,24 +110,4 @@
 // with an error wrapping errors.ErrUnsupported. Rename fails across file systems with
 // ErrCrossDevice on Unix (EXDEV) and Windows (ERROR_NOT_SAME_DEVICE);
 // MoveByCopy is the explicit, non-atomic copy-and-remove for that case.
-//
-// # Divergences from RHQ
-//
-//   - R181: RHQ wrote zip entries named with ".." or a leading "/" wherever they
-//     resolved. OpenZip refuses the archive, and refuses the other hostile or
-//     ambiguous entries listed above, which RHQ accepted.
-//   - R101: RHQ overwrote a file in place. WriteFile replaces it atomically, so
-//     a symbolic link at the target is replaced by a file instead of written
-//     through, a hard link is broken, and the directory must be writable (a
-//     read-only file in a writable directory is replaced, a writable file in a
-//     read-only directory is not). Mode and, where permitted, owner are kept
-//     as an in-place write would keep them.
-//   - R78, R182: Walk does not follow symbolic links and RemoveAll never deletes
-//     through one; RHQ followed both.
-//   - R127: when a rename fails across file systems, RHQ moved a directory by
-//     creating an empty one and trying to delete the source, which fails if
-//     the source has content. MoveByCopy copies the whole tree and then
-//     removes the source, as mv does.
-//   - R99: WriteZip keeps the given order and directory entries and writes
-//     fixed timestamps, so a rebuilt archive's hash is stable (the GO line).
 package fileops

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/stretchr/testify/require"
 )
 
@@ -47,54 +48,31 @@ func TestMoveByCopy(t *testing.T) {
 		require.NoError(t, d.moveByCopy("abslink", "moved/abslink"))
 	}
 
-	type node struct {
-		mode fs.FileMode
-		body string
-	}
-	got := map[string]node{}
-	require.NoError(t, filepath.WalkDir(top, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || p == top {
-			return err
-		}
-		fi, err := e.Info()
-		if err != nil {
-			return err
-		}
-		n := node{mode: fi.Mode()}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			n.body, err = os.Readlink(p)
-		case fi.Mode().IsRegular():
-			var b []byte
-			b, err = os.ReadFile(p)
-			n.body = string(b)
-		}
-		got[filepath.ToSlash(p[len(top)+1:])] = n
-		return err
-	}))
-	want := map[string]node{
-		"existing":        {fs.ModeDir | 0o755, ""},
-		"existing/x":      {0o644, "X"},
-		"moved":           {fs.ModeDir | 0o755, ""},
-		"moved/file":      {0o640, "F"},
-		"moved/tree":      {fs.ModeDir | 0o755, ""},
-		"moved/tree/a":    {fs.ModeDir | 0o750, ""},
-		"moved/tree/ro":   {fs.ModeDir | 0o555, ""},
-		"moved/tree/a/b":  {0o755, "B"},
-		"moved/tree/c":    {0o600, "C"},
-		"moved/tree/link": {fs.ModeSymlink | 0o777, "c"},
-		"moved/abslink":   {fs.ModeSymlink | 0o777, "/etc/passwd"},
+	got := testtree.Snapshot(t, top)
+	delete(got, ".")
+	want := map[string]testtree.Node{
+		"existing":        {Mode: fs.ModeDir | 0o755},
+		"existing/x":      {Mode: 0o644, Content: "X"},
+		"moved":           {Mode: fs.ModeDir | 0o755},
+		"moved/file":      {Mode: 0o640, Content: "F"},
+		"moved/tree":      {Mode: fs.ModeDir | 0o755},
+		"moved/tree/a":    {Mode: fs.ModeDir | 0o750},
+		"moved/tree/ro":   {Mode: fs.ModeDir | 0o555},
+		"moved/tree/a/b":  {Mode: 0o755, Content: "B"},
+		"moved/tree/c":    {Mode: 0o600, Content: "C"},
+		"moved/tree/link": {Mode: fs.ModeSymlink | 0o777, Link: "c"},
+		"moved/abslink":   {Mode: fs.ModeSymlink | 0o777, Link: "/etc/passwd"},
 	}
 	if !links {
 		delete(want, "moved/tree/link")
 		delete(want, "moved/abslink")
 	}
 	if runtime.GOOS == "windows" {
-		for k, v := range got {
-			got[k] = node{v.mode.Type(), v.body}
-		}
-		for k, v := range want {
-			want[k] = node{v.mode.Type(), v.body}
+		for _, m := range []map[string]testtree.Node{got, want} {
+			for k, v := range m {
+				v.Mode = v.Mode.Type()
+				m[k] = v
+			}
 		}
 	}
 	require.Equal(t, want, got)
@@ -105,60 +83,6 @@ func TestMoveByCopy(t *testing.T) {
 	require.Error(t, d.moveByCopy("again", "existing"))
 	require.FileExists(t, filepath.Join(top, "existing", "x"))
 	require.FileExists(t, filepath.Join(top, "again", "y"))
-}
-
-func TestExtBackupName(t *testing.T) {
-	tests := []struct {
-		abs     string
-		windows bool
-		want    string // "" when refused
-	}{
-		{"/tmp/x/a.txt", false, "tmp/x/a.txt"}, // R126
-		{"/a", false, "a"},
-		{"/", false, ""},
-		{"relative/a", false, ""},
-		{"/a/../b", false, ""},
-		{"/a//b", false, ""},
-		{"/a/", false, ""},
-		{`C:\x\a.txt`, false, ""},
-		{`C:\x\a.txt`, true, "_C/x/a.txt"}, // R34
-		{`c:\x\a.txt`, true, "_C/x/a.txt"},
-		{"D:/data/a.txt", true, "_D/data/a.txt"},
-		{`C:\`, true, ""},
-		{`C:x`, true, ""},
-		{`\x\a.txt`, true, ""},
-		{`\\server\share\a.txt`, true, ""},
-		{`C:\x\..\a.txt`, true, ""},
-		{"/tmp/a", true, ""},
-	}
-	for _, tt := range tests {
-		got, err := extBackupName(tt.abs, tt.windows)
-		if tt.want == "" {
-			require.ErrorIs(t, err, ErrUnsafePath, "%q", tt.abs)
-			continue
-		}
-		require.NoError(t, err, tt.abs)
-		require.Equal(t, tt.want, got)
-		require.NoError(t, CheckName(got))
-
-		back, err := extBackupOrigin(got, tt.windows)
-		require.NoError(t, err)
-		want := tt.abs
-		if tt.windows {
-			want = strings.ToUpper(want[:1]) + strings.ReplaceAll(want[1:], "/", `\`)
-		}
-		require.Equal(t, want, back)
-	}
-
-	for _, name := range []string{"C/x", "_/x", "_CC/x", "_1/x", "x", "_C"} {
-		_, err := extBackupOrigin(name, true)
-		require.ErrorIs(t, err, ErrUnsafePath, "%q is not a backup on Windows (R34)", name)
-	}
-	_, err := extBackupOrigin("../x", false)
-	require.ErrorIs(t, err, ErrUnsafePath)
-
-	_, err = ExtBackupName("relative")
-	require.ErrorIs(t, err, ErrUnsafePath)
 }
 
 func TestFoldCase(t *testing.T) {

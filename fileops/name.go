@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/bundlekit/bundlekit/internal/winpath"
 )
 
 // CheckName reports whether name is acceptable as the name of a file or
@@ -67,7 +69,7 @@ func nameProblem(name string) string {
 		return "contains a NUL byte"
 	case name[0] == '/':
 		return "absolute path"
-	case hasDriveLetter(name):
+	case winpath.Drive(name) != 0:
 		return "starts with a drive letter"
 	case name != "." && fs.ValidPath(name):
 		return ""
@@ -76,14 +78,6 @@ func nameProblem(name string) string {
 	default:
 		return `has an empty or "." element or a trailing slash`
 	}
-}
-
-func hasDriveLetter(name string) bool {
-	if len(name) < 2 || name[1] != ':' {
-		return false
-	}
-	c := name[0] | 0x20 // ASCII lower case
-	return 'a' <= c && c <= 'z'
 }
 
 func hasDotDot(name string) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
 // nameTests: which names a Dir accepts. unix and windows say whether the name
@@ -117,19 +118,19 @@ func TestDirRefusesNames(t *testing.T) {
 			}
 			t.Run(op.op+"/"+tt.name, func(t *testing.T) {
 				top := t.TempDir()
-				makeTree(t, top, "outside/x=secret", "d/src=source", "d/a/b=inner")
+				testtree.Write(t, top, "outside/x=secret", "d/src=source", "d/a/b=inner")
 				d, err := fileops.OpenDir(filepath.Join(top, "d"))
 				require.NoError(t, err)
 				defer d.Close()
 
-				before := snapshot(t, top)
+				before := testtree.Lines(t, top)
 				err = op.run(d, tt.name)
 				require.ErrorIs(t, err, fileops.ErrUnsafePath)
 				var pe *fs.PathError
 				require.ErrorAs(t, err, &pe)
 				require.True(t, strings.HasPrefix(pe.Path, d.Path()), "error path %q names the directory", pe.Path)
 
-				require.Equal(t, before, snapshot(t, top), "nothing created, changed or removed")
+				require.Equal(t, before, testtree.Lines(t, top), "nothing created, changed or removed")
 			})
 		}
 	}

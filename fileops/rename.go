@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
+
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // Rename moves from to to within d, creating the missing parents of to
@@ -94,8 +94,8 @@ func (d *Dir) moveByCopy(from, to string) error {
 		// The tree is copied under a temporary name beside to and renamed into
 		// place only when complete, so a process killed mid-copy never leaves a
 		// partial tree under the final name (where a recovery would take it for
-		// the real one); the temporary name is one IsTemp recognises.
-		tmp := path.Join(path.Dir(to), tempPrefix+strconv.FormatUint(rand.Uint64(), 36)+tempSuffix)
+		// the real one); the temporary name is one dirfile.IsTemp recognises.
+		tmp := path.Join(path.Dir(to), dirfile.TempName())
 		created, err := d.copyTree(from, tmp)
 		if err != nil {
 			if created {

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
-	"strings"
+
+	"github.com/bundlekit/bundlekit/internal/ctxio"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // Written describes the content WriteFile or Copy put in place.
@@ -24,22 +24,6 @@ type Written struct {
 	// Info describes the file written, as it was once written (its change
 	// time may move when it is renamed into place).
 	Info fs.FileInfo
-}
-
-// Temporary files are named tempPrefix + random + tempSuffix in the directory
-// of the file they will replace.
-const (
-	tempPrefix = ".bundlekit-"
-	tempSuffix = ".tmp"
-)
-
-// IsTemp reports whether the last element of name is a temporary file of
-// WriteFile. Only a process that died while writing leaves one behind; a walk
-// may skip or remove it.
-func IsTemp(name string) bool {
-	base := path.Base(filepath.ToSlash(name))
-	return len(base) > len(tempPrefix)+len(tempSuffix) &&
-		strings.HasPrefix(base, tempPrefix) && strings.HasSuffix(base, tempSuffix)
 }
 
 var errIsDir = errors.New("is a directory")
@@ -112,7 +96,7 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	}
 	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxio.Reader(ctx, src), *buf)
 	putBuffer(buf)
 	if err == nil {
 		err = d.fault("write", name)
@@ -189,7 +173,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		}
 	}
 
-	if err := d.fault("create", path.Join(path.Dir(name), tempPrefix+"*"+tempSuffix)); err != nil {
+	if err := d.fault("create", path.Join(path.Dir(name), dirfile.TempPattern)); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
 	f, tmp, err := d.createTemp(parent)
@@ -220,7 +204,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	}
 	h, sh := md5.New(), sha256.New()
 	buf := getBuffer()
-	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxReader{ctx, src}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(&writeback{f: f}, h, sh), ctxio.Reader(ctx, src), *buf)
 	putBuffer(buf)
 	if err == nil {
 		err = d.fault("write", filepath.ToSlash(tmp))
@@ -291,7 +275,7 @@ func (w *writeback) Write(p []byte) (int, error) {
 // createTemp creates a new, empty temporary file in the directory parent.
 func (d *Dir) createTemp(parent string) (*os.File, string, error) {
 	for range 100 {
-		tmp := filepath.Join(parent, tempPrefix+strconv.FormatUint(rand.Uint64(), 36)+tempSuffix)
+		tmp := filepath.Join(parent, dirfile.TempName())
 		f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL|noPoll, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -299,21 +283,4 @@ func (d *Dir) createTemp(parent string) (*os.File, string, error) {
 		return f, tmp, err
 	}
 	return nil, "", errors.New("cannot find an unused temporary file name")
-}
-
-// ContextReader returns a reader that fails with ctx's error once ctx is done,
-// so a long copy or hash stops between chunks.
-func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
-
-// ctxReader fails once ctx is done, so a long copy stops between chunks.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (r ctxReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return r.r.Read(p)
 }

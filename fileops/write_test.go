@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/stretchr/testify/require"
 )
 
@@ -91,7 +92,7 @@ func TestWriteFileFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, name := range []string{"existing", "new/file"} {
 				d := openTemp(t)
-				makeTree(t, d.Path(), "existing=old content")
+				testtree.Write(t, d.Path(), "existing=old content")
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				if tt.pre {
@@ -115,22 +116,22 @@ func TestWriteFileFailure(t *testing.T) {
 
 func TestWriteFileOverDirectory(t *testing.T) {
 	d := openTemp(t)
-	makeTree(t, d.Path(), "dir/x=x", "file=f")
+	testtree.Write(t, d.Path(), "dir/x=x", "file=f")
 	_, err := d.WriteFile(context.Background(), "dir", strings.NewReader("x"), 0)
 	require.Error(t, err)
 	_, err = d.WriteFile(context.Background(), "file/x", strings.NewReader("x"), 0)
 	require.Error(t, err, "a file cannot be a parent")
-	require.Equal(t, []string{"dir/", "dir/x=x", "file=f"}, snapshot(t, d.Path()))
+	require.Equal(t, []string{"dir/", "dir/x=x", "file=f"}, testtree.Lines(t, d.Path()))
 }
 
 // TestWriteFileReplacesLink: a link at the target is replaced by the file; its
 // target is not written (R101 divergence, see the package documentation).
 func TestWriteFileReplacesLink(t *testing.T) {
 	d := openTemp(t)
-	makeTree(t, d.Path(), "target=old", "link => target")
+	testtree.Write(t, d.Path(), "target=old", "link => target")
 	_, err := d.WriteFile(context.Background(), "link", strings.NewReader("new"), 0)
 	require.NoError(t, err)
-	require.Equal(t, []string{"link=new", "target=old"}, snapshot(t, d.Path()))
+	require.Equal(t, []string{"link=new", "target=old"}, testtree.Lines(t, d.Path()))
 }
 
 func TestWriteFileMode(t *testing.T) {
@@ -158,7 +159,7 @@ func TestWriteFileMode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := openTemp(t)
 			if tt.existing != 0 {
-				makeTree(t, d.Path(), "f=old")
+				testtree.Write(t, d.Path(), "f=old")
 				require.NoError(t, os.Chmod(filepath.Join(d.Path(), "f"), tt.existing))
 			}
 			_, err := d.WriteFile(context.Background(), "f", strings.NewReader("new"), tt.perm)
@@ -175,7 +176,7 @@ func TestCopyKeepsModeOfSource(t *testing.T) {
 		t.Skip("Windows has no permission bits")
 	}
 	d := openTemp(t)
-	makeTree(t, d.Path(), "src=s", "dst=d")
+	testtree.Write(t, d.Path(), "src=s", "dst=d")
 	require.NoError(t, os.Chmod(filepath.Join(d.Path(), "src"), 0o700))
 	require.NoError(t, os.Chmod(filepath.Join(d.Path(), "dst"), 0o644))
 	_, err := d.Copy(context.Background(), "src", "dst")

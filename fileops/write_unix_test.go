@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,7 +43,7 @@ func TestWriteFileKeepsOwner(t *testing.T) {
 		t.Skip("needs root to chown")
 	}
 	d := openTemp(t)
-	makeTree(t, d.Path(), "f=old")
+	testtree.Write(t, d.Path(), "f=old")
 	p := filepath.Join(d.Path(), "f")
 	require.NoError(t, os.Chown(p, 4242, 4343))
 
@@ -67,7 +68,7 @@ func TestChmod(t *testing.T) {
 	t.Cleanup(func() { syscall.Umask(old) })
 
 	d := openTemp(t)
-	makeTree(t, d.Path(), "f=f")
+	testtree.Write(t, d.Path(), "f=f")
 	for _, mode := range []fs.FileMode{0o755, 0o600, 0o644 | fs.ModeSetgid, 0} {
 		require.NoError(t, d.Chmod("f", mode))
 		fi, err := d.Lstat("f")

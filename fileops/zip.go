@@ -101,13 +101,8 @@ type Archive struct {
 	Name    string  // as given to OpenZip, for messages
 	Entries []Entry // in stored order
 
-	total  int64
 	closer io.Closer
 }
-
-// TotalSize returns the sum of the declared uncompressed sizes of the file
-// entries: the archive's part of the disk-space estimate (R47).
-func (a *Archive) TotalSize() int64 { return a.total }
 
 // Close closes the file that OpenZipFile opened; for an archive from OpenZip
 // it does nothing.
@@ -150,23 +145,24 @@ func OpenZip(name string, r io.ReaderAt, size int64, lim Limits) (*Archive, erro
 	}
 	a := &Archive{Name: name, Entries: make([]Entry, 0, len(zr.File))}
 	names := make([]entryName, 0, len(zr.File))
+	var total int64
 	for _, f := range zr.File {
 		e, err := checkEntry(f, lim)
-		if err == nil && e.Size > lim.MaxTotalSize-a.total {
+		if err == nil && e.Size > lim.MaxTotalSize-total {
 			err = fmt.Errorf("%w: the declared sizes add up to more than %d bytes", ErrTooLarge, lim.MaxTotalSize)
 		}
 		if err != nil {
 			return nil, &ArchiveError{Archive: name, Entry: f.Name, Err: err}
 		}
 		e.archive, e.lim = name, lim
-		a.total += e.Size
+		total += e.Size
 		a.Entries = append(a.Entries, e)
 		names = append(names, entryName{e.Name, e.Dir})
 	}
 	// Entries whose compressed data overlap, or lie about its size, can
 	// each pass the check above and still make a few bytes expand without
 	// bound: the declared sizes against the archive's own size catch them.
-	if err := lim.ratio(a.total, size, "bytes of archive"); err != nil {
+	if err := lim.ratio(total, size, "bytes of archive"); err != nil {
 		return nil, &ArchiveError{Archive: name, Err: fmt.Errorf("the entries together: %w", err)}
 	}
 	if i, err := checkNameSet(names); err != nil {

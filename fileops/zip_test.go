@@ -3,7 +3,6 @@ package fileops_test
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 func openZip(tb testing.TB, data []byte, lim fileops.Limits) (*fileops.Archive, error) {
@@ -37,13 +37,13 @@ func readAll(tb testing.TB, e *fileops.Entry) ([]byte, error) {
 }
 
 func TestOpenZipAccepts(t *testing.T) {
-	data := buildZip(t,
-		zipEntry{name: "bin/", mode: fs.ModeDir | 0o755},
-		zipEntry{name: "bin/run.sh", body: "#!/bin/sh\n", mode: 0o755, deflate: true},
-		zipEntry{name: "conf/app.properties", body: "port=@@port@@\n"},
-		zipEntry{name: "empty.txt"},
-		zipEntry{name: "ünïcödé/Straße.txt", body: "ß"},
-		zipEntry{name: "a..b/c..", body: "dots inside names are fine"},
+	data := testzip.Build(t,
+		testzip.Entry{Name: "bin/", Mode: fs.ModeDir | 0o755},
+		testzip.Entry{Name: "bin/run.sh", Body: "#!/bin/sh\n", Mode: 0o755, Deflate: true},
+		testzip.Entry{Name: "conf/app.properties", Body: "port=@@port@@\n"},
+		testzip.Entry{Name: "empty.txt"},
+		testzip.Entry{Name: "ünïcödé/Straße.txt", Body: "ß"},
+		testzip.Entry{Name: "a..b/c..", Body: "dots inside names are fine"},
 	)
 	a, err := openZip(t, data, fileops.Limits{})
 	require.NoError(t, err)
@@ -76,7 +76,7 @@ func TestOpenZipAccepts(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
-	require.Equal(t, int64(10+14+2+26), a.TotalSize(), "TotalSize: declared sizes of file entries (R47)")
+	require.Equal(t, int64(10+14+2+26), declaredTotal(a), "declared sizes of file entries (R47)")
 	require.NoError(t, a.Close())
 }
 
@@ -84,68 +84,68 @@ func TestOpenZipAccepts(t *testing.T) {
 // archive with the sentinel, naming the archive and the offending entry
 // (R181 GO).
 func TestOpenZipRefuses(t *testing.T) {
-	ok := zipEntry{name: "ok.txt", body: "fine"}
+	ok := testzip.Entry{Name: "ok.txt", Body: "fine"}
 	tests := []struct {
 		name    string
-		entries []zipEntry
+		entries []testzip.Entry
 		lim     fileops.Limits
 		entry   string // the entry the error must name
 		want    error
 	}{
 		// Zip slip and other unsafe names.
-		{"dotdot", []zipEntry{ok, {name: "../evil.txt"}}, fileops.Limits{}, "../evil.txt", fileops.ErrUnsafePath},
-		{"dotdot inside", []zipEntry{{name: "a/../../b"}}, fileops.Limits{}, "a/../../b", fileops.ErrUnsafePath},
-		{"dotdot that stays inside", []zipEntry{{name: "a/../b"}}, fileops.Limits{}, "a/../b", fileops.ErrUnsafePath},
-		{"dotdot dir", []zipEntry{{name: "a/../"}}, fileops.Limits{}, "a/../", fileops.ErrUnsafePath},
-		{"absolute", []zipEntry{{name: "/etc/passwd"}}, fileops.Limits{}, "/etc/passwd", fileops.ErrUnsafePath},
-		{"root dir", []zipEntry{{name: "/"}}, fileops.Limits{}, "/", fileops.ErrUnsafePath},
-		{"drive letter", []zipEntry{{name: "C:/Windows/win.ini"}}, fileops.Limits{}, "C:/Windows/win.ini", fileops.ErrUnsafePath},
-		{"drive relative", []zipEntry{{name: "c:x"}}, fileops.Limits{}, "c:x", fileops.ErrUnsafePath},
-		{"backslash", []zipEntry{{name: `..\..\evil.txt`}}, fileops.Limits{}, `..\..\evil.txt`, fileops.ErrUnsafePath},
-		{"backslash plain", []zipEntry{{name: `dir\file.txt`}}, fileops.Limits{}, `dir\file.txt`, fileops.ErrUnsafePath},
-		{"NUL", []zipEntry{{name: "a.txt\x00.jpg"}}, fileops.Limits{}, "a.txt\x00.jpg", fileops.ErrUnsafePath},
-		{"newline", []zipEntry{{name: "a\n../../b\tX"}}, fileops.Limits{}, "a\n../../b\tX", fileops.ErrUnsafePath},
-		{"tab", []zipEntry{{name: "a\tb"}}, fileops.Limits{}, "a\tb", fileops.ErrUnsafePath},
-		{"invalid UTF-8", []zipEntry{{name: "caf\xe9.txt"}}, fileops.Limits{}, "caf\xe9.txt", fileops.ErrUnsafePath},
-		{"empty name", []zipEntry{{name: ""}}, fileops.Limits{}, "", fileops.ErrUnsafePath},
-		{"empty element", []zipEntry{{name: "a//b"}}, fileops.Limits{}, "a//b", fileops.ErrUnsafePath},
-		{"dot element", []zipEntry{{name: "./a"}}, fileops.Limits{}, "./a", fileops.ErrUnsafePath},
-		{"dot dir", []zipEntry{{name: "./"}}, fileops.Limits{}, "./", fileops.ErrUnsafePath},
-		{"double slash dir", []zipEntry{{name: "a//"}}, fileops.Limits{}, "a//", fileops.ErrUnsafePath},
+		{"dotdot", []testzip.Entry{ok, {Name: "../evil.txt"}}, fileops.Limits{}, "../evil.txt", fileops.ErrUnsafePath},
+		{"dotdot inside", []testzip.Entry{{Name: "a/../../b"}}, fileops.Limits{}, "a/../../b", fileops.ErrUnsafePath},
+		{"dotdot that stays inside", []testzip.Entry{{Name: "a/../b"}}, fileops.Limits{}, "a/../b", fileops.ErrUnsafePath},
+		{"dotdot dir", []testzip.Entry{{Name: "a/../"}}, fileops.Limits{}, "a/../", fileops.ErrUnsafePath},
+		{"absolute", []testzip.Entry{{Name: "/etc/passwd"}}, fileops.Limits{}, "/etc/passwd", fileops.ErrUnsafePath},
+		{"root dir", []testzip.Entry{{Name: "/"}}, fileops.Limits{}, "/", fileops.ErrUnsafePath},
+		{"drive letter", []testzip.Entry{{Name: "C:/Windows/win.ini"}}, fileops.Limits{}, "C:/Windows/win.ini", fileops.ErrUnsafePath},
+		{"drive relative", []testzip.Entry{{Name: "c:x"}}, fileops.Limits{}, "c:x", fileops.ErrUnsafePath},
+		{"backslash", []testzip.Entry{{Name: `..\..\evil.txt`}}, fileops.Limits{}, `..\..\evil.txt`, fileops.ErrUnsafePath},
+		{"backslash plain", []testzip.Entry{{Name: `dir\file.txt`}}, fileops.Limits{}, `dir\file.txt`, fileops.ErrUnsafePath},
+		{"NUL", []testzip.Entry{{Name: "a.txt\x00.jpg"}}, fileops.Limits{}, "a.txt\x00.jpg", fileops.ErrUnsafePath},
+		{"newline", []testzip.Entry{{Name: "a\n../../b\tX"}}, fileops.Limits{}, "a\n../../b\tX", fileops.ErrUnsafePath},
+		{"tab", []testzip.Entry{{Name: "a\tb"}}, fileops.Limits{}, "a\tb", fileops.ErrUnsafePath},
+		{"invalid UTF-8", []testzip.Entry{{Name: "caf\xe9.txt"}}, fileops.Limits{}, "caf\xe9.txt", fileops.ErrUnsafePath},
+		{"empty name", []testzip.Entry{{Name: ""}}, fileops.Limits{}, "", fileops.ErrUnsafePath},
+		{"empty element", []testzip.Entry{{Name: "a//b"}}, fileops.Limits{}, "a//b", fileops.ErrUnsafePath},
+		{"dot element", []testzip.Entry{{Name: "./a"}}, fileops.Limits{}, "./a", fileops.ErrUnsafePath},
+		{"dot dir", []testzip.Entry{{Name: "./"}}, fileops.Limits{}, "./", fileops.ErrUnsafePath},
+		{"double slash dir", []testzip.Entry{{Name: "a//"}}, fileops.Limits{}, "a//", fileops.ErrUnsafePath},
 
 		// Names that would reach one file twice.
-		{"duplicate file", []zipEntry{{name: "a/b", body: "1"}, ok, {name: "a/b", body: "2"}}, fileops.Limits{}, "a/b", fileops.ErrDuplicate},
-		{"duplicate dir", []zipEntry{{name: "a/"}, {name: "a/"}}, fileops.Limits{}, "a/", fileops.ErrDuplicate},
-		{"case", []zipEntry{{name: "README"}, {name: "readme"}}, fileops.Limits{}, "readme", fileops.ErrCaseCollision},
-		{"case in parent", []zipEntry{{name: "Conf/a"}, {name: "conf/b"}}, fileops.Limits{}, "conf/b", fileops.ErrCaseCollision},
-		{"case non-ASCII", []zipEntry{{name: "ÄRGER"}, {name: "ärger"}}, fileops.Limits{}, "ärger", fileops.ErrCaseCollision},
-		{"case Kelvin sign", []zipEntry{{name: "k"}, {name: "\u212a"}}, fileops.Limits{}, "\u212a", fileops.ErrCaseCollision},
-		{"file then dir", []zipEntry{{name: "a"}, {name: "a/"}}, fileops.Limits{}, "a/", fileops.ErrFileAsDir},
-		{"dir then file", []zipEntry{{name: "a/"}, {name: "a"}}, fileops.Limits{}, "a", fileops.ErrFileAsDir},
-		{"file as parent", []zipEntry{{name: "a"}, {name: "a/b"}}, fileops.Limits{}, "a/b", fileops.ErrFileAsDir},
-		{"file below file", []zipEntry{{name: "a/b"}, {name: "a"}}, fileops.Limits{}, "a", fileops.ErrFileAsDir},
+		{"duplicate file", []testzip.Entry{{Name: "a/b", Body: "1"}, ok, {Name: "a/b", Body: "2"}}, fileops.Limits{}, "a/b", fileops.ErrDuplicate},
+		{"duplicate dir", []testzip.Entry{{Name: "a/"}, {Name: "a/"}}, fileops.Limits{}, "a/", fileops.ErrDuplicate},
+		{"case", []testzip.Entry{{Name: "README"}, {Name: "readme"}}, fileops.Limits{}, "readme", fileops.ErrCaseCollision},
+		{"case in parent", []testzip.Entry{{Name: "Conf/a"}, {Name: "conf/b"}}, fileops.Limits{}, "conf/b", fileops.ErrCaseCollision},
+		{"case non-ASCII", []testzip.Entry{{Name: "ÄRGER"}, {Name: "ärger"}}, fileops.Limits{}, "ärger", fileops.ErrCaseCollision},
+		{"case Kelvin sign", []testzip.Entry{{Name: "k"}, {Name: "\u212a"}}, fileops.Limits{}, "\u212a", fileops.ErrCaseCollision},
+		{"file then dir", []testzip.Entry{{Name: "a"}, {Name: "a/"}}, fileops.Limits{}, "a/", fileops.ErrFileAsDir},
+		{"dir then file", []testzip.Entry{{Name: "a/"}, {Name: "a"}}, fileops.Limits{}, "a", fileops.ErrFileAsDir},
+		{"file as parent", []testzip.Entry{{Name: "a"}, {Name: "a/b"}}, fileops.Limits{}, "a/b", fileops.ErrFileAsDir},
+		{"file below file", []testzip.Entry{{Name: "a/b"}, {Name: "a"}}, fileops.Limits{}, "a", fileops.ErrFileAsDir},
 
 		// Entries that are not plain files or directories.
-		{"symlink", []zipEntry{{name: "link", body: "/etc/passwd", mode: fs.ModeSymlink | 0o777}}, fileops.Limits{}, "link", fileops.ErrIrregular},
-		{"symlink dir name", []zipEntry{{name: "link/", mode: fs.ModeSymlink | 0o777}}, fileops.Limits{}, "link/", fileops.ErrIrregular},
-		{"device", []zipEntry{{name: "dev", mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}}, fileops.Limits{}, "dev", fileops.ErrIrregular},
-		{"fifo", []zipEntry{{name: "fifo", mode: fs.ModeNamedPipe | 0o666}}, fileops.Limits{}, "fifo", fileops.ErrIrregular},
-		{"socket", []zipEntry{{name: "sock", mode: fs.ModeSocket | 0o666}}, fileops.Limits{}, "sock", fileops.ErrIrregular},
-		{"dir mode without slash", []zipEntry{{name: "d", mode: fs.ModeDir | 0o755}}, fileops.Limits{}, "d", fileops.ErrIrregular},
-		{"dir with content", []zipEntry{{name: "d/", size: 6}}, fileops.Limits{}, "d/", fileops.ErrIrregular},
-		{"encrypted", []zipEntry{{name: "secret", body: "x", flags: 0x1}}, fileops.Limits{}, "secret", fileops.ErrUnsupportedEntry},
-		{"bzip2", []zipEntry{{name: "b", body: "x", method: 12}}, fileops.Limits{}, "b", fileops.ErrUnsupportedEntry},
+		{"symlink", []testzip.Entry{{Name: "link", Body: "/etc/passwd", Mode: fs.ModeSymlink | 0o777}}, fileops.Limits{}, "link", fileops.ErrIrregular},
+		{"symlink dir name", []testzip.Entry{{Name: "link/", Mode: fs.ModeSymlink | 0o777}}, fileops.Limits{}, "link/", fileops.ErrIrregular},
+		{"device", []testzip.Entry{{Name: "dev", Mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}}, fileops.Limits{}, "dev", fileops.ErrIrregular},
+		{"fifo", []testzip.Entry{{Name: "fifo", Mode: fs.ModeNamedPipe | 0o666}}, fileops.Limits{}, "fifo", fileops.ErrIrregular},
+		{"socket", []testzip.Entry{{Name: "sock", Mode: fs.ModeSocket | 0o666}}, fileops.Limits{}, "sock", fileops.ErrIrregular},
+		{"dir mode without slash", []testzip.Entry{{Name: "d", Mode: fs.ModeDir | 0o755}}, fileops.Limits{}, "d", fileops.ErrIrregular},
+		{"dir with content", []testzip.Entry{{Name: "d/", Size: 6}}, fileops.Limits{}, "d/", fileops.ErrIrregular},
+		{"encrypted", []testzip.Entry{{Name: "secret", Body: "x", Flags: 0x1}}, fileops.Limits{}, "secret", fileops.ErrUnsupportedEntry},
+		{"bzip2", []testzip.Entry{{Name: "b", Body: "x", Method: 12}}, fileops.Limits{}, "b", fileops.ErrUnsupportedEntry},
 
 		// Limits.
-		{"too many", []zipEntry{ok, {name: "b"}, {name: "c"}}, fileops.Limits{MaxEntries: 2}, "", fileops.ErrTooMany},
-		{"entry too large", []zipEntry{ok, {name: "big", body: "12345"}}, fileops.Limits{MaxEntrySize: 4}, "big", fileops.ErrTooLarge},
-		{"declared too large", []zipEntry{{name: "bomb", body: "x", size: 5 << 30}}, fileops.Limits{}, "bomb", fileops.ErrTooLarge},
-		{"total too large", []zipEntry{{name: "a", body: "123"}, {name: "b", body: "456"}}, fileops.Limits{MaxTotalSize: 5}, "b", fileops.ErrTooLarge},
-		{"total overflow", []zipEntry{{name: "a", body: "x", size: 1 << 62}, {name: "b", body: "x", size: 1 << 62}}, fileops.Limits{MaxEntrySize: 1 << 62, MaxTotalSize: 1 << 62, MaxRatio: fileops.NoRatioLimit}, "b", fileops.ErrTooLarge},
+		{"too many", []testzip.Entry{ok, {Name: "b"}, {Name: "c"}}, fileops.Limits{MaxEntries: 2}, "", fileops.ErrTooMany},
+		{"entry too large", []testzip.Entry{ok, {Name: "big", Body: "12345"}}, fileops.Limits{MaxEntrySize: 4}, "big", fileops.ErrTooLarge},
+		{"declared too large", []testzip.Entry{{Name: "bomb", Body: "x", Size: 5 << 30}}, fileops.Limits{}, "bomb", fileops.ErrTooLarge},
+		{"total too large", []testzip.Entry{{Name: "a", Body: "123"}, {Name: "b", Body: "456"}}, fileops.Limits{MaxTotalSize: 5}, "b", fileops.ErrTooLarge},
+		{"total overflow", []testzip.Entry{{Name: "a", Body: "x", Size: 1 << 62}, {Name: "b", Body: "x", Size: 1 << 62}}, fileops.Limits{MaxEntrySize: 1 << 62, MaxTotalSize: 1 << 62, MaxRatio: fileops.NoRatioLimit}, "b", fileops.ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := openZip(t, buildZip(t, tt.entries...), tt.lim)
+			a, err := openZip(t, testzip.Build(t, tt.entries...), tt.lim)
 			require.Nil(t, a)
 			require.ErrorIs(t, err, tt.want)
 			var ae *fileops.ArchiveError
@@ -174,21 +174,21 @@ func TestEntryOpenSizeLies(t *testing.T) {
 	body := strings.Repeat("0123456789", 1000)
 	tests := []struct {
 		name string
-		e    zipEntry
+		e    testzip.Entry
 		want error
 		n    int // bytes the reader may return before failing
 	}{
-		{"stored longer", zipEntry{body: body, size: 10}, fileops.ErrTooLarge, 10},
-		{"deflated longer", zipEntry{body: body, size: 100, deflate: true}, fileops.ErrTooLarge, 100},
-		{"deflated bomb declared 1", zipEntry{body: strings.Repeat("\x00", 1<<20), size: 1, deflate: true}, fileops.ErrTooLarge, 1},
-		{"stored shorter", zipEntry{body: body, size: 20000}, io.ErrUnexpectedEOF, len(body)},
-		{"deflated shorter", zipEntry{body: body, size: 20000, deflate: true}, io.ErrUnexpectedEOF, len(body)},
-		{"crc", zipEntry{body: body, crc: 1}, zip.ErrChecksum, len(body)},
+		{"stored longer", testzip.Entry{Body: body, Size: 10}, fileops.ErrTooLarge, 10},
+		{"deflated longer", testzip.Entry{Body: body, Size: 100, Deflate: true}, fileops.ErrTooLarge, 100},
+		{"deflated bomb declared 1", testzip.Entry{Body: strings.Repeat("\x00", 1<<20), Size: 1, Deflate: true}, fileops.ErrTooLarge, 1},
+		{"stored shorter", testzip.Entry{Body: body, Size: 20000}, io.ErrUnexpectedEOF, len(body)},
+		{"deflated shorter", testzip.Entry{Body: body, Size: 20000, Deflate: true}, io.ErrUnexpectedEOF, len(body)},
+		{"crc", testzip.Entry{Body: body, CRC: 1}, zip.ErrChecksum, len(body)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.e.name = "lying.txt"
-			a, err := openZip(t, buildZip(t, tt.e), fileops.Limits{})
+			tt.e.Name = "lying.txt"
+			a, err := openZip(t, testzip.Build(t, tt.e), fileops.Limits{})
 			require.NoError(t, err, "the declared size is within limits, so the archive opens")
 			got, err := readAll(t, &a.Entries[0])
 			require.ErrorIs(t, err, tt.want)
@@ -202,7 +202,7 @@ func TestEntryOpenSizeLies(t *testing.T) {
 }
 
 func TestEntryOpenDir(t *testing.T) {
-	a, err := openZip(t, buildZip(t, zipEntry{name: "d/"}), fileops.Limits{})
+	a, err := openZip(t, testzip.Build(t, testzip.Entry{Name: "d/"}), fileops.Limits{})
 	require.NoError(t, err)
 	_, err = a.Entries[0].Open()
 	require.ErrorIs(t, err, fileops.ErrIrregular)
@@ -210,7 +210,7 @@ func TestEntryOpenDir(t *testing.T) {
 
 func TestOpenZipFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bundle.zip")
-	require.NoError(t, os.WriteFile(p, buildZip(t, zipEntry{name: "a.txt", body: "A"}), 0o644))
+	require.NoError(t, os.WriteFile(p, testzip.Build(t, testzip.Entry{Name: "a.txt", Body: "A"}), 0o644))
 	a, err := fileops.OpenZipFile(p, fileops.Limits{})
 	require.NoError(t, err)
 	got, err := readAll(t, &a.Entries[0])
@@ -218,7 +218,7 @@ func TestOpenZipFile(t *testing.T) {
 	require.Equal(t, "A", string(got))
 	require.NoError(t, a.Close())
 
-	require.NoError(t, os.WriteFile(p, buildZip(t, zipEntry{name: "../a.txt"}), 0o644))
+	require.NoError(t, os.WriteFile(p, testzip.Build(t, testzip.Entry{Name: "../a.txt"}), 0o644))
 	_, err = fileops.OpenZipFile(p, fileops.Limits{})
 	var ae *fileops.ArchiveError
 	require.ErrorAs(t, err, &ae)
@@ -309,37 +309,14 @@ func must[T any](tb testing.TB, f func() (T, error)) T {
 	return v
 }
 
-// zeroBomb returns a zip archive holding one entry, name, of size zero bytes,
-// deflated as they are streamed (a 512 MiB entry takes well under a second and
-// no more memory than its compressed form).
-func zeroBomb(tb testing.TB, name string, size int64) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(w, flate.BestSpeed)
-	})
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
-	require.NoError(tb, err)
-	_, err = io.CopyN(w, zeroReader{}, size)
-	require.NoError(tb, err)
-	require.NoError(tb, zw.Close())
-	return buf.Bytes()
-}
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
-}
-
 // TestOpenZipBombDefault is the issue's case: 512 MiB of zeros deflated to
 // about half a megabyte is refused by the zero Limits (which are
 // DefaultLimits) when the archive is opened, before anything is read, with an
 // error that names the entry, its ratio and the option that raises the cap.
 func TestOpenZipBombDefault(t *testing.T) {
-	data := zeroBomb(t, "data/zeros.bin", 512<<20)
+	var bomb bytes.Buffer
+	require.NoError(t, testzip.WriteZeros(&bomb, "data/zeros.bin", 512<<20))
+	data := bomb.Bytes()
 	_, err := openZip(t, data, fileops.Limits{})
 	require.ErrorIs(t, err, fileops.ErrRatio)
 	require.ErrorIs(t, err, fileops.ErrTooLarge, "ErrRatio is a kind of ErrTooLarge")
@@ -351,7 +328,7 @@ func TestOpenZipBombDefault(t *testing.T) {
 
 	a, err := openZip(t, data, fileops.Limits{MaxRatio: fileops.NoRatioLimit})
 	require.NoError(t, err, "NoRatioLimit turns the check off")
-	require.Equal(t, int64(512<<20), a.TotalSize())
+	require.Equal(t, int64(512<<20), declaredTotal(a))
 }
 
 // TestOpenZipRatio checks the cap on declared sizes, entry by entry and for the
@@ -359,35 +336,35 @@ func TestOpenZipBombDefault(t *testing.T) {
 func TestOpenZipRatio(t *testing.T) {
 	lim := fileops.Limits{MaxRatio: 10, RatioThreshold: 1000}
 	zeros := func(n int) string { return strings.Repeat("\x00", n) }
-	many := func(n, size int) []zipEntry {
-		var out []zipEntry
+	many := func(n, size int) []testzip.Entry {
+		var out []testzip.Entry
 		for i := range n {
-			out = append(out, zipEntry{name: fmt.Sprintf("f%03d", i), body: zeros(size), deflate: true})
+			out = append(out, testzip.Entry{Name: fmt.Sprintf("f%03d", i), Body: zeros(size), Deflate: true})
 		}
 		return out
 	}
 	tests := []struct {
 		name    string
-		entries []zipEntry
+		entries []testzip.Entry
 		lim     fileops.Limits
 		entry   string // the entry the error names; "" for the archive
 		refused bool
 	}{
-		{"small entries may expand without bound", []zipEntry{{name: "z", body: zeros(1000), deflate: true}}, lim, "", false},
-		{"text within the ratio", []zipEntry{{name: "t", body: noise(5000), deflate: true}}, lim, "", false},
-		{"zeros over the threshold", []zipEntry{{name: "ok", body: "fine"}, {name: "z", body: zeros(2000), deflate: true}}, lim, "z", true},
-		{"stored entry declaring more than it holds", []zipEntry{{name: "s", body: "0123456789", size: 5000}}, lim, "s", true},
-		{"an entry declaring no compressed bytes", []zipEntry{{name: "e", body: "", size: 5000}}, lim, "e", true},
-		{"no cap", []zipEntry{{name: "z", body: zeros(2000), deflate: true}}, fileops.Limits{MaxRatio: fileops.NoRatioLimit, RatioThreshold: 1000}, "", false},
+		{"small entries may expand without bound", []testzip.Entry{{Name: "z", Body: zeros(1000), Deflate: true}}, lim, "", false},
+		{"text within the ratio", []testzip.Entry{{Name: "t", Body: noise(5000), Deflate: true}}, lim, "", false},
+		{"zeros over the threshold", []testzip.Entry{{Name: "ok", Body: "fine"}, {Name: "z", Body: zeros(2000), Deflate: true}}, lim, "z", true},
+		{"stored entry declaring more than it holds", []testzip.Entry{{Name: "s", Body: "0123456789", Size: 5000}}, lim, "s", true},
+		{"an entry declaring no compressed bytes", []testzip.Entry{{Name: "e", Body: "", Size: 5000}}, lim, "e", true},
+		{"no cap", []testzip.Entry{{Name: "z", Body: zeros(2000), Deflate: true}}, fileops.Limits{MaxRatio: fileops.NoRatioLimit, RatioThreshold: 1000}, "", false},
 		// Each entry is under the threshold; together they are not.
 		{"many small bombs", many(100, 999), fileops.Limits{MaxRatio: 5, RatioThreshold: 1000}, "", true},
 		// The entry lies about its compressed size to pass its own check;
 		// the archive is much smaller than what it declares.
-		{"lying compressed size", []zipEntry{{name: "l", body: zeros(20000), deflate: true, csize: 20000}}, lim, "", true},
+		{"lying compressed size", []testzip.Entry{{Name: "l", Body: zeros(20000), Deflate: true, CSize: 20000}}, lim, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := openZip(t, buildZip(t, tt.entries...), tt.lim)
+			a, err := openZip(t, testzip.Build(t, tt.entries...), tt.lim)
 			if !tt.refused {
 				require.NoError(t, err)
 				for i := range a.Entries {
@@ -413,11 +390,11 @@ func TestOpenZipRatio(t *testing.T) {
 func TestEntryOpenRatio(t *testing.T) {
 	lim := fileops.Limits{MaxRatio: 10, RatioThreshold: 1000}
 	const size = 200_000
-	data := buildZip(t,
-		zipEntry{name: "bomb", body: strings.Repeat("\x00", size), deflate: true, csize: size},
+	data := testzip.Build(t,
+		testzip.Entry{Name: "bomb", Body: strings.Repeat("\x00", size), Deflate: true, CSize: size},
 		// Incompressible padding keeps the archive within the ratio as a
 		// whole, so only reading can tell.
-		zipEntry{name: "padding", body: noise(32 << 10)},
+		testzip.Entry{Name: "padding", Body: noise(32 << 10)},
 	)
 	a, err := openZip(t, data, lim)
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/bundlekit/bundlekit/internal/winpath"
 	"github.com/bundlekit/bundlekit/internal/xmldoc"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -282,15 +283,11 @@ func (b *builder) relPath(e *etree.Element, attr, v, rule string) {
 	switch {
 	case strings.ContainsRune(v, 0):
 		b.errorf(e, rule, ErrInvalid, "%s %q contains a NUL byte", attr, v)
-	case path.IsAbs(p) || hasDrive(p):
+	case path.IsAbs(p) || winpath.Drive(p) != 0:
 		b.errorf(e, rule, ErrInvalid, "path specified by %q (%s) is not relative - it must be a path relative to the bundle directory", attr, v)
 	case escapes(p):
 		b.errorf(e, rule, ErrInvalid, "path specified by %q (%s) climbs out of the bundle directory with \"..\"", attr, v)
 	}
-}
-
-func hasDrive(p string) bool {
-	return len(p) >= 2 && p[1] == ':' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z')
 }
 
 func escapes(p string) bool {
@@ -468,7 +465,7 @@ func (b *builder) input(e *etree.Element) *InputProperty {
 	p := &InputProperty{
 		Name:        b.required(e, "name", "R158"),
 		Description: b.str(e, "description"),
-		Type:        token.String,
+		Type:        token.TypeString,
 		Required:    b.antBool(e, "required", true, "R158"),
 		Pos:         b.pos(e),
 	}
@@ -503,8 +500,9 @@ func (b *builder) input(e *etree.Element) *InputProperty {
 }
 
 func typeNames() string {
-	names := make([]string, len(token.Types))
-	for i, t := range token.Types {
+	types := token.Types()
+	names := make([]string, len(types))
+	for i, t := range types {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")
@@ -780,7 +778,7 @@ func (b *builder) fileset(e *etree.Element, ignore bool) *Fileset {
 	if d := slashes(fs.Dir); fs.Dir != "" && !b.deferred(fs.Dir) {
 		dirOK = false
 		switch {
-		case path.IsAbs(d) || hasDrive(d):
+		case path.IsAbs(d) || winpath.Drive(d) != 0:
 			if ignore {
 				b.errorf(e, "R168", ErrInvalid, "the 'dir' attribute on the rhq:ignore type must be a relative path (relative to the ${rhq.deploy.dir})")
 			} else {

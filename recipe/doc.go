@@ -1,18 +1,22 @@
-// Package recipe parses and validates bundle recipes: RHQ's Ant deploy.xml (spec
-// §12, R153–R178) and the IBM-style deployment.xml service-package dialect.
+// Package recipe parses and validates bundle recipes: RHQ's Ant deploy.xml
+// (docs/behavior.md §12, R153–R178) and the IBM-style deployment.xml
+// service-package dialect. Rule numbers (R153) refer to docs/behavior.md in the
+// module; COMPATIBILITY.md (its Recipe section) lists where parsing departs from
+// RHQ on purpose: stricter errors, and Ant's own pattern semantics for filesets.
 //
 // # Contract
 //
 // Parse reads one recipe from the reader it is given and touches nothing else. It
 // returns a typed Recipe in which every element carries its Pos (file, line and
 // column), or errors.Join of *Error values: all the mistakes of the recipe, not only
-// the first, each with its position, the element as written, the spec rule it
+// the first, each with its position, the element as written, the rule it
 // enforces and a sentinel reason (ErrSyntax, ErrMissing, ErrInvalid, ErrUnknown,
 // ErrConflict, ErrUnsupported) for errors.Is. Parse needs no deploy-time property:
 // it is the parse-only inspection mode of R176, and Recipe.Inputs,
 // Recipe.Compliance and Recipe.BundleFiles answer what a tool asks before a
-// deployment. Recipe.Expand then resolves ${…} Ant properties with the values of
-// one deployment (R157) and runs the checks that had to wait for them.
+// deployment; Recipe.ResolveInputs checks an operator's values against the
+// declared types. Recipe.Expand then resolves ${…} Ant properties with the
+// values of one deployment (R157) and runs the checks that had to wait for them.
 //
 // New makes a Recipe in Go from a Spec, for a bundle without a deploy.xml, and
 // validates it with the same rules and errors. ParseServicePackage reads a
@@ -59,44 +63,4 @@
 // bundlekit's namespace is an error (ErrUnknown), and so is bk:sha256 on any
 // other element (ErrInvalid): a misspelt check must not go silently unmade.
 // The version in the namespace changes only if an attribute's meaning does.
-//
-// # Divergences from RHQ
-//
-// RHQ translates fileset patterns into regular expressions (R167); bundlekit
-// matches them as Ant does (GO of R168). Common patterns (logs/*.log,
-// **/*.properties, data/**) select the same paths; these do not:
-//
-//   - R168: ? matches any character in RHQ, including /; here it never matches /
-//     (**/?.txt selects A/1.txt but not A/12.txt).
-//   - R168: with a dir and several includes, RHQ applies the dir only to the first
-//     include; here it applies to every include.
-//   - R167: RHQ copies [ ] { } ( ) + ^ $ | \ into the regex, so they act as regex
-//     syntax; here they are literal file-name characters (\ is a separator).
-//   - R167: a** and **b are "a, then anything including /" in RHQ; here ** that
-//     is not a whole segment acts like *.
-//   - R167: a pattern ending in / is matched literally by RHQ, so it selects only
-//     a directory (RHQ tests directories with a trailing /) and none of the files
-//     in it; here it means dir/** and selects the files below too. For
-//     rhq:ignore both ignore the whole directory; for rhq:replace RHQ realizes
-//     nothing and bundlekit realizes every file below it.
-//
-// Other deliberate differences:
-//
-//   - R156: more than one rhq:deployment-unit is an error (RHQ silently keeps one).
-//   - R164: destinationDir on an archive means the archive is copied, compressed,
-//     into that directory; exploded="true" next to it is an error whatever the
-//     attribute order (RHQ explodes into the directory when exploded is absent or
-//     written first).
-//   - R163, R181: a file or archive name that is absolute or climbs out of the
-//     bundle with ".." is an error.
-//   - Ant booleans (replace, required, failonerror, overwrite…): true/yes/on and
-//     false/no/off, any case; any other word is an error, where Ant would read it
-//     as false.
-//   - R162: a deployment unit with nothing to deploy is reported at parse time,
-//     not when the deployment starts; R172: pre/post-install targets that do not
-//     exist likewise.
-//   - An input-property name is a @@token@@ key, so characters outside
-//     [A-Za-z0-9_.] are an error (R141).
-//   - Unknown attributes or elements in the RHQ namespace are errors with the
-//     nearest valid name suggested.
 package recipe

@@ -96,7 +96,7 @@ func ExampleParseServicePackage() {
 		fmt.Println(err)
 		return
 	}
-	cmd := sp.Install.For(recipe.OSTypeFor("linux", "amd64"))
+	cmd := sp.Install.For(recipe.OSTypeFor("linux"))
 	fmt.Println(cmd.StartCmd, cmd.Timeout, cmd.SuccessCodes.Success(-1), cmd.SuccessCodes.Success(11))
 	// Output:
 	// ./install.sh 1m40s true false

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/bundlekit/bundlekit/internal/antprop"
 )
 
 // Env is what Expand needs to know about one deployment.
@@ -38,8 +40,12 @@ type Env struct {
 // and defaults (R159); an unknown ${x} stays literal and $$ stands for $. The
 // expanded recipe is validated again, with the checks that had to wait for the
 // values. Targets are not expanded: their tasks see the properties as they are
-// when they run.
+// when they run. Only a recipe from Parse, ParseFile or New can be expanded:
+// another (a Recipe literal) is an error wrapping ErrInvalid.
 func (r *Recipe) Expand(env Env) (*Recipe, error) {
+	if r.doc == nil {
+		return nil, fmt.Errorf("expand recipe: %w: it was not made by Parse, ParseFile or New", ErrInvalid)
+	}
 	x := &expander{env: env, defined: map[string]string{}}
 	if env.Basedir != "" {
 		x.define("basedir", env.Basedir)
@@ -82,46 +88,7 @@ func (x *expander) expand(s string) string {
 	if x == nil {
 		return s
 	}
-	return ExpandProperties(s, x.lookup)
-}
-
-// ExpandProperties resolves ${name} references in s the way Ant does (R157): an
-// unknown ${name} stays as written, $$ stands for $, any other $ is literal, and
-// the values substituted are not expanded again. The Ant task interpreter uses it
-// at run time; Recipe.Expand at configuration time.
-func ExpandProperties(s string, lookup func(name string) (string, bool)) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var sb strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '$' || i+1 == len(s) {
-			sb.WriteByte(c)
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			sb.WriteByte('$')
-			i++
-		case '{':
-			end := strings.IndexByte(s[i+2:], '}')
-			if end < 0 {
-				sb.WriteString(s[i:])
-				return sb.String()
-			}
-			name := s[i+2 : i+2+end]
-			if v, ok := lookup(name); ok {
-				sb.WriteString(v)
-			} else {
-				sb.WriteString(s[i : i+3+end])
-			}
-			i += 2 + end
-		default:
-			sb.WriteByte(c)
-		}
-	}
-	return sb.String()
+	return antprop.Expand(s, x.lookup)
 }
 
 // defineInput gives an input property without a value its default, which then is

@@ -4,6 +4,7 @@ import (
 	"path"
 	"slices"
 
+	"github.com/bundlekit/bundlekit/internal/winpath"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -24,14 +25,16 @@ func (p *InputProperty) Input() token.Input {
 	}
 }
 
-// InputDecls returns every input property as a token.Inputs, ready for
-// Inputs.Resolve with the operator's values (R159).
-func (r *Recipe) InputDecls() token.Inputs {
-	out := make(token.Inputs, len(r.Bundle.Inputs))
+// ResolveInputs resolves the operator's values for the input properties
+// (R158, R159), as token.Inputs.Resolve does: a given value, else the
+// default; every value checked against its type. Missing required values and
+// invalid values are all reported at once, and no error ever shows a password.
+func (r *Recipe) ResolveInputs(given map[string]string) (map[string]string, error) {
+	ins := make(token.Inputs, len(r.Bundle.Inputs))
 	for i, p := range r.Bundle.Inputs {
-		out[i] = p.Input()
+		ins[i] = p.Input()
 	}
-	return out
+	return ins.Resolve(given)
 }
 
 // Compliance returns the deployment unit's compliance mode and whether the recipe
@@ -81,7 +84,7 @@ func (r *Recipe) BundleFiles() []string {
 	}
 	for _, p := range props {
 		f := slashes(p.File)
-		if f == "" || p.RelativeToDeployDir || path.IsAbs(f) || hasDrive(f) || escapes(f) {
+		if f == "" || p.RelativeToDeployDir || path.IsAbs(f) || winpath.Drive(f) != 0 || escapes(f) {
 			continue
 		}
 		add(path.Clean(f))

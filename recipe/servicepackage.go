@@ -21,11 +21,11 @@ const (
 	OSTypeWindows = "NTX86"
 )
 
-// OSTypeFor maps a Go platform to the deployment.xml OS type name: every Linux
-// architecture is LINUX86 and every Windows architecture is NTX86, as the format's
-// documentation defines them by OS family ("for a Linux-based environment", "for a
+// OSTypeFor maps a Go GOOS to the deployment.xml OS type name: Linux is LINUX86
+// and Windows is NTX86 whatever the architecture, as the format's documentation
+// defines them by OS family ("for a Linux-based environment", "for a
 // Windows-based environment"). Other systems have no default OS type and get "".
-func OSTypeFor(goos, goarch string) string {
+func OSTypeFor(goos string) string {
 	switch goos {
 	case "linux":
 		return OSTypeLinux

@@ -1,7 +1,11 @@
 // Package token realizes @@token@@ templates and holds the values that fill
 // them: the input properties a recipe declares, the caller's properties, the
-// implicit deployment tokens and the system tokens of the host (spec §11,
-// R140–R152, and R158–R159). It knows nothing about bundles or directories.
+// implicit deployment tokens and the system tokens of the host
+// (docs/behavior.md §11, R140–R152, and R158–R159). It knows nothing about
+// bundles or directories. Rule numbers (R140) refer to docs/behavior.md in the
+// module; COMPATIBILITY.md (its Tokens section) lists where this package
+// departs from RHQ on purpose: bytes are never re-encoded, memory is bounded,
+// and caller values are used verbatim.
 //
 // # Realization
 //
@@ -114,26 +118,4 @@
 // otherwise. java.address is the first address the host name resolves to,
 // preferring IPv4 as the JVM does, or 127.0.0.1 if resolution fails or takes
 // more than 5 seconds.
-//
-// # Divergences from RHQ
-//
-//   - R146: RHQ decodes and re-encodes realized files with the platform
-//     charset, corrupting bytes that are not valid in it. This package works
-//     on bytes and changes nothing outside tokens.
-//   - R147: RHQ realizes a file in memory; this package streams, with the
-//     MaxTokenLen limit above, which RHQ does not have.
-//   - R148: rhq.deploy.id and rhq.deploy.name rank with the project properties
-//     in RHQ, so an input property of the same name overrides them. Here no
-//     source overrides the Deployment.
-//   - R149: RHQ drops every system token when gathering any of them fails;
-//     here only the keys whose source failed are missing. Interface flags have
-//     no trailing space (SIGAR appends one). address may be IPv6, and is
-//     absent rather than 0.0.0.0 on an interface without IPv4. java.address
-//     falls back to 127.0.0.1 instead of being absent. java.io.tmpdir has no
-//     trailing separator on Windows.
-//   - R152: RHQ doubles every backslash in caller-supplied values; here they
-//     are used verbatim, so C:\apps stays C:\apps.
-//   - R159: RHQ stops at the first missing or illegal input value; Resolve
-//     reports them all. Java's Integer.parseInt accepts non-ASCII decimal
-//     digits; integer and long values here must be ASCII.
 package token

@@ -45,8 +45,8 @@ func ExampleRealize() {
 
 func ExampleValues() {
 	recipe := token.Inputs{
-		{Name: "listener.port", Type: token.Integer, Required: true},
-		{Name: "db.password", Type: token.Password, Required: true},
+		{Name: "listener.port", Type: token.TypeInteger, Required: true},
+		{Name: "db.password", Type: token.TypePassword, Required: true},
 		{Name: "log.level", Default: "INFO", HasDefault: true},
 	}
 	given := map[string]string{"listener.port": "7080", "db.password": "s3cret", "motd": "Welcome"}
@@ -73,10 +73,10 @@ func ExampleValues() {
 
 func ExampleInputs_Resolve() {
 	recipe := token.Inputs{
-		{Name: "listener.port", Description: "HTTP port", Type: token.Integer, Required: true},
+		{Name: "listener.port", Description: "HTTP port", Type: token.TypeInteger, Required: true},
 		{Name: "admin.email", Description: "Where alerts go", Required: true},
-		{Name: "heap.mb", Type: token.Long, Default: "512", HasDefault: true},
-		{Name: "ratio", Type: token.Float},
+		{Name: "heap.mb", Type: token.TypeLong, Default: "512", HasDefault: true},
+		{Name: "ratio", Type: token.TypeFloat},
 	}
 	_, err := recipe.Resolve(map[string]string{"heap.mb": "1g", "ratio": "0.75f"})
 

@@ -22,7 +22,7 @@ type Input struct {
 
 func (in Input) typ() Type {
 	if in.Type == "" {
-		return String
+		return TypeString
 	}
 	return in.Type
 }

@@ -15,11 +15,11 @@ import (
 const secret = "s3cr3t-hunter2"
 
 var recipeInputs = Inputs{
-	{Name: "listener.port", Description: "The port the listener binds to", Type: Integer, Required: true},
-	{Name: "db.password", Description: "Database password", Type: Password, Required: true},
-	{Name: "heap", Type: Long, Default: "512", HasDefault: true},
-	{Name: "ratio", Type: Double, Required: false},
-	{Name: "debug", Type: Boolean, Required: true, Default: "false", HasDefault: true},
+	{Name: "listener.port", Description: "The port the listener binds to", Type: TypeInteger, Required: true},
+	{Name: "db.password", Description: "Database password", Type: TypePassword, Required: true},
+	{Name: "heap", Type: TypeLong, Default: "512", HasDefault: true},
+	{Name: "ratio", Type: TypeDouble, Required: false},
+	{Name: "debug", Type: TypeBoolean, Required: true, Default: "false", HasDefault: true},
 	{Name: "motd", Required: true}, // zero Type: string
 }
 
@@ -64,8 +64,8 @@ func TestResolveMissing(t *testing.T) {
 	var missing *MissingError
 	require.ErrorAs(t, err, &missing)
 	want := []Input{
-		{Name: "listener.port", Description: "The port the listener binds to", Type: Integer, Required: true},
-		{Name: "motd", Type: String, Required: true},
+		{Name: "listener.port", Description: "The port the listener binds to", Type: TypeInteger, Required: true},
+		{Name: "motd", Type: TypeString, Required: true},
 	}
 	if diff := cmp.Diff(want, missing.Inputs); diff != "" {
 		t.Errorf("R159 all missing inputs at once (-want +got):\n%s", diff)
@@ -75,7 +75,7 @@ func TestResolveMissing(t *testing.T) {
 			"'listener.port' (integer: The port the listener binds to); 'motd' (string)",
 		err.Error())
 
-	_, err = Inputs{{Name: "port", Type: Integer, Required: true, Description: "Port"}}.Resolve(nil)
+	_, err = Inputs{{Name: "port", Type: TypeInteger, Required: true, Description: "Port"}}.Resolve(nil)
 	require.EqualError(t, err,
 		"no value was specified for required input property 'port' (integer: Port), and no default is defined for the property")
 }
@@ -92,7 +92,7 @@ func TestResolveInvalid(t *testing.T) {
 	}
 	require.Len(t, errs, 3)
 	require.Equal(t, "'80.5' is not a legal value for input property 'listener.port', which has type 'integer'", errs[0].Error())
-	require.Equal(t, &InvalidError{Name: "heap", Type: Long, Value: "1_000", Err: errs[1].Err}, errs[1])
+	require.Equal(t, &InvalidError{Name: "heap", Type: TypeLong, Value: "1_000", Err: errs[1].Err}, errs[1])
 	require.Equal(t, "debug", errs[2].Name)
 	require.ErrorIs(t, err, ErrInvalidValue)
 }
@@ -119,11 +119,11 @@ func TestResolveUnknownType(t *testing.T) {
 // redacted map, no log line and no JSON made from them.
 func TestSecretsNeverShown(t *testing.T) {
 	ins := Inputs{
-		{Name: "db.password", Type: Password, Required: true},
+		{Name: "db.password", Type: TypePassword, Required: true},
 		// Inconsistent on purpose: a default without HasDefault is unused, and
 		// must not leak through MissingError either.
-		{Name: "admin.password", Type: Password, Required: true, Default: secret},
-		{Name: "port", Type: Integer, Required: true},
+		{Name: "admin.password", Type: TypePassword, Required: true, Default: secret},
+		{Name: "port", Type: TypeInteger, Required: true},
 	}
 	given := map[string]string{"db.password": secret, "port": "http"}
 	_, err := ins.Resolve(given)
@@ -162,7 +162,7 @@ func TestRedact(t *testing.T) {
 }
 
 func TestInvalidErrorMasksSecretType(t *testing.T) {
-	e := &InvalidError{Name: "pw", Type: Password, Value: secret, Err: ErrInvalidValue}
+	e := &InvalidError{Name: "pw", Type: TypePassword, Value: secret, Err: ErrInvalidValue}
 	require.NotContains(t, e.Error(), secret)
 	require.Contains(t, e.Error(), Mask)
 	require.ErrorIs(t, e, ErrInvalidValue)

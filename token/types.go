@@ -3,6 +3,7 @@ package token
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,20 +14,24 @@ type Type string
 
 // The input-property types RHQ accepts.
 const (
-	String     Type = "string"
-	LongString Type = "longString"
-	Password   Type = "password"
-	Boolean    Type = "boolean"
-	Integer    Type = "integer"
-	Long       Type = "long"
-	Float      Type = "float"
-	Double     Type = "double"
-	File       Type = "file"
-	Directory  Type = "directory"
+	TypeString     Type = "string"
+	TypeLongString Type = "longString"
+	TypePassword   Type = "password"
+	TypeBoolean    Type = "boolean"
+	TypeInteger    Type = "integer"
+	TypeLong       Type = "long"
+	TypeFloat      Type = "float"
+	TypeDouble     Type = "double"
+	TypeFile       Type = "file"
+	TypeDirectory  Type = "directory"
 )
 
-// Types lists every valid Type in the order RHQ's documentation gives them.
-var Types = []Type{String, LongString, Password, Boolean, Integer, Long, Float, Double, File, Directory}
+// types lists every valid Type in the order RHQ's documentation gives them.
+var types = []Type{TypeString, TypeLongString, TypePassword, TypeBoolean, TypeInteger, TypeLong, TypeFloat, TypeDouble, TypeFile, TypeDirectory}
+
+// Types returns every valid Type in the order RHQ's documentation gives them,
+// in a new slice the caller may change.
+func Types() []Type { return slices.Clone(types) }
 
 // Sentinel errors, for errors.Is.
 var (
@@ -41,7 +46,7 @@ var (
 // ParseType returns the Type named s. The match is exact: "Integer" is not
 // "integer" (R158).
 func ParseType(s string) (Type, error) {
-	for _, t := range Types {
+	for _, t := range types {
 		if string(t) == s {
 			return t, nil
 		}
@@ -50,8 +55,8 @@ func ParseType(s string) (Type, error) {
 }
 
 func typeList() string {
-	names := make([]string, len(Types))
-	for i, t := range Types {
+	names := make([]string, len(types))
+	for i, t := range types {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")
@@ -65,7 +70,7 @@ func (t Type) Valid() bool {
 
 // Secret reports whether values of this type must never be shown: in errors, log
 // lines, events or JSON output.
-func (t Type) Secret() bool { return t == Password }
+func (t Type) Secret() bool { return t == TypePassword }
 
 // Validate checks v against t with Java's syntax, as RHQ does at execution time
 // (R159): boolean is exactly "true" or "false"; integer and long are decimal 32- and
@@ -78,15 +83,15 @@ func (t Type) Secret() bool { return t == Password }
 func (t Type) Validate(v string) error {
 	ok := true
 	switch t {
-	case Boolean:
+	case TypeBoolean:
 		ok = v == "true" || v == "false"
-	case Integer:
+	case TypeInteger:
 		ok = javaInteger(v, 32)
-	case Long:
+	case TypeLong:
 		ok = javaInteger(v, 64)
-	case Float, Double:
+	case TypeFloat, TypeDouble:
 		ok = javaFloat(v)
-	case String, LongString, Password, File, Directory:
+	case TypeString, TypeLongString, TypePassword, TypeFile, TypeDirectory:
 	default:
 		return fmt.Errorf("%w %q", ErrUnknownType, string(t))
 	}

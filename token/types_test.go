@@ -9,13 +9,16 @@ import (
 )
 
 func TestParseType(t *testing.T) {
-	for _, want := range Types {
+	for _, want := range Types() {
 		got, err := ParseType(string(want))
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		require.True(t, want.Valid())
 	}
-	require.Len(t, Types, 10)
+	require.Len(t, Types(), 10)
+	mine := Types()
+	mine[0] = "changed"
+	require.Equal(t, TypeString, Types()[0], "Types returns a copy")
 	for _, bad := range []string{"", "Integer", "STRING", " string", "string ", "int", "longstring", "bool"} {
 		_, err := ParseType(bad)
 		require.ErrorIs(t, err, ErrUnknownType, "R158 %q", bad)
@@ -24,8 +27,8 @@ func TestParseType(t *testing.T) {
 }
 
 func TestTypeSecret(t *testing.T) {
-	for _, typ := range Types {
-		require.Equal(t, typ == Password, typ.Secret(), typ)
+	for _, typ := range Types() {
+		require.Equal(t, typ == TypePassword, typ.Secret(), typ)
 	}
 }
 
@@ -37,107 +40,107 @@ func TestTypeValidate(t *testing.T) {
 		value string
 		ok    bool
 	}{
-		{Boolean, "true", true},
-		{Boolean, "false", true},
-		{Boolean, "TRUE", false},
-		{Boolean, "True", false},
-		{Boolean, " true", false},
-		{Boolean, "yes", false},
-		{Boolean, "1", false},
-		{Boolean, "", false},
+		{TypeBoolean, "true", true},
+		{TypeBoolean, "false", true},
+		{TypeBoolean, "TRUE", false},
+		{TypeBoolean, "True", false},
+		{TypeBoolean, " true", false},
+		{TypeBoolean, "yes", false},
+		{TypeBoolean, "1", false},
+		{TypeBoolean, "", false},
 
-		{Integer, "0", true},
-		{Integer, "-0", true},
-		{Integer, "+5", true},
-		{Integer, "007", true},
-		{Integer, "2147483647", true},
-		{Integer, "-2147483648", true},
-		{Integer, "2147483648", false},
-		{Integer, "-2147483649", false},
-		{Integer, "99999999999999999999", false},
-		{Integer, "1_000", false},
-		{Integer, "", false},
-		{Integer, "+", false},
-		{Integer, "-", false},
-		{Integer, "++5", false},
-		{Integer, "+-5", false},
-		{Integer, " 5", false},
-		{Integer, "5 ", false},
-		{Integer, "0x10", false},
-		{Integer, "1e3", false},
-		{Integer, "1.0", false},
-		{Integer, "٣", false}, // Java accepts non-ASCII digits; bundlekit does not
+		{TypeInteger, "0", true},
+		{TypeInteger, "-0", true},
+		{TypeInteger, "+5", true},
+		{TypeInteger, "007", true},
+		{TypeInteger, "2147483647", true},
+		{TypeInteger, "-2147483648", true},
+		{TypeInteger, "2147483648", false},
+		{TypeInteger, "-2147483649", false},
+		{TypeInteger, "99999999999999999999", false},
+		{TypeInteger, "1_000", false},
+		{TypeInteger, "", false},
+		{TypeInteger, "+", false},
+		{TypeInteger, "-", false},
+		{TypeInteger, "++5", false},
+		{TypeInteger, "+-5", false},
+		{TypeInteger, " 5", false},
+		{TypeInteger, "5 ", false},
+		{TypeInteger, "0x10", false},
+		{TypeInteger, "1e3", false},
+		{TypeInteger, "1.0", false},
+		{TypeInteger, "٣", false}, // Java accepts non-ASCII digits; bundlekit does not
 
-		{Long, "9223372036854775807", true},
-		{Long, "-9223372036854775808", true},
-		{Long, "2147483648", true},
-		{Long, "9223372036854775808", false},
-		{Long, "-9223372036854775809", false},
-		{Long, "1L", false},
-		{Long, "1_000", false},
+		{TypeLong, "9223372036854775807", true},
+		{TypeLong, "-9223372036854775808", true},
+		{TypeLong, "2147483648", true},
+		{TypeLong, "9223372036854775808", false},
+		{TypeLong, "-9223372036854775809", false},
+		{TypeLong, "1L", false},
+		{TypeLong, "1_000", false},
 
-		{Double, "1", true},
-		{Double, " 1.5f ", true},
-		{Double, "\t2\n", true},
-		{Double, ".5", true},
-		{Double, "5.", true},
-		{Double, "1.f", true},
-		{Double, "-.5e-3", true},
-		{Double, "1e10", true},
-		{Double, "1E-5D", true},
-		{Double, "1e+5", true},
-		{Double, "1e99999", true}, // Infinity in Java, not an error
-		{Double, "1d", true},
-		{Double, "0x1p3", true},
-		{Double, "0X1P-3d", true},
-		{Double, "0x1.8p1", true},
-		{Double, "0x.8p1", true},
-		{Double, "0x1fp1", true},
-		{Double, "0x1p1f", true},
-		{Double, "NaN", true},
-		{Double, "+NaN", true},
-		{Double, "-Infinity", true},
-		{Double, "Infinity", true},
-		{Double, " Infinity ", true},
-		{Double, "1e", false},
-		{Double, "1e+", false},
-		{Double, "e5", false},
-		{Double, "1e5.5", false},
-		{Double, "0x1", false},
-		{Double, "0x1f", false},
-		{Double, "0xp1", false},
-		{Double, "0x.p1", false},
-		{Double, "0x1p", false},
-		{Double, "0x", false},
-		{Double, "Infinityf", false},
-		{Double, "NaNd", false},
-		{Double, "infinity", false},
-		{Double, "nan", false},
-		{Double, "Inf", false},
-		{Double, ".", false},
-		{Double, "", false},
-		{Double, " ", false},
-		{Double, "f", false},
-		{Double, ".f", false},
-		{Double, "1ff", false},
-		{Double, "1.2.3", false},
-		{Double, "1_000", false},
-		{Double, "1,5", false},
-		{Double, "--1", false},
-		{Double, "+-1", false},
-		{Double, "1 .5", false},
-		{Double, "\u00a02", false}, // Java's trim removes only characters <= ' '
+		{TypeDouble, "1", true},
+		{TypeDouble, " 1.5f ", true},
+		{TypeDouble, "\t2\n", true},
+		{TypeDouble, ".5", true},
+		{TypeDouble, "5.", true},
+		{TypeDouble, "1.f", true},
+		{TypeDouble, "-.5e-3", true},
+		{TypeDouble, "1e10", true},
+		{TypeDouble, "1E-5D", true},
+		{TypeDouble, "1e+5", true},
+		{TypeDouble, "1e99999", true}, // Infinity in Java, not an error
+		{TypeDouble, "1d", true},
+		{TypeDouble, "0x1p3", true},
+		{TypeDouble, "0X1P-3d", true},
+		{TypeDouble, "0x1.8p1", true},
+		{TypeDouble, "0x.8p1", true},
+		{TypeDouble, "0x1fp1", true},
+		{TypeDouble, "0x1p1f", true},
+		{TypeDouble, "NaN", true},
+		{TypeDouble, "+NaN", true},
+		{TypeDouble, "-Infinity", true},
+		{TypeDouble, "Infinity", true},
+		{TypeDouble, " Infinity ", true},
+		{TypeDouble, "1e", false},
+		{TypeDouble, "1e+", false},
+		{TypeDouble, "e5", false},
+		{TypeDouble, "1e5.5", false},
+		{TypeDouble, "0x1", false},
+		{TypeDouble, "0x1f", false},
+		{TypeDouble, "0xp1", false},
+		{TypeDouble, "0x.p1", false},
+		{TypeDouble, "0x1p", false},
+		{TypeDouble, "0x", false},
+		{TypeDouble, "Infinityf", false},
+		{TypeDouble, "NaNd", false},
+		{TypeDouble, "infinity", false},
+		{TypeDouble, "nan", false},
+		{TypeDouble, "Inf", false},
+		{TypeDouble, ".", false},
+		{TypeDouble, "", false},
+		{TypeDouble, " ", false},
+		{TypeDouble, "f", false},
+		{TypeDouble, ".f", false},
+		{TypeDouble, "1ff", false},
+		{TypeDouble, "1.2.3", false},
+		{TypeDouble, "1_000", false},
+		{TypeDouble, "1,5", false},
+		{TypeDouble, "--1", false},
+		{TypeDouble, "+-1", false},
+		{TypeDouble, "1 .5", false},
+		{TypeDouble, "\u00a02", false}, // Java's trim removes only characters <= ' '
 
-		{Float, "1.5f", true},
-		{Float, "1e39", true}, // Infinity as a float, not an error
-		{Float, "abc", false},
+		{TypeFloat, "1.5f", true},
+		{TypeFloat, "1e39", true}, // Infinity as a float, not an error
+		{TypeFloat, "abc", false},
 
-		{String, "", true},
-		{String, "anything at all", true},
-		{LongString, "line 1\nline 2", true},
-		{Password, "", true},
-		{File, "/etc/hosts", true},
-		{Directory, `C:\apps`, true},
+		{TypeString, "", true},
+		{TypeString, "anything at all", true},
+		{TypeLongString, "line 1\nline 2", true},
+		{TypePassword, "", true},
+		{TypeFile, "/etc/hosts", true},
+		{TypeDirectory, `C:\apps`, true},
 	}
 	for _, tt := range tests {
 		err := tt.typ.Validate(tt.value)
@@ -152,8 +155,8 @@ func TestTypeValidate(t *testing.T) {
 	}
 	// Float and double share Java's syntax.
 	for _, tt := range tests {
-		if tt.typ == Double {
-			require.Equal(t, Double.Validate(tt.value) == nil, Float.Validate(tt.value) == nil, tt.value)
+		if tt.typ == TypeDouble {
+			require.Equal(t, TypeDouble.Validate(tt.value) == nil, TypeFloat.Validate(tt.value) == nil, tt.value)
 		}
 	}
 }
@@ -188,13 +191,13 @@ func FuzzTypeValidate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		if got, want := Double.Validate(v) == nil, javaFloatRegexp.MatchString(v); got != want {
+		if got, want := TypeDouble.Validate(v) == nil, javaFloatRegexp.MatchString(v); got != want {
 			t.Errorf("double %q: valid = %v, Java: %v", v, got, want)
 		}
-		if got, want := Integer.Validate(v) == nil, javaIntRef(v, 32); got != want {
+		if got, want := TypeInteger.Validate(v) == nil, javaIntRef(v, 32); got != want {
 			t.Errorf("integer %q: valid = %v, Java: %v", v, got, want)
 		}
-		if got, want := Long.Validate(v) == nil, javaIntRef(v, 64); got != want {
+		if got, want := TypeLong.Validate(v) == nil, javaIntRef(v, 64); got != want {
 			t.Errorf("long %q: valid = %v, Java: %v", v, got, want)
 		}
 	})

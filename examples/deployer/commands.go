@@ -71,16 +71,10 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	}
 	defer b.Close()
 	c.res.Bundle = &bundle.Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version}
-	if !o.idSet {
-		if o.id, err = bundle.NextID(dest); err != nil {
-			return err
-		}
-	}
-	c.res.DeploymentID = &o.id
 	if !o.json && !o.quiet && isTerminal(c.stderr) && !o.dryRun {
 		c.progress = newProgress(c.stderr)
 	}
-	opts := bundle.Options{Dest: dest, ID: o.id, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait,
+	opts := bundle.Options{Dest: dest, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait, HoldLock: !o.dryRun,
 		Verify: o.verify, Limits: o.limits()}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)
@@ -94,33 +88,46 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 			return err
 		}
 	}
-	var p *bundle.Plan
-	if kind == bundle.KindRevert {
-		p, err = bundle.PlanRevert(ctx, b, opts)
-	} else {
-		p, err = bundle.PlanDeploy(ctx, b, opts)
-	}
-	if err != nil {
-		return err
-	}
-	if o.dryRun && o.runPreinstall {
-		if err := p.RunPreinstall(ctx); err != nil {
-			p.Close()
+	var res *bundle.Result
+	for attempt := 1; ; attempt++ {
+		if o.id, err = c.deploymentID(dest, o); err != nil {
 			return err
 		}
-	}
-	c.describePlan(p)
-	if o.dryRun {
-		p.Close()
-		c.res.Differences = p.Differences
-		if len(p.SideEffects) > 0 {
-			fmt.Fprintf(c.human(), "dry run: no file was changed (but the plan %s)\n", strings.Join(p.SideEffects, "; "))
+		opts.ID = o.id
+		var p *bundle.Plan
+		if kind == bundle.KindRevert {
+			p, err = bundle.PlanRevert(ctx, b, opts)
+		} else {
+			p, err = bundle.PlanDeploy(ctx, b, opts)
+		}
+		if err != nil {
+			return err
+		}
+		c.recovered(dest, p.Recovered)
+		if o.dryRun && o.runPreinstall {
+			if err := p.RunPreinstall(ctx); err != nil {
+				p.Close()
+				return err
+			}
+		}
+		warnings := len(c.res.Warnings)
+		c.describePlan(p)
+		if o.dryRun {
+			p.Close()
+			c.res.Differences = p.Differences
+			if len(p.SideEffects) > 0 {
+				fmt.Fprintf(c.human(), "dry run: no file was changed (but the plan %s)\n", strings.Join(p.SideEffects, "; "))
+				return nil
+			}
+			fmt.Fprintf(c.human(), "dry run: nothing was changed\n")
 			return nil
 		}
-		fmt.Fprintf(c.human(), "dry run: nothing was changed\n")
-		return nil
+		res, err = bundle.Apply(ctx, p)
+		if !c.replan(err, attempt) {
+			break
+		}
+		c.res.Warnings = c.res.Warnings[:warnings]
 	}
-	res, err := bundle.Apply(ctx, p)
 	var ce *bundle.CommandError
 	if errors.As(err, &ce) {
 		c.res.Commands = append(c.res.Commands, ce.Result)
@@ -230,31 +237,39 @@ var purgeCmd = &command{
 				return err
 			}
 		}
-		p, err := bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event, LockWait: o.wait})
-		if err != nil {
-			if errors.Is(err, bundle.ErrNotManaged) {
-				return &inputError{err: err}
-			}
-			return err
-		}
-		if p.Bundle.Name != "" {
-			c.res.Bundle = &p.Bundle
-			c.res.DeploymentID = &p.ID
-		}
 		w := c.human()
-		c.entryLines(p)
-		fmt.Fprintf(w, "purge of %s (compliance %s)\n", dest, p.Compliance)
-		for _, warn := range p.Warnings {
-			fmt.Fprintf(w, "warning: %s\n", warn)
+		var res *bundle.Result
+		for attempt := 1; ; attempt++ {
+			var p *bundle.Plan
+			p, err = bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event, LockWait: o.wait, HoldLock: !o.dryRun})
+			if err != nil {
+				if errors.Is(err, bundle.ErrNotManaged) {
+					return &inputError{err: err}
+				}
+				return err
+			}
+			c.recovered(dest, p.Recovered)
+			if p.Bundle.Name != "" {
+				c.res.Bundle = &p.Bundle
+				c.res.DeploymentID = &p.ID
+			}
+			c.entryLines(p)
+			fmt.Fprintf(w, "purge of %s (compliance %s)\n", dest, p.Compliance)
+			for _, warn := range p.Warnings {
+				fmt.Fprintf(w, "warning: %s\n", warn)
+			}
+			printEntries(w, p.Entries, o.verbose)
+			if o.dryRun {
+				p.Close()
+				c.res.Differences = p.Differences
+				fmt.Fprintln(w, "dry run: nothing was changed")
+				return nil
+			}
+			res, err = bundle.Apply(ctx, p)
+			if !c.replan(err, attempt) {
+				break
+			}
 		}
-		printEntries(w, p.Entries, o.verbose)
-		if o.dryRun {
-			p.Close()
-			c.res.Differences = p.Differences
-			fmt.Fprintln(w, "dry run: nothing was changed")
-			return nil
-		}
-		res, err := bundle.Apply(ctx, p)
 		if res == nil {
 			return err
 		}
@@ -309,11 +324,11 @@ var statusCmd = &command{
 		fmt.Fprintf(w, "%s: deployment %d, %s %s (compliance %s)\n", dest, cur.ID, cur.Bundle.Name, cur.Bundle.Version, cur.Compliance)
 		fmt.Fprintf(w, "history: %v\n", st.History)
 		d := st.Drift
-		fmt.Fprintf(w, "drift since deployment %d: %d changed, %d removed, %d added\n", cur.ID, len(d.Changed), len(d.Removed), len(d.Added))
+		fmt.Fprintf(w, "drift since deployment %d: %d changed, %d removed, %d added\n", cur.ID, len(d.Changed), len(d.Deleted), len(d.Added))
 		for _, p := range d.Changed {
 			fmt.Fprintf(w, "~ %s\n", p)
 		}
-		for _, p := range d.Removed {
+		for _, p := range d.Deleted {
 			fmt.Fprintf(w, "- %s\n", p)
 		}
 		for _, p := range d.Added {
@@ -379,7 +394,7 @@ var validateCmd = &command{
 			}
 			fmt.Fprintf(w, "  %-24s %-10s %s%s  %s\n", in.Name, in.Type, req, def, in.Description)
 		}
-		if _, err := b.Inputs(props); err != nil {
+		if _, err := b.Recipe.ResolveInputs(props); err != nil {
 			return &bundle.InputError{Err: err}
 		}
 		fmt.Fprintln(w, "property values OK")
@@ -503,6 +518,45 @@ var recoverCmd = &command{
 	},
 }
 
+// deploymentID is the id of the deployment a command plans: --id, or the
+// destination's next one, read again for every plan.
+func (c *cli) deploymentID(dest string, o *options) (int, error) {
+	id := o.id
+	if !o.idSet {
+		var err error
+		if id, err = bundle.NextID(dest); err != nil {
+			return 0, err
+		}
+	}
+	c.res.DeploymentID = &id
+	return id, nil
+}
+
+// maxPlans is how many times a command plans when another deployer keeps
+// changing the destination while this one waits for its lock.
+const maxPlans = 3
+
+// replan reports whether to plan again after Apply failed with err: another
+// deployer changed the destination between the plan and the lock, so nothing
+// was changed and the plan no longer holds. It says so: on stderr, and with
+// --json in an event line, after which the entry lines of the new plan
+// follow.
+func (c *cli) replan(err error, attempt int) bool {
+	var oe *bundle.OperationError
+	if attempt >= maxPlans || !errors.Is(err, bundle.ErrStale) || !errors.As(err, &oe) || oe.Outcome != bundle.OutcomeNotStarted {
+		return false
+	}
+	fmt.Fprintf(c.human(), "%s changed while this deployer waited for its lock (another deployer ran); nothing was changed, planning again\n", oe.Dest)
+	if c.o.json {
+		c.jsonLine(struct {
+			Type  string `json:"type"`
+			Event string `json:"event"`
+			Error string `json:"error"`
+		}{"event", "replan", err.Error()})
+	}
+	return true
+}
+
 // recoverFirst recovers an unfinished operation on dest before a command
 // plans its own, and says so.
 func (c *cli) recoverFirst(ctx context.Context, dest string, o *options) error {
@@ -510,11 +564,17 @@ func (c *cli) recoverFirst(ctx context.Context, dest string, o *options) error {
 	if err != nil {
 		return err
 	}
-	if outcome != bundle.RecoveredNothing {
+	c.recovered(dest, outcome)
+	return nil
+}
+
+// recovered says that an unfinished operation on dest was recovered, if one
+// was.
+func (c *cli) recovered(dest string, outcome bundle.Recovery) {
+	if outcome != bundle.RecoveredNothing && outcome != "" {
 		c.res.Recovered = string(outcome)
 		fmt.Fprintf(c.human(), "recovered an unfinished operation on %s: %s\n", dest, outcome)
 	}
-	return nil
 }
 
 var packCmd = &command{

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -9,16 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/bundlekit/bundlekit/internal/testzip"
 	"github.com/rogpeppe/go-internal/testscript"
 )
-
-// zeroReader yields zero bytes without end.
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
-}
 
 // cmdZeros writes files of zero bytes, the content a zip bomb is made of:
 // "zeros FILE SIZE" writes SIZE zero bytes to FILE; "zeros FILE.zip SIZE
@@ -36,16 +28,10 @@ func cmdZeros(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	defer f.Close()
 	if len(args) == 2 {
-		_, err = io.CopyN(f, zeroReader{}, size)
-		ts.Check(err)
+		ts.Check(f.Truncate(size))
 		return
 	}
-	zw := zip.NewWriter(f)
-	w, err := zw.Create(args[2])
-	ts.Check(err)
-	_, err = io.CopyN(w, zeroReader{}, size)
-	ts.Check(err)
-	ts.Check(zw.Close())
+	ts.Check(testzip.WriteZeros(f, args[2], size))
 }
 
 // cmdSHA256Env sets an environment variable to the SHA-256 of a file:

@@ -89,6 +89,6 @@ func run(ctx context.Context, bundleDir, dest string) error {
 		return err
 	}
 	fmt.Printf("status: deployment %d, history %v, drift %d changed / %d removed / %d added\n",
-		st.Current.ID, st.History, len(st.Drift.Changed), len(st.Drift.Removed), len(st.Drift.Added))
+		st.Current.ID, st.History, len(st.Drift.Changed), len(st.Drift.Deleted), len(st.Drift.Added))
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bundlekit/bundlekit/internal/antprop"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -61,7 +62,7 @@ func (d *decoder) expand(s string) string {
 	if d.lookup == nil {
 		return s
 	}
-	return expand(s, d.lookup)
+	return antprop.Expand(s, d.lookup)
 }
 
 // deferred reports whether a check of v must wait for the run.

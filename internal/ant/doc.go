@@ -1,6 +1,7 @@
 // Package ant interprets the Ant tasks of bundle recipes: the targets of a
 // deploy.xml (the pre- and post-install targets of R172) and the build files
-// they call with <ant>.
+// they call with <ant>. Rule numbers (R172) refer to docs/behavior.md in the
+// module.
 //
 // # Contract
 //
@@ -126,40 +127,11 @@
 //
 // # Divergences from Ant and RHQ
 //
-//   - A boolean attribute that is not true/yes/on/false/no/off is an error;
-//     Ant reads any other word as false (as in package recipe).
-//   - A file path that still holds ${name} after expansion (the property is
-//     not set) is an error (ErrUnresolved); Ant would use a file literally
-//     named ${name}, typically below the basedir.
-//   - Attributes with no effect in bundlekit (encoding, filtering, mappers,
-//     spawn, output files, …) are errors, not ignored.
-//   - <delete>, <move> refuse to remove the deploy directory or the basedir
-//     (or a directory containing one); Ant would.
-//   - Fileset walks do not follow symbolic links: a link to a file in the
-//     same tree counts as that file, a link to a directory or out of the tree
-//     is skipped with a warning, a fileset dir that is a link is an error. Ant
-//     follows links. <delete dir> removes a link,
-//     never what it points to.
-//   - <copy> and <move> write atomically (fileops.Dir.WriteFile); a file they
-//     replace keeps its permission bits, a new one gets 0o644, as Java writes
-//     it. A <move> within one routed directory (see Paths) is a rename.
-//   - <unzip overwrite="false"> skips entries that exist, whatever their
-//     time, because fileops exposes no entry times; extracted files get the
-//     current time.
-//   - <zip> records permission bits and fixed timestamps (fileops.WriteZip)
-//     and keeps the first of duplicate names (Ant's duplicate="add" writes
-//     both).
-//   - <exec>: a relative program path with a separator is relative to the
-//     exec's dir (resolveexecutable: basedir first); a timeout is reported
-//     with exit code -1 on Unix (the SIGKILL) and in resultproperty. A bare program name is looked up in this process's
-//     PATH, not in Env.Environ's or a nested <env>'s.
-//   - Build files called with <ant> are read by recipe.ParseBuildFile, with
-//     deploy.xml's limits: UTF-8 or ISO-8859-1 (or ASCII), no entity beyond
-//     XML's predefined ones.
-//   - R152: property values are used verbatim (RHQ doubled backslashes).
-//   - <touch> cannot set the time of a directory on Windows; on Solaris,
-//     illumos and AIX no time can be set (touch and preservelastmodified
-//     fail), because Go offers no way to do it through a descriptor there.
+// Where a task departs from Ant or RHQ on purpose — stricter booleans and
+// attributes, unresolved ${name} in paths, protected directories, links not
+// followed, atomic writes, deterministic <zip>, <exec>'s program lookup and
+// timeouts, build-file encodings, <touch> limits — is listed, with the reason,
+// in COMPATIBILITY.md (its Hooks section).
 //
 // # Concurrency
 //

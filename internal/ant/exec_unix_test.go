@@ -3,14 +3,13 @@
 package ant
 
 import (
-	"bytes"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/bundlekit/bundlekit/internal/proc"
 	"github.com/stretchr/testify/require"
 )
 
@@ -115,21 +114,7 @@ func requireKilled(t *testing.T, pidFile string) {
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	require.NoError(t, err)
-	deadline := time.Now().Add(10 * time.Second)
-	for processAlive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d outlived the timeout", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func processAlive(pid int) bool {
-	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
-		i := bytes.LastIndexByte(stat, ')')
-		return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
-	}
-	return syscall.Kill(pid, 0) == nil
+	require.True(t, proc.WaitGone(pid, 10*time.Second), "process %d outlived the timeout", pid)
 }
 
 func xmlAttr(s string) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/testzip"
 )
 
 func TestMkdir(t *testing.T) {
@@ -251,7 +252,7 @@ func TestReplace(t *testing.T) {
 
 func TestUnzip(t *testing.T) {
 	archive := zipBytes(t, map[string]string{"app/": "", "app/a.txt": "A", "app/conf/b.xml": "B"})
-	hostile := rawZip(t, "../evil.txt", "x")
+	hostile := string(testzip.Build(t, testzip.Entry{Name: "../evil.txt", Body: "x"}))
 	runCases(t, []taskCase{
 		{name: "everything", files: map[string]string{"base/app.zip": archive},
 			tasks: `<unzip src="app.zip" dest="${rhq.deploy.dir}"/>`,
@@ -308,19 +309,6 @@ func zipBytes(t *testing.T, files map[string]string) string {
 	}
 	var buf bytes.Buffer
 	require.NoError(t, fileops.WriteZip(&buf, zf))
-	return buf.String()
-}
-
-// rawZip builds an archive with archive/zip, which writes any name.
-func rawZip(t *testing.T, name, content string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create(name)
-	require.NoError(t, err)
-	_, err = w.Write([]byte(content))
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
 	return buf.String()
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/antprop"
 	"github.com/bundlekit/bundlekit/internal/command"
 	"github.com/bundlekit/bundlekit/internal/locate"
 	"github.com/bundlekit/bundlekit/recipe"
@@ -397,7 +398,7 @@ func (p *Project) test(cond string) bool {
 	return set
 }
 
-func (p *Project) expand(s string) string { return expand(s, p.props.get) }
+func (p *Project) expand(s string) string { return antprop.Expand(s, p.props.get) }
 
 // validateTask decodes t without running it and returns its mistakes.
 func validateTask(t *recipe.Task) []*recipe.Error {

@@ -1,7 +1,5 @@
 package ant
 
-import "github.com/bundlekit/bundlekit/recipe"
-
 // props are a project's Ant properties. Ant properties are immutable: the
 // first definition of a name wins (R157). user marks the properties given by
 // the caller or by an <ant> task's nested <property>, which a called project
@@ -34,10 +32,4 @@ func (p *props) defineUser(name, value string) {
 	if p.define(name, value) {
 		p.user[name] = true
 	}
-}
-
-// expand resolves ${name} references in s with lookup, as recipe.ExpandProperties
-// does.
-func expand(s string, lookup func(string) (string, bool)) string {
-	return recipe.ExpandProperties(s, lookup)
 }

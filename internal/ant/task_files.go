@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -90,7 +91,7 @@ func (t *touchTask) run(_ context.Context, c *call) error {
 				return err
 			}
 		}
-		f, err := l.dir.OpenFile(l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := dirfile.OpenFile(l.dir, l.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bundlekit/bundlekit/internal/antprop"
 	"github.com/bundlekit/bundlekit/internal/javaprops"
 	"github.com/bundlekit/bundlekit/recipe"
 )
@@ -156,7 +157,7 @@ func defineAll(entries *javaprops.Properties, lookup func(string) (string, bool)
 		}
 		raw, _ := entries.Get(key)
 		var err error
-		v := expand(raw, func(name string) (string, bool) {
+		v := antprop.Expand(raw, func(name string) (string, bool) {
 			if v, ok := lookup(name); ok {
 				return v, true
 			}

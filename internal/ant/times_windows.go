@@ -5,6 +5,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // setModTime sets the modification (and access) time of l, through a handle
@@ -12,7 +14,7 @@ import (
 // would bypass the Dir's confinement. A directory cannot be opened for
 // writing, so its time cannot be set.
 func setModTime(l loc, t time.Time) error {
-	f, err := l.dir.OpenFile(l.name, os.O_WRONLY, 0)
+	f, err := dirfile.OpenFile(l.dir, l.name, os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/bundlekit/bundlekit/internal/winpath"
 )
 
 // Sentinel reasons wrapped by Error.Err, for callers that branch with errors.Is.
@@ -169,7 +171,7 @@ func dirSegments(dir string) ([]string, error) {
 		return nil, ErrEncoding
 	}
 	d := strings.ReplaceAll(dir, `\`, "/")
-	if strings.HasPrefix(d, "/") || hasDrive(d) {
+	if strings.HasPrefix(d, "/") || winpath.Drive(d) != 0 {
 		return nil, ErrAbsoluteDir
 	}
 	d = path.Clean(d)
@@ -180,12 +182,6 @@ func dirSegments(dir string) ([]string, error) {
 		return nil, ErrEscapingDir
 	}
 	return strings.Split(d, "/"), nil
-}
-
-// hasDrive reports whether p starts with a Windows drive ("C:"), which makes it
-// absolute (or drive-relative) on the Windows hosts bundles are deployed to.
-func hasDrive(p string) bool {
-	return len(p) >= 2 && p[1] == ':' && 'a' <= p[0]|0x20 && p[0]|0x20 <= 'z'
 }
 
 // collapseStars replaces each run of "*" by one: inside a segment Ant treats

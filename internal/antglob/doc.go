@@ -4,7 +4,8 @@
 // rhq:replace and rhq:ignore (R167, R168) and of the Ant tasks a recipe runs.
 // RHQ translated patterns into regular expressions, with bugs; bundlekit
 // decided (GO of R168) to use real Ant semantics, and the cases where the two
-// answer differently are listed below.
+// answer differently are listed below. Rule numbers refer to docs/behavior.md
+// in the module.
 //
 // # Patterns
 //

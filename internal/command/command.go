@@ -9,15 +9,13 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
-
-	"github.com/bundlekit/bundlekit/recipe"
 )
 
 // DefaultTailSize is how many bytes of each output stream a Result keeps when
 // Options.TailSize is 0: the last 64 KiB.
 const DefaultTailSize = 64 << 10
 
-// WaitDelay is how long Run and Exec wait, after the command exited or was
+// WaitDelay is how long Exec waits, after the command exited or was
 // killed, for processes it left behind to close its output.
 const WaitDelay = 5 * time.Second
 
@@ -36,6 +34,9 @@ type Spec struct {
 	// Timeout bounds how long the command may run; 0 means no limit other
 	// than the context's.
 	Timeout time.Duration
+	// Success says which exit codes count as success (a deployment.xml's
+	// successCodes); nil means 0 alone.
+	Success func(code int) bool
 }
 
 // Options change how a command runs. The zero value runs it with this
@@ -57,8 +58,7 @@ type Result struct {
 	// it (see the package documentation).
 	ExitCode int `json:"exitCode"`
 	// Success says whether the command counts as successful: an exit code
-	// among the success codes (Run) or 0 (Exec), and neither killed by a signal
-	// nor timed out.
+	// Spec.Success accepts, and neither killed by a signal nor timed out.
 	Success bool `json:"success"`
 	// TimedOut says the deadline passed and the process tree was killed.
 	TimedOut bool `json:"timedOut"`
@@ -79,30 +79,14 @@ type Result struct {
 // ErrEmpty is returned for a Spec with neither Args nor Shell (or both).
 var ErrEmpty = errors.New("command: exactly one of Args and Shell must be set")
 
-// Run runs an install or uninstall command of a deployment.xml in dir, the
-// directory the service package was installed in: StartCmd through the system
-// shell, bounded by cmd.Timeout (recipe.DefaultTimeout when it is 0), and
-// judged by cmd.SuccessCodes.
-func Run(ctx context.Context, dir string, cmd *recipe.OSType, opts Options) (Result, error) {
-	if cmd == nil || cmd.StartCmd == "" {
-		return Result{}, fmt.Errorf("run command in %s: %w", dir, ErrEmpty)
-	}
-	timeout := cmd.Timeout
-	if timeout <= 0 {
-		timeout = recipe.DefaultTimeout
-	}
-	spec := Spec{Shell: cmd.StartCmd, Dir: dir, Timeout: timeout}
-	return run(ctx, spec, opts, cmd.SuccessCodes.Success)
-}
-
-// Exec runs spec; success is exit code 0.
+// Exec runs spec and waits for it: see the package documentation.
 func Exec(ctx context.Context, spec Spec, opts Options) (Result, error) {
-	return run(ctx, spec, opts, func(code int) bool { return code == 0 })
-}
-
-func run(ctx context.Context, spec Spec, opts Options, success func(int) bool) (Result, error) {
 	if (len(spec.Args) == 0) == (spec.Shell == "") {
 		return Result{}, ErrEmpty
+	}
+	success := spec.Success
+	if success == nil {
+		success = func(code int) bool { return code == 0 }
 	}
 	name := spec.Shell
 	if name == "" {

@@ -19,21 +19,25 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bundlekit/bundlekit/internal/proc"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
-func codes(t *testing.T, s string) recipe.SuccessCodes {
+// codes is the success test of a deployment.xml's successCodes="s" (every
+// exit code succeeds when s is empty), so the rows below check real exit codes
+// against what an operator writes.
+func codes(t *testing.T, s string) func(int) bool {
 	t.Helper()
 	if s == "" {
-		return nil
+		return recipe.SuccessCodes(nil).Success
 	}
 	c, err := recipe.ParseSuccessCodes(s)
 	require.NoError(t, err)
-	return c
+	return c.Success
 }
 
 // TestRun covers exit codes against successCodes (deployment.xml), output
-// capture and signals.
+// capture and signals, for a command line run through the shell.
 func TestRun(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -72,10 +76,10 @@ func TestRun(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "install.sh"), []byte("#!/bin/sh\necho installed\n"), 0o755))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Run(context.Background(), dir, &recipe.OSType{Name: "LINUX86", StartCmd: tt.cmd, Timeout: time.Minute, SuccessCodes: codes(t, tt.codes)}, Options{})
+			got, err := Exec(context.Background(), Spec{Shell: tt.cmd, Dir: dir, Timeout: time.Minute, Success: codes(t, tt.codes)}, Options{})
 			require.NoError(t, err)
 			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Result{}, "Duration")); diff != "" {
-				t.Errorf("Run(%q) (-want +got):\n%s", tt.cmd, diff)
+				t.Errorf("Exec(%q) (-want +got):\n%s", tt.cmd, diff)
 			}
 		})
 	}
@@ -89,8 +93,8 @@ func TestRunTimeoutKillsTree(t *testing.T) {
 	// The background sleep is a child of the shell, and the sh -c inside
 	// starts a grandchild; all of them must die.
 	line := `sleep 30 & echo $! > pids; sh -c 'sleep 30 & echo $! >> pids; sleep 30'; echo unreachable`
-	cmd := &recipe.OSType{StartCmd: "echo started; " + line, Timeout: 500 * time.Millisecond, SuccessCodes: codes(t, "-1:10")}
-	got, err := Run(context.Background(), dir, cmd, Options{})
+	cmd := Spec{Shell: "echo started; " + line, Dir: dir, Timeout: 500 * time.Millisecond, Success: codes(t, "-1:10")}
+	got, err := Exec(context.Background(), cmd, Options{})
 	require.NoError(t, err)
 	want := Result{ExitCode: -1, Signal: "killed", TimedOut: true, Success: false, StdoutTail: "started\n", StdoutBytes: 8}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Result{}, "Duration")); diff != "" {
@@ -103,42 +107,10 @@ func TestRunTimeoutKillsTree(t *testing.T) {
 	for _, p := range pids {
 		pid, err := strconv.Atoi(p)
 		require.NoError(t, err)
-		requireDead(t, pid)
+		// SIGKILL was sent before Run returned, but the kernel and the reaper
+		// finish asynchronously.
+		require.True(t, proc.WaitGone(pid, 10*time.Second), "process %d is still running after the timeout killed its group", pid)
 	}
-}
-
-// requireDead waits for pid to be gone or a zombie: SIGKILL was sent before
-// Run returned, but the kernel and the reaper finish asynchronously.
-func requireDead(t *testing.T, pid int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if !alive(pid) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d is still running after the timeout killed its group", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func alive(pid int) bool {
-	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
-		// The state follows the parenthesised command name.
-		i := bytes.LastIndexByte(stat, ')')
-		return i < 0 || i+2 >= len(stat) || stat[i+2] != 'Z'
-	}
-	return syscall.Kill(pid, 0) == nil
-}
-
-func TestRunDefaultTimeoutFromModel(t *testing.T) {
-	// A model without a timeout gets recipe.DefaultTimeout; a fast command
-	// is not affected.
-	got, err := Run(context.Background(), t.TempDir(), &recipe.OSType{StartCmd: "exit 0"}, Options{})
-	require.NoError(t, err)
-	require.True(t, got.Success)
-	require.False(t, got.TimedOut)
 }
 
 func TestRunOutputTailsBounded(t *testing.T) {
@@ -146,7 +118,7 @@ func TestRunOutputTailsBounded(t *testing.T) {
 	// tail keeps its last 1024 bytes.
 	line := `head -c 200000 /dev/zero | tr '\0' a; printf END; head -c 5000 /dev/zero | tr '\0' e >&2`
 	var live bytes.Buffer
-	got, err := Run(context.Background(), t.TempDir(), &recipe.OSType{StartCmd: line, Timeout: time.Minute}, Options{TailSize: 1024, Stdout: &live})
+	got, err := Exec(context.Background(), Spec{Shell: line, Dir: t.TempDir(), Timeout: time.Minute}, Options{TailSize: 1024, Stdout: &live})
 	require.NoError(t, err)
 	require.Len(t, got.StdoutTail, 1024)
 	require.Equal(t, strings.Repeat("a", 1021)+"END", got.StdoutTail)
@@ -157,7 +129,7 @@ func TestRunOutputTailsBounded(t *testing.T) {
 }
 
 func TestRunEnvironment(t *testing.T) {
-	got, err := Run(context.Background(), t.TempDir(), &recipe.OSType{StartCmd: `printf %s "$BK_TEST"`, Timeout: time.Minute},
+	got, err := Exec(context.Background(), Spec{Shell: `printf %s "$BK_TEST"`, Dir: t.TempDir(), Timeout: time.Minute},
 		Options{Env: []string{"BK_TEST=from options"}})
 	require.NoError(t, err)
 	require.Equal(t, "from options", got.StdoutTail)
@@ -171,7 +143,7 @@ func TestRunCanceled(t *testing.T) {
 		<-out.started
 		cancel()
 	}()
-	got, err := Run(ctx, t.TempDir(), &recipe.OSType{StartCmd: "echo go; sleep 30", Timeout: time.Minute}, Options{Stdout: &out})
+	got, err := Exec(ctx, Spec{Shell: "echo go; sleep 30", Dir: t.TempDir(), Timeout: time.Minute}, Options{Stdout: &out})
 	require.ErrorIs(t, err, context.Canceled)
 	require.False(t, got.Success)
 	require.False(t, got.TimedOut, "a cancellation is not a timeout")
@@ -193,12 +165,12 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func TestRunStartErrors(t *testing.T) {
-	_, err := Run(context.Background(), filepath.Join(t.TempDir(), "missing"), &recipe.OSType{StartCmd: "true"}, Options{})
+	_, err := Exec(context.Background(), Spec{Shell: "true", Dir: filepath.Join(t.TempDir(), "missing")}, Options{})
 	require.ErrorIs(t, err, os.ErrNotExist)
 
-	_, err = Run(context.Background(), t.TempDir(), &recipe.OSType{}, Options{})
+	_, err = Exec(context.Background(), Spec{Dir: t.TempDir()}, Options{})
 	require.ErrorIs(t, err, ErrEmpty)
-	_, err = Run(context.Background(), t.TempDir(), nil, Options{})
+	_, err = Exec(context.Background(), Spec{Shell: "true", Args: []string{"true"}}, Options{})
 	require.ErrorIs(t, err, ErrEmpty)
 }
 
@@ -254,7 +226,7 @@ func TestRunBackgroundProcessDoesNotBlock(t *testing.T) {
 		t.Skip("waits WaitDelay")
 	}
 	dir := t.TempDir()
-	got, err := Run(context.Background(), dir, &recipe.OSType{StartCmd: "sleep 30 & echo $! > pid; exit 0", Timeout: time.Minute}, Options{})
+	got, err := Exec(context.Background(), Spec{Shell: "sleep 30 & echo $! > pid; exit 0", Dir: dir, Timeout: time.Minute}, Options{})
 	require.NoError(t, err)
 	require.True(t, got.Success)
 	require.False(t, got.TimedOut)
@@ -262,6 +234,6 @@ func TestRunBackgroundProcessDoesNotBlock(t *testing.T) {
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	require.NoError(t, err)
-	require.True(t, alive(pid), "a background process that outlives the command is not killed")
+	require.True(t, proc.Alive(pid), "a background process that outlives the command is not killed")
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 }

@@ -23,7 +23,7 @@ func TestRunWindowsExitCodes(t *testing.T) {
 		{"exit /b 11", 11, false},
 	}
 	for _, tt := range tests {
-		got, err := Run(context.Background(), t.TempDir(), &recipe.OSType{StartCmd: tt.line, Timeout: time.Minute, SuccessCodes: recipe.SuccessCodes{{Lo: -1, Hi: 10}}}, Options{})
+		got, err := Exec(context.Background(), Spec{Shell: tt.line, Dir: t.TempDir(), Timeout: time.Minute, Success: recipe.SuccessCodes{{Lo: -1, Hi: 10}}.Success}, Options{})
 		require.NoError(t, err)
 		require.Equal(t, tt.code, got.ExitCode, tt.line)
 		require.Equal(t, tt.success, got.Success, tt.line)
@@ -31,7 +31,7 @@ func TestRunWindowsExitCodes(t *testing.T) {
 }
 
 func TestRunWindowsTimeout(t *testing.T) {
-	got, err := Run(context.Background(), t.TempDir(), &recipe.OSType{StartCmd: "ping -n 30 127.0.0.1 >NUL", Timeout: 500 * time.Millisecond}, Options{})
+	got, err := Exec(context.Background(), Spec{Shell: "ping -n 30 127.0.0.1 >NUL", Dir: t.TempDir(), Timeout: 500 * time.Millisecond}, Options{})
 	require.NoError(t, err)
 	require.True(t, got.TimedOut)
 	require.False(t, got.Success)

@@ -3,7 +3,6 @@ package command
 import (
 	"bufio"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bundlekit/bundlekit/internal/proc"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,18 +41,12 @@ func TestCommandDiesWithDeployer(t *testing.T) {
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(strings.TrimSpace(line))
 	require.NoError(t, err, "the command printed %q", line)
-	require.NoError(t, syscall.Kill(pid, 0), "the command runs")
+	require.True(t, proc.Alive(pid), "the command runs")
 
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		err := syscall.Kill(pid, 0)
-		if errors.Is(err, syscall.ESRCH) {
-			return
-		}
-		if time.Now().After(deadline) {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("the command (pid %d) outlived the killed deployer", pid)
-		}
+	if !proc.WaitGone(pid, 10*time.Second) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("the command (pid %d) outlived the killed deployer", pid)
 	}
 }

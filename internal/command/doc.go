@@ -1,21 +1,20 @@
-// Package command runs the install and uninstall commands of a deployment.xml
-// service package (recipe.OSType) and the programs of the Ant <exec> task, with
-// a deadline that kills the whole process tree and bounded capture of the
-// output.
+// Package command runs programs for a deployment — the install and uninstall
+// commands of a deployment.xml service package, the programs of the Ant
+// <exec> task — with a deadline that kills the whole process tree and bounded
+// capture of the output. It knows nothing of recipes: the caller turns its
+// model into a Spec.
 //
 // # Contract
 //
-// Run starts OSType.StartCmd through the system shell in the package's
-// directory, waits for it at most OSType.Timeout (recipe.DefaultTimeout, 600 s,
-// when the model has none) and returns a Result: the exit code, whether it
-// counts as success under OSType.SuccessCodes (no codes: every exit code
-// succeeds), whether the deadline killed it, how long it ran and the last
-// Options.TailSize bytes (64 KiB by default) of its standard output and
-// standard error. Exec does the same for an argument vector, where success is
-// exit code 0. Both return an error only when the command could not be started
-// or the caller's context ended first; a failing exit code or a timeout is
-// reported in the Result, not as an error, so a caller can print and record it
-// like any other outcome.
+// Exec starts a Spec — a command line through the system shell, or a program
+// and its arguments — in its directory, waits for it at most Spec.Timeout and
+// returns a Result: the exit code, whether it counts as success under
+// Spec.Success (exit code 0 when there is none), whether the deadline killed
+// it, how long it ran and the last Options.TailSize bytes (64 KiB by default)
+// of its standard output and standard error. It returns an error only when the
+// command could not be started or the caller's context ended first; a failing
+// exit code or a timeout is reported in the Result, not as an error, so a
+// caller can print and record it like any other outcome.
 //
 // # Shell
 //

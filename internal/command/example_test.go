@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/internal/command"
-	"github.com/bundlekit/bundlekit/recipe"
 )
 
-func ExampleRun() {
-	// The install command of a deployment.xml, run in the package directory.
-	install := &recipe.OSType{Name: "LINUX86", StartCmd: "echo installed", Timeout: time.Minute, SuccessCodes: recipe.SuccessCodes{{Lo: 0, Hi: 0}}}
-	res, err := command.Run(context.Background(), os.TempDir(), install, command.Options{})
+func ExampleExec() {
+	// An install command, run through the shell in the package directory;
+	// exit codes 0 to 2 count as success.
+	install := command.Spec{Shell: "echo installed", Dir: os.TempDir(), Timeout: time.Minute,
+		Success: func(code int) bool { return code >= 0 && code <= 2 }}
+	res, err := command.Exec(context.Background(), install, command.Options{})
 	if err != nil {
 		fmt.Println("could not run:", err)
 		return

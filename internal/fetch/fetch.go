@@ -1,5 +1,6 @@
 // Package fetch downloads the content of rhq:url-file and rhq:url-archive
-// items (R165, R166) into a plan's staging area, never into a destination.
+// items (R165, R166; rule numbers refer to docs/behavior.md) into a plan's
+// staging area, never into a destination.
 //
 // A download is bounded in size and time, follows at most 10 redirects,
 // accepts http, https and file URLs, and appears under its final name only
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/ctxio"
 )
 
 // Settings used when a Downloader leaves them unset.
@@ -161,7 +163,7 @@ func (d Downloader) get(ctx context.Context, raw, to, want string) error {
 	if want != "" {
 		w = io.MultiWriter(tmp, h)
 	}
-	n, err := io.Copy(w, fileops.ContextReader(ctx, io.LimitReader(body, d.Max+1)))
+	n, err := io.Copy(w, ctxio.Reader(ctx, io.LimitReader(body, d.Max+1)))
 	if err == nil && n > d.Max {
 		err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, d.Max)
 	}

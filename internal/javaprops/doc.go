@@ -1,7 +1,8 @@
 // Package javaprops reads and writes Java .properties files, byte-compatible
 // with java.util.Properties: the format of RHQ's deployment metadata
-// (deployment.properties and current-deployment.properties, spec R20–R25) and of
-// the property files rhq-ant users pass caller values in.
+// (deployment.properties and current-deployment.properties, R20–R25) and of
+// the property files rhq-ant users pass caller values in. Rule numbers refer to
+// docs/behavior.md in the module.
 //
 // # Reading
 //

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // scene is a destination and a directory outside it for external files, both
@@ -429,7 +430,7 @@ func TestRecoverInterruptedAfterTornLine(t *testing.T) {
 // journal names, and only there.
 func TestTempFilesRemoved(t *testing.T) {
 	const temp = ".bundlekit-killed.tmp"
-	require.True(t, fileops.IsTemp(temp))
+	require.True(t, dirfile.IsTemp(temp))
 	s := newScene(t, "a/", "ext:conf/", "other/"+temp+"=not ours")
 	j := run(t, s, []step{create("a/f", "new"), createExt("conf/e.conf", "new")}, 3, false)
 	die(j)
@@ -510,7 +511,7 @@ func TestPending(t *testing.T) {
 func TestEmptyJournal(t *testing.T) {
 	s := newScene(t, "x=old")
 	require.NoError(t, s.d.MkdirAll(trashDir, 0o700))
-	f, err := s.d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := dirfile.OpenFile(s.d, journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 

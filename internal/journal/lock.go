@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // LockFile is the file a destination's lock is taken on, relative to the
@@ -81,9 +82,10 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 
 // DestLock is a destination's lock, held until Unlock.
 type DestLock struct {
-	d  *fileops.Dir
-	mu sync.Mutex
-	f  *os.File // the locked file; nil once unlocked
+	d      *fileops.Dir
+	ownDir bool // Unlock closes d (LockDest opened it)
+	mu     sync.Mutex
+	f      *os.File // the locked file; nil once unlocked
 }
 
 // Lock takes the lock of the destination d, so that one deployer at a time
@@ -147,7 +149,7 @@ func tryLock(d *fileops.Dir) (*DestLock, error) {
 	if fi, err := d.Lstat(LockFile); err == nil && !fi.Mode().IsRegular() {
 		return nil, notRegular(d, fi)
 	}
-	f, err := d.OpenFile(LockFile, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := dirfile.OpenFile(d, LockFile, os.O_RDWR|os.O_CREATE, 0o644)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A deployer that unlocked removed the metadata folder after MkdirAll.
 		return nil, errReplaced
@@ -266,8 +268,37 @@ func (l *DestLock) Unlock() error {
 	// Fails, as it should, unless the folder is empty.
 	_ = l.d.Remove(lockParent)
 	lockStep("removed")
-	if err = errors.Join(err, unlockFile(f), f.Close()); err != nil {
+	err = errors.Join(err, unlockFile(f), f.Close())
+	if l.ownDir {
+		err = errors.Join(err, l.d.Close())
+	}
+	if err != nil {
 		return fmt.Errorf("unlock %s: %w", l.d.Path(), err)
 	}
 	return nil
+}
+
+// LockDest opens the existing destination dest and takes its lock, as Lock
+// does; Unlock closes the directory again.
+func LockDest(ctx context.Context, dest string, wait time.Duration) (*DestLock, error) {
+	d, err := fileops.OpenDir(dest)
+	if err != nil {
+		return nil, err
+	}
+	l, err := Lock(ctx, d, wait)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	l.ownDir = true
+	return l, nil
+}
+
+// Recover recovers an unfinished operation on the locked destination, if
+// there is one (see Recover).
+func (l *DestLock) Recover() (Outcome, error) {
+	if !Pending(l.d) {
+		return Nothing, nil
+	}
+	return Recover(l.d)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // The lock tests run deployers as real processes: children of this test binary
@@ -95,7 +96,7 @@ func TestLockHelper(t *testing.T) {
 		_, err = stdin.ReadString('\n')
 		require.NoError(t, err)
 	case "stress":
-		log, err := d.OpenFile(os.Getenv(envLockLog), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		log, err := dirfile.OpenFile(d, os.Getenv(envLockLog), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		require.NoError(t, err)
 		_, err = fmt.Fprintf(log, "enter %d\n", os.Getpid())
 		require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 	"github.com/bundlekit/bundlekit/internal/locate"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 )
@@ -67,7 +68,7 @@ func rollBack(d *fileops.Dir, records []record) error {
 	if len(records) == 0 {
 		return nil
 	}
-	f, err := d.OpenFile(journal, os.O_WRONLY, 0)
+	f, err := dirfile.OpenFile(d, journal, os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("open journal: %w", err)
 	}
@@ -301,7 +302,7 @@ func removeTemps(d *fileops.Dir, dir string) error {
 		return nil
 	}
 	for _, e := range entries {
-		if fileops.IsTemp(e.Name()) {
+		if dirfile.IsTemp(e.Name()) {
 			if err := d.Remove(path.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 )
 
 // sandbox is a small fixed tree in which FuzzRecover runs a journal: a
@@ -236,7 +237,7 @@ func externalChange(s sandbox, named []string, p string, before map[string]strin
 			dirs = append(dirs, real)
 		}
 		for _, dir := range dirs {
-			if abs == filepath.Join(dir, filepath.Base(n)) || filepath.Dir(abs) == dir && fileops.IsTemp(abs) {
+			if abs == filepath.Join(dir, filepath.Base(n)) || filepath.Dir(abs) == dir && dirfile.IsTemp(abs) {
 				return true
 			}
 		}

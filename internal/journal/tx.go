@@ -35,7 +35,9 @@ type Tx struct {
 	w       *wal
 	lock    *DestLock
 	created []string // directories made for the destination, innermost first
-	done    bool
+	// recovered is what Begin did with an unfinished earlier operation.
+	recovered Outcome
+	done      bool
 
 	mu sync.Mutex
 	// dirs are handles of the destination's directories, by key, opened
@@ -74,6 +76,14 @@ type TxOptions struct {
 	// Wait is how long Begin waits for the destination's lock when another
 	// deployer holds it; 0 fails at once.
 	Wait time.Duration
+	// Lock, when set, is the destination's lock, already held (LockDest):
+	// Begin takes it over instead of taking the lock again, and releases it
+	// when it fails as when the Tx ends.
+	Lock *DestLock
+	// RecoverFirst: an earlier operation that did not finish is recovered
+	// under the lock (Tx.Recovered says what became of it) instead of
+	// failing with ErrPending.
+	RecoverFirst bool
 }
 
 // Begin opens the destination dest, creating it and its missing parents,
@@ -85,6 +95,9 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	created := missingDirs(dest)
 	d, err := fileops.CreateDir(dest)
 	if err != nil {
+		if opts.Lock != nil {
+			err = errors.Join(err, opts.Lock.Unlock())
+		}
 		return nil, fmt.Errorf("create destination: %w", err)
 	}
 	t := &Tx{dest: d, created: created, dirs: map[string]*fileops.Dir{}, dirty: map[string]bool{},
@@ -97,11 +110,19 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 			}
 		}
 	}()
-	if t.lock, err = Lock(ctx, d, opts.Wait); err != nil {
-		return nil, err
+	if t.lock = opts.Lock; t.lock == nil {
+		if t.lock, err = Lock(ctx, d, opts.Wait); err != nil {
+			return nil, err
+		}
 	}
+	t.recovered = Nothing
 	if Pending(d) {
-		return nil, fmt.Errorf("%s: %w (run a deployment or status to recover it)", d.Path(), ErrPending)
+		if !opts.RecoverFirst {
+			return nil, fmt.Errorf("%s: %w (run a deployment or status to recover it)", d.Path(), ErrPending)
+		}
+		if t.recovered, err = Recover(d); err != nil {
+			return nil, fmt.Errorf("recover %s: %w", d.Path(), err)
+		}
 	}
 	if t.w, err = beginWAL(d, opts.Kind, opts.ID, opts.Hook); err != nil {
 		return nil, err
@@ -112,6 +133,10 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 	}
 	return t, nil
 }
+
+// Recovered says what Begin did with an earlier operation that had not
+// finished (see TxOptions.RecoverFirst): Nothing when there was none.
+func (t *Tx) Recovered() Outcome { return t.recovered }
 
 // Path returns the destination's absolute path.
 func (t *Tx) Path() string { return t.dest.Path() }
@@ -905,4 +930,31 @@ func PendingAt(dest string) bool {
 	}
 	defer d.Close()
 	return Pending(d)
+}
+
+// Settled returns nil when the destination dest holds no journal, or once
+// the deployer whose operation it records has finished: a journal found while
+// another deployer holds the lock is that deployer's operation in progress,
+// so Settled waits for the lock (up to wait) and looks again. It fails with
+// ErrPending when a journal is there under the lock (an operation that did not
+// finish: Recover it), and with a *LockedError when the lock is still held
+// after wait. It changes nothing but the lock file's holder line.
+func Settled(ctx context.Context, dest string, wait time.Duration) error {
+	d, err := fileops.OpenDir(dest)
+	if err != nil {
+		return nil // no destination, no journal: planning reports the rest
+	}
+	defer d.Close()
+	if !Pending(d) {
+		return nil
+	}
+	l, err := Lock(ctx, d, wait)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	if Pending(d) {
+		return fmt.Errorf("%s: %w", dest, ErrPending)
+	}
+	return nil
 }

@@ -25,6 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // The tests in this file drive Tx the way package bundle does, on a real
@@ -91,7 +93,7 @@ func requireClean(t *testing.T, s *scene) {
 	t.Helper()
 	require.False(t, PendingAt(s.d.Path()), "no journal is pending")
 	for name := range snap(t, s) {
-		require.False(t, fileops.IsTemp(name), "temporary file %s", name)
+		require.False(t, dirfile.IsTemp(name), "temporary file %s", name)
 		require.False(t, name == Dir || strings.HasPrefix(name, Dir+"/"), "journal folder entry %s", name)
 		require.NotEqual(t, LockFile, name, "the lock is released")
 	}
@@ -1072,9 +1074,9 @@ var killCases = []killCase{
 			writeString(t, tx, s.abs("conf/e.conf"), "new", 0)
 			writeString(t, tx, s.abs("n/m/new.conf"), "new", 0)
 			require.NoError(t, tx.Trash(s.abs("old.conf")))
-			name, err := fileops.ExtBackupName(s.abs("moved.conf"))
+			backup, err := metadata.BackupPath(2, s.abs("moved.conf"))
 			require.NoError(t, err)
-			require.NoError(t, tx.Move(s.abs("moved.conf"), ".rhqdeployments/2/ext-backup/"+name))
+			require.NoError(t, tx.Move(s.abs("moved.conf"), backup))
 			copyOK("x", s.abs("n/x"))(t, tx, s)
 		},
 	},

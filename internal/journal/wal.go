@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/dirfile"
 	"github.com/bundlekit/bundlekit/internal/faults"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 )
@@ -113,7 +114,7 @@ func (j *wal) begin(kind string, id int) error {
 		return fmt.Errorf("create journal: %w", err)
 	}
 	var err error
-	if j.f, err = j.d.OpenFile(journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600); err != nil {
+	if j.f, err = dirfile.OpenFile(j.d, journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600); err != nil {
 		return fmt.Errorf("create journal: %w", err)
 	}
 	if err := syncDir(j.d, Dir); err != nil {

@@ -1,6 +1,7 @@
 // Package locate routes a path to the directory handle every operation on it
 // goes through: the one place where a destination key or an absolute path is
-// turned into a fileops.Dir and a name inside it.
+// turned into a fileops.Dir and a name inside it. Rule numbers (R8) refer to
+// docs/behavior.md in the module.
 //
 // # Contract
 //

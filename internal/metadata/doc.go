@@ -1,7 +1,8 @@
 // Package metadata reads and writes the deployment records that RHQ keeps in a
 // destination directory D, in RHQ's own format, so that a directory deployed by
 // RHQ can be upgraded, reverted and purged by bundlekit and the other way round
-// (spec §2, R13–R35).
+// (docs/behavior.md §2, R13–R35). Rule numbers refer to docs/behavior.md in
+// the module.
 //
 // The package is pure: it reads through an fs.FS and never writes. Record and
 // RecordRestored return the files to write as a plan ([]Write); the deployment
@@ -134,7 +135,7 @@
 //     (ErrInvalidKey), where RHQ would back up outside the backup folder.
 //   - EncodeProperties refuses an Extra key that duplicates a field.
 //
-// Two choices the spec leaves open: RecordRestored rewrites the new id's properties,
+// Two choices docs/behavior.md leaves open: RecordRestored rewrites the new id's properties,
 // hashes and current-deployment.properties, as RHQ's
 // setCurrentDeployment(props, map, false) does (R132); Write names are
 // relative to D, and creating their directories is the writer's job (R28).

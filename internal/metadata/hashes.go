@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/bundlekit/bundlekit/internal/winpath"
 )
 
 // The markers that stand in for a hash (R19, R54, R56, R70, R136).
@@ -205,22 +207,7 @@ func javaFilePath(p string) string {
 // relative path whose first directory is named like a drive ("C:/x") counts
 // as external too.
 func IsExternal(key string) bool {
-	return strings.HasPrefix(key, "/") || drive(key) != 0
-}
-
-// drive returns the upper-case drive letter of a Windows absolute path
-// ("c:/x" or "c:\x"), or 0.
-func drive(key string) byte {
-	if len(key) < 3 || key[1] != ':' || key[2] != '/' && key[2] != '\\' {
-		return 0
-	}
-	switch c := key[0]; {
-	case 'A' <= c && c <= 'Z':
-		return c
-	case 'a' <= c && c <= 'z':
-		return c - 'a' + 'A'
-	}
-	return 0
+	return strings.HasPrefix(key, "/") || winpath.AbsDrive(key) != 0
 }
 
 // compareJava orders strings as Java's String.compareTo: by UTF-16 code

@@ -6,6 +6,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/bundlekit/bundlekit/internal/winpath"
 )
 
 // The layout of the metadata (R13–R15). Every path is relative to D and uses
@@ -61,7 +63,7 @@ func ExtBackupDir(id int32) string { return IDDir(id) + "/ext-backup" }
 // key that climbs out of D ("../x"), an empty key and a root are refused
 // with ErrInvalidKey, where RHQ would write outside the backup folder.
 func BackupPath(id int32, key string) (string, error) {
-	if d := drive(key); d != 0 {
+	if d := winpath.AbsDrive(key); d != 0 {
 		rest, err := rooted(key, strings.ReplaceAll(key[2:], `\`, "/"))
 		if err != nil {
 			return "", err
@@ -105,7 +107,7 @@ func ExternalKeyWindows(rel string) (string, bool) {
 	if !ok || rest == "" || len(first) != 2 || first[0] != '_' {
 		return "", false
 	}
-	d := drive(first[1:] + ":/")
+	d := winpath.AbsDrive(first[1:] + ":/")
 	if d == 0 {
 		return "", false
 	}

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/bundlekit/bundlekit/internal/proc"
 )
 
 const (
@@ -129,7 +131,7 @@ func Sweep(tmp string) {
 			continue
 		}
 		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-		if err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+		if err != nil || pid <= 0 || pid == os.Getpid() || proc.Alive(pid) {
 			continue
 		}
 		os.RemoveAll(dir)

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -128,6 +129,29 @@ func (c *Cache) Trusted(f File, st Stat, ok bool) bool {
 	limit := c.Written - int64(Margin)
 	return f.Size == st.Size && f.ModTime == st.ModTime && f.Ino == st.Ino && f.Mode == st.Mode &&
 		st.ModTime < limit && st.Ctime < limit
+}
+
+// Settle returns how long to wait, from now (Unix nanoseconds), before taking
+// a cache's Written time so that none of files is racily clean — provided the
+// racy ones hold at least minBytes: a racily clean file is read again by the
+// next run, which for a large file costs more than waiting out the margin. The
+// wait is never longer than Margin and a nanosecond.
+//
+// Waiting trusts a file no more than one recorded earlier in the same run: a
+// change that lands in the clock tick of the file's last write goes unseen
+// either way, a change in any later tick is seen.
+func Settle(files iter.Seq[File], now, minBytes int64) time.Duration {
+	var racy, newest int64
+	for f := range files {
+		if t := max(f.ModTime, f.Ctime); t >= now-int64(Margin) {
+			racy += f.Size
+			newest = max(newest, t)
+		}
+	}
+	if racy < minBytes {
+		return 0
+	}
+	return time.Duration(max(0, newest+int64(Margin)+1-now))
 }
 
 // The file format: a header line, then one line per record, fields separated

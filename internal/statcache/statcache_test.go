@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +151,37 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("round trip changed the cache: %s", cmp.Diff(c, again))
 		}
 	})
+}
+
+// TestSettle: the cache's time is delayed past the margin only when the
+// files written just before it are worth more to trust than the wait costs.
+func TestSettle(t *testing.T) {
+	const now = int64(10 * time.Second)
+	margin := int64(Margin)
+	file := func(size, mtime, ctime int64) File {
+		return File{Stat: Stat{Size: size, ModTime: mtime, Ctime: ctime}}
+	}
+	tests := []struct {
+		name  string
+		files []File
+		want  time.Duration
+	}{
+		{"no files", nil, 0},
+		{"all older than the margin", []File{file(1<<30, now-margin-1, now-margin-1)}, 0},
+		{"racy but small", []File{file(1<<20, now, now)}, 0},
+		{"racy and large: wait past the newest", []File{file(1<<30, now-5, now-3), file(10, now-margin, now-margin)}, time.Duration(margin - 3 + 1)},
+		{"racy by its change time only", []File{file(1<<30, 0, now)}, time.Duration(margin + 1)},
+		{"small racy files add up", []File{file(10<<20, now-1, now-1), file(10<<20, now-2, now-2)}, time.Duration(margin)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Settle(slices.Values(tt.files), now, 16<<20)
+			if got != tt.want {
+				t.Errorf("Settle = %v, want %v", got, tt.want)
+			}
+			if got > Margin+1 {
+				t.Errorf("Settle = %v, longer than the margin", got)
+			}
+		})
+	}
 }

@@ -1,6 +1,6 @@
-// Package sysv lays out an rhq:system-service (R172 step 8, R174): which
-// files and links installing it makes under a SysV init root. It decides;
-// it writes nothing.
+// Package sysv lays out an rhq:system-service (R172 step 8, R174; rule
+// numbers refer to docs/behavior.md): which files and links installing it
+// makes under a SysV init root. It decides; it writes nothing.
 //
 // A service named N installs its script at <root>/etc/init.d/N (0755), its
 // configuration, realized, at <root>/etc/sysconfig/N (0644), and one run-level
