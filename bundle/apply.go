@@ -71,22 +71,14 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		// Another deployer began an operation after this plan was made and
 		// died: recovered under the lock, its changes are undone (or
 		// completed), but the plan may have seen them half made.
-		err := fmt.Errorf("%w (an unfinished operation of another deployer was %s first)", ErrStale, rec)
-		if aerr := tx.Abort(); aerr != nil {
-			return nil, needsRecovery(p.Dest, err, aerr)
-		}
-		return nil, stopped(p.Dest, err)
+		return nil, notStarted(tx, p.Dest, fmt.Errorf("%w (an unfinished operation of another deployer was %s first)", ErrStale, rec))
 	}
 	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{},
 		written: map[string]statcache.File{}, sha: map[string]string{}, owners: map[string]perms{}}
 	if err := p.checkFresh(tx); err != nil {
 		// Another deployer changed the destination while this one waited
-		// for the lock. Nothing is recorded yet: taking the journal back
-		// changes nothing, and the caller may plan again.
-		if aerr := tx.Abort(); aerr != nil {
-			return nil, needsRecovery(p.Dest, err, aerr)
-		}
-		return nil, stopped(p.Dest, err)
+		// for the lock: the caller may plan again.
+		return nil, notStarted(tx, p.Dest, err)
 	}
 	a.countEvents()
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "started"})
@@ -139,6 +131,16 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	}
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "finished"})
 	return res, nil
+}
+
+// notStarted ends tx before it recorded anything, after err: taking the
+// journal back changes nothing, so the operation did not start (unless even
+// that fails).
+func notStarted(tx *journal.Tx, dest string, err error) error {
+	if aerr := tx.Abort(); aerr != nil {
+		return needsRecovery(dest, err, aerr)
+	}
+	return stopped(dest, err)
 }
 
 // applier executes one plan.

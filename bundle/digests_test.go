@@ -38,12 +38,8 @@ func readDigests(t *testing.T, dest string, id int32) metadata.Digests {
 func TestDigestsRecord(t *testing.T) {
 	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "app")
-	dir := t.TempDir()
-	testtree.WriteFiles(t, dir, spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.tree())
-	b, err := bundle.Open(context.Background(), dir)
-	require.NoError(t, err)
-	defer b.Close()
-	_, err = bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1})
+	b, dir := spec{Files: map[string]string{"conf/app.conf": "port=1", "static/x.txt": "x"}}.openDir(t)
+	_, err := bundle.Deploy(ctx, b, bundle.Options{Dest: dest, ID: 1})
 	require.NoError(t, err)
 	want := metadata.Digests{"conf/app.conf": sha256hex("port=1"), "static/x.txt": sha256hex("x")}
 	require.Equal(t, want, readDigests(t, dest, 1), "written files")

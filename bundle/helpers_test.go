@@ -116,6 +116,18 @@ func (s spec) open(t *testing.T) *bundle.Bundle {
 	return openBundle(t, s.tree())
 }
 
+// openDir writes s as a bundle directory and opens it, closed when the test
+// ends; the test may change the directory's files afterwards.
+func (s spec) openDir(t *testing.T) (*bundle.Bundle, string) {
+	t.Helper()
+	dir := t.TempDir()
+	testtree.WriteFiles(t, dir, s.tree())
+	b, err := bundle.Open(context.Background(), dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { b.Close() })
+	return b, dir
+}
+
 // requireUnchanged fails unless dir holds exactly what before recorded.
 func requireUnchanged(t *testing.T, before map[string]testtree.Node, dir string) {
 	t.Helper()

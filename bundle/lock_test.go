@@ -156,11 +156,7 @@ func TestFailedApplyRollsBack(t *testing.T) {
 				require.NoError(t, err)
 				testtree.WriteFiles(t, dest, map[string]string{"a.txt": "edited"})
 			}
-			dir := t.TempDir()
-			testtree.WriteFiles(t, dir, spec{Files: map[string]string{"a.txt": "2", "b.txt": "2", "z.txt": "2"}}.tree())
-			b, err := bundle.Open(context.Background(), dir)
-			require.NoError(t, err)
-			defer b.Close()
+			b, dir := spec{Files: map[string]string{"a.txt": "2", "b.txt": "2", "z.txt": "2"}}.openDir(t)
 			before := testtree.Snapshot(t, filepath.Dir(dest))
 			plan, err := bundle.PlanDeploy(ctx, b, bundle.Options{Dest: dest, ID: 2})
 			require.NoError(t, err)

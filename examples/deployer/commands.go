@@ -222,15 +222,11 @@ var purgeCmd = &command{
 		return f.wait().verbose().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o, err := c.setup(args, "dest")
+		o, dest, err := c.setupDest(args)
 		if err != nil {
 			return err
 		}
-		dest, err := absDest(o.dest)
-		if err != nil {
-			return err
-		}
-		c.res.Destination, c.res.DryRun = dest, o.dryRun
+		c.res.DryRun = o.dryRun
 		if !o.dryRun {
 			if err := c.recoverFirst(ctx, dest, o); err != nil {
 				return err
@@ -292,15 +288,10 @@ var statusCmd = &command{
 	examples: "  deployer status --dest /tmp/musicapp\n  deployer status --dest /tmp/musicapp --json | jq .status.drift\n",
 	flags:    func(o *options) flagSet { return newFlags("status", o).dest().output() },
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o, err := c.setup(args, "dest")
+		_, dest, err := c.setupDest(args)
 		if err != nil {
 			return err
 		}
-		dest, err := absDest(o.dest)
-		if err != nil {
-			return err
-		}
-		c.res.Destination = dest
 		st, err := bundle.Status(ctx, dest)
 		if err != nil {
 			return err
@@ -487,15 +478,10 @@ var recoverCmd = &command{
 `,
 	flags: func(o *options) flagSet { return newFlags("recover", o).dest().wait().output() },
 	run: func(ctx context.Context, c *cli, args []string) error {
-		o, err := c.setup(args, "dest")
+		o, dest, err := c.setupDest(args)
 		if err != nil {
 			return err
 		}
-		dest, err := absDest(o.dest)
-		if err != nil {
-			return err
-		}
-		c.res.Destination = dest
 		rec, err := bundle.Recover(ctx, dest, bundle.RecoverOptions{LockWait: o.wait})
 		if err != nil {
 			return err
@@ -635,6 +621,21 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 
 // setup parses a command's flags (RHQ-style -D arguments included) and checks
 // the required ones.
+// setupDest is setup for the commands that take only --dest as required: it
+// also makes the destination absolute and records it in the result.
+func (c *cli) setupDest(args []string) (*options, string, error) {
+	o, err := c.setup(args, "dest")
+	if err != nil {
+		return nil, "", err
+	}
+	dest, err := absDest(o.dest)
+	if err != nil {
+		return nil, "", err
+	}
+	c.res.Destination = dest
+	return o, dest, nil
+}
+
 func (c *cli) setup(args []string, required ...string) (*options, error) {
 	o := &options{}
 	c.o = o
