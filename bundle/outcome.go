@@ -12,7 +12,9 @@ import (
 )
 
 // Outcome says what an operation (Apply, Deploy, Revert, Purge, Adopt) did to
-// its destination: exactly one of four. Result.Outcome holds it, and
+// its destination: exactly one of six. Four say how an operation that was
+// allowed to run ended; two (deferred and refused) say why it was not allowed
+// to run at all. Result.Outcome holds it, and
 // OutcomeOf reads it from an error.
 type Outcome string
 
@@ -40,6 +42,15 @@ const (
 	// Recover (deployer recover --dest D) completes or undoes it. Every
 	// original is in the destination or in the journal's trash.
 	OutcomeNeedsRecovery Outcome = "needs-recovery"
+	// OutcomeDeferred: the operation was not run, and did not fail: it is
+	// outside the time window, the address range or the dates its
+	// constraints allow. Nothing was changed, not even the metadata folder;
+	// run it again when its window opens.
+	OutcomeDeferred Outcome = "deferred"
+	// OutcomeRefused: the operation was not run because an installation
+	// condition (of the recipe or of the caller) does not hold on this host
+	// or destination. Nothing was changed, not even the metadata folder.
+	OutcomeRefused Outcome = "refused"
 )
 
 // OperationError is the error of an operation that failed after it began: it

@@ -471,7 +471,7 @@ var recoverCmd = &command{
 	name:   "recover",
 	writes: true,
 	summary: "complete or undo an operation on a destination that did not finish (the deployer was killed, " +
-		"or undoing a failed operation failed too: exit code 4)",
+		"or undoing a failed operation failed too: exit code 6)",
 	usage: "--dest D [--wait DURATION] [--json]",
 	examples: `  deployer recover --dest /opt/app
   deployer recover --dest /opt/app --json | jq -r .recovered   # nothing, rolled back or completed

@@ -20,12 +20,15 @@
 //	2  usage error or invalid input (bad flags, recipe errors, missing or
 //	   invalid property values); nothing was changed
 //	3  the destination is locked by another deployer; nothing was changed
-//	4  the destination needs recovery: undoing the failed operation failed
-//	   too, and the destination holds its journal; run
-//	   "deployer recover --dest D" (outcome needs-recovery)
+//	4  deferred: the operation is outside its time window, address range or
+//	   dates (--window, --ip-range, --not-before, --not-after); nothing was
+//	   changed: run it again later (outcome deferred)
 //	5  the new deployment is in place, but a step after it failed (a
 //	   handover, the system service, the postinstall target: outcome
 //	   completed)
+//	6  the destination needs recovery: undoing the failed operation failed
+//	   too, and the destination holds its journal; run
+//	   "deployer recover --dest D" (outcome needs-recovery)
 package main
 
 import (
@@ -43,8 +46,9 @@ const (
 	exitFailed   = 1
 	exitUsage    = 2
 	exitLocked   = 3
-	exitRecover  = 4
+	exitDeferred = 4
 	exitDeployed = 5
+	exitRecover  = 6
 )
 
 // memoryLimit is the soft heap limit the deployer runs under unless
@@ -149,13 +153,16 @@ Exit codes:
   2  usage error or invalid input (bad flags, recipe errors, missing or invalid
      property values); nothing was changed
   3  the destination is locked by another deployer; nothing was changed
-  4  needs recovery: undoing the failed operation failed too; the destination
-     holds its journal: run "deployer recover --dest D"
+  4  deferred: outside the time window, address range or dates the operation
+     may run in; nothing was changed: run it again later
   5  completed, but a step after the new deployment was in place failed (a
      handover, the system service, the postinstall target)
+  6  needs recovery: undoing the failed operation failed too; the destination
+     holds its journal: run "deployer recover --dest D"
 Each is the outcome of the operation; with --json, the result object's
-"outcome" says it too: "completed", "not-started", "rolled-back" or
-"needs-recovery".
+"outcome" says it too: "completed", "not-started", "rolled-back",
+"needs-recovery", "deferred" (exit 4) or "refused" (an installation condition
+does not hold: exit 1).
 `)
 }
 

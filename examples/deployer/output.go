@@ -99,6 +99,8 @@ func exitCode(err error) int {
 		return exitRecover
 	case errors.As(err, &oe) && oe.Outcome == bundle.OutcomeCompleted:
 		return exitDeployed
+	case errors.As(err, &oe) && oe.Outcome == bundle.OutcomeDeferred:
+		return exitDeferred
 	case errors.As(err, &le):
 		return exitLocked
 	case errors.As(err, &ue), errors.As(err, &ie), errors.Is(err, bundle.ErrInvalidInput), errors.Is(err, flag.ErrHelp):
