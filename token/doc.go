@@ -39,6 +39,10 @@
 // The hash of a realized file (R6) is the hash of the realized bytes: write
 // to io.MultiWriter(file, md5.New()) to get both in one pass.
 //
+// Find reports the tokens of a text with their offsets and lines, exactly
+// those a Reader looks up; run on realized text, it finds the tokens that were
+// left as written because their keys had no value.
+//
 // # Values
 //
 // A Values is the value set of one deployment. Later sources override earlier
