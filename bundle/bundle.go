@@ -111,7 +111,7 @@ func openFS(ctx context.Context, fsys fs.FS, name string) (*Bundle, error) {
 		return nil, err
 	}
 	b.Recipe = r
-	if err := b.checkFiles(); err != nil {
+	if err := b.checkFiles(r); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -127,17 +127,18 @@ func (b *Bundle) recipeHint() string {
 	return ""
 }
 
-// checkFiles reports every file the recipe names that the bundle lacks, at the
-// element that names it (R175).
-func (b *Bundle) checkFiles() error {
-	u := b.Recipe.Bundle.Unit
+// checkFiles reports every file the recipe r names that the bundle lacks, at
+// the element that names it (R175): a *recipe.Error whose Err is a
+// *MissingFileError. A name holding ${…} is checked once r is expanded.
+func (b *Bundle) checkFiles(r *recipe.Recipe) error {
+	u := r.Bundle.Unit
 	var errs []error
 	missing := func(name string, pos recipe.Pos, elem string) {
 		if name == "" || strings.Contains(name, "${") || slices.Contains(b.Files, path.Clean(strings.ReplaceAll(name, `\`, "/"))) {
 			return
 		}
 		errs = append(errs, &recipe.Error{Pos: pos, Element: fmt.Sprintf("<%s name=%q>", elem, name),
-			Err: fmt.Errorf("%w: %s is not in the bundle %s", recipe.ErrMissing, name, b.Source)})
+			Err: &MissingFileError{Name: name, Bundle: b.Source}})
 	}
 	for _, f := range u.Files {
 		if f.URL == "" {
@@ -155,6 +156,21 @@ func (b *Bundle) checkFiles() error {
 	}
 	return errors.Join(errs...)
 }
+
+// MissingFileError is a file the recipe names that is not in the bundle
+// (R175). It wraps recipe.ErrMissing.
+type MissingFileError struct {
+	// Name is the file as the recipe names it.
+	Name string
+	// Bundle is the bundle's Source.
+	Bundle string
+}
+
+func (e *MissingFileError) Error() string {
+	return fmt.Sprintf("%v: %s is not in the bundle %s", recipe.ErrMissing, e.Name, e.Bundle)
+}
+
+func (e *MissingFileError) Unwrap() error { return recipe.ErrMissing }
 
 // FS returns the bundle's files.
 func (b *Bundle) FS() fs.FS { return b.fsys }

@@ -11,7 +11,13 @@
 // Plan.Entries — each path's Action, Rule and backup — and pass the plan to
 // Apply; a plan that is only closed is a dry run. Status reports the current
 // deployment and what drifted since; Recover completes or undoes an operation
-// that a killed process left unfinished. The examples show each flow.
+// that a killed process left unfinished. Probe answers "will it work, and
+// what will it change" in one call: it realizes the whole deployment into a
+// scratch tree outside the destination (running none of the recipe's
+// targets), reports the tokens left unresolved, the input properties without
+// a value and the files missing from the bundle, runs a check command there,
+// and plans the deployment against the real destination, which it never
+// changes. The examples show each flow.
 //
 // # Contract
 //

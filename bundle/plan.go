@@ -314,32 +314,11 @@ func (p *Plan) RunPreinstall(ctx context.Context) error {
 // expand resolves the recipe's ${…} properties and input values for this
 // deployment and builds the token values (R148, R157, R159).
 func (p *Plan) expand(b *Bundle, opts Options) (*recipe.Recipe, token.Values, error) {
-	props := maps.Clone(opts.Properties)
-	if props == nil {
-		props = map[string]string{}
-	}
-	name := opts.Name
-	if name == "" {
-		name = b.Recipe.Bundle.Name
-	}
-	props[token.KeyDeployDir] = p.Dest
-	props[token.KeyDeployID] = strconv.Itoa(opts.ID)
-	props[token.KeyDeployName] = name
-	env := recipe.Env{
-		Properties: props,
-		DeployDir:  p.Dest,
-		ReadProperties: func(file string) (map[string]string, error) {
-			return readPropertiesFile(b, file)
-		},
-		Environ: os.Environ,
-	}
-	if b.dirPath != "" {
-		env.Basedir, _ = filepath.Abs(b.dirPath)
-	}
-	r, err := b.Recipe.Expand(env)
+	r, props, err := expandRecipe(b, opts, p.Dest)
 	if err != nil {
 		return nil, token.Values{}, err
 	}
+	name := props[token.KeyDeployName]
 	inputs, err := r.ResolveInputs(props)
 	if err != nil {
 		return nil, token.Values{}, &InputError{Err: err}
@@ -356,6 +335,39 @@ func (p *Plan) expand(b *Bundle, opts Options) (*recipe.Recipe, token.Values, er
 		Inputs:     inputs,
 		Deployment: &token.Deployment{ID: opts.ID, Name: name, Dir: p.Dest},
 	}, nil
+}
+
+// expandRecipe resolves the recipe's ${…} properties for a deployment of opts
+// to dest (R157): it returns the expanded recipe and the properties it was
+// expanded with, the caller's and the deployment's own.
+func expandRecipe(b *Bundle, opts Options, dest string) (*recipe.Recipe, map[string]string, error) {
+	props := maps.Clone(opts.Properties)
+	if props == nil {
+		props = map[string]string{}
+	}
+	name := opts.Name
+	if name == "" {
+		name = b.Recipe.Bundle.Name
+	}
+	props[token.KeyDeployDir] = dest
+	props[token.KeyDeployID] = strconv.Itoa(opts.ID)
+	props[token.KeyDeployName] = name
+	env := recipe.Env{
+		Properties: props,
+		DeployDir:  dest,
+		ReadProperties: func(file string) (map[string]string, error) {
+			return readPropertiesFile(b, file)
+		},
+		Environ: os.Environ,
+	}
+	if b.dirPath != "" {
+		env.Basedir, _ = filepath.Abs(b.dirPath)
+	}
+	r, err := b.Recipe.Expand(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, props, nil
 }
 
 // readPropertiesFile loads a <property file> for Expand: from the destination for

@@ -4,7 +4,8 @@
 //   - on-disk state: metadata (RHQ's .rhqdeployments records), journal (the
 //     lock and the journaled transaction Apply writes through), statcache
 //     (what a redeployment may skip re-reading), staging (work areas outside
-//     the destination), locate (routing a path to its directory handle);
+//     the destination), scratch (the tree a probe realizes a deployment
+//     in), locate (routing a path to its directory handle);
 //   - formats: xmldoc (the one XML reader), javaprops (Java .properties),
 //     antglob (Ant fileset patterns), antprop (${name} expansion), sysv (the
 //     layout of a SysV service), winpath (Windows drive letters);
