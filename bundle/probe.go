@@ -207,7 +207,14 @@ type ProbeReport struct {
 	MissingFiles      []MissingFile     `json:"missingFiles"`
 	// Check is the check command's result, when it ran.
 	Check *CommandResult `json:"check,omitempty"`
+
+	planErr error
 }
+
+// PlanErr is the error the plan against Dest failed with (PlanError in
+// words), for errors.Is and errors.As: a *LockedError, a deferral, a
+// refusal; nil when the plan was made.
+func (r *ProbeReport) PlanErr() error { return r.planErr }
 
 // maxUnresolved bounds the unresolved tokens a probe lists: a binary file
 // realized by mistake could hold any number.
@@ -251,8 +258,10 @@ func Probe(ctx context.Context, b *Bundle, opts ProbeOptions) (*ProbeReport, err
 	if err != nil {
 		return nil, err
 	}
+	// The lists are empty, not nil, so that JSON has [] for none.
 	pr := &prober{ctx: ctx, b: b, opts: opts, rep: &ProbeReport{Dest: dest, Scratch: tree.Path, Kept: opts.Keep,
-		Bundle: Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version, Description: b.Recipe.Bundle.Description}}}
+		Bundle:   Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version, Description: b.Recipe.Bundle.Description},
+		Findings: []Finding{}, UnresolvedTokens: []UnresolvedToken{}, MissingProperties: []MissingProperty{}, MissingFiles: []MissingFile{}}}
 	err = pr.run()
 	if !opts.Keep {
 		if rerr := tree.Remove(ScratchDest, ScratchServiceRoot, ScratchHandover); rerr != nil && err == nil {
@@ -312,7 +321,7 @@ func (pr *prober) plan() {
 		pr.rep.Plan, pr.rep.ID = p, p.ID
 		return
 	}
-	pr.rep.PlanError, pr.rep.Outcome = err.Error(), OutcomeOf(err)
+	pr.rep.planErr, pr.rep.PlanError, pr.rep.Outcome = err, err.Error(), OutcomeOf(err)
 	var ie *InputError
 	if !errors.As(err, &ie) { // the properties' findings say it
 		pr.add(SeverityError, FindingPlan, fmt.Sprintf("the deployment to %s cannot be planned (%s): %v", pr.rep.Dest, pr.rep.Outcome, err))
@@ -692,7 +701,7 @@ func makeScratch(given, dest string) (*scratch.Tree, error) {
 	}
 	t, err := scratch.At(abs)
 	if errors.Is(err, scratch.ErrNotEmpty) {
-		return nil, invalid(fmt.Errorf("%w: give a new or empty directory", err))
+		return nil, invalid(fmt.Errorf("the scratch directory %s is %w: give a new or empty directory", abs, scratch.ErrNotEmpty))
 	}
 	return t, err
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
@@ -242,16 +243,21 @@ func TestProbe(t *testing.T) {
 				t.Fatalf("the probe changed the destination's directory (-before +after):\n%s", diff)
 			}
 			require.Equal(t, tt.wantOK, rep.OK, "findings: %v", rep.Findings)
+			require.NotNil(t, rep.UnresolvedTokens, "[] in JSON, not null")
+			require.NotNil(t, rep.MissingProperties, "[] in JSON, not null")
+			require.NotNil(t, rep.MissingFiles, "[] in JSON, not null")
 			require.Equal(t, tt.wantFindings, findingKinds(rep), "findings: %v", rep.Findings)
 			for i := range tt.wantTokens {
 				tt.wantTokens[i].Path = expand.Replace(tt.wantTokens[i].Path)
 			}
-			require.Equal(t, tt.wantTokens, rep.UnresolvedTokens)
-			var missing []string
+			if diff := cmp.Diff(tt.wantTokens, rep.UnresolvedTokens, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("unresolved tokens (-want +got):\n%s", diff)
+			}
+			missing := []string{}
 			for _, m := range rep.MissingProperties {
 				missing = append(missing, m.Name)
 			}
-			require.Equal(t, tt.wantMissing, missing)
+			require.Equal(t, append([]string{}, tt.wantMissing...), missing, "in the recipe's order")
 			for i := range tt.wantNotRun {
 				tt.wantNotRun[i] = expand.Replace(tt.wantNotRun[i])
 			}

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -41,6 +43,11 @@ type options struct {
 	// bundleSHA256 is --bundle-sha256 of the commands that read a bundle,
 	// outSHA256 pack's: the digest the .zip it writes must have.
 	bundleSHA256, outSHA256 string
+	// probe's own flags.
+	scratch, check string
+	keep, strict   bool
+	checkTimeout   time.Duration
+	checkCodes     recipe.SuccessCodes
 }
 
 // propFlag collects -p KEY=VALUE (and RHQ-style -DKEY=VALUE) in order.
@@ -168,6 +175,27 @@ func (f flagSet) deployFlags() flagSet {
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
 	f.BoolVar(&f.o.verify, "verify", false, "re-read every byte of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded; a file is proved by the SHA-256 recorded with the current deployment, else by its MD5")
+	return f.integrity().wait().verbose().output()
+}
+
+// probeFlags registers probe's flags: those of deploy that say what is
+// deployed and how it is planned, and the probe's own.
+func (f flagSet) probeFlags() flagSet {
+	f.bundle().dest().id("the deployment `id` (default: the current id + 1, or 1 for an unmanaged destination)").properties()
+	f.BoolVar(&f.o.clean, "clean", false, "plan against the destination as deploy --clean would")
+	f.StringVar(&f.o.handoverDir, "handover-dir", "", "plan against the destination as deploy --handover-dir `DIR` would (the probe itself hands items over into the scratch tree)")
+	f.StringVar(&f.o.serviceRoot, "service-root", "", "plan the rhq:system-service against `DIR` instead of the recipe's root (the probe installs it in the scratch tree)")
+	f.BoolVar(&f.o.verify, "verify", false, "plan against the destination as deploy --verify would: re-read every byte")
+	f.StringVar(&f.o.scratch, "scratch", "", "realize the deployment in `DIR` (new or empty, outside the destination) instead of a new directory in the system's temporary directory")
+	f.BoolVar(&f.o.keep, "keep", false, "keep the scratch tree for inspection (it can hold realized passwords)")
+	f.StringVar(&f.o.check, "check", "", "run `CMD` by the system shell in the scratch destination once the deployment is realized there; a failure fails the probe")
+	f.DurationVar(&f.o.checkTimeout, "check-timeout", bundle.DefaultCheckTimeout, "kill the --check command and its process group after `DURATION`")
+	f.Func("check-codes", "the --check command's exit `CODES` that mean success, as deployment.xml's successCodes: 0,1,2 or 0:10 or -1:10 (default 0)", func(s string) error {
+		codes, err := recipe.ParseSuccessCodes(s)
+		f.o.checkCodes = codes
+		return err
+	})
+	f.BoolVar(&f.o.strict, "strict", false, "make an unresolved @@token@@ in a realized file an error, not a warning")
 	return f.integrity().wait().verbose().output()
 }
 

@@ -7,8 +7,8 @@
 //
 //	deployer <command> [flags]
 //
-// Commands: deploy, plan, revert, purge, status, validate, adopt, pack,
-// recover. Run "deployer help <command>" for each command's flags and
+// Commands: deploy, plan, probe, revert, purge, status, validate, adopt,
+// pack, recover. Run "deployer help <command>" for each command's flags and
 // examples.
 //
 // Exit codes (each says one outcome of the operation: see bundle.Outcome):
@@ -74,7 +74,9 @@ type command struct {
 	name     string
 	summary  string
 	usage    string // the synopsis after "deployer <name>"
+	details  string // what the command does, past its summary
 	examples string
+	exits    string // the command's exit codes, when they are not the operations' own
 	// flags registers the command's flags on o (a scratch options when nil).
 	flags func(o *options) flagSet
 	// plans is set for the commands that plan and apply (their help explains
@@ -89,7 +91,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd}
+	commands = []*command{deployCmd, planCmd, probeCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd}
 }
 
 func findCommand(name string) *command {
@@ -206,6 +208,9 @@ JSON output (--json), one object per line:
 
 func commandUsage(w io.Writer, c *command) {
 	fmt.Fprintf(w, "Usage: deployer %s %s\n\n%s\n", c.name, c.usage, c.summary)
+	if c.details != "" {
+		fmt.Fprintf(w, "\n%s", c.details)
+	}
 	fs := c.flags(nil)
 	fs.SetOutput(w)
 	fmt.Fprintln(w, "\nFlags:")
@@ -215,6 +220,10 @@ func commandUsage(w io.Writer, c *command) {
 	}
 	if c.examples != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s", c.examples)
+	}
+	if c.exits != "" {
+		fmt.Fprintf(w, "\n%s", c.exits)
+		return
 	}
 	fmt.Fprint(w, "\nExit codes: 0 success, 1 failed and nothing changed, 2 usage or invalid input, 3 destination locked, "+
 		"4 needs recovery (deployer recover), 5 completed but a step after it failed.\n")

@@ -47,6 +47,7 @@ func TestScript(t *testing.T) {
 			"mkbundle":  cmdMkBundle,
 			"zeros":     cmdZeros,
 			"sha256env": cmdSHA256Env,
+			"snapshot":  cmdSnapshot,
 		},
 	})
 }

@@ -52,6 +52,8 @@ type result struct {
 	Audit    []bundle.AuditRecord   `json:"audit,omitempty"`
 	Commands []bundle.CommandResult `json:"commands,omitempty"`
 	Output   string                 `json:"output,omitempty"`
+	// Probe is probe's report.
+	Probe *bundle.ProbeReport `json:"probe,omitempty"`
 }
 
 // inputInfo describes an input property for validate.
@@ -91,10 +93,13 @@ func exitCode(err error) int {
 		ie *inputError
 		le *bundle.LockedError
 		oe *bundle.OperationError
+		pf *probeFailed
 	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &pf):
+		return pf.exitCode()
 	case errors.As(err, &oe) && oe.Outcome == bundle.OutcomeNeedsRecovery:
 		return exitRecover
 	case errors.As(err, &oe) && oe.Outcome == bundle.OutcomeCompleted:
