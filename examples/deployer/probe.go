@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,6 +158,8 @@ func (c *cli) describeProbe(rep *bundle.ProbeReport) {
 	if p := rep.Plan; p != nil {
 		c.res.Differences = p.Differences
 		c.describePlan(p)
+	} else if !slices.ContainsFunc(rep.Findings, func(f bundle.Finding) bool { return f.Kind == bundle.FindingPlan }) {
+		fmt.Fprintf(w, "not planned against %s: %s\n", rep.Dest, rep.PlanError)
 	}
 	switch {
 	case rep.OK && warns == 0:
