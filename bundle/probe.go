@@ -290,6 +290,8 @@ type prober struct {
 	rep  *ProbeReport
 	// recipe is the recipe expanded for the deployment, when it could be.
 	recipe *recipe.Recipe
+	// omitted counts the unresolved tokens past maxUnresolved.
+	omitted int
 }
 
 func (pr *prober) add(sev Severity, kind, msg string) {
@@ -416,7 +418,11 @@ func (pr *prober) realize() {
 		pr.notRealized(err)
 		return
 	}
-	if err := pr.scan(p, opts); err != nil {
+	err = pr.scan(p, opts)
+	if pr.omitted > 0 {
+		pr.add(pr.tokenSeverity(), FindingUnresolvedToken, fmt.Sprintf("%d more tokens have no value: only the first %d are listed", pr.omitted, maxUnresolved))
+	}
+	if err != nil {
 		p.Close()
 		pr.notRealized(err)
 		return
@@ -497,7 +503,7 @@ func (pr *prober) scan(p *Plan, opts Options) error {
 			var err error
 			switch {
 			case s.op == opWrite && s.src.realize:
-				err = pr.scanSource(pr.shown(e.Path, opts.ServiceRoot), p, s.src)
+				err = pr.scanSource(shown(e.Path, opts.ServiceRoot), p, s.src)
 			case s.op == opWrite && s.src.kind == fromStaging:
 				// A compressed archive rebuilt with realized entries.
 				if a := pr.archiveAt(s.src.origin); a != nil {
@@ -516,7 +522,7 @@ func (pr *prober) scan(p *Plan, opts Options) error {
 
 // shown is how the report names a file of the scratch plan: a system-service
 // file by its path under the real root.
-func (pr *prober) shown(key, serviceRoot string) string {
+func shown(key, serviceRoot string) string {
 	rel, err := filepath.Rel(serviceRoot, filepath.FromSlash(key))
 	if err != nil || !filepath.IsLocal(rel) {
 		return key
@@ -582,25 +588,29 @@ func (pr *prober) scanZip(name, file string, a *recipe.Archive, limits fileops.L
 // find reports the tokens left in one realized file or entry.
 func (pr *prober) find(name, entry string, r io.Reader) error {
 	pr.rep.Templates++
-	sev := SeverityWarning
-	if pr.opts.Strict {
-		sev = SeverityError
-	}
+	sev := pr.tokenSeverity()
 	err := token.Find(r, func(f token.Found) error {
-		u := UnresolvedToken{Path: name, Entry: entry, Line: f.Line, Token: f.Key}
 		if len(pr.rep.UnresolvedTokens) == maxUnresolved {
-			pr.add(sev, FindingUnresolvedToken, fmt.Sprintf("%s: more tokens have no value; only the first %d are listed", u, maxUnresolved))
+			pr.omitted++
+			return nil
 		}
-		if len(pr.rep.UnresolvedTokens) < maxUnresolved {
-			pr.rep.UnresolvedTokens = append(pr.rep.UnresolvedTokens, u)
-			pr.add(sev, FindingUnresolvedToken, fmt.Sprintf("%s has no value: the token is left as written", u))
-		}
+		u := UnresolvedToken{Path: name, Entry: entry, Line: f.Line, Token: f.Key}
+		pr.rep.UnresolvedTokens = append(pr.rep.UnresolvedTokens, u)
+		pr.add(sev, FindingUnresolvedToken, fmt.Sprintf("%s has no value: the token is left as written", u))
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("scan %s for tokens: %w", name, err)
 	}
 	return nil
+}
+
+// tokenSeverity is that of an unresolved token: an error when strict.
+func (pr *prober) tokenSeverity() Severity {
+	if pr.opts.Strict {
+		return SeverityError
+	}
+	return SeverityWarning
 }
 
 // archiveAt and fileAt find the element of the expanded recipe at pos.

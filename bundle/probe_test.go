@@ -390,3 +390,38 @@ func TestProbeScratchGivenEmpty(t *testing.T) {
 	require.True(t, fi.IsDir())
 	require.NotEqual(t, fs.FileMode(0), fi.Mode().Perm())
 }
+
+// TestProbeServicePackage: a deployment.xml install command is not run; the
+// probe says it would be.
+func TestProbeServicePackage(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the package has LINUX86 commands only")
+	}
+	b := openBundle(t, map[string]string{
+		"bin/run.sh": "#!/bin/sh\n",
+		"deployment.xml": `<Deployment>
+  <install><osTypes><osType name="LINUX86" startCmd="touch installed" successCodes="0"/></osTypes></install>
+  <uninstall><osTypes><osType name="LINUX86" startCmd="true"/></osTypes></uninstall>
+</Deployment>`,
+	})
+	scratch := filepath.Join(t.TempDir(), "scratch")
+	rep, err := bundle.Probe(context.Background(), b, bundle.ProbeOptions{Options: bundle.Options{Dest: filepath.Join(t.TempDir(), "svc")}, Scratch: scratch, Keep: true})
+	require.NoError(t, err)
+	require.True(t, rep.OK, "%v", rep.Findings)
+	require.Equal(t, []string{`the install command "touch installed" of deployment.xml`}, rep.NotRun)
+	require.FileExists(t, filepath.Join(scratch, "dest", "bin", "run.sh"))
+	require.NoFileExists(t, filepath.Join(scratch, "dest", "installed"))
+}
+
+// TestProbeManyTokens: the tokens listed are bounded, and the report says
+// that there are more.
+func TestProbeManyTokens(t *testing.T) {
+	b := spec{Files: map[string]string{"a.txt": strings.Repeat("@@x@@\n", 1200)}, Replace: []string{"a.txt"}}.open(t)
+	rep, err := bundle.Probe(context.Background(), b, bundle.ProbeOptions{Options: bundle.Options{Dest: filepath.Join(t.TempDir(), "app")}})
+	require.NoError(t, err)
+	require.Equal(t, 1000, len(rep.UnresolvedTokens))
+	require.Equal(t, bundle.UnresolvedToken{Path: "a.txt", Line: 1000, Token: "x"}, rep.UnresolvedTokens[999])
+	require.Equal(t, 1001, len(rep.Findings))
+	require.Equal(t, "200 more tokens have no value: only the first 1000 are listed", rep.Findings[1000].Message)
+	require.True(t, rep.OK, "warnings only")
+}
