@@ -226,5 +226,6 @@ func commandUsage(w io.Writer, c *command) {
 		return
 	}
 	fmt.Fprint(w, "\nExit codes: 0 success, 1 failed and nothing changed, 2 usage or invalid input, 3 destination locked, "+
-		"4 needs recovery (deployer recover), 5 completed but a step after it failed.\n")
+		"4 deferred (outside its window, range or dates), 5 completed but a step after it failed, "+
+		"6 needs recovery (deployer recover).\n")
 }
