@@ -412,7 +412,7 @@ func (pr *prober) realize() {
 	// whether the deployment may run here and now.
 	opts := Options{Dest: filepath.Join(root, ScratchDest), ID: pr.rep.ID, ExactID: true, Name: o.Name, Properties: o.Properties,
 		System: o.System, Limits: o.Limits, HTTPClient: o.HTTPClient, MaxDownload: o.MaxDownload, DownloadTimeout: o.DownloadTimeout,
-		Handover: dirHandover(filepath.Join(root, ScratchHandover)), ServiceRoot: filepath.Join(root, ScratchServiceRoot)}
+		Handover: dirHandover(filepath.Join(root, ScratchHandover)), ServiceRoot: filepath.Join(root, ScratchServiceRoot), realizing: true}
 	p, err := PlanDeploy(pr.ctx, pr.b, opts)
 	if err != nil {
 		pr.notRealized(err)

@@ -84,9 +84,13 @@ func runProbe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer b.Close()
 	c.res.Bundle = &bundle.Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version}
+	constraints, conditions, err := o.gateOptions()
+	if err != nil {
+		return err
+	}
 	opts := bundle.ProbeOptions{
 		Options: bundle.Options{Dest: dest, ID: o.id, ExactID: o.idSet, Properties: props, Clean: o.clean, Events: c.event,
-			ServiceRoot: o.serviceRoot, LockWait: o.wait, Verify: o.verify, Limits: o.limits()},
+			ServiceRoot: o.serviceRoot, LockWait: o.wait, Verify: o.verify, Limits: o.limits(), Constraints: constraints, Conditions: conditions},
 		Scratch: o.scratch, Keep: o.keep, Check: o.check, CheckTimeout: o.checkTimeout, CheckCodes: o.checkCodes, Strict: o.strict,
 	}
 	if o.handoverDir != "" {
