@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -147,11 +148,11 @@ func (t *Target) EffectiveConstraints() Constraints {
 func (t *Target) InGroup(group string) bool { return slices.Contains(t.Groups, group) }
 
 // Dest is a target's destination, written either as a directory (a JSON
-// string: absolute, or relative to the descriptor's directory) or as RHQ's
-// pair of a base location and a deploy dir below it (a JSON object
-// {"base": "/opt/jboss/server/default", "deploy_dir": "deploy/app"}),
-// resolved with package destination; a missing deploy_dir is the
-// defaults' deploy_dir.
+// string) or as RHQ's pair of a base location and a deploy dir below it (a
+// JSON object {"base": "/opt/jboss/server/default", "deploy_dir":
+// "deploy/app"}), resolved with package destination: the deploy dir must be
+// relative and stay below the base; a missing deploy_dir is the defaults'.
+// A relative directory or base is relative to the descriptor's directory.
 type Dest struct {
 	Path      string `json:"-"`
 	Base      string `json:"base,omitempty"`
@@ -170,15 +171,17 @@ func (d Dest) MarshalJSON() ([]byte, error) {
 // ValidationError is one mistake in a descriptor: the JSON path of the
 // value ("targets[3].dest"), where it is in the file, and what is wrong.
 // Load and Parse return every mistake of a descriptor at once, as
-// errors.Join of *ValidationError; Errors lists them.
+// errors.Join of *ValidationError in the order of the file; Errors lists
+// them.
 type ValidationError struct {
 	// File is the descriptor's path; empty for Parse.
-	File string
+	File string `json:"file,omitempty"`
 	// Path is the JSON path of the value, "" for the descriptor as a whole.
-	Path string
+	Path string `json:"path"`
 	// Line and Col are 1-based; Col counts characters.
-	Line, Col int
-	Msg       string
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Msg  string `json:"message"`
 }
 
 func (e *ValidationError) Error() string {
@@ -199,22 +202,21 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
-// Errors returns every *ValidationError inside err, in order.
+// Errors returns every *ValidationError inside err, in the order of the
+// file.
 func Errors(err error) []*ValidationError {
 	var out []*ValidationError
 	var walk func(error)
 	walk = func(err error) {
-		var ve *ValidationError
 		switch e := err.(type) {
-		case nil:
+		case *ValidationError:
+			out = append(out, e)
 		case interface{ Unwrap() []error }:
 			for _, x := range e.Unwrap() {
 				walk(x)
 			}
-		default:
-			if errors.As(err, &ve) {
-				out = append(out, ve)
-			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
 		}
 	}
 	walk(err)
@@ -269,6 +271,9 @@ func parse(r io.Reader, name, abs, dir string) (*Descriptor, error) {
 	d.File, d.Dir = name, dir
 	v.resolve(d)
 	if len(v.errs) > 0 {
+		slices.SortStableFunc(v.errs, func(a, b *ValidationError) int {
+			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+		})
 		errs := make([]error, len(v.errs))
 		for i, e := range v.errs {
 			errs[i] = e
@@ -766,10 +771,14 @@ func (v *validator) destDir(path string, d *Descriptor, t *Target) string {
 			return ""
 		}
 		const base = "base"
+		baseDir := t.Dest.Base
+		if !filepath.IsAbs(baseDir) {
+			baseDir = filepath.Join(d.Dir, baseDir)
+		}
 		dir, err := destination.Resolve(destination.Spec{BaseLocation: base, DeployDir: deployDir}, destination.Target{
 			Name:          t.Name,
 			Platform:      destination.PlatformOf(runtime.GOOS),
-			BaseLocations: []destination.BaseLocation{{Name: base, ValueContext: destination.FileSystem, ValueName: t.Dest.Base}},
+			BaseLocations: []destination.BaseLocation{{Name: base, ValueContext: destination.FileSystem, ValueName: baseDir}},
 		})
 		if err != nil {
 			at := path + ".base"

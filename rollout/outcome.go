@@ -69,7 +69,9 @@ type TargetResult struct {
 	Bundle *bundle.Info `json:"bundle,omitempty"`
 	// Plan says what the plan was (a dry run's or the real run's).
 	Plan string `json:"plan,omitempty"`
-	// Differences counts what changed (what would change, in a dry run).
+	// Differences counts what changed (what would change, in a dry run,
+	// and what an unchanged target's plan kept); nil when nothing was
+	// applied.
 	Differences *Summary `json:"differences,omitempty"`
 	// Skipped: the target was not run because the state file says how it
 	// ended in an earlier run of this rollout; Outcome is that run's.

@@ -455,7 +455,10 @@ func (r *runner) target(ctx context.Context, t *Target) *TargetResult {
 		tr.Operation = bundle.OutcomeOf(err)
 		return tr
 	}
-	tr.Recovered, tr.Warnings = p.Recovered, p.Warnings
+	tr.Warnings = p.Warnings
+	if p.Recovered != bundle.RecoveredNothing {
+		tr.Recovered = p.Recovered
+	}
 	tr.Plan = describe(p)
 	if p.Kind != bundle.KindPurge {
 		tr.Bundle = &p.Bundle
@@ -475,7 +478,9 @@ func (r *runner) target(ctx context.Context, t *Target) *TargetResult {
 		}
 		return tr
 	}
+	// Differences say what changed: nothing, unless Apply returns a result.
 	kept := tr.Differences.Kept
+	tr.Differences = nil
 	res, err := bundle.Apply(ctx, p)
 	if res != nil {
 		tr.Differences = summarize(res.Differences, nil)

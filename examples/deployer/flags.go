@@ -41,6 +41,7 @@ type options struct {
 	// bundleSHA256 is --bundle-sha256 of the commands that read a bundle,
 	// outSHA256 pack's: the digest the .zip it writes must have.
 	bundleSHA256, outSHA256 string
+	rollout                 rolloutFlags
 }
 
 // propFlag collects -p KEY=VALUE (and RHQ-style -DKEY=VALUE) in order.

@@ -8,7 +8,7 @@
 //	deployer <command> [flags]
 //
 // Commands: deploy, plan, revert, purge, status, validate, adopt, pack,
-// recover. Run "deployer help <command>" for each command's flags and
+// recover, rollout. Run "deployer help <command>" for each command's flags and
 // examples.
 //
 // Exit codes (each says one outcome of the operation: see bundle.Outcome):
@@ -84,12 +84,17 @@ type command struct {
 	// says the outcome.
 	writes bool
 	run    func(ctx context.Context, c *cli, args []string) error
+	// finish, when set, reports the run's result and returns the exit code
+	// instead of cli.finish (rollout's result is one of many operations).
+	finish func(c *cli, err error) int
+	// exits, when set, replaces the exit-code line of the command's help.
+	exits string
 }
 
 var commands []*command
 
 func init() {
-	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd}
+	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd, rolloutCmd}
 }
 
 func findCommand(name string) *command {
@@ -126,6 +131,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c := &cli{stdout: stdout, stderr: stderr, cmd: cmd}
 	err := cmd.run(ctx, c, args[1:])
+	if cmd.finish != nil {
+		return cmd.finish(c, err)
+	}
 	return c.finish(err)
 }
 
@@ -215,6 +223,10 @@ func commandUsage(w io.Writer, c *command) {
 	}
 	if c.examples != "" {
 		fmt.Fprintf(w, "\nExamples:\n%s", c.examples)
+	}
+	if c.exits != "" {
+		fmt.Fprint(w, "\n"+c.exits)
+		return
 	}
 	fmt.Fprint(w, "\nExit codes: 0 success, 1 failed and nothing changed, 2 usage or invalid input, 3 destination locked, "+
 		"4 needs recovery (deployer recover), 5 completed but a step after it failed.\n")
