@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/recipe"
 )
@@ -23,6 +24,9 @@ type AdoptOptions struct {
 	Events     func(Event)
 	// LockWait: see Options.LockWait.
 	LockWait time.Duration
+	// Constraints and Now: see Options.
+	Constraints constraint.Set
+	Now         func() time.Time
 }
 
 // PlanAdopt plans a snapshot of dest as its current deployment (R136): every
@@ -49,6 +53,9 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 		return nil, err
 	}
 	if err := checkID(opts.ID); err != nil {
+		return nil, err
+	}
+	if err := checkConstraints(dir.String(), opts.Constraints, opts.Now, opts.Events); err != nil {
 		return nil, err
 	}
 	if err := checkNotPending(ctx, dir.String(), opts.LockWait); err != nil {
@@ -99,5 +106,5 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 
 // Adopt plans and applies a snapshot (after recovering any unfinished operation).
 func Adopt(ctx context.Context, dest string, opts AdoptOptions) (*Result, error) {
-	return run(ctx, dest, opts.LockWait, func() (*Plan, error) { return PlanAdopt(ctx, dest, opts) })
+	return run(ctx, dest, opts.LockWait, gateOf(opts.Constraints, opts.Now, opts.Events), func() (*Plan, error) { return PlanAdopt(ctx, dest, opts) })
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/internal/journal"
 )
 
@@ -29,18 +30,24 @@ type LockHolder = journal.Holder
 // and applies it.
 func Deploy(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
 	opts.HoldLock = true
-	return run(ctx, opts.Dest, opts.LockWait, func() (*Plan, error) { return PlanDeploy(ctx, b, opts) })
+	return run(ctx, opts.Dest, opts.LockWait, gateOf(opts.Constraints, opts.Now, opts.Events), func() (*Plan, error) { return PlanDeploy(ctx, b, opts) })
 }
 
 // Revert recovers any unfinished operation, then plans and applies a revert (R130).
 func Revert(ctx context.Context, b *Bundle, opts Options) (*Result, error) {
 	opts.HoldLock = true
-	return run(ctx, opts.Dest, opts.LockWait, func() (*Plan, error) { return PlanRevert(ctx, b, opts) })
+	return run(ctx, opts.Dest, opts.LockWait, gateOf(opts.Constraints, opts.Now, opts.Events), func() (*Plan, error) { return PlanRevert(ctx, b, opts) })
 }
 
-func run(ctx context.Context, dest string, wait time.Duration, plan func() (*Plan, error)) (*Result, error) {
-	if _, err := hostDir(dest); err != nil {
+// run recovers dest, then plans and applies; the constraints are checked
+// before anything, so that a deferred operation does not even recover.
+func run(ctx context.Context, dest string, wait time.Duration, constraints func(dest string) error, plan func() (*Plan, error)) (*Result, error) {
+	dir, err := hostDir(dest)
+	if err != nil {
 		return nil, err // nothing to recover in a path that is not a destination
+	}
+	if err := constraints(dir.String()); err != nil {
+		return nil, err
 	}
 	outcome, err := recoverDest(ctx, dest, wait)
 	if err != nil {
@@ -98,4 +105,9 @@ func Recover(ctx context.Context, dest string, opts RecoverOptions) (Recovery, e
 func recoverDest(ctx context.Context, dest string, wait time.Duration) (Recovery, error) {
 	outcome, err := journal.RecoverDest(ctx, dest, wait)
 	return Recovery(outcome), err
+}
+
+// gateOf returns the check of constraints that run makes first.
+func gateOf(s constraint.Set, now func() time.Time, events func(Event)) func(dest string) error {
+	return func(dest string) error { return checkConstraints(dest, s, now, events) }
 }

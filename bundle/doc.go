@@ -57,7 +57,24 @@
 // command: deployer recover --dest D). The operation commits when its commit
 // record is in the journal: a commit record written but not made durable (its
 // sync failed) is a completed operation with a warning, never "nothing was
-// changed". Only not started and rolled back say that nothing was changed.
+// changed". Only not started, rolled back, deferred and refused say that
+// nothing was changed.
+//
+// Two outcomes say that an operation was not allowed to run at all, and
+// write nothing, not even the metadata folder. Deferred: Options.Constraints
+// (package constraint: time windows, address ranges, not-before and
+// not-after dates) do not allow it now; they are checked before anything
+// else, and the *constraint.Deferral says when they will. Refused: an
+// installation condition does not hold — one the recipe declares
+// (bk:requires-*, see package recipe), one of Options.Conditions, or the
+// disk-space check (R47). Conditions are checked once the plan knows its
+// content and before any change or target runs, all of them, and the
+// *RefusedError lists every one that failed with what it wanted and what
+// was found; Plan.Conditions records them all. A check command (a condition
+// of its own) runs in the destination, or its nearest existing ancestor,
+// with BUNDLEKIT_DEST, BUNDLEKIT_BUNDLE and BUNDLEKIT_VERSION set. A plan
+// that holds the lock of a destination whose metadata folder the lock
+// created removes that folder again when it is refused.
 //
 // An error that is the caller's to fix — a bundle that cannot be opened, an
 // invalid recipe, missing or invalid property values, a bad destination path

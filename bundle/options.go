@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/fetch"
@@ -77,6 +78,23 @@ type Options struct {
 	// compute than MD5), any other by its MD5. Archive entries are still
 	// known by the CRC-32 and sizes their archive records.
 	Verify bool
+	// Constraints say when and where the operation may run (time windows,
+	// address ranges, dates). They are checked first, before the lock is
+	// taken and before anything is read or written; outside them the
+	// operation is deferred: an *OperationError with OutcomeDeferred whose
+	// Err is a *constraint.Deferral saying when it may run.
+	Constraints constraint.Set
+	// Conditions are the caller's installation conditions, checked with
+	// those of the recipe (bk:requires-*) and the disk-space check (R47)
+	// once the plan knows its content, before any change and before the
+	// preinstall target. When one fails the operation is refused: an
+	// *OperationError with OutcomeRefused whose Err is a *RefusedError
+	// listing every failed condition. Plan.Conditions lists what each
+	// found.
+	Conditions []Condition
+	// Now is the clock the constraints are checked against; nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Download settings used when Options leaves them unset.

@@ -53,11 +53,15 @@ const (
 	OutcomeRefused Outcome = "refused"
 )
 
-// OperationError is the error of an operation that failed after it began: it
-// says what became of the destination. Deploy, Revert, Purge, Adopt and Apply
-// return one for every failure that is not a planning error (those change
-// nothing), Status and Recover when recovering fails, and the Plan functions
-// when the destination holds an unfinished operation (OutcomeNeedsRecovery).
+// OperationError is the error of an operation that failed after it began, or
+// was not allowed to begin: it says what became of the destination. Deploy,
+// Revert, Purge, Adopt and Apply return one for every failure that is not a
+// planning error (those change nothing), Status and Recover when recovering
+// fails, and the Plan functions when the destination holds an unfinished
+// operation (OutcomeNeedsRecovery), when the operation's constraints defer
+// it (OutcomeDeferred: Err is a *constraint.Deferral) and when an
+// installation condition refuses it (OutcomeRefused: Err is a
+// *RefusedError).
 type OperationError struct {
 	// Dest is the destination.
 	Dest    string
@@ -76,7 +80,7 @@ type OperationError struct {
 
 func (e *OperationError) Error() string {
 	switch e.Outcome {
-	case OutcomeNotStarted:
+	case OutcomeNotStarted, OutcomeDeferred, OutcomeRefused:
 		return fmt.Sprintf("%v (nothing was changed)", e.Err)
 	case OutcomeRolledBack:
 		return fmt.Sprintf("%v (nothing was changed: the partial changes were undone)", e.Err)
@@ -105,9 +109,11 @@ func (e *OperationError) Unwrap() []error {
 }
 
 // OutcomeOf returns the outcome an operation's error reports: that of an
-// *OperationError in its chain; OutcomeCompleted for nil; OutcomeNotStarted
-// for any other error, which comes from what changes nothing (Open, the
-// Plan functions, the checks before an operation begins).
+// *OperationError in its chain (OutcomeDeferred and OutcomeRefused among
+// them: an operation its constraints or its installation conditions did not
+// allow); OutcomeCompleted for nil; OutcomeNotStarted for any other error,
+// which comes from what changes nothing (Open, the Plan functions, the
+// checks before an operation begins).
 func OutcomeOf(err error) Outcome {
 	var oe *OperationError
 	switch {

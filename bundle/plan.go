@@ -63,6 +63,9 @@ type Plan struct {
 	// before the first change, the postinstall target after the files are
 	// deployed (R172). Planning runs none of them.
 	Targets []Target `json:"targets,omitempty"`
+	// Conditions are the installation conditions checked (the recipe's,
+	// the caller's and the disk-space check), each with what it found.
+	Conditions []ConditionResult `json:"conditions,omitempty"`
 	// SideEffects lists what was done to the system on behalf of this plan
 	// outside its own staging area before Apply: a preinstall target run by
 	// RunPreinstall.
@@ -158,6 +161,11 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	if err := checkID(opts.ID); err != nil {
 		return nil, err
 	}
+	// Before the lock, which creates the metadata folder: a deferred
+	// operation leaves no trace.
+	if err := checkConstraints(dir.String(), opts.Constraints, opts.Now, opts.Events); err != nil {
+		return nil, err
+	}
 	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
 	if err != nil {
 		return nil, err
@@ -236,7 +244,11 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 		return nil, err
 	}
 	p.Estimate = p.content.estimate
-	if err := checkSpace(p.Dest, p.Estimate); err != nil {
+	// Every installation condition, with the space check (R47), now that the
+	// estimate is known and before the destination's rescan; a refused plan
+	// leaves nothing (its Close removes the lock and the metadata folder
+	// the lock made).
+	if err := p.gate(ctx, r.Bundle.Requires.Conditions, opts.Conditions, p.Estimate); err != nil {
 		return nil, err
 	}
 	entries, err := p.decide(ctx, sv, kind)
@@ -391,23 +403,6 @@ func pathInBundle(b *Bundle, file string) bool {
 	}
 	rel, err := filepath.Rel(base, file)
 	return err == nil && filepath.IsLocal(rel)
-}
-
-// freeSpace measures the usable space for checkSpace; tests replace it.
-var freeSpace = fileops.FreeSpace
-
-// checkSpace is R47: the estimated usage must fit in the usable space of dest or of
-// its nearest existing ancestor. When the estimate cannot be made, the deployment
-// proceeds, as in RHQ.
-func checkSpace(dest string, estimate int64) error {
-	free, err := freeSpace(dest)
-	if err != nil || free == 0 {
-		return nil
-	}
-	if uint64(estimate) > free {
-		return fmt.Errorf("%w: its estimated disk usage [%d] is larger than the estimated amount of usable disk space [%d]", ErrInsufficientSpace, estimate, free)
-	}
-	return nil
 }
 
 // backupLoc is R125/R126: where the deployment being planned saves a path,

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -26,6 +27,11 @@ type PurgeOptions struct {
 	LockWait time.Duration
 	// HoldLock: see Options.HoldLock. Purge sets it.
 	HoldLock bool
+	// Constraints, Conditions and Now: see Options. A purge has no recipe
+	// and writes nothing, so only the caller's conditions are checked.
+	Constraints constraint.Set
+	Conditions  []Condition
+	Now         func() time.Time
 }
 
 // PlanPurge plans the removal of the deployment in dest (R138): every file of the
@@ -40,6 +46,9 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (p *Plan, er
 	}
 	dir, err := hostDir(dest)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkConstraints(dir.String(), opts.Constraints, opts.Now, opts.Events); err != nil {
 		return nil, err
 	}
 	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
@@ -63,6 +72,13 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (p *Plan, er
 		return nil, err
 	}
 	defer closeDisk()
+	if p.state.Managed {
+		cur := p.state.Current
+		p.Bundle = Info{Name: cur.BundleName, Version: cur.BundleVersion, Description: cur.Description}
+	}
+	if err := p.gate(ctx, nil, opts.Conditions, -1); err != nil {
+		return nil, err
+	}
 	var entries []*Entry
 	if !p.state.Managed {
 		if !opts.Force {
@@ -79,7 +95,6 @@ func PlanPurge(ctx context.Context, dest string, opts PurgeOptions) (p *Plan, er
 	}
 	cur := p.state.Current
 	p.ID, p.Compliance = int(cur.ID), recipe.Compliance(cur.Compliance)
-	p.Bundle = Info{Name: cur.BundleName, Version: cur.BundleVersion, Description: cur.Description}
 	targets := set{}
 	for _, k := range slices.Sorted(maps.Keys(p.state.Hashes)) {
 		target := k
@@ -161,5 +176,5 @@ func deployedServicePackage(d fsDisk) *recipe.ServicePackage {
 // Purge plans and applies a purge (after recovering any unfinished operation).
 func Purge(ctx context.Context, dest string, opts PurgeOptions) (*Result, error) {
 	opts.HoldLock = true
-	return run(ctx, dest, opts.LockWait, func() (*Plan, error) { return PlanPurge(ctx, dest, opts) })
+	return run(ctx, dest, opts.LockWait, gateOf(opts.Constraints, opts.Now, opts.Events), func() (*Plan, error) { return PlanPurge(ctx, dest, opts) })
 }

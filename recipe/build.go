@@ -62,9 +62,19 @@ var rhqAttrs = map[string][]string{
 
 // bundlekitAttrs are the attributes in BundlekitNS each RHQ element takes.
 var bundlekitAttrs = map[string][]string{
+	"bundle":      requiresAttrs,
 	"url-file":    {"sha256"},
 	"url-archive": {"sha256"},
 }
+
+// requiresAttrs are the installation conditions rhq:bundle takes in
+// BundlekitNS (see Requires), in the order their conditions are listed.
+var requiresAttrs = []string{"requires-os", "requires-free-space", "requires-paths", "requires-deployments",
+	"requires-check", "requires-check-timeout", "requires-check-codes"}
+
+// allBundlekitAttrs are the names a misspelt bundlekit attribute is compared
+// with.
+var allBundlekitAttrs = append([]string{"sha256"}, requiresAttrs...)
 
 // propertyAttrs are the attributes of Ant's own <property> task that a recipe may
 // use; bundlekit supports the first six (see Property).
@@ -177,8 +187,12 @@ func (b *builder) checkBundlekitAttr(e *etree.Element, a etree.Attr) {
 			"checked with the bundle's digest (the deployer's --bundle-sha256)", name)
 		return
 	}
+	if slices.Contains(requiresAttrs, a.Key) {
+		b.errorf(e, "", ErrInvalid, "%s applies to rhq:bundle only: installation conditions are the bundle's", name)
+		return
+	}
 	msg := fmt.Sprintf("unknown bundlekit attribute %q", name)
-	if s := nearest(a.Key, []string{"sha256"}); s != "" {
+	if s := nearest(a.Key, allBundlekitAttrs); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", a.Space+":"+s)
 	}
 	b.errorf(e, "", ErrUnknown, "%s", msg)
@@ -411,6 +425,7 @@ func (b *builder) bundle(e *etree.Element) Bundle {
 		Pos:     b.pos(e),
 	}
 	bd.Description, bd.HasDescription = b.value(e, "description")
+	bd.Requires = b.requires(e)
 	var units []*etree.Element
 	for _, c := range b.children(e, "input-property", "ant:property", "property", "deployment-unit") {
 		switch {
@@ -1083,4 +1098,88 @@ func (b *builder) checkTargets(r *Recipe) {
 			}
 		}
 	}
+}
+
+// requires reads the installation conditions of rhq:bundle e, its
+// bk:requires-* attributes. A value that refers to a property is read when
+// the recipe is expanded; at parse time it is listed in Unexpanded.
+func (b *builder) requires(e *etree.Element) Requires {
+	var rq Requires
+	values := map[string]string{}
+	written := map[string]string{}
+	for _, a := range attrs(e) {
+		if a.NamespaceURI() != BundlekitNS || !slices.Contains(requiresAttrs, a.Key) {
+			continue
+		}
+		written[a.Key] = fmt.Sprintf("%s=%q", a.FullKey(), a.Value)
+		values[a.Key] = b.ex.expand(a.Value)
+	}
+	// The check command's three attributes are read together.
+	checkDeferred := false
+	for _, k := range requiresAttrs[4:] {
+		checkDeferred = checkDeferred || b.deferred(values[k])
+	}
+	fail := func(key string, err error) {
+		b.errorf(e, "", ErrInvalid, "%s: %v", strings.SplitN(written[key], "=", 2)[0], err)
+	}
+	for _, key := range requiresAttrs {
+		v, ok := values[key]
+		switch {
+		case !ok:
+			continue
+		case b.deferred(v) || checkDeferred && strings.HasPrefix(key, "requires-check"):
+			rq.Unexpanded = append(rq.Unexpanded, written[key])
+			continue
+		case strings.TrimSpace(v) == "":
+			b.errorf(e, "", ErrMissing, "%s must have a non-empty value", strings.SplitN(written[key], "=", 2)[0])
+			continue
+		}
+		switch key {
+		case "requires-os":
+			c, err := ParseOS(v)
+			if err != nil {
+				fail(key, err)
+				continue
+			}
+			rq.Conditions = append(rq.Conditions, c)
+		case "requires-free-space":
+			n, err := ParseSize(v)
+			if err != nil {
+				fail(key, err)
+				continue
+			}
+			rq.Conditions = append(rq.Conditions, FreeSpaceCondition{Min: n})
+		case "requires-paths", "requires-deployments":
+			words, err := SplitWords(v)
+			if err != nil {
+				fail(key, err)
+				continue
+			}
+			for _, w := range words {
+				var c Condition
+				if key == "requires-paths" {
+					c, err = ParsePath(w)
+				} else {
+					c, err = ParseDeployment(w)
+				}
+				if err != nil {
+					fail(key, err)
+					continue
+				}
+				rq.Conditions = append(rq.Conditions, c)
+			}
+		case "requires-check":
+			c, err := ParseCheck(v, values["requires-check-timeout"], values["requires-check-codes"])
+			if err != nil {
+				fail(key, err)
+				continue
+			}
+			rq.Conditions = append(rq.Conditions, c)
+		default: // the check's timeout and codes, read with it
+			if _, ok := values["requires-check"]; !ok {
+				b.errorf(e, "", ErrMissing, "%s needs bk:requires-check, the command it applies to", strings.SplitN(written[key], "=", 2)[0])
+			}
+		}
+	}
+	return rq
 }

@@ -63,4 +63,46 @@
 // bundlekit's namespace is an error (ErrUnknown), and so is bk:sha256 on any
 // other element (ErrInvalid): a misspelt check must not go silently unmade.
 // The version in the namespace changes only if an attribute's meaning does.
+//
+// # Installation conditions
+//
+// rhq:bundle may declare what a host and a destination must offer before
+// the bundle is deployed there, with bk:requires-* attributes (Requires;
+// package bundle evaluates them before anything changes, and refuses the
+// deployment when one does not hold):
+//
+//	<rhq:bundle name="app" version="2.0"
+//	    bk:requires-os="linux/amd64,linux/arm64"
+//	    bk:requires-free-space="2GiB"
+//	    bk:requires-paths="/usr/lib/jvm/java-17/ '/opt/My Tools/bin/tool'"
+//	    bk:requires-deployments="/opt/db:db:[1.2,2.0)"
+//	    bk:requires-check="/usr/local/bin/check-db --min 12"
+//	    bk:requires-check-timeout="30s"
+//	    bk:requires-check-codes="0,3:5">
+//
+// Each attribute takes the syntax of the deployer's flag of that kind:
+//
+//   - bk:requires-os: the platforms the host may be, OS[/ARCH] with Go's
+//     names, separated by commas (ParseOS).
+//   - bk:requires-free-space: the free space the destination needs, such
+//     as 2GiB or 500MB (ParseSize); the deployment's own estimate (R47) is
+//     always checked too.
+//   - bk:requires-paths: absolute paths that must exist, separated by
+//     blanks (quote one that holds a blank); a trailing / says a directory
+//     (ParsePath).
+//   - bk:requires-deployments: deployments that must be in place,
+//     DEST:BUNDLE:RANGE separated by blanks, RANGE a version range such as
+//     [1.2,2.0) or * (ParseDeployment, VersionRange).
+//   - bk:requires-check: a program and its arguments (SplitWords: blanks
+//     separate, quotes group, no shell), run in the destination, which
+//     must exit within bk:requires-check-timeout (a Go duration, default
+//     60s) with one of bk:requires-check-codes (deployment.xml's
+//     successCodes syntax, default 0).
+//
+// Elements would not do: RHQ's Ant refuses an element of a namespace it
+// does not know (a nested one is "not supported", a top-level one "failed
+// to create task or type"), and ignores only attributes. Values may refer
+// to properties (${jdk.home}); such a value is read when the recipe is
+// expanded (Requires.Unexpanded lists it until then). Every mistake is a
+// positioned *Error, as for the rest of the recipe.
 package recipe

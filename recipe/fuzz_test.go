@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -45,6 +46,8 @@ func FuzzParse(f *testing.F) {
 	addSeeds(f, "testdata/*.xml")
 	f.Add([]byte(unit(`<rhq:archive name="a.zip" destinationDir="${d}" exploded="true"><rhq:replace><rhq:fileset dir="x" includes="**/*.y"/></rhq:replace></rhq:archive>`)))
 	f.Add([]byte(project(`<target name="a" depends="b"/><target name="b" depends="a"/>`)))
+	f.Add([]byte(requiresBundle(`bk:requires-os="linux/amd64,darwin" bk:requires-free-space="2GiB" bk:requires-paths="/usr/lib/jvm/ '/a b'" ` +
+		`bk:requires-deployments="/opt/db:db:[1.2,2.0)" bk:requires-check="/bin/test -d ${d}" bk:requires-check-codes="0,3:5"`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := recipe.Parse(strings.NewReader(string(data)))
 		if err != nil {
@@ -115,6 +118,63 @@ func FuzzParseBuildFile(f *testing.F) {
 				t.Fatalf("accepted a target without a name or a position: %+v", tg)
 			}
 			check(tg.Tasks)
+		}
+	})
+}
+
+// FuzzSplitWords: what JoinWords writes, SplitWords reads back.
+func FuzzSplitWords(f *testing.F) {
+	for _, s := range []string{`/usr/bin/test -d '/var/lib/my db'`, `a "b 'c'" d"e f"g`, `C:\x "C:\Program Files\y"`, `'`, `''`, "a\tb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, err := recipe.SplitWords(s)
+		if err != nil {
+			return
+		}
+		back, err := recipe.SplitWords(recipe.JoinWords(words))
+		if err != nil || !reflect.DeepEqual(words, back) {
+			t.Fatalf("%q: words %q written as %q read back as %q, %v", s, words, recipe.JoinWords(words), back, err)
+		}
+	})
+}
+
+// FuzzParseConditions: the syntaxes of the bk:requires-* attributes and the
+// deployer's flags; what is accepted is written back by String in a form
+// that reads the same.
+func FuzzParseConditions(f *testing.F) {
+	for _, s := range []string{"linux/amd64,darwin", "2GiB", "1.5 MB", "/usr/lib/jvm/", `C:\`, "/opt/db:db:[1.2,2.0)", `C:\db:db:*`, "[1.2,)", "(,2.0]", "1.0-rc1", "*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if c, err := recipe.ParseOS(s); err == nil {
+			if again, err := recipe.ParseOS(c.String()); err != nil || !reflect.DeepEqual(c, again) {
+				t.Fatalf("os %q: %q reads back as %v, %v", s, c.String(), again, err)
+			}
+		}
+		if n, err := recipe.ParseSize(s); err == nil && n < 0 {
+			t.Fatalf("size %q: %d", s, n)
+		}
+		if c, err := recipe.ParsePath(s); err == nil {
+			if again, err := recipe.ParsePath(c.String()); err != nil || c != again {
+				t.Fatalf("path %q: %q reads back as %v, %v", s, c.String(), again, err)
+			}
+		}
+		if c, err := recipe.ParseDeployment(s); err == nil {
+			if again, err := recipe.ParseDeployment(c.String()); err != nil || c != again {
+				t.Fatalf("deployment %q: %q reads back as %v, %v", s, c.String(), again, err)
+			}
+		}
+		if r, err := recipe.ParseVersionRange(s); err == nil {
+			if again, err := recipe.ParseVersionRange(r.String()); err != nil || r != again {
+				t.Fatalf("range %q: %q reads back as %v, %v", s, r.String(), again, err)
+			}
+			if r.Min != "" && r.Contains(r.Min) != r.MinIncluded || r.Max != "" && r.Contains(r.Max) != r.MaxIncluded {
+				t.Fatalf("range %q: its ends are not as included as it says", s)
+			}
+		}
+		if c := recipe.CompareVersions(s, s); c != 0 {
+			t.Fatalf("version %q compares %d with itself", s, c)
 		}
 	})
 }

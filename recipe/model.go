@@ -57,7 +57,9 @@ type Bundle struct {
 	Properties []*Property
 	Inputs     []*InputProperty
 	Unit       *DeploymentUnit
-	Pos        Pos
+	// Requires is the bundle's installation conditions (bk:requires-*).
+	Requires Requires `json:",omitzero"`
+	Pos      Pos
 }
 
 // InputProperty is an <rhq:input-property>: a value the operator supplies at
