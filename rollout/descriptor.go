@@ -13,9 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
+	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/destination"
 	"github.com/bundlekit/bundlekit/fileops"
 )
@@ -66,30 +67,6 @@ const (
 	SequenceContinue Sequence = "continue"
 )
 
-// Constraints are the conditions under which a target may be deployed (issue
-// 12): when (an OCO time-window list, dates and the zone they are read in),
-// from which address (an OCO address-range list), and what must hold on the
-// host (installation conditions, each as the deployer's condition flag takes
-// it). A target's own override the defaults' one by one; its Requires are
-// added to the defaults'. They are all strings, kept as written: they are
-// checked when the descriptor is loaded and applied by the engine.
-type Constraints struct {
-	// Window is an OCO time-window list: "6:00-7:00,FRI 18:00-23:00".
-	Window string `json:"window,omitempty"`
-	// IPRange is an OCO address-range list: "10.2.0.0/16,!10.2.9.0/24".
-	IPRange string `json:"ip_range,omitempty"`
-	// NotBefore and NotAfter are RFC 3339 times, or YYYY-MM-DDTHH:MM[:SS]
-	// in TimeZone.
-	NotBefore string `json:"not_before,omitempty"`
-	NotAfter  string `json:"not_after,omitempty"`
-	// TimeZone is an IANA zone name ("Europe/Berlin"): windows and dates
-	// without an offset are read in it; empty means the local zone.
-	TimeZone string `json:"time_zone,omitempty"`
-	// Requires are installation conditions (JP1's), each as the deployer's
-	// --require flag takes it.
-	Requires []string `json:"requires,omitempty"`
-}
-
 // Defaults are what every target has unless it says otherwise.
 type Defaults struct {
 	// Properties are values for the bundle's properties; a target's own
@@ -127,6 +104,8 @@ type Target struct {
 	dir   string            // the absolute destination directory
 	props map[string]string // the defaults' properties with the target's over them
 	cons  Constraints       // the defaults' constraints with the target's over them
+	set   constraint.Set    // cons, read
+	conds []bundle.Condition
 }
 
 // Dir is the target's absolute destination directory.
@@ -136,13 +115,18 @@ func (t *Target) Dir() string { return t.dir }
 // the defaults', with the target's own over them. The map is a copy.
 func (t *Target) EffectiveProperties() map[string]string { return maps.Clone(t.props) }
 
-// EffectiveConstraints are the constraints the target is deployed under:
-// the defaults', with the target's own over them, its Requires added.
-func (t *Target) EffectiveConstraints() Constraints {
-	c := t.cons
-	c.Requires = slices.Clone(c.Requires)
-	return c
-}
+// EffectiveConstraints are the constraints the target is deployed under,
+// as written: the defaults', with the target's own over them (see
+// Constraints).
+func (t *Target) EffectiveConstraints() Constraints { return t.cons.clone() }
+
+// ConstraintSet is EffectiveConstraints read: what bundle.Options.Constraints
+// takes.
+func (t *Target) ConstraintSet() constraint.Set { return t.set }
+
+// Conditions are the installation conditions of EffectiveConstraints: what
+// bundle.Options.Conditions takes.
+func (t *Target) Conditions() []bundle.Condition { return slices.Clone(t.conds) }
 
 // InGroup reports whether the target belongs to group.
 func (t *Target) InGroup(group string) bool { return slices.Contains(t.Groups, group) }
@@ -450,17 +434,6 @@ func (v *validator) properties(dst *map[string]string) func(string, *node) {
 	}
 }
 
-func (v *validator) constraintFields(c *Constraints) []field {
-	return []field{
-		{"window", v.text(&c.Window)},
-		{"ip_range", v.text(&c.IPRange)},
-		{"not_before", v.text(&c.NotBefore)},
-		{"not_after", v.text(&c.NotAfter)},
-		{"time_zone", v.text(&c.TimeZone)},
-		{"requires", v.names(&c.Requires, "condition")},
-	}
-}
-
 func (v *validator) descriptor(root *node) *Descriptor {
 	d := &Descriptor{}
 	var targets *node
@@ -527,8 +500,10 @@ func (v *validator) defaults(path string, n *node, d *Defaults) {
 	if v.object(path, n, fields...) == nil {
 		return
 	}
-	for _, p := range checkConstraints(d.Constraints) {
-		v.fail(join(path, p.key), valueOff(n, p.key), "%s", p.msg)
+	if _, _, problems := d.Constraints.compile(); len(problems) > 0 {
+		for _, p := range problems {
+			v.fail(joinKey(path, p.key), valueOff(n, p.key), "%s", p.msg)
+		}
 	}
 }
 
@@ -601,84 +576,6 @@ func (v *validator) dest(path string, n *node, d *Dest) {
 	}
 }
 
-// problem is a mistake in the constraints of one object, by field.
-type problem struct {
-	key, msg string
-	order    bool // not_after is not after not_before
-}
-
-// checkConstraints checks what can be checked of constraints without a
-// clock: the zone exists, the dates parse in it and are in order.
-func checkConstraints(c Constraints) []problem {
-	var out []problem
-	loc := time.Local
-	if c.TimeZone != "" {
-		l, err := time.LoadLocation(c.TimeZone)
-		if err != nil || strings.EqualFold(c.TimeZone, "local") {
-			out = append(out, problem{key: "time_zone", msg: fmt.Sprintf("unknown time zone %q: use an IANA name such as \"Europe/Berlin\" or \"UTC\"", c.TimeZone)})
-		} else {
-			loc = l
-		}
-	}
-	var before, after time.Time
-	for _, f := range []struct {
-		key string
-		s   string
-		t   *time.Time
-	}{{"not_before", c.NotBefore, &before}, {"not_after", c.NotAfter, &after}} {
-		if f.s == "" {
-			continue
-		}
-		t, err := parseTime(f.s, loc)
-		if err != nil {
-			out = append(out, problem{key: f.key, msg: err.Error()})
-			continue
-		}
-		*f.t = t
-	}
-	if !before.IsZero() && !after.IsZero() && !before.Before(after) {
-		out = append(out, problem{key: "not_after", msg: fmt.Sprintf("not_after %s is not after not_before %s", c.NotAfter, c.NotBefore), order: true})
-	}
-	return out
-}
-
-// checkTarget checks a target's effective constraints, which mix its own
-// values with the defaults': its own time zone changes how the defaults'
-// dates read, and its own not_after may precede the defaults' not_before. A
-// mistake in the defaults alone was reported at the defaults.
-func (v *validator) checkTarget(path string, t *Target, def Constraints) {
-	inDefaults := map[string]bool{}
-	for _, p := range checkConstraints(def) {
-		inDefaults[p.key] = true
-	}
-	own := map[string]bool{
-		"time_zone": t.TimeZone != "", "not_before": t.NotBefore != "", "not_after": t.NotAfter != "",
-	}
-	for _, p := range checkConstraints(t.cons) {
-		key := p.key
-		if p.order && !own[key] && own["not_before"] {
-			key = "not_before"
-		}
-		switch {
-		case own[key]:
-			v.fail(join(path, key), valueOff(t.node, key), "%s", p.msg)
-		case !inDefaults[p.key]:
-			v.fail(join(path, p.key), valueOff(t.node, "time_zone"), "%s (the defaults' %s, read in this target's time_zone)", p.msg, p.key)
-		}
-	}
-}
-
-// valueOff is the offset of the value of key in the object n, or of n when
-// it has no such key.
-func valueOff(n *node, key string) int {
-	for _, m := range n.members {
-		if m.key == key {
-			return m.val.off
-		}
-	}
-	return n.off
-}
-
 // resolve checks what depends on several values: the destinations, resolved
 // and compared, the names, and the effective values of each target.
 func (v *validator) resolve(d *Descriptor) {
@@ -702,7 +599,7 @@ func (v *validator) resolve(d *Descriptor) {
 		}
 		maps.Copy(t.props, t.Properties)
 		t.cons = merge(d.Defaults.Constraints, t.Constraints)
-		v.checkTarget(p, t, d.Defaults.Constraints)
+		v.compileTarget(p, t, d.Defaults.Constraints)
 		if dir := v.destDir(p+".dest", d, t); dir != "" {
 			t.dir = dir
 			dirs = append(dirs, t)
@@ -723,26 +620,6 @@ func (v *validator) resolve(d *Descriptor) {
 			v.fail(p, v.where[p], "%s holds this descriptor (and its state file): a deployment there could move them away", t.dir)
 		}
 	}
-}
-
-// merge is the defaults' constraints with a target's over them.
-func merge(def, own Constraints) Constraints {
-	out := def
-	for _, f := range []struct{ dst, src *string }{
-		{&out.Window, &own.Window}, {&out.IPRange, &own.IPRange}, {&out.NotBefore, &own.NotBefore},
-		{&out.NotAfter, &own.NotAfter}, {&out.TimeZone, &own.TimeZone},
-	} {
-		if *f.src != "" {
-			*f.dst = *f.src
-		}
-	}
-	out.Requires = slices.Clone(def.Requires)
-	for _, r := range own.Requires {
-		if !slices.Contains(out.Requires, r) {
-			out.Requires = append(out.Requires, r)
-		}
-	}
-	return out
 }
 
 // destDir resolves a target's destination to an absolute directory; "" when
@@ -830,18 +707,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-// parseTime reads a date of not_before or not_after: RFC 3339, or
-// YYYY-MM-DDTHH:MM[:SS] in loc.
-func parseTime(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time: use RFC 3339 (2026-12-05T18:00:00+01:00) or YYYY-MM-DDTHH:MM[:SS] in time_zone", s)
 }

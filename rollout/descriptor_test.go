@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -24,19 +25,20 @@ const full = `{
   "defaults": {
     "properties": {"listener.port": 8080, "debug": false, "name": "music"},
     "deploy_dir": "deploy/musicapp",
-    "window": "MON-FRI 22:00-23:59",
+    "window": "FRI 22:00-23:59",
     "ip_range": "10.0.0.0/8",
     "not_before": "2026-01-01T00:00",
     "not_after": "2027-01-01T00:00:00Z",
     "time_zone": "Europe/Berlin",
-    "requires": ["os=linux"]
+    "requires": {"os": "linux,darwin", "free_space": "1GiB", "paths": ["/usr/"], "check_timeout": "10s"}
   },
   "targets": [
     {"name": "canary", "description": "the first", "dest": "srv/canary", "priority": 10, "groups": ["eu", "canary"],
      "properties": {"listener.port": "7081"}},
     {"name": "web1", "dest": {"base": "/opt/jboss/server/default"}, "groups": ["eu"],
      "window": "SAT 0:00-23:59", "ip_range": "192.168.0.0/16", "not_before": "2026-02-01T00:00",
-     "not_after": "2026-12-01T00:00", "time_zone": "UTC", "requires": ["os=linux", "mem>=1G"]},
+     "not_after": "2026-12-01T00:00", "time_zone": "UTC",
+     "requires": {"os": "linux", "paths": ["/usr/", "/etc/hosts"], "deployments": ["/opt/db:db:[1.2,2.0)"], "checks": ["/bin/true --x"]}},
     {"name": "web2", "dest": {"base": "/opt/jboss/server/other/", "deploy_dir": "apps/music"}, "priority": -1}
   ]
 }`
@@ -48,8 +50,9 @@ func TestParseFull(t *testing.T) {
 	d, err := Load(path)
 	require.NoError(t, err)
 
-	def := Constraints{Window: "MON-FRI 22:00-23:59", IPRange: "10.0.0.0/8", NotBefore: "2026-01-01T00:00",
-		NotAfter: "2027-01-01T00:00:00Z", TimeZone: "Europe/Berlin", Requires: []string{"os=linux"}}
+	def := Constraints{Window: "FRI 22:00-23:59", IPRange: "10.0.0.0/8", NotBefore: "2026-01-01T00:00",
+		NotAfter: "2027-01-01T00:00:00Z", TimeZone: "Europe/Berlin",
+		Requires: &Requires{OS: "linux,darwin", FreeSpace: "1GiB", Paths: []string{"/usr/"}, CheckTimeout: "10s"}}
 	want := &Descriptor{
 		Schema: "https://github.com/bundlekit/bundlekit/rollout/descriptor.schema.json", Name: "musicapp 1.0",
 		Description: "the spring release", Bundle: filepath.Join(dir, "musicapp.zip"),
@@ -62,8 +65,9 @@ func TestParseFull(t *testing.T) {
 				Properties: map[string]string{"listener.port": "7081"}, Index: 0, Line: 20},
 			{Name: "web1", Dest: Dest{Base: "/opt/jboss/server/default"}, Groups: []string{"eu"}, Index: 1, Line: 22,
 				Constraints: Constraints{Window: "SAT 0:00-23:59", IPRange: "192.168.0.0/16", NotBefore: "2026-02-01T00:00",
-					NotAfter: "2026-12-01T00:00", TimeZone: "UTC", Requires: []string{"os=linux", "mem>=1G"}}},
-			{Name: "web2", Dest: Dest{Base: "/opt/jboss/server/other/", DeployDir: "apps/music"}, Priority: -1, Index: 2, Line: 25},
+					NotAfter: "2026-12-01T00:00", TimeZone: "UTC", Requires: &Requires{OS: "linux", Paths: []string{"/usr/", "/etc/hosts"},
+						Deployments: []string{"/opt/db:db:[1.2,2.0)"}, Checks: []string{"/bin/true --x"}}}},
+			{Name: "web2", Dest: Dest{Base: "/opt/jboss/server/other/", DeployDir: "apps/music"}, Priority: -1, Index: 2, Line: 26},
 		},
 		File: path, Dir: dir,
 	}
@@ -75,7 +79,27 @@ func TestParseFull(t *testing.T) {
 	require.Equal(t, map[string]string{"listener.port": "7081", "debug": "false", "name": "music"}, d.Targets[0].EffectiveProperties())
 	require.Equal(t, def, d.Targets[0].EffectiveConstraints())
 	require.Equal(t, Constraints{Window: "SAT 0:00-23:59", IPRange: "192.168.0.0/16", NotBefore: "2026-02-01T00:00",
-		NotAfter: "2026-12-01T00:00", TimeZone: "UTC", Requires: []string{"os=linux", "mem>=1G"}}, d.Targets[1].EffectiveConstraints())
+		NotAfter: "2026-12-01T00:00", TimeZone: "UTC", Requires: &Requires{OS: "linux", FreeSpace: "1GiB", Paths: []string{"/usr/", "/etc/hosts"},
+			Deployments: []string{"/opt/db:db:[1.2,2.0)"}, Checks: []string{"/bin/true --x"}, CheckTimeout: "10s"}}, d.Targets[1].EffectiveConstraints())
+
+	// Read: what the engine gets.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	set := d.Targets[0].ConstraintSet()
+	require.Equal(t, "FRI 22:00-23:59", set.Windows.String())
+	require.Equal(t, berlin, set.Location)
+	require.Equal(t, time.Date(2026, 1, 1, 0, 0, 0, 0, berlin), set.NotBefore)
+	require.Equal(t, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), set.NotAfter.UTC())
+	require.Len(t, d.Targets[0].Conditions(), 3)
+	set = d.Targets[1].ConstraintSet()
+	require.Equal(t, time.UTC, set.Location)
+	require.Equal(t, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), set.NotBefore)
+	var kinds []string
+	for _, c := range d.Targets[1].Conditions() {
+		kinds = append(kinds, c.Kind())
+	}
+	require.Len(t, kinds, 6, "os, free space, two paths, a deployment, a check: %v", kinds)
+	require.True(t, d.Targets[2].ConstraintSet().Windows.String() == "FRI 22:00-23:59")
 }
 
 func TestParseDefaults(t *testing.T) {
@@ -155,13 +179,27 @@ func TestParseErrors(t *testing.T) {
 		{"priority a boolean", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "priority": true}]}`, "targets[0].priority", 1, 74, "must be a number, not a boolean", true},
 		{"time zone unknown", "{" + ok + `, "defaults": {"time_zone": "Mars/Olympus"}}`, "defaults.time_zone", 1, 0, `unknown time zone "Mars/Olympus"`, false},
 		{"time zone local", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "time_zone": "Local"}]}`, "targets[0].time_zone", 1, 0, `unknown time zone "Local"`, false},
-		{"not_before not a time", "{" + ok + `, "defaults": {"not_before": "tomorrow"}}`, "defaults.not_before", 1, 0, `"tomorrow" is not a time`, true},
-		{"not_after before not_before", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "not_before": "2026-02-01T00:00", "not_after": "2026-01-01T00:00"}]}`, "targets[0].not_after", 1, 0, "is not after not_before", false},
-		{"not_after before the defaults' not_before", `{"bundle": "/b", "defaults": {"not_before": "2026-02-01T00:00:00Z"}, "targets": [{"name": "a", "dest": "/srv/a", "not_after": "2026-01-01T00:00"}]}`, "targets[0].not_after", 1, 0, "is not after not_before", false},
-		{"defaults' not_before, not a time once read in the target's zone", `{"bundle": "/b", "defaults": {"not_before": "2026-03-29T02:30"}, "targets": [{"name": "a", "dest": "/srv/a", "time_zone": "Mars/Olympus"}]}`, "targets[0].time_zone", 1, 0, "unknown time zone", false},
+		{"not_before not a time", "{" + ok + `, "defaults": {"not_before": "tomorrow"}}`, "defaults.not_before", 1, 0, `date-time "tomorrow"`, true},
+		{"not_after before not_before", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "not_before": "2026-02-01T00:00", "not_after": "2026-01-01T00:00"}]}`, "targets[0].not_after", 1, 0, "is before not_before", false},
+		{"not_after before the defaults' not_before", `{"bundle": "/b", "defaults": {"not_before": "2026-02-01T00:00:00Z"}, "targets": [{"name": "a", "dest": "/srv/a", "not_after": "2026-01-01T00:00"}]}`, "targets[0].not_after", 1, 0, "is before not_before", false},
+		{"defaults' not_after before the target's not_before", `{"bundle": "/b", "defaults": {"not_after": "2026-01-01T00:00:00Z"}, "targets": [{"name": "a", "dest": "/srv/a", "not_before": "2026-02-01T00:00"}]}`, "targets[0].not_before", 1, 0, "is before not_before", false},
+		{"defaults' dates out of order once read in the target's zone", `{"bundle": "/b", "defaults": {"time_zone": "UTC", "not_before": "2026-01-01T12:00", "not_after": "2026-01-01T13:30:00Z"},
+ "targets": [{"name": "a", "dest": "/srv/a", "time_zone": "Asia/Tokyo"}, {"name": "b", "dest": "/srv/b", "time_zone": "America/New_York"}]}`, "targets[1].not_after", 2, 74, "is before not_before 2026-01-01T12:00 (with the defaults' constraints)", false},
 		{"window empty", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "window": ""}]}`, "targets[0].window", 1, 72, "must not be empty", true},
-		{"requires not a list", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "requires": "x"}]}`, "targets[0].requires", 1, 74, "must be an array", true},
-		{"requires twice", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "requires": ["x", "x"]}]}`, "targets[0].requires[1]", 1, 80, `condition "x" is listed twice`, true},
+		{"window syntax", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "window": "6:00-7:00,XYZ 1:00-2:00"}]}`, "targets[0].window", 1, 83, "window list", false},
+		{"ip_range syntax", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "ip_range": "10.0.0.0/33"}]}`, "targets[0].ip_range", 1, 0, "range list", false},
+		{"requires not an object", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "requires": ["x"]}]}`, "targets[0].requires", 1, 74, "must be an object, not an array", true},
+		{"requires unknown", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "requires": {"memory": "1G"}}]}`, "targets[0].requires.memory", 1, 75, "unknown field (known: os, free_space, paths, deployments, checks, check_timeout, check_codes)", true},
+		{"requires os", "{" + ok + `, "defaults": {"requires": {"os": "Linux"}}}`, "defaults.requires.os", 1, 0, "Linux", false},
+		{"requires free_space", "{" + ok + `, "defaults": {"requires": {"free_space": "lots"}}}`, "defaults.requires.free_space", 1, 0, "lots", false},
+		{"requires path relative", "{" + ok + `, "defaults": {"requires": {"paths": ["/usr", "etc"]}}}`, "defaults.requires.paths[1]", 1, 0, "etc", false},
+		{"requires path twice", "{" + ok + `, "defaults": {"requires": {"paths": ["/usr", "/usr"]}}}`, "defaults.requires.paths[1]", 1, 0, `path "/usr" is listed twice`, true},
+		{"requires deployment", "{" + ok + `, "defaults": {"requires": {"deployments": ["/opt/db"]}}}`, "defaults.requires.deployments[0]", 1, 0, "/opt/db", false},
+		{"requires check unbalanced", "{" + ok + `, "defaults": {"requires": {"checks": ["/bin/check 'x"]}}}`, "defaults.requires.checks[0]", 1, 0, "check command", false},
+		{"requires check_timeout", "{" + ok + `, "defaults": {"requires": {"checks": ["/bin/true"], "check_timeout": "-1s"}}}`, "defaults.requires.check_timeout", 1, 0, "positive duration", false},
+		{"requires check_codes", "{" + ok + `, "defaults": {"requires": {"checks": ["/bin/true"], "check_codes": "x"}}}`, "defaults.requires.check_codes", 1, 0, "success codes", false},
+		{"requires check_timeout without a check", `{"bundle": "/b", "defaults": {"requires": {"check_timeout": "5s"}}, "targets": [{"name": "a", "dest": "/srv/a", "requires": {"check_timeout": "5s"}}]}`, "targets[0].requires.check_timeout", 1, 0, "applies to requires.checks: give one", false},
+		{"requires check_codes without a check", `{"bundle": "/b", "targets": [{"name": "a", "dest": "/srv/a", "requires": {"check_codes": "0,1"}}]}`, "targets[0].requires.check_codes", 1, 0, "applies to requires.checks", false},
 		{"too deep", "{" + ok + `, "defaults": {"properties": {"a": ` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}}}`, "", 1, 0, "nested more than 32 levels deep", true},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,7 @@
 //	  "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 //	  "parallelism": 2,
 //	  "sequence": "abort",
-//	  "defaults": {"properties": {"listener.port": 8080}, "window": "MON-FRI 22:00-23:59"},
+//	  "defaults": {"properties": {"listener.port": 8080}, "window": "FRI 22:00-23:59"},
 //	  "targets": [
 //	    {"name": "canary", "dest": "/srv/canary/musicapp", "priority": 10, "groups": ["eu"]},
 //	    {"name": "web1", "dest": {"base": "/opt/jboss/server/default", "deploy_dir": "deploy/musicapp"},
@@ -30,9 +30,11 @@
 // destination — a directory, or RHQ's base location and deploy dir, resolved
 // with package destination — property values over the defaults', the groups
 // it belongs to (any number) and a priority. The constraints of issue 12 —
-// window, ip_range, not_before, not_after, time_zone and requires — may be
-// given in the defaults and per target: a target's own override the
-// defaults' (its requires are added to them).
+// window, ip_range, not_before, not_after, time_zone and the installation
+// conditions of requires, with the deployer's own syntax — may be given in
+// the defaults and per target (see Constraints and Requires): a target
+// outside its window or dates is deferred, one whose host does not meet a
+// condition fails.
 //
 // Load and Parse check everything before anything runs, and report every
 // mistake at once, each a *ValidationError naming its JSON path
@@ -43,7 +45,9 @@
 // directory), a destination that holds the descriptor, a sha256 that is not
 // 64 hex digits, a sequence that is not abort or continue, a parallelism
 // below 1, a priority that is not a 32-bit whole number, empty or repeated
-// groups, unknown time zones, dates that do not parse or are out of order.
+// groups, window and range lists, dates, time zones and conditions that do
+// not parse (a mistake inside a window list is pointed at, character by
+// character), dates out of order, check settings without a check.
 //
 // # Running a rollout
 //

@@ -81,6 +81,9 @@ type TargetResult struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Reason says why a target was aborted, skipped, deferred or unchanged.
 	Reason string `json:"reason,omitempty"`
+	// Next is when a deferred target may run; zero when waiting will not
+	// help (its not_after has passed, or no address is in its range).
+	Next time.Time `json:"next,omitzero"`
 	// Err is why it failed (failed, error, deferred); Error its text.
 	Err      error    `json:"-"`
 	Error    string   `json:"error,omitempty"`

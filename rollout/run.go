@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 )
@@ -63,6 +64,9 @@ type Options struct {
 	LockWait time.Duration
 	// Verify is bundle.Options.Verify, for every target.
 	Verify bool
+	// Now is the clock the targets' constraints are checked against; nil
+	// means time.Now.
+	Now func() time.Time
 	// HTTPClient downloads a bundle given as a URL (and the recipes' URL
 	// content); nil means the library's default client.
 	HTTPClient *http.Client
@@ -435,14 +439,16 @@ func (r *runner) target(ctx context.Context, t *Target) *TargetResult {
 	var err error
 	switch r.res.Operation {
 	case OpPurge:
-		p, err = bundle.PlanPurge(ctx, t.dir, bundle.PurgeOptions{Events: events, LockWait: r.opts.LockWait, HoldLock: !r.opts.DryRun})
+		p, err = bundle.PlanPurge(ctx, t.dir, bundle.PurgeOptions{Events: events, LockWait: r.opts.LockWait, HoldLock: !r.opts.DryRun,
+			Constraints: t.set, Conditions: t.conds, Now: r.opts.Now})
 		if errors.Is(err, bundle.ErrNotManaged) && !exists(t.dir) {
 			tr.Outcome, tr.Reason = OutcomeUnchanged, "nothing to purge: the destination does not exist"
 			return tr
 		}
 	default:
 		opts := bundle.Options{Dest: t.dir, Properties: t.props, Events: events, LockWait: r.opts.LockWait,
-			HoldLock: !r.opts.DryRun, Verify: r.opts.Verify, HTTPClient: r.opts.HTTPClient}
+			HoldLock: !r.opts.DryRun, Verify: r.opts.Verify, HTTPClient: r.opts.HTTPClient,
+			Constraints: t.set, Conditions: t.conds, Now: r.opts.Now}
 		if r.res.Operation == OpRevert {
 			p, err = bundle.PlanRevert(ctx, r.src.b, opts)
 		} else {
@@ -453,6 +459,10 @@ func (r *runner) target(ctx context.Context, t *Target) *TargetResult {
 		tr.Err = err
 		tr.Outcome, tr.Interrupted = planOutcome(err)
 		tr.Operation = bundle.OutcomeOf(err)
+		var d *constraint.Deferral
+		if errors.As(err, &d) {
+			tr.Reason, tr.Next = d.Reason, d.Next
+		}
 		return tr
 	}
 	tr.Warnings = p.Warnings

@@ -53,6 +53,7 @@ type tgt struct {
 	priority int
 	props    string // JSON members of its properties, after "port": 1
 	groups   string // a JSON list
+	more     string // more JSON members
 }
 
 // descriptor writes a descriptor for bundleDir with targets under dir/dest
@@ -72,8 +73,12 @@ func descriptor(t *testing.T, dir, bundleDir string, policy string, targets ...t
 		case x.props != "":
 			props += ", " + x.props
 		}
-		ts = append(ts, fmt.Sprintf(`{"name": %q, "dest": "dest/%s", "priority": %d, "groups": %s, "properties": {%s}}`,
-			x.name, x.name, x.priority, groups, props))
+		more := ""
+		if x.more != "" {
+			more = ", " + x.more
+		}
+		ts = append(ts, fmt.Sprintf(`{"name": %q, "dest": "dest/%s", "priority": %d, "groups": %s, "properties": {%s}%s}`,
+			x.name, x.name, x.priority, groups, props, more))
 	}
 	if policy != "" {
 		policy += ", "
@@ -561,3 +566,44 @@ func TestRuntimes(t *testing.T) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// Constraints (issue 12): a target outside its window or dates is deferred,
+// which neither fails the rollout nor aborts it; one whose host does not
+// meet a condition is refused by the engine and ends failed.
+func TestConstraints(t *testing.T) {
+	dir := t.TempDir()
+	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	d := descriptor(t, dir, b, `"defaults": {"time_zone": "UTC", "window": "MON 9:00-11:00"}`,
+		tgt{name: "open"},
+		tgt{name: "closed", more: `"window": "TUE 9:00-11:00"`},
+		tgt{name: "expired", more: `"not_after": "2026-12-01T00:00"`},
+		tgt{name: "early", more: `"not_before": "2026-12-07T10:30"`},
+		tgt{name: "refused", more: `"requires": {"paths": ["` + filepath.Join(dir, "missing") + `/"]}`},
+		tgt{name: "last"},
+	)
+	monday := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	res, err := Run(t.Context(), d, Options{Now: func() time.Time { return monday }})
+	require.NoError(t, err)
+	require.Equal(t, map[string]Outcome{"open": OutcomeSucceeded, "closed": OutcomeDeferred, "expired": OutcomeDeferred,
+		"early": OutcomeDeferred, "refused": OutcomeFailed, "last": OutcomeAborted}, outcomes(res))
+	closed, expired, early, refused := res.Targets[1], res.Targets[2], res.Targets[3], res.Targets[4]
+	require.Contains(t, closed.Reason, `outside the time window "TUE 9:00-11:00"`)
+	require.Equal(t, time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC), closed.Next.UTC())
+	require.Equal(t, bundle.OutcomeDeferred, closed.Operation)
+	require.True(t, expired.Next.IsZero(), "waiting will not help")
+	require.Equal(t, time.Date(2026, 12, 7, 10, 30, 0, 0, time.UTC), early.Next.UTC())
+	require.Equal(t, bundle.OutcomeRefused, refused.Operation)
+	require.Contains(t, refused.Error, filepath.Join(dir, "missing"))
+	for _, name := range []string{"closed", "expired", "early", "refused"} {
+		require.NoDirExists(t, filepath.Join(dir, "dest", name))
+	}
+	require.True(t, res.Unfinished)
+
+	// A rerun in the window runs what was deferred (and, asked to, what
+	// was refused).
+	tuesday := monday.Add(24 * time.Hour)
+	d = descriptor(t, dir, b, `"defaults": {"time_zone": "UTC", "window": "TUE 9:00-11:00"}`, tgt{name: "closed"})
+	res, err = Run(t.Context(), d, Options{Now: func() time.Time { return tuesday }})
+	require.NoError(t, err)
+	require.Equal(t, map[string]Outcome{"closed": OutcomeSucceeded}, outcomes(res))
+}

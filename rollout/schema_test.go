@@ -39,6 +39,7 @@ func TestSchemaFields(t *testing.T) {
 		{reflect.TypeFor[Defaults](), s["properties"].(map[string]any)["defaults"]},
 		{reflect.TypeFor[Target](), defs["target"]},
 		{reflect.TypeFor[Dest](), dest},
+		{reflect.TypeFor[Requires](), defs["requires"]},
 	} {
 		require.Equal(t, jsonFields(c.typ), props(c.schema), "the fields of %s", c.typ)
 	}
