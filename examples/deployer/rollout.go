@@ -458,7 +458,7 @@ func outcomeLine(r *rollout.TargetResult, dryRun bool) (line, detail string) {
 		}
 	case r.Error != "":
 		detail = r.Error
-		if r.Operation != "" && r.Operation != bundle.OutcomeNotStarted {
+		if r.Operation != "" && r.Operation != bundle.OutcomeNotStarted && r.Operation != bundle.OutcomeDeferred {
 			detail += " [" + string(r.Operation) + "]"
 		}
 	case dryRun:
