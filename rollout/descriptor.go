@@ -318,18 +318,43 @@ func (v *validator) object(path string, n *node, fields ...field) map[string]boo
 	return seen
 }
 
-// suggest names the known fields, the closest first, for an unknown one.
+// suggest names the known field an unknown one is most likely a misspelling
+// of (another case, - for _, a prefix, a letter or two off), or else lists
+// the known fields.
 func suggest(key string, fields []field) string {
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.name
 	}
+	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(s)) }
+	k := norm(key)
 	for _, n := range names {
-		if strings.EqualFold(n, key) || strings.EqualFold(strings.ReplaceAll(n, "_", ""), strings.ReplaceAll(strings.ReplaceAll(key, "-", ""), "_", "")) {
+		if m := norm(n); m == k || len(k) >= 3 && strings.HasPrefix(m, k) || len(k) >= 4 && distance(m, k) <= 2 {
 			return fmt.Sprintf(" (did you mean %q?)", n)
 		}
 	}
 	return fmt.Sprintf(" (known: %s)", strings.Join(names, ", "))
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func (v *validator) want(path string, n *node, k kind) bool {

@@ -264,6 +264,9 @@ func rolloutSummary(res *rollout.Result) string {
 }
 
 func seconds(d time.Duration) string {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
 	if d < time.Second {
 		return d.Round(time.Millisecond).String()
 	}
