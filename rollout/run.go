@@ -251,7 +251,6 @@ func Run(ctx context.Context, d *Descriptor, opts Options) (*Result, error) {
 
 // runner is one run of a rollout.
 type runner struct {
-	d       *Descriptor
 	opts    Options
 	res     *Result
 	targets []*Target
@@ -266,7 +265,7 @@ type runner struct {
 }
 
 func newRunner(d *Descriptor, opts Options, res *Result) (*runner, error) {
-	r := &runner{d: d, opts: opts, res: res, par: d.Parallelism, seq: d.Sequence}
+	r := &runner{opts: opts, res: res, par: d.Parallelism, seq: d.Sequence}
 	switch res.Operation {
 	case OpDeploy, OpRevert, OpPurge:
 	default:
