@@ -19,10 +19,12 @@ import (
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
-// Condition is an installation condition (see recipe.Condition): a value of
-// recipe.OSCondition, recipe.FreeSpaceCondition, recipe.PathCondition,
-// recipe.DeploymentCondition or recipe.CheckCondition. Options.Conditions
-// adds the caller's to those the recipe declares.
+// Condition is an installation condition (see recipe.Condition): a value,
+// not a pointer, of recipe.OSCondition, recipe.FreeSpaceCondition,
+// recipe.PathCondition, recipe.DeploymentCondition or
+// recipe.CheckCondition; anything else makes the plan fail with
+// ErrInvalidInput. Options.Conditions adds the caller's to those the recipe
+// declares.
 type Condition = recipe.Condition
 
 // ConditionResult is what one installation condition found.
@@ -185,6 +187,9 @@ func (p *Plan) checkSpace(estimate int64) ConditionResult {
 
 // evaluate checks one condition. It fails only when ctx is done.
 func (p *Plan) evaluate(ctx context.Context, c Condition) (ConditionResult, error) {
+	if c == nil {
+		return ConditionResult{}, invalid(errors.New("a nil installation condition"))
+	}
 	r := ConditionResult{Name: c.Kind()}
 	switch c := c.(type) {
 	case recipe.OSCondition:

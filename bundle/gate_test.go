@@ -342,3 +342,13 @@ func TestCheckCommand(t *testing.T) {
 	require.Equal(t, "check", c.Phase)
 	require.True(t, c.Success)
 }
+
+// TestConditionInvalid: a condition the evaluator does not know is the
+// caller's mistake, not a refusal.
+func TestConditionInvalid(t *testing.T) {
+	b := spec{Files: map[string]string{"a.txt": "A"}}.open(t)
+	for _, c := range []bundle.Condition{nil, &recipe.PathCondition{Path: "/"}, recipe.CheckCondition{}} {
+		_, err := bundle.PlanDeploy(context.Background(), b, bundle.Options{Dest: filepath.Join(t.TempDir(), "d"), Conditions: []bundle.Condition{c}})
+		require.ErrorIs(t, err, bundle.ErrInvalidInput, "%#v", c)
+	}
+}

@@ -245,7 +245,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	}
 	p.Estimate = p.content.estimate
 	// Every installation condition, with the space check (R47), now that the
-	// estimate is known and before the destination's rescan; a refused plan
+	// estimate is known and before any path is decided; a refused plan
 	// leaves nothing (its Close removes the lock and the metadata folder
 	// the lock made).
 	if err := p.gate(ctx, r.Bundle.Requires.Conditions, opts.Conditions, p.Estimate); err != nil {

@@ -13,7 +13,7 @@ import (
 
 // TestDiskSpace is R47: the estimated usage, the declared sizes of every archive's
 // file entries (exploded or not) plus the sizes of the raw files, must fit in the
-// usable space, or the plan fails before anything is written. When the space
+// usable space, or the plan is refused before anything is written. When the space
 // cannot be measured, or is reported as 0, the deployment proceeds.
 func TestDiskSpace(t *testing.T) {
 	archive := testzip.Spec(t, "a/x=12345|a/y=1234567890|d/")
@@ -63,6 +63,7 @@ func TestDiskSpace(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, ErrInsufficientSpace)
+			require.Equal(t, OutcomeRefused, OutcomeOf(err), "a full disk is a refusal, listed with any other failed condition")
 			require.ErrorContains(t, err, "its estimated disk usage [50] is larger than the estimated amount of usable disk space [49]")
 			require.NoDirExists(t, dest)
 		})

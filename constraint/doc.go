@@ -50,8 +50,9 @@
 // # Dates
 //
 // Set.NotBefore and Set.NotAfter bound when the operation may run, both
-// included. ParseTime reads them as RFC 3339 (2026-12-24T18:00:00+01:00) or
-// as YYYY-MM-DDTHH:MM[:SS] on the wall clock of a time zone.
+// included. ParseTime reads them as RFC 3339 (2026-12-24T18:00:00+01:00;
+// the seconds may be left out) or as YYYY-MM-DDTHH:MM[:SS] on the wall clock
+// of a time zone.
 //
 // # Errors
 //

@@ -26,7 +26,6 @@ func (e *SyntaxError) Error() string {
 type scanner struct {
 	what string
 	in   string
-	pos  int
 }
 
 func (s *scanner) errorf(off int, format string, args ...any) error {

@@ -138,18 +138,24 @@ func formatTime(t time.Time) string {
 	return t.Format("Mon 2006-01-02 15:04 MST")
 }
 
-// localLayouts are the forms ParseTime reads on a wall clock.
-var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05"}
+// The forms ParseTime reads: with a zone (RFC 3339, seconds optional), and
+// on a wall clock.
+var (
+	zonedLayouts = []string{time.RFC3339, "2006-01-02T15:04Z07:00"}
+	localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05"}
+)
 
-// ParseTime reads RFC 3339 (2026-12-24T18:00:00+01:00, or Z for UTC), or
-// YYYY-MM-DDTHH:MM[:SS] on the wall clock of loc (nil means time.Local).
-// Errors are *SyntaxError values.
+// ParseTime reads RFC 3339 (2026-12-24T18:00:00+01:00, or Z for UTC; the
+// seconds may be left out), or YYYY-MM-DDTHH:MM[:SS] on the wall clock of
+// loc (nil means time.Local). Errors are *SyntaxError values.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+	for _, layout := range zonedLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
 	}
 	for _, layout := range localLayouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
@@ -159,7 +165,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	// Say where the text stops looking like a date-time: as far as the form
 	// that reads most of it got.
 	off, detail := 0, ""
-	for _, layout := range append([]string{time.RFC3339}, localLayouts...) {
+	for _, layout := range append(zonedLayouts, localLayouts...) {
 		_, err := time.ParseInLocation(layout, s, loc)
 		var pe *time.ParseError
 		if errors.As(err, &pe) && len(s)-len(pe.ValueElem) >= off {

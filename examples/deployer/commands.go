@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/recipe"
 )
@@ -65,6 +67,10 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err
 	}
+	set, conds, err := o.gateOptions()
+	if err != nil {
+		return err
+	}
 	b, err := openBundle(ctx, o)
 	if err != nil {
 		return err
@@ -75,7 +81,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		c.progress = newProgress(c.stderr)
 	}
 	opts := bundle.Options{Dest: dest, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait, HoldLock: !o.dryRun,
-		Verify: o.verify, Limits: o.limits()}
+		Verify: o.verify, Limits: o.limits(), Constraints: set, Conditions: conds}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)
 		if err != nil {
@@ -84,6 +90,10 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		opts.Handover = handoverToDir(dir)
 	}
 	if !o.dryRun {
+		// A deferred operation does not even recover the destination.
+		if err := bundle.CheckConstraints(dest, set, time.Now()); err != nil {
+			return err
+		}
 		if err := c.recoverFirst(ctx, dest, o); err != nil {
 			return err
 		}
@@ -107,6 +117,7 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 			return err
 		}
 		c.res.DeploymentID = &p.ID
+		c.res.Conditions = p.Conditions
 		c.recovered(dest, p.Recovered)
 		if o.dryRun && o.runPreinstall {
 			if err := p.RunPreinstall(ctx); err != nil {
@@ -195,8 +206,34 @@ func (c *cli) describePlan(p *bundle.Plan) {
 			fmt.Fprintf(w, "compliance is full: %d file(s) and folder(s) the bundle does not know are moved to the backup and removed\n", n)
 		}
 	}
+	printConditions(w, p.Conditions)
 	printEntries(w, p.Entries, c.o.verbose)
 	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
+}
+
+// printConditions says which installation conditions were checked and held
+// (the disk-space check, always made, is not one an operator declared).
+func printConditions(w io.Writer, results []bundle.ConditionResult) {
+	var names []string
+	for _, r := range results {
+		if r.Source != "bundlekit" {
+			names = append(names, r.Name)
+		}
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(w, "installation conditions hold: %s\n", strings.Join(names, ", "))
+	}
+}
+
+// gateOptions returns the constraints and installation conditions of the
+// flags.
+func (o *options) gateOptions() (constraint.Set, []bundle.Condition, error) {
+	set, err := o.constraintSet()
+	if err != nil {
+		return constraint.Set{}, nil, err
+	}
+	conds, err := o.conditionList()
+	return set, conds, err
 }
 
 // openBundle opens --bundle after the checks of --bundle-sha256 and
@@ -219,7 +256,7 @@ var purgeCmd = &command{
 		f := newFlags("purge", o).dest()
 		f.BoolVar(&f.o.force, "force", false, "purge even a destination that holds no deployment (removes everything in it)")
 		f.BoolVar(&f.o.dryRun, "dry-run", false, "report what would be removed and change nothing")
-		return f.wait().verbose().output()
+		return f.wait().gate().verbose().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, dest, err := c.setupDest(args)
@@ -227,7 +264,14 @@ var purgeCmd = &command{
 			return err
 		}
 		c.res.DryRun = o.dryRun
+		set, conds, err := o.gateOptions()
+		if err != nil {
+			return err
+		}
 		if !o.dryRun {
+			if err := bundle.CheckConstraints(dest, set, time.Now()); err != nil {
+				return err
+			}
 			if err := c.recoverFirst(ctx, dest, o); err != nil {
 				return err
 			}
@@ -236,11 +280,13 @@ var purgeCmd = &command{
 		var res *bundle.Result
 		for attempt := 1; ; attempt++ {
 			var p *bundle.Plan
-			p, err = bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event, LockWait: o.wait, HoldLock: !o.dryRun})
+			p, err = bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{Force: o.force, Events: c.event, LockWait: o.wait, HoldLock: !o.dryRun,
+				Constraints: set, Conditions: conds})
 			if err != nil {
 				return err
 			}
 			c.recovered(dest, p.Recovered)
+			c.res.Conditions = p.Conditions
 			if p.Bundle.Name != "" {
 				c.res.Bundle = &p.Bundle
 				c.res.DeploymentID = &p.ID
@@ -250,6 +296,7 @@ var purgeCmd = &command{
 			for _, warn := range p.Warnings {
 				fmt.Fprintf(w, "warning: %s\n", warn)
 			}
+			printConditions(w, p.Conditions)
 			printEntries(w, p.Entries, o.verbose)
 			if o.dryRun {
 				p.Close()
@@ -381,12 +428,34 @@ var validateCmd = &command{
 			}
 			fmt.Fprintf(w, "  %-24s %-10s %s%s  %s\n", in.Name, in.Type, req, def, in.Description)
 		}
+		describeRequires(w, r.Bundle.Requires, &c.res)
 		if _, err := b.Recipe.ResolveInputs(props); err != nil {
 			return &inputError{err: err}
 		}
 		fmt.Fprintln(w, "property values OK")
 		return nil
 	},
+}
+
+// describeRequires lists the installation conditions a recipe declares.
+func describeRequires(w io.Writer, rq recipe.Requires, res *result) {
+	if len(rq.Conditions) == 0 && len(rq.Unexpanded) == 0 {
+		fmt.Fprintln(w, "installation conditions: none")
+		return
+	}
+	fmt.Fprintln(w, "installation conditions:")
+	for _, cond := range rq.Conditions {
+		value := cond.String()
+		if ch, ok := cond.(recipe.CheckCondition); ok {
+			value += fmt.Sprintf("  (timeout %s, success codes %s)", ch.Timeout, ch.SuccessCodes)
+		}
+		res.Requires = append(res.Requires, requirement{Kind: cond.Kind(), Value: cond.String()})
+		fmt.Fprintf(w, "  %-12s %s\n", cond.Kind(), value)
+	}
+	for _, u := range rq.Unexpanded {
+		res.Requires = append(res.Requires, requirement{Kind: "unexpanded", Value: u})
+		fmt.Fprintf(w, "  %s  (refers to properties: read when deploying)\n", u)
+	}
 }
 
 func redact(v string) string {

@@ -5,12 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -41,7 +45,17 @@ type options struct {
 	// bundleSHA256 is --bundle-sha256 of the commands that read a bundle,
 	// outSHA256 pack's: the digest the .zip it writes must have.
 	bundleSHA256, outSHA256 string
-	rollout                 rolloutFlags
+	// The constraints (--window, --ip-range, --not-before, --not-after,
+	// --time-zone, --address), read by constraintSet once every flag is
+	// parsed, since the dates are read in the time zone.
+	window, ipRange          string
+	notBefore, notAfter      string
+	timeZone                 string
+	addresses                []netip.Addr
+	conditions               []bundle.Condition
+	checks                   listFlag
+	checkTimeout, checkCodes string
+	rollout                  rolloutFlags
 }
 
 // propFlag collects -p KEY=VALUE (and RHQ-style -DKEY=VALUE) in order.
@@ -169,7 +183,111 @@ func (f flagSet) deployFlags() flagSet {
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
 	f.BoolVar(&f.o.verify, "verify", false, "re-read every byte of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded; a file is proved by the SHA-256 recorded with the current deployment, else by its MD5")
-	return f.integrity().wait().verbose().output()
+	return f.integrity().wait().gate().verbose().output()
+}
+
+// gate registers the constraints (when and where the operation may run) and
+// the installation conditions (what the host must offer) of the commands
+// that deploy, revert and purge.
+func (f flagSet) gate() flagSet {
+	f.StringVar(&f.o.window, "window", "", "run only inside these time `WINDOWS`, OCO's syntax: 6:00-7:00,FRI 18:00-23:00,!SAT 11:00-13:00,SAT 0:00-23:59 "+
+		"(first match decides, ! refuses, ends included); outside them exit 4 (deferred)")
+	f.StringVar(&f.o.ipRange, "ip-range", "", "run only from these address `RANGES`: 10.2.0.0/16,!192.168.2.3/32,192.168.2.0/24 "+
+		"(first match decides, ! refuses), checked against the host's addresses or --address; outside them exit 4 (deferred)")
+	f.StringVar(&f.o.notBefore, "not-before", "", "run only from this `TIME` on: RFC 3339, or YYYY-MM-DDTHH:MM[:SS] in --time-zone; earlier, exit 4 (deferred)")
+	f.StringVar(&f.o.notAfter, "not-after", "", "run only until this `TIME`: RFC 3339, or YYYY-MM-DDTHH:MM[:SS] in --time-zone; later, exit 4 (deferred)")
+	f.StringVar(&f.o.timeZone, "time-zone", "", "the IANA time `ZONE` (Europe/Berlin, UTC) --window and local --not-before/--not-after are read in (default: the local one)")
+	f.Func("address", "check --ip-range against this `IP` instead of the host's addresses (repeatable)", func(s string) error {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("%q is not an IP address", s)
+		}
+		f.o.addresses = append(f.o.addresses, a)
+		return nil
+	})
+	f.Func("require-os", "refuse unless the host is one of these `PLATFORMS`, OS[/ARCH] with Go's names: linux/amd64,darwin", func(s string) error {
+		return f.o.addCondition(recipe.ParseOS(s))
+	})
+	f.Func("require-free-space", "refuse unless the destination has `SIZE` free (2GiB, 500MB); its own estimated usage is always checked", func(s string) error {
+		n, err := recipe.ParseSize(s)
+		return f.o.addCondition(recipe.FreeSpaceCondition{Min: n}, err)
+	})
+	f.Func("require-path", "refuse unless the absolute `PATH` exists; a trailing / says a directory (repeatable)", func(s string) error {
+		return f.o.addCondition(recipe.ParsePath(s))
+	})
+	f.Func("require-deployment", "refuse unless `DEST:BUNDLE:RANGE` is deployed, RANGE as [1.2,2.0), 1.2 (or later) or * (repeatable)", func(s string) error {
+		return f.o.addCondition(recipe.ParseDeployment(s))
+	})
+	f.Var(&f.o.checks, "require-check", "refuse unless this `COMMAND` (a program and its arguments, quoted as in a shell but with no shell) "+
+		"exits with a success code, run in the destination (repeatable)")
+	f.StringVar(&f.o.checkTimeout, "require-check-timeout", "", "how long each --require-check may run (`DURATION`, default 60s); then it is killed and refuses")
+	f.StringVar(&f.o.checkCodes, "require-check-codes", "", "the exit `CODES` of a successful --require-check, as deployment.xml's successCodes: 0,1 or -1:10 (default 0)")
+	return f
+}
+
+// addCondition records a condition read from a flag.
+func (o *options) addCondition(c bundle.Condition, err error) error {
+	if err != nil {
+		return err
+	}
+	o.conditions = append(o.conditions, c)
+	return nil
+}
+
+// constraintSet returns the constraints of the flags; a flag that cannot be
+// read is a usage error.
+func (o *options) constraintSet() (constraint.Set, error) {
+	var s constraint.Set
+	var err error
+	if o.timeZone != "" {
+		if s.Location, err = time.LoadLocation(o.timeZone); err != nil {
+			return s, usageErrorf("--time-zone %q: %v", o.timeZone, err)
+		}
+	}
+	if s.Windows, err = constraint.ParseWindows(o.window); err != nil {
+		return s, usageErrorf("--window: %v", err)
+	}
+	if s.Ranges, err = constraint.ParseRanges(o.ipRange); err != nil {
+		return s, usageErrorf("--ip-range: %v", err)
+	}
+	if o.notBefore != "" {
+		if s.NotBefore, err = constraint.ParseTime(o.notBefore, s.Location); err != nil {
+			return s, usageErrorf("--not-before: %v", err)
+		}
+	}
+	if o.notAfter != "" {
+		if s.NotAfter, err = constraint.ParseTime(o.notAfter, s.Location); err != nil {
+			return s, usageErrorf("--not-after: %v", err)
+		}
+	}
+	if !s.NotBefore.IsZero() && !s.NotAfter.IsZero() && s.NotAfter.Before(s.NotBefore) {
+		return s, usageErrorf("--not-after %s is before --not-before %s", o.notAfter, o.notBefore)
+	}
+	if len(o.addresses) > 0 {
+		if o.ipRange == "" {
+			return s, usageErrorf("--address is what --ip-range is checked against: give --ip-range too")
+		}
+		s.Addrs = o.addresses
+	}
+	return s, nil
+}
+
+// conditionList returns the installation conditions of the flags, the
+// check commands last, each with --require-check-timeout and
+// --require-check-codes.
+func (o *options) conditionList() ([]bundle.Condition, error) {
+	out := append([]bundle.Condition(nil), o.conditions...)
+	if len(o.checks) == 0 && (o.checkTimeout != "" || o.checkCodes != "") {
+		return nil, usageErrorf("--require-check-timeout and --require-check-codes apply to --require-check: give one")
+	}
+	for _, words := range o.checks {
+		c, err := recipe.ParseCheck(words, o.checkTimeout, o.checkCodes)
+		if err != nil {
+			return nil, usageErrorf("--require-check: %v", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // packFlags registers pack's checks of the .zip it writes.

@@ -16,7 +16,9 @@
 //	0  success (outcome completed)
 //	1  the operation failed and nothing was changed: it did not start, or its
 //	   partial changes were undone (outcome not-started or rolled-back); the
-//	   error says what and where
+//	   error says what and where. Also: an installation condition (the
+//	   recipe's bk:requires-*, --require-*, free space) does not hold, and
+//	   nothing was changed (outcome refused)
 //	2  usage error or invalid input (bad flags, recipe errors, missing or
 //	   invalid property values); nothing was changed
 //	3  the destination is locked by another deployer; nothing was changed
@@ -157,7 +159,9 @@ and examples.
 Exit codes:
   0  success: completed
   1  the operation failed and nothing was changed: it did not start, or its
-     partial changes were undone (rolled back); the error says what and where
+     partial changes were undone (rolled back); the error says what and where;
+     or it was refused: an installation condition does not hold (each one that
+     does not is listed)
   2  usage error or invalid input (bad flags, recipe errors, missing or invalid
      property values); nothing was changed
   3  the destination is locked by another deployer; nothing was changed
@@ -228,6 +232,7 @@ func commandUsage(w io.Writer, c *command) {
 		fmt.Fprint(w, "\n"+c.exits)
 		return
 	}
-	fmt.Fprint(w, "\nExit codes: 0 success, 1 failed and nothing changed, 2 usage or invalid input, 3 destination locked, "+
-		"4 needs recovery (deployer recover), 5 completed but a step after it failed.\n")
+	fmt.Fprint(w, "\nExit codes: 0 success, 1 failed (or refused) and nothing changed, 2 usage or invalid input, 3 destination locked, "+
+		"4 deferred (outside its window, range or dates) and nothing changed, 5 completed but a step after it failed, "+
+		"6 needs recovery (deployer recover).\n")
 }

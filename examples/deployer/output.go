@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/recipe"
 	"github.com/bundlekit/bundlekit/token"
 )
@@ -46,13 +47,29 @@ type result struct {
 	Recovered    string             `json:"recovered,omitempty"`
 	// Outcome is what the command did to the destination (commands that
 	// change one, not in a dry run; status when its recovery failed).
-	Outcome  bundle.Outcome         `json:"outcome,omitempty"`
+	Outcome bundle.Outcome `json:"outcome,omitempty"`
+	// Next is when a deferred operation may run (RFC 3339); absent when
+	// waiting will not help.
+	Next string `json:"next,omitempty"`
+	// Conditions are the installation conditions checked, each with what
+	// it found (ok or not): all of them when the operation was refused.
+	Conditions []bundle.ConditionResult `json:"conditions,omitempty"`
+	// Requires are the installation conditions a recipe declares (validate).
+	Requires []requirement          `json:"requires,omitempty"`
 	Status   *bundle.StatusReport   `json:"status,omitempty"`
 	Inputs   []inputInfo            `json:"inputs,omitempty"`
 	Problems []*recipe.Error        `json:"problems,omitempty"`
 	Audit    []bundle.AuditRecord   `json:"audit,omitempty"`
 	Commands []bundle.CommandResult `json:"commands,omitempty"`
 	Output   string                 `json:"output,omitempty"`
+}
+
+// requirement is an installation condition a recipe declares, for validate:
+// its kind and its value in the flag's syntax, or, for a value that refers to
+// properties, the attribute as written (kind "unexpanded").
+type requirement struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
 }
 
 // inputInfo describes an input property for validate.
@@ -169,6 +186,10 @@ func (c *cli) event(e bundle.Event) {
 		c.hookLine(fmt.Sprintf("[%s] audit %s: %s (%s) %s %s", e.Target, a.Status, a.Action, a.Info, a.Message, strings.Join(strings.Fields(a.Details), " ")))
 	case bundle.EventCommand:
 		r := e.Command
+		if r.TimedOut {
+			c.hookLine(fmt.Sprintf("%s command %q: timed out and killed after %s", r.Phase, r.Command, r.Duration.Round(time.Millisecond)))
+			break
+		}
 		c.hookLine(fmt.Sprintf("%s command %q: exit %d, success %t, %s", r.Phase, r.Command, r.ExitCode, r.Success, r.Duration.Round(time.Millisecond)))
 	}
 	if c.progress != nil {
@@ -204,9 +225,19 @@ func (c *cli) finish(err error) int {
 		c.res.Problems = recipe.Errors(err)
 	}
 	// A command that reads (status) reports an outcome only when its
-	// recovery of an unfinished operation failed.
+	// recovery of an unfinished operation failed; a dry run, when it was
+	// deferred or refused, as the real run would be.
 	var oe *bundle.OperationError
-	hasOutcome := errors.As(err, &oe) && (c.cmd.writes || oe.Outcome == bundle.OutcomeNeedsRecovery)
+	hasOutcome := errors.As(err, &oe) && (c.cmd.writes || oe.Outcome == bundle.OutcomeNeedsRecovery ||
+		oe.Outcome == bundle.OutcomeDeferred || oe.Outcome == bundle.OutcomeRefused)
+	var d *constraint.Deferral
+	if errors.As(err, &d) && !d.Next.IsZero() {
+		c.res.Next = d.Next.Format(time.RFC3339)
+	}
+	var re *bundle.RefusedError
+	if errors.As(err, &re) {
+		c.res.Conditions = re.Results
+	}
 	switch {
 	case c.cmd.writes && !c.res.DryRun:
 		c.res.Outcome = bundle.OutcomeOf(err)
@@ -234,6 +265,14 @@ func outcomeWords(e *bundle.OperationError) string {
 		return "rolled back: the partial changes were undone, and nothing was changed"
 	case bundle.OutcomeCompleted:
 		return "completed: the new deployment is in place, but what is said above failed after it"
+	case bundle.OutcomeRefused:
+		return "refused: an installation condition does not hold; nothing was changed"
+	case bundle.OutcomeDeferred:
+		var d *constraint.Deferral
+		if errors.As(e.Err, &d) && !d.Next.IsZero() {
+			return "deferred: nothing was changed; run it again from " + d.Next.Format(time.RFC3339)
+		}
+		return "deferred: nothing was changed, and waiting will not help (see above)"
 	}
 	if e.Recovery == "" {
 		return "needs recovery: the destination holds an unfinished operation, which cannot be recovered as it is (see above)"
@@ -247,7 +286,11 @@ func (c *cli) printError(err error) {
 	var missing *token.MissingError
 	var invalid *token.InvalidError
 	var ue *usageError
+	var re *bundle.RefusedError
 	switch {
+	case errors.As(err, &re):
+		printRefused(w, c.cmd.name, re)
+		return
 	case len(recipe.Errors(err)) > 0:
 		fmt.Fprintf(w, "deployer: the recipe has %d error(s):\n", len(recipe.Errors(err)))
 		for _, e := range recipe.Errors(err) {
@@ -276,6 +319,38 @@ func (c *cli) printError(err error) {
 		return
 	}
 	fmt.Fprintf(w, "deployer %s: %v\n", c.cmd.name, err)
+}
+
+// printRefused lists each installation condition that does not hold, with
+// what it wanted and found, and the end of a failed check command's output.
+func printRefused(w io.Writer, cmd string, re *bundle.RefusedError) {
+	what := "an installation condition does not hold"
+	if len(re.Failed) > 1 {
+		what = fmt.Sprintf("%d installation conditions do not hold", len(re.Failed))
+	}
+	fmt.Fprintf(w, "deployer %s: refused: %s at %s:\n", cmd, what, re.Dest)
+	for _, r := range re.Failed {
+		fmt.Fprintf(w, "  %s: wanted %s, observed %s\n", r.Name, r.Wanted, r.Observed)
+		if r.Detail != "" {
+			fmt.Fprintf(w, "      %s\n", r.Detail)
+		}
+		if r.Command != nil {
+			for _, tail := range []struct{ name, text string }{{"stdout", r.Command.StdoutTail}, {"stderr", r.Command.StderrTail}} {
+				if t := lastLines(tail.text, 3); t != "" {
+					fmt.Fprintf(w, "      %s: %s\n", tail.name, strings.ReplaceAll(t, "\n", "\n        "))
+				}
+			}
+		}
+	}
+}
+
+// lastLines returns the last n lines of s, without the final newline.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 func joined(err error) []error {
