@@ -84,7 +84,7 @@ func TestPlaybook(t *testing.T) {
 			"bundlekit_properties": map[string]any{"port": 2, "fail.me": "yes"}}},
 		{"pair", host{"bundlekit_properties": map[string]any{"port": 3}, "bundlekit_host_parallelism": 2,
 			"bundlekit_targets": []host{{"name": "blue", "dest": dest("blue")}, {"name": "green", "dest": dest("green"), "properties": map[string]any{"port": 4}}}}},
-		{"night", host{"bundlekit_dest": dest("night"), "bundlekit_properties": map[string]any{"port": 5},
+		{"night", host{"bundlekit_command": "deploy", "bundlekit_dest": dest("night"), "bundlekit_properties": map[string]any{"port": 5},
 			"bundlekit_window": fmt.Sprintf("%d:00-%d:59", away, away)}},
 	}
 	// Hosts in the inventory's order: a YAML inventory (as JSON) keeps it.
@@ -133,7 +133,7 @@ func TestPlaybook(t *testing.T) {
 	summary(t, out, "web1", "deployed", "web1: succeeded")
 	summary(t, out, "broken", "failed", "told to fail")
 	summary(t, out, "pair", "deployed", "blue: succeeded, green: succeeded")
-	summary(t, out, "night", "deferred", `night: deferred (deferred: outside the time window \"`)
+	summary(t, out, "night", "deferred", `deferred: outside the time window \"`)
 	require.FileExists(t, filepath.Join(dest("web1"), "app.conf"))
 	require.NoDirExists(t, filepath.Join(dest("broken"), ".rhqdeployments"))
 	conf, err := os.ReadFile(filepath.Join(dest("green"), "app.conf"))
