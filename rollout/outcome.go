@@ -84,6 +84,9 @@ type TargetResult struct {
 	// Next is when a deferred target may run; zero when waiting will not
 	// help (its not_after has passed, or no address is in its range).
 	Next time.Time `json:"next,omitzero"`
+	// Conditions are what the installation conditions found (every one of
+	// them) when the engine refused the target.
+	Conditions []bundle.ConditionResult `json:"conditions,omitempty"`
 	// Err is why it failed (failed, error, deferred); Error its text.
 	Err      error    `json:"-"`
 	Error    string   `json:"error,omitempty"`

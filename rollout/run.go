@@ -462,6 +462,10 @@ func (r *runner) target(ctx context.Context, t *Target) *TargetResult {
 		if errors.As(err, &d) {
 			tr.Reason, tr.Next = d.Reason, d.Next
 		}
+		var re *bundle.RefusedError
+		if errors.As(err, &re) {
+			tr.Conditions = re.Results
+		}
 		return tr
 	}
 	tr.Warnings = p.Warnings

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -594,6 +595,10 @@ func TestConstraints(t *testing.T) {
 	require.Equal(t, time.Date(2026, 12, 7, 10, 30, 0, 0, time.UTC), early.Next.UTC())
 	require.Equal(t, bundle.OutcomeRefused, refused.Operation)
 	require.Contains(t, refused.Error, filepath.Join(dir, "missing"))
+	failed := slices.IndexFunc(refused.Conditions, func(c bundle.ConditionResult) bool { return !c.OK })
+	require.GreaterOrEqual(t, failed, 0, "%+v", refused.Conditions)
+	require.Equal(t, "caller", refused.Conditions[failed].Source)
+	require.Equal(t, "does not exist", refused.Conditions[failed].Observed)
 	for _, name := range []string{"closed", "expired", "early", "refused"} {
 		require.NoDirExists(t, filepath.Join(dir, "dest", name))
 	}
