@@ -79,10 +79,13 @@ JSON output (--json), one object per line:
 		f.BoolVar(&r.revert, "revert", false, "revert every target to the descriptor's bundle, the version to go back to (as deployer revert)")
 		f.BoolVar(&r.purge, "purge", false, "purge every target's deployment (as deployer purge); the bundle is not read")
 		f.IntVar(&r.parallelism, "parallelism", 0, "run at most `N` targets at once (default: the descriptor's)")
-		f.StringVar(&r.sequence, "sequence", "", "after a failure: abort (start no new target) or continue (default: the descriptor's)")
+		f.StringVar(&r.sequence, "sequence", "", "the sequence `MODE`: abort (after a failure, start no new target) or continue (default: the descriptor's)")
 		f.BoolVar(&r.schema, "schema", false, "print the descriptor's JSON Schema and exit")
 		f.BoolVar(&f.o.verify, "verify", false, "re-read every byte of each destination instead of trusting the stat cache (as deploy --verify)")
-		return f.wait().output()
+		f.BoolVar(&f.o.json, "json", false, "write JSON Lines to stdout: one {\"type\":\"target\"} object per target as it ends, then exactly one result object; the human output goes to stderr")
+		f.BoolVar(&f.o.quiet, "quiet", false, "print only errors")
+		f.BoolVar(&f.o.quiet, "q", false, "same as --quiet")
+		return f.wait()
 	},
 	run:    runRollout,
 	finish: finishRollout,
