@@ -284,6 +284,7 @@ func rolloutResultLine(c *cli, run *rolloutRun, err error) any {
 		Action             rollout.Operation          `json:"action,omitempty"`
 		OK                 bool                       `json:"ok"`
 		Descriptor         string                     `json:"descriptor"`
+		Name               string                     `json:"name,omitempty"`
 		StateFile          string                     `json:"stateFile,omitempty"`
 		Bundle             *bundle.Info               `json:"bundle"`
 		BundleID           string                     `json:"bundleId,omitempty"`
@@ -310,6 +311,7 @@ func rolloutResultLine(c *cli, run *rolloutRun, err error) any {
 		return line
 	}
 	res := run.res
+	line.Name = run.d.Name
 	line.Action, line.OK, line.StateFile = res.Operation, res.OK(), run.state
 	line.Bundle, line.BundleID, line.Targets = res.Bundle, res.BundleID, len(res.Targets)
 	for _, t := range res.Targets {
@@ -360,7 +362,11 @@ func newRolloutView(c *cli, d *rollout.Descriptor, op rollout.Operation, o *opti
 	if op != rollout.OpPurge {
 		what += " " + d.Bundle + " to"
 	}
-	fmt.Fprintf(v.w, "rollout: %s %s (parallelism %d, sequence %s)\n", what, plural(len(targets), "target"),
+	name := "rollout"
+	if d.Name != "" {
+		name = fmt.Sprintf("rollout %q", d.Name)
+	}
+	fmt.Fprintf(v.w, "%s: %s %s (parallelism %d, sequence %s)\n", name, what, plural(len(targets), "target"),
 		pick(o.rollout.parallelism, d.Parallelism), pickSeq(o.rollout.sequence, d.Sequence))
 	if !o.json && !o.quiet && isTerminal(c.stdout) && len(targets) <= maxTableRows {
 		v.table = newLiveTable(c.stdout, targets, v.width)
