@@ -60,6 +60,7 @@ type options struct {
 	conditions                             []bundle.Condition
 	checks                                 listFlag
 	requireCheckTimeout, requireCheckCodes string
+	rollout                                rolloutFlags
 }
 
 // propFlag collects -p KEY=VALUE (and RHQ-style -DKEY=VALUE) in order.

@@ -8,8 +8,8 @@
 //	deployer <command> [flags]
 //
 // Commands: deploy, plan, probe, revert, purge, status, validate, adopt,
-// pack, recover. Run "deployer help <command>" for each command's flags and
-// examples.
+// pack, recover, rollout. Run "deployer help <command>" for each command's
+// flags and examples.
 //
 // Exit codes (each says one outcome of the operation: see bundle.Outcome):
 //
@@ -88,12 +88,15 @@ type command struct {
 	// says the outcome.
 	writes bool
 	run    func(ctx context.Context, c *cli, args []string) error
+	// finish, when set, reports the run's result and returns the exit code
+	// instead of cli.finish (rollout's result is one of many operations).
+	finish func(c *cli, err error) int
 }
 
 var commands []*command
 
 func init() {
-	commands = []*command{deployCmd, planCmd, probeCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd}
+	commands = []*command{deployCmd, planCmd, probeCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd, rolloutCmd}
 }
 
 func findCommand(name string) *command {
@@ -130,6 +133,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c := &cli{stdout: stdout, stderr: stderr, cmd: cmd}
 	err := cmd.run(ctx, c, args[1:])
+	if cmd.finish != nil {
+		return cmd.finish(c, err)
+	}
 	return c.finish(err)
 }
 

@@ -28,6 +28,7 @@ type cli struct {
 	res            result
 	mu             sync.Mutex // events may come from the library's workers
 	progress       *progress
+	rollout        *rolloutRun // what the rollout command leaves for its finish
 }
 
 // result is the one final JSON object of --json output.
