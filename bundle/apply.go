@@ -212,6 +212,11 @@ func (a *applier) phase(steps []*step) error {
 			return err
 		}
 	}
+	if steps[0].phase == phaseStore {
+		if err := a.storeDirs(steps); err != nil {
+			return err
+		}
+	}
 	// The paths the phase displaces or creates, recorded at once.
 	var reserve []string
 	for _, s := range steps {
@@ -219,6 +224,8 @@ func (a *applier) phase(steps []*step) error {
 		case s.entry == nil:
 		case s.op == opTrash, s.op == opTrashOrReport, s.op == opDeleteDir, s.op == opWrite:
 			reserve = append(reserve, s.entry.Path)
+		case s.op == opStore:
+			reserve = append(reserve, s.to)
 		}
 	}
 	if len(reserve) > 0 {

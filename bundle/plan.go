@@ -106,6 +106,10 @@ type Plan struct {
 	// the owners of the files written are added when they are); nil when it
 	// writes none.
 	modes metadata.Modes
+	// extras is what the operation records beyond RHQ's metadata (issue
+	// 14); nil when it records none (a purge). keep is Options.Keep.
+	extras *metadata.Extras
+	keep   int
 }
 
 // Target is a recipe target an operation runs.
@@ -155,7 +159,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkID(opts.ID); err != nil {
+	if err := checkOptions(opts); err != nil {
 		return nil, err
 	}
 	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
@@ -163,7 +167,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 		return nil, err
 	}
 	p = &Plan{lock: lock, Recovered: recovered, Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b,
-		handover: opts.Handover, lockWait: opts.LockWait, verify: opts.Verify}
+		handover: opts.Handover, lockWait: opts.LockWait, verify: opts.Verify, keep: opts.Keep}
 	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
 	defer func(built *Plan) {
 		if err != nil {
@@ -193,6 +197,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	}
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: r.Bundle.Name, BundleVersion: r.Bundle.Version,
 		Description: r.Bundle.Description, HasDescription: r.Bundle.HasDescription, Compliance: metadata.Compliance(unit.Compliance)}
+	p.extras = recipeExtras(r, b)
 	if p.staging, err = staging.New(); err != nil {
 		return nil, err
 	}
@@ -244,6 +249,9 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 		return nil, err
 	}
 	if err := p.decideModes(sv.disk, sv.seen(), entries); err != nil {
+		return nil, err
+	}
+	if err := p.planStore(sv.disk, entries); err != nil {
 		return nil, err
 	}
 	entries = append(entries, handovers...)

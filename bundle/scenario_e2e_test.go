@@ -67,12 +67,21 @@ func requireMeta(t *testing.T, dest string, id int, version, compliance string, 
 	} else {
 		require.Equal(t, string(prevCurrent), readFile(t, prev), "R29: a byte copy of the current file")
 	}
-	// The lock and the journal are gone; the stat cache stays.
+	// The lock and the journal are gone; the stat cache and the store of
+	// deployed content (issue 14) stay.
 	entries, err := os.ReadDir(filepath.Join(dest, metadata.Dir))
 	require.NoError(t, err)
 	for _, e := range entries {
-		if e.Name() != ".bundlekit-cache" {
-			require.NotContains(t, e.Name(), ".bundlekit", "nothing of bundlekit's own is left but the stat cache")
+		switch e.Name() {
+		case ".bundlekit-cache":
+		case ".bundlekit":
+			inside, err := os.ReadDir(filepath.Join(dest, metadata.Dir, e.Name()))
+			require.NoError(t, err)
+			for _, in := range inside {
+				require.Equal(t, "store", in.Name(), "neither the journal nor its trash is left")
+			}
+		default:
+			require.NotContains(t, e.Name(), ".bundlekit", "nothing of bundlekit's own is left but the stat cache and the store")
 		}
 	}
 }
