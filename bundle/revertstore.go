@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/recipe"
 )
@@ -189,8 +190,17 @@ type revertSource struct {
 // revertTarget reads the previous deployment of the current one, and checks
 // that it can be rebuilt without its bundle.
 func (p *Plan) revertTarget(d fsDisk) (*revertSource, error) {
+	dir, err := fileops.OpenDir(p.Dest)
+	if err != nil {
+		return nil, fmt.Errorf("open destination: %w", err)
+	}
+	defer dir.Close()
+	st, err := metadata.LoadCurrent(dir.FS(), dir.Path())
+	if err != nil {
+		return nil, err
+	}
 	cur := p.state.Current.ID
-	props, ok, err := p.state.Previous(cur)
+	props, ok, err := st.Previous(cur)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +215,7 @@ func (p *Plan) revertTarget(d fsDisk) (*revertSource, error) {
 		return nil, needed("the current deployment %d was made by RHQ or by a bundlekit that kept no store, so what it replaced is not kept", cur)
 	}
 	src := &revertSource{props: props, stored: curExtras.Stored}
-	if src.hashes, err = p.state.HashesOf(props.ID); err != nil {
+	if src.hashes, err = st.HashesOf(props.ID); err != nil {
 		var de *metadata.DamagedError
 		if errors.As(err, &de) {
 			return nil, needed("its record cannot be read (%v)", err)
