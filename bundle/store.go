@@ -55,7 +55,9 @@ func objectKey(sha string) string { return objectsDir + "/" + sha[:2] + "/" + sh
 func recipeExtras(r *recipe.Recipe, b *Bundle) *metadata.Extras {
 	unit := r.Bundle.Unit
 	e := &metadata.Extras{Ignore: ignoreRecord(unit.Ignore), Stored: map[string]string{}}
-	need := func(format string, args ...any) { e.BundleNeeded = append(e.BundleNeeded, fmt.Sprintf(format, args...)) }
+	need := func(format string, args ...any) {
+		e.BundleNeeded = append(e.BundleNeeded, fmt.Sprintf(format, args...))
+	}
 	if unit.PreinstallTarget != "" {
 		need("its preinstall target %q", unit.PreinstallTarget)
 	}
