@@ -35,6 +35,10 @@ type Result struct {
 	// Outcome is OutcomeCompleted, or OutcomeNeedsRecovery when a step after
 	// the commit failed and could not be undone (the system-service files).
 	Outcome Outcome `json:"outcome"`
+	// Pruned is what the prune that Options.Keep asks for removed once the
+	// operation completed; nil without Keep, or when it failed (a warning
+	// then says why).
+	Pruned *PruneReport `json:"pruned,omitempty"`
 }
 
 // ErrStale: the destination changed between Plan and Apply. When another
@@ -130,6 +134,16 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return res, &OperationError{Dest: p.Dest, Outcome: OutcomeCompleted, Err: a.deployedError(after)}
 	}
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "finished"})
+	if p.keep > 0 {
+		// A second operation: the deployment stands whatever becomes of it.
+		rep, err := Prune(ctx, p.Dest, PruneOptions{Keep: p.keep, LockWait: p.lockWait})
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("the deployment is complete, but pruning the deployments before it failed: %v", err))
+		} else {
+			res.Pruned = rep
+			res.Warnings = append(res.Warnings, rep.Warnings...)
+		}
+	}
 	return res, nil
 }
 
