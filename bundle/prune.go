@@ -343,14 +343,17 @@ func listObjects(d *fileops.Dir) (map[string]*objectDir, error) {
 	return out, nil
 }
 
-// usage sums the sizes of the files below folders of the destination,
-// counting a file linked twice once.
+// usage sums the sizes of the files below folders of the destination: a
+// folder or file measured once is skipped by the measures that follow (so a
+// deployment's folder is measured without the backups measured first), and
+// a file linked twice is counted once where the system says so.
 type usage struct {
 	fsys fs.FS
+	done map[string]bool
 	seen map[uint64]bool
 }
 
-func newUsage(fsys fs.FS) *usage { return &usage{fsys: fsys, seen: map[uint64]bool{}} }
+func newUsage(fsys fs.FS) *usage { return &usage{fsys: fsys, done: map[string]bool{}, seen: map[uint64]bool{}} }
 
 // size returns the bytes of the regular files at or below key not counted
 // yet; a missing key is fs.ErrNotExist.
@@ -360,8 +363,13 @@ func (u *usage) size(key string) (int64, error) {
 	}
 	var n int64
 	err := fs.WalkDir(u.fsys, key, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || !e.Type().IsRegular() {
+		switch {
+		case err != nil:
 			return err
+		case u.done[p] && e.IsDir():
+			return fs.SkipDir
+		case u.done[p] || !e.Type().IsRegular():
+			return nil
 		}
 		fi, err := e.Info()
 		if err != nil {
@@ -379,5 +387,6 @@ func (u *usage) size(key string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("measure %s: %w", key, err)
 	}
+	u.done[key] = true
 	return n, nil
 }

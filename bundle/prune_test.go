@@ -157,3 +157,85 @@ func TestDeployKeep(t *testing.T) {
 	require.Equal(t, []int32{5, 6}, st.IDs)
 	require.Equal(t, []string{"a4", "a5"}, storedContents(t, dest))
 }
+
+// folderBytes is the size of the files below dest's folder rel.
+func folderBytes(t *testing.T, dest, rel string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.WalkDir(filepath.Join(dest, filepath.FromSlash(rel)), func(p string, e fs.DirEntry, err error) error {
+		if os.IsNotExist(err) {
+			return fs.SkipAll
+		}
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		fi, err := e.Info()
+		n += fi.Size()
+		return err
+	})
+	require.NoError(t, err)
+	return n
+}
+
+// TestStatusDisk: the disk Status reports per deployment adds up to what du
+// finds: backups, metadata, and each stored object once, attributed to the
+// newest deployment that kept it.
+func TestStatusDisk(t *testing.T) {
+	ctx := context.Background()
+	dest := fiveDeployments(t)
+	check := func(ids []int, stored map[int]int64) {
+		t.Helper()
+		st, err := bundle.Status(ctx, dest)
+		require.NoError(t, err)
+		d := st.Disk
+		require.NotNil(t, d)
+		var got []int
+		for _, dd := range d.Deployments {
+			got = append(got, dd.ID)
+			id := int32(dd.ID)
+			require.Equal(t, folderBytes(t, dest, metadata.BackupDir(id)), dd.Backup, "deployment %d's backups", id)
+			require.Equal(t, folderBytes(t, dest, metadata.ExtBackupDir(id)), dd.ExtBackup)
+			require.Equal(t, folderBytes(t, dest, metadata.IDDir(id))-dd.Backup-dd.ExtBackup, dd.Metadata)
+			require.Equal(t, stored[dd.ID], dd.Stored, "deployment %d's stored content", id)
+			require.Equal(t, dd.Metadata+dd.Backup+dd.ExtBackup+dd.Stored, dd.Total)
+		}
+		require.Equal(t, ids, got, "newest first")
+		require.Equal(t, folderBytes(t, dest, ".rhqdeployments/.bundlekit/store"), d.Store)
+		require.Zero(t, d.Unattributed)
+		require.Equal(t, metadataBytes(t, dest), d.Total, "du --apparent-size of the metadata folder")
+	}
+	check([]int{5, 4, 3, 2, 1}, map[int]int64{5: 2, 4: 2, 3: 2, 2: 2})
+	_, err := bundle.Prune(ctx, dest, bundle.PruneOptions{Keep: 1})
+	require.NoError(t, err)
+	check([]int{5, 4}, map[int]int64{5: 2})
+}
+
+// TestStatusDrift: Status applies the rhq:ignore the deployment recorded —
+// an ignored log is not drift — and lists the drift file by file with the
+// recorded and current hashes. Without the record (RHQ made the
+// deployment) the log counts as added, as before.
+func TestStatusDrift(t *testing.T) {
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	deploySpec(t, spec{Files: map[string]string{"a": "A", "b": "B", "c": "C"}, Ignore: []string{"logs/**", "*.tmp"}}, dest, 1, nil)
+	testtree.WriteFiles(t, dest, map[string]string{"logs/app.log": "L", "x.tmp": "T", "notes.txt": "N", "a": "edited"})
+	require.NoError(t, os.Remove(filepath.Join(dest, "b")))
+
+	st, err := bundle.Status(ctx, dest)
+	require.NoError(t, err)
+	require.True(t, st.IgnoreKnown)
+	require.Equal(t, []string{"logs", "x.tmp"}, st.Ignored)
+	require.Equal(t, bundle.Drift{Changed: []string{"a"}, Deleted: []string{"b"}, Added: []string{"notes.txt"}}, st.Drift)
+	require.Equal(t, []bundle.DriftFile{
+		{Path: "a", State: bundle.DriftChanged, Recorded: md5hex("A"), Current: md5hex("edited")},
+		{Path: "b", State: bundle.DriftMissing, Recorded: md5hex("B")},
+		{Path: "notes.txt", State: bundle.DriftAdded, Current: md5hex("N")},
+	}, st.DriftFiles)
+
+	require.NoError(t, os.Remove(filepath.Join(dest, filepath.FromSlash(metadata.ExtrasPath(1)))))
+	st, err = bundle.Status(ctx, dest)
+	require.NoError(t, err)
+	require.False(t, st.IgnoreKnown, "the rhq:ignore is unknown")
+	require.Empty(t, st.Ignored)
+	require.Equal(t, []string{"logs/app.log", "notes.txt", "x.tmp"}, st.Drift.Added)
+}
