@@ -353,7 +353,9 @@ type usage struct {
 	seen map[uint64]bool
 }
 
-func newUsage(fsys fs.FS) *usage { return &usage{fsys: fsys, done: map[string]bool{}, seen: map[uint64]bool{}} }
+func newUsage(fsys fs.FS) *usage {
+	return &usage{fsys: fsys, done: map[string]bool{}, seen: map[uint64]bool{}}
+}
 
 // size returns the bytes of the regular files at or below key not counted
 // yet; a missing key is fs.ErrNotExist.
