@@ -251,6 +251,7 @@ func (r *revertSource) content() *content {
 		}
 		c.add(s)
 	}
+	c.mkdirs = r.extras.Dirs
 	return c
 }
 

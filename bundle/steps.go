@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"slices"
 	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
@@ -443,7 +444,11 @@ func (a *applier) record() error {
 		}
 	}
 	if a.p.extras != nil {
-		data, err := metadata.EncodeExtras(*a.p.extras)
+		e := *a.p.extras
+		if a.p.content != nil {
+			e.Dirs = slices.Compact(slices.Sorted(slices.Values(a.p.content.mkdirs)))
+		}
+		data, err := metadata.EncodeExtras(e)
 		if err != nil {
 			return err
 		}

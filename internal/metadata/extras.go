@@ -29,6 +29,10 @@ type Extras struct {
 	// Ignore are the filesets of the recipe's rhq:ignore, expanded (R71,
 	// R120); empty when the recipe ignores nothing.
 	Ignore []IgnoreSet
+	// Dirs are the directory entries of the deployment's exploded archives,
+	// which are made whether or not a file is in them (R97) and which the
+	// map, a map of files, does not record.
+	Dirs []string
 	// BundleNeeded says what the deployment's recipe does beyond placing
 	// files (a target, a handover, a system service, a service package's
 	// commands): a revert to this deployment cannot do it without the
@@ -57,6 +61,7 @@ const extrasVersion = 1
 type extrasFile struct {
 	V            int               `json:"v"`
 	Ignore       []IgnoreSet       `json:"ignore"`
+	Dirs         []string          `json:"dirs,omitempty"`
 	BundleNeeded []string          `json:"bundleNeeded,omitempty"`
 	Stored       map[string]string `json:"stored"`
 }
@@ -71,7 +76,7 @@ func EncodeExtras(e Extras) ([]byte, error) {
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnencodable, err)
 	}
-	f := extrasFile{V: extrasVersion, Ignore: e.Ignore, BundleNeeded: e.BundleNeeded, Stored: e.Stored}
+	f := extrasFile{V: extrasVersion, Ignore: e.Ignore, Dirs: e.Dirs, BundleNeeded: e.BundleNeeded, Stored: e.Stored}
 	if f.Ignore == nil {
 		f.Ignore = []IgnoreSet{}
 	}
@@ -105,7 +110,7 @@ func DecodeExtras(r io.Reader) (*Extras, error) {
 	if f.V != extrasVersion {
 		return nil, fmt.Errorf("%w: format %d (this bundlekit reads %d)", ErrExtras, f.V, extrasVersion)
 	}
-	e := &Extras{Ignore: f.Ignore, BundleNeeded: f.BundleNeeded, Stored: f.Stored}
+	e := &Extras{Ignore: f.Ignore, Dirs: f.Dirs, BundleNeeded: f.BundleNeeded, Stored: f.Stored}
 	if e.Stored == nil {
 		e.Stored = map[string]string{}
 	}
@@ -125,6 +130,11 @@ func (e Extras) check() error {
 	for _, s := range e.Ignore {
 		if slices.ContainsFunc(append(slices.Clone(s.Includes), s.Excludes...), func(p string) bool { return p == "" }) {
 			return errors.New("an empty ignore pattern")
+		}
+	}
+	for _, d := range e.Dirs {
+		if d == "" || strings.ContainsAny(d, "\r\n\x00") {
+			return fmt.Errorf("directory %q", d)
 		}
 	}
 	if slices.Contains(e.BundleNeeded, "") {

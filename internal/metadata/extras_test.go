@@ -15,6 +15,7 @@ func TestExtrasRoundTrip(t *testing.T) {
 		"empty": {},
 		"full": {
 			Ignore:       []IgnoreSet{{Includes: []string{"logs/", "data/**"}}, {Dir: "var", Includes: []string{"*.tmp"}, Excludes: []string{"keep.tmp"}}},
+			Dirs:         []string{"static/img", "var/empty"},
 			BundleNeeded: []string{`the postinstall target "start"`},
 			Stored:       map[string]string{"conf/app.conf": sha1, "/etc/app.conf": sha2, "ünï": sha1},
 		},
@@ -69,7 +70,7 @@ func TestExtrasRefused(t *testing.T) {
 }
 
 func FuzzDecodeExtras(f *testing.F) {
-	f.Add([]byte(`{"v":1,"ignore":[{"dir":"d","includes":["logs/"],"excludes":["x"]}],"bundleNeeded":["r"],"stored":{"a":"` + sha1 + `"}}` + "\n"))
+	f.Add([]byte(`{"v":1,"ignore":[{"dir":"d","includes":["logs/"],"excludes":["x"]}],"dirs":["a/b"],"bundleNeeded":["r"],"stored":{"a":"` + sha1 + `"}}` + "\n"))
 	f.Add([]byte(`{"v":1,"ignore":[],"stored":{}}` + "\n"))
 	f.Add([]byte(`{"v":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
