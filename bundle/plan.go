@@ -44,7 +44,10 @@ type Plan struct {
 	Initial bool `json:"initial"`
 	// Previous is the id of the deployment current before this one, if any.
 	Previous *int `json:"previousId,omitempty"`
-	Clean    bool `json:"clean"`
+	// FromStore: a revert without the bundle, rebuilt from what the
+	// destination keeps (PlanRevertStored).
+	FromStore bool `json:"fromStore,omitempty"`
+	Clean     bool `json:"clean"`
 	// Entries has one entry per path, sorted by path.
 	Entries []*Entry `json:"entries"`
 	// Differences is what the operation reports (RHQ's DeployDifferences), a

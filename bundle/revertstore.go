@@ -106,7 +106,7 @@ func planStored(ctx context.Context, opts Options) (p *Plan, err error) {
 	if err != nil {
 		return nil, err
 	}
-	p = &Plan{lock: lock, Recovered: recovered, Kind: KindRevert, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir,
+	p = &Plan{lock: lock, Recovered: recovered, Kind: KindRevert, FromStore: true, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir,
 		events: opts.Events, lockWait: opts.LockWait, verify: opts.Verify, keep: opts.Keep}
 	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
 	defer func(built *Plan) {

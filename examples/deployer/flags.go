@@ -29,6 +29,8 @@ type options struct {
 	wait               time.Duration
 	json, quiet, force bool
 	verbose            bool
+	disk               bool
+	keep               int
 	name, version      string
 	description        string
 	compliance         string
@@ -167,6 +169,7 @@ func (f flagSet) deployFlags() flagSet {
 	f.BoolVar(&f.o.runPreinstall, "run-preinstall", false, "in a dry run, run the recipe's preinstall target anyway, as RHQ does (R172); a real run always runs it, first")
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
+	f.IntVar(&f.o.keep, "keep", 0, "once the deployment is in place, prune the destination to the newest `N` deployments (see deployer prune); 0 keeps them all")
 	f.BoolVar(&f.o.verify, "verify", false, "re-read every byte of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded; a file is proved by the SHA-256 recorded with the current deployment, else by its MD5")
 	return f.integrity().wait().verbose().output()
 }

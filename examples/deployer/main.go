@@ -7,7 +7,7 @@
 //
 //	deployer <command> [flags]
 //
-// Commands: deploy, plan, revert, purge, status, validate, adopt, pack,
+// Commands: deploy, plan, revert, purge, prune, status, validate, adopt, pack,
 // recover. Run "deployer help <command>" for each command's flags and
 // examples.
 //
@@ -89,7 +89,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd}
+	commands = []*command{deployCmd, planCmd, revertCmd, purgeCmd, pruneCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd}
 }
 
 func findCommand(name string) *command {

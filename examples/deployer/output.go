@@ -52,6 +52,8 @@ type result struct {
 	Audit    []bundle.AuditRecord   `json:"audit,omitempty"`
 	Commands []bundle.CommandResult `json:"commands,omitempty"`
 	Output   string                 `json:"output,omitempty"`
+	// Prune is what prune removed, or what deploy and revert --keep pruned.
+	Prune *bundle.PruneReport `json:"prune,omitempty"`
 }
 
 // inputInfo describes an input property for validate.
@@ -662,4 +664,11 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// warn says something the operator should know, on the human output and in
+// the result's warnings.
+func (c *cli) warn(w string) {
+	fmt.Fprintf(c.human(), "warning: %s\n", w)
+	c.res.Warnings = append(c.res.Warnings, w)
 }
