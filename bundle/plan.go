@@ -44,10 +44,7 @@ type Plan struct {
 	Initial bool `json:"initial"`
 	// Previous is the id of the deployment current before this one, if any.
 	Previous *int `json:"previousId,omitempty"`
-	// FromStore: a revert without the bundle, rebuilt from what the
-	// destination keeps (PlanRevertStored).
-	FromStore bool `json:"fromStore,omitempty"`
-	Clean     bool `json:"clean"`
+	Clean    bool `json:"clean"`
 	// Entries has one entry per path, sorted by path.
 	Entries []*Entry `json:"entries"`
 	// Differences is what the operation reports (RHQ's DeployDifferences), a
@@ -70,6 +67,9 @@ type Plan struct {
 	// outside its own staging area before Apply: a preinstall target run by
 	// RunPreinstall.
 	SideEffects []string `json:"sideEffects,omitempty"`
+	// FromStore: a revert without the bundle, rebuilt from what the
+	// destination keeps (PlanRevertStored).
+	FromStore bool `json:"fromStore,omitempty"`
 
 	dir      destination.Dir
 	events   func(Event)
