@@ -528,6 +528,17 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 				s.cacheRecord(sink, hash)
 			}
 		}
+		if old := a.p.cache; a.p.FromStore && old != nil {
+			// A revert without the bundle reads none: what the cache knows
+			// of the bundle it replaces stays true, and spares the next
+			// deployment of that bundle reading all of it again.
+			for k, f := range old.Bundle {
+				sink.bundleFile(k, f)
+			}
+			for k, e := range old.Entries {
+				sink.entry(k, e)
+			}
+		}
 	}
 	if old := a.p.cache; old != nil && old.Digest == digest {
 		same := &sameCache{old: old, same: true}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/metadata"
+	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
@@ -383,4 +384,36 @@ func TestStoreOnePercentUpgrade(t *testing.T) {
 	_, res := revertStored(t, dest, 3)
 	require.Len(t, res.Differences.Changed, replaced)
 	require.Equal(t, files, readTree(t, dest))
+}
+
+// readCache decodes dest's stat cache.
+func readCache(t *testing.T, dest string) *statcache.Cache {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dest, cachePath))
+	require.NoError(t, err)
+	defer f.Close()
+	c, err := statcache.Decode(f)
+	require.NoError(t, err)
+	return c
+}
+
+// TestRevertStoredKeepsBundleCache: a revert without the bundle keeps what
+// the stat cache knew of the bundle it replaced (its files and archive
+// entries), so that deploying that bundle again does not read all of it.
+func TestRevertStoredKeepsBundleCache(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "app")
+	version := func(v string) spec {
+		return spec{Version: v, Files: map[string]string{"a": "a" + v}, Extra: `      <rhq:archive name="web.zip"/>` + "\n",
+			Other: map[string]string{"web.zip": "ZIP:index.html=<h1>" + v + "</h1>|static/x.css=x"}}
+	}
+	deploySpec(t, version("1"), dest, 1, nil)
+	deploySpec(t, version("2"), dest, 2, nil)
+	before := readCache(t, dest)
+	require.NotEmpty(t, before.Entries)
+	require.NotEmpty(t, before.Bundle)
+	revertStored(t, dest, 3)
+	after := readCache(t, dest)
+	require.Equal(t, int32(3), after.ID)
+	require.Equal(t, before.Entries, after.Entries)
+	require.Equal(t, before.Bundle, after.Bundle)
 }
