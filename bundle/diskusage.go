@@ -11,9 +11,10 @@ import (
 )
 
 // DiskUsage is what a destination's metadata folder takes, in bytes: the
-// sizes of its files, each file counted once (as du --apparent-size counts
-// them). Total is the sum of the deployments' totals, Unattributed and
-// Other.
+// sizes of its files, a file linked twice counted once, as du
+// --apparent-size counts files (du also counts the directories themselves,
+// a few KiB each). Total is the sum of the deployments' totals,
+// Unattributed and Other.
 type DiskUsage struct {
 	// Deployments are the recorded deployments, newest first (the current
 	// one, then each one's previous one, then the others by descending id).

@@ -44,7 +44,7 @@ type PruneReport struct {
 	// needs.
 	Objects []PrunedObject `json:"objects"`
 	// Bytes is what the prune frees in all: the sizes of the files
-	// removed, each counted once (as du --apparent-size counts them).
+	// removed, counted as DiskUsage counts them.
 	Bytes int64 `json:"bytesFreed"`
 	// Recovered says what was done with an unfinished operation found
 	// first.
