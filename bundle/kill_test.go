@@ -39,7 +39,7 @@ import (
 // Environment of the child process (TestKillHelper).
 const (
 	envHelper   = "BUNDLEKIT_KILL_HELPER"
-	envOp       = "BUNDLEKIT_KILL_OP" // deploy, revert or purge
+	envOp       = "BUNDLEKIT_KILL_OP" // deploy, revert, revert-stored, prune or purge
 	envBundle   = "BUNDLEKIT_KILL_BUNDLE"
 	envDest     = "BUNDLEKIT_KILL_DEST"
 	envID       = "BUNDLEKIT_KILL_ID"
@@ -226,9 +226,9 @@ func takeKillSnapshot(t *testing.T, s *killScene) killSnapshot {
 		top := filepath.Base(root)
 		for k, n := range testtree.Snapshot(t, root) {
 			rel := path.Join(top, k)
-			if strings.Contains(rel, "/.rhqdeployments/") && strings.Contains("/"+rel, "/.bundlekit") &&
-				!strings.Contains(rel, "/.bundlekit/store") && !strings.HasSuffix(rel, "/.bundlekit-deployment") &&
-				!strings.HasSuffix(rel, "/.rhqdeployments/.bundlekit") {
+			store := strings.Contains(rel, "/.bundlekit/store")
+			record := strings.HasSuffix(rel, "/.bundlekit-deployment") && !strings.Contains(rel, "/.bundlekit/")
+			if strings.Contains(rel, "/.rhqdeployments/") && strings.Contains("/"+rel, "/.bundlekit") && !store && !record {
 				continue
 			}
 			desc := n.Mode.String()
