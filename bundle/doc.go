@@ -104,7 +104,7 @@
 // Every operation keeps, by a hard link made just before it replaces or
 // removes them, the files of the deployment it replaces that still hold the
 // bytes that deployment recorded, in a content-addressed store
-// (.rhqdeployments/.bundlekit/store; see store.go). PlanRevertStored then
+// (.rhqdeployments/.bundlekit/store). PlanRevertStored then
 // rebuilds the previous deployment from its metadata and that store, as
 // PlanRevert would from its bundle, or refuses with a *BundleNeededError
 // that says what is missing. Prune (and Options.Keep) removes old
