@@ -75,7 +75,10 @@ func (e *BundleNeededError) Unwrap() error { return ErrBundleNeeded }
 // package), or the store lacks bytes a write needs — a file removed or
 // replaced by hand since, say. A file whose bytes the store lacks but that
 // the restore of a backup writes anyway is restored from its backup. Like
-// PlanRevert it changes nothing.
+// PlanRevert it changes nothing. Differences.Realized is empty: nothing is
+// realized again. Apply checks every byte it copies from the store against
+// the digests recorded, and a damaged object fails the revert, undone, with
+// an error wrapping ErrBundleNeeded.
 func PlanRevertStored(ctx context.Context, opts Options) (*Plan, error) {
 	p, err := planStored(ctx, opts)
 	if err != nil {

@@ -194,8 +194,8 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 		return w, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
 	if src.kind == fromStore && (w.Hash != src.hash || w.SHA256 != src.sha) {
-		return w, fmt.Errorf("write %s: %w: the stored object %s does not hold the bytes deployment %d recorded (MD5 %s, SHA-256 %s; found %s, %s)",
-			e.Path, ErrBundleNeeded, src.file, a.p.props.ID, src.hash, src.sha, w.Hash, w.SHA256)
+		return w, fmt.Errorf("%s: write %s: %w: the stored object %s does not hold the bytes recorded (MD5 %s, SHA-256 %s; found %s, %s): the store is damaged",
+			src.origin, e.Path, ErrBundleNeeded, src.file, src.hash, src.sha, w.Hash, w.SHA256)
 	}
 	if src.hash != "" && w.Hash != src.hash {
 		return w, fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", e.Path, ErrStale, src.hash, w.Hash)

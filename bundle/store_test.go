@@ -420,3 +420,40 @@ func TestRevertStoredKeepsBundleCache(t *testing.T) {
 	require.Equal(t, before.Entries, after.Entries)
 	require.Equal(t, before.Bundle, after.Bundle)
 }
+
+// TestRevertStoredDamagedObject: an object whose bytes are not those its name
+// and the record say is refused while the revert copies it; the revert is
+// undone, and says the bundle is needed.
+func TestRevertStoredDamagedObject(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "app")
+	deploySpec(t, spec{Version: "1", Files: map[string]string{"a": "a1", "b": "b"}}, dest, 1, nil)
+	deploySpec(t, spec{Version: "2", Files: map[string]string{"a": "a2", "b": "b"}}, dest, 2, nil)
+	object := filepath.Join(dest, filepath.FromSlash(objectsDir), sha256hex("a1")[:2], sha256hex("a1"))
+	require.NoError(t, os.WriteFile(object, []byte("a!"), 0o644))
+	before := testtree.Snapshot(t, dest)
+	_, err := bundle.RevertStored(context.Background(), bundle.Options{Dest: dest})
+	require.ErrorIs(t, err, bundle.ErrBundleNeeded)
+	require.Equal(t, bundle.OutcomeRolledBack, bundle.OutcomeOf(err))
+	require.ErrorContains(t, err, "the store is damaged")
+	requireUnchanged(t, before, dest)
+}
+
+// TestRevertStoredClean: a clean revert without the bundle removes what the
+// previous deployment does not hold, as one given the bundle does (R95).
+func TestRevertStoredClean(t *testing.T) {
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	v1 := spec{Version: "1", Compliance: "filesAndDirectories", Files: map[string]string{"d/a": "a1", "d/b": "b"}}
+	deploySpec(t, v1, dest, 1, nil)
+	deploySpec(t, spec{Version: "2", Compliance: "filesAndDirectories", Files: map[string]string{"d/a": "a2", "d/b": "b", "d/c": "c"}}, dest, 2, nil)
+	testtree.WriteFiles(t, dest, map[string]string{"d/unknown.txt": "u", "other/keep.txt": "k"})
+	withBundle, err := bundle.PlanRevert(ctx, v1.open(t), bundle.Options{Dest: dest, ID: 3, Clean: true})
+	require.NoError(t, err)
+	require.NoError(t, withBundle.Close())
+	plan, err := bundle.PlanRevertStored(ctx, bundle.Options{Dest: dest, ID: 3, Clean: true})
+	require.NoError(t, err)
+	require.Equal(t, decisions(withBundle), decisions(plan))
+	_, err = bundle.Apply(ctx, plan)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"d/a": "a1", "d/b": "b", "other/keep.txt": "k"}, readTree(t, dest))
+}
