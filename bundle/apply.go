@@ -36,8 +36,8 @@ type Result struct {
 	// the commit failed and could not be undone (the system-service files).
 	Outcome Outcome `json:"outcome"`
 	// Pruned is what the prune that Options.Keep asks for removed once the
-	// operation completed; nil without Keep, or when it failed (a warning
-	// then says why).
+	// operation completed; nil without Keep, after a step after the commit
+	// failed, or when the prune failed (a warning then says why).
 	Pruned *PruneReport `json:"pruned,omitempty"`
 }
 
@@ -58,7 +58,8 @@ var testHook func(n int)
 // command and the metadata come last, then the operation commits. What follows
 // the commit — handovers, the system service, the postinstall target — cannot
 // undo the deployment: when one fails, Apply returns the Result with the error
-// (a *HookError). Apply closes the plan.
+// (a *HookError). With Options.Keep, a prune follows a complete success, as
+// an operation of its own (see Result.Pruned). Apply closes the plan.
 //
 // Every error is an *OperationError that says what became of the destination
 // (see Outcome): not started, rolled back, completed (returned with the
