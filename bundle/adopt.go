@@ -80,6 +80,9 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	}
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: opts.Name, BundleVersion: opts.Version,
 		Description: opts.Description, HasDescription: opts.Description != "", Compliance: metadata.Compliance(compliance)}
+	// A snapshot ignores nothing and displaces nothing: all it records of
+	// its own is that, so a revert to it can be rebuilt from the store.
+	p.extras = &metadata.Extras{Stored: map[string]string{}}
 	files, err := listFiles(ctx, disk, "")
 	if err != nil {
 		return nil, err

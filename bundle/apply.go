@@ -35,6 +35,10 @@ type Result struct {
 	// Outcome is OutcomeCompleted, or OutcomeNeedsRecovery when a step after
 	// the commit failed and could not be undone (the system-service files).
 	Outcome Outcome `json:"outcome"`
+	// Pruned is what the prune that Options.Keep asks for removed once the
+	// operation completed; nil without Keep, after a step after the commit
+	// failed, or when the prune failed (a warning then says why).
+	Pruned *PruneReport `json:"pruned,omitempty"`
 }
 
 // ErrStale: the destination changed between Plan and Apply. When another
@@ -54,7 +58,8 @@ var testHook func(n int)
 // command and the metadata come last, then the operation commits. What follows
 // the commit — handovers, the system service, the postinstall target — cannot
 // undo the deployment: when one fails, Apply returns the Result with the error
-// (a *HookError). Apply closes the plan.
+// (a *HookError). With Options.Keep, a prune follows a complete success, as
+// an operation of its own (see Result.Pruned). Apply closes the plan.
 //
 // Every error is an *OperationError that says what became of the destination
 // (see Outcome): not started, rolled back, completed (returned with the
@@ -130,6 +135,16 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return res, &OperationError{Dest: p.Dest, Outcome: OutcomeCompleted, Err: a.deployedError(after)}
 	}
 	p.emit(Event{Type: EventPhase, Phase: "apply", Status: "finished"})
+	if p.keep > 0 {
+		// A second operation: the deployment stands whatever becomes of it.
+		rep, err := Prune(ctx, p.Dest, PruneOptions{Keep: p.keep, LockWait: p.lockWait})
+		if err != nil {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("the deployment is complete, but pruning the deployments before it failed: %v", err))
+		} else {
+			res.Pruned = rep
+			res.Warnings = append(res.Warnings, rep.Warnings...)
+		}
+	}
 	return res, nil
 }
 
@@ -212,6 +227,11 @@ func (a *applier) phase(steps []*step) error {
 			return err
 		}
 	}
+	if steps[0].phase == phaseStore {
+		if err := a.storeDirs(steps); err != nil {
+			return err
+		}
+	}
 	// The paths the phase displaces or creates, recorded at once.
 	var reserve []string
 	for _, s := range steps {
@@ -219,6 +239,8 @@ func (a *applier) phase(steps []*step) error {
 		case s.entry == nil:
 		case s.op == opTrash, s.op == opTrashOrReport, s.op == opDeleteDir, s.op == opWrite:
 			reserve = append(reserve, s.entry.Path)
+		case s.op == opStore:
+			reserve = append(reserve, s.to)
 		}
 	}
 	if len(reserve) > 0 {

@@ -204,6 +204,48 @@ func BenchmarkUpgrade1Percent(b *testing.B) {
 	reportFiles(b)
 }
 
+// BenchmarkRevert1Percent reverts an upgrade that changed 1% of the files
+// (the upgrade before each revert is not timed): given the bundle of the
+// version to go back to, as RHQ does, and without it, from the store of
+// deployed content (issue 14). The revert from the store writes the 1% from
+// the store and reads nothing of a bundle, so it costs about what the
+// upgrade costs (BenchmarkUpgrade1Percent).
+func BenchmarkRevert1Percent(b *testing.B) {
+	for _, stored := range []bool{false, true} {
+		name := "bundle"
+		if stored {
+			name = "store"
+		}
+		b.Run(name, func(b *testing.B) {
+			v1, v2, size, dest := benchSetup(b)
+			benchDeploy(b, v1, dest, 1)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			id := 2
+			for range b.N {
+				b.StopTimer()
+				benchDeploy(b, v2, dest, id)
+				b.StartTimer()
+				opts := bundle.Options{Dest: dest, ID: id + 1, Properties: map[string]string{"port": "7081"}}
+				var res *bundle.Result
+				var err error
+				if stored {
+					res, err = bundle.RevertStored(context.Background(), opts)
+				} else {
+					res, err = bundle.Revert(context.Background(), v1, opts)
+				}
+				b.StopTimer()
+				require.NoError(b, err)
+				require.Len(b, res.Differences.Changed, benchRaw/benchChangeEvery)
+				id += 2
+				b.StartTimer()
+			}
+			reportFiles(b)
+		})
+	}
+}
+
 // writeLargeBundle writes a bundle of one raw file of size bytes. The file is
 // sparse, so making it is quick; deploying it still reads, hashes and writes
 // every byte.

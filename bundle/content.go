@@ -30,6 +30,7 @@ const (
 	fromFile    sourceKind = iota // a file of the bundle (or a staged download)
 	fromEntry                     // an entry of an exploded archive
 	fromStaging                   // a file prepared in the staging area (a rebuilt archive)
+	fromStore                     // an object of the store of deployed content (a revert without the bundle)
 )
 
 // source is one path of the new map (N): where its bytes come from, whether they
@@ -38,8 +39,11 @@ type source struct {
 	key  string // map key: relative with /, or absolute (external)
 	kind sourceKind
 	// file: a path in the bundle (fromFile) or in the staging directory
-	// (fromStaging, and fromFile for downloads: staged is true).
+	// (fromStaging, and fromFile for downloads: staged is true); the key of
+	// the object in the destination (fromStore, "" when the store cannot
+	// name it), whose SHA-256 is sha.
 	file    string
+	sha     string
 	staged  bool
 	archive *fileops.Archive
 	entry   *fileops.Entry

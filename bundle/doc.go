@@ -44,11 +44,12 @@
 // (package internal/journal): every change is recorded before it is made, under
 // the destination's lock (a second deployer gets a *LockedError naming the
 // holder). On a failure the partial changes are undone; a process killed at any
-// point leaves a destination that the next Deploy, Revert, Purge, Status or
-// Recover brings back to its state before the operation, or completes, without
-// losing a local edit. Files are written under a temporary name and renamed
-// into place, never half-written under their final name; a replaced file stays
-// in place until its replacement is renamed over it.
+// point leaves a destination that the next Deploy, Revert, Purge, Prune,
+// Status or Recover brings back to its state before the operation, or
+// completes, without losing a local edit. Files are written under a
+// temporary name and renamed into place, never half-written under their final
+// name; a replaced file stays in place until its replacement is renamed over
+// it.
 //
 // # Outcomes
 //
@@ -116,9 +117,23 @@
 // D/.rhqdeployments is read and written exactly as RHQ does (R13–R35): a
 // destination deployed by RHQ is upgraded, reverted and purged by bundlekit, and
 // RHQ can read what bundlekit writes. bundlekit's own files (the lock, the
-// journal, the stat cache) live in .rhqdeployments/.bundlekit*, and each
-// deployment's record of permissions in .rhqdeployments/<id>/.bundlekit-modes;
-// RHQ never reads them.
+// journal, the store of deployed content, the stat cache) live in
+// .rhqdeployments/.bundlekit*, and each deployment's records — the SHA-256
+// and permissions of its files, and what a revert without the bundle needs —
+// in .rhqdeployments/<id>/.bundlekit-*; RHQ never reads them.
+//
+// # Reverting without the bundle, and pruning
+//
+// Every operation keeps, by a hard link made just before it replaces or
+// removes them, the files of the deployment it replaces that still hold the
+// bytes that deployment recorded, in a content-addressed store
+// (.rhqdeployments/.bundlekit/store). PlanRevertStored then
+// rebuilds the previous deployment from its metadata and that store, as
+// PlanRevert would from its bundle, or refuses with a *BundleNeededError
+// that says what is missing. Prune (and Options.Keep) removes old
+// deployments' folders and the stored content no kept deployment names,
+// keeping what a revert needs. Status reports the disk each deployment
+// takes (DiskUsage) and applies the rhq:ignore the deployment recorded.
 //
 // # Permission bits
 //

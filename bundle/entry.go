@@ -124,6 +124,10 @@ const (
 	// phaseUninstall runs a service package's uninstall command before its
 	// files are removed (purge).
 	phaseUninstall
+	// phaseStore keeps in the store of deployed content, by a hard link, the
+	// files of the current deployment that later phases replace or remove
+	// while they hold their recorded bytes (issue 14).
+	phaseStore
 	// phaseBackup saves paths, children before parents (R92 step 1).
 	phaseBackup
 	// phaseDelete deletes paths, children before parents (R92 step 2).
@@ -179,6 +183,7 @@ const (
 	opRecord                      // write the metadata (operation-wide)
 	opForget                      // remove the metadata (purge; operation-wide)
 	opEmpty                       // remove what else the destination holds (full purge; operation-wide)
+	opStore                       // keep the path's bytes in the store, at to (issue 14)
 )
 
 // step is one thing Apply does. Steps of entries belong to their entry;
@@ -196,7 +201,7 @@ type step struct {
 	perm    fs.FileMode
 	permSet bool
 	// from and to are keys: the backup an opRestore copies, the backup an
-	// opBackup or opStash makes. shown is the backup as reported (an
+	// opBackup or opStash makes, the stored object an opStore makes. shown is the backup as reported (an
 	// absolute, native path). target is what an opLink points to; name is
 	// the target or command an operation-wide step runs.
 	from, to, shown, target, name string

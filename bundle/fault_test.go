@@ -206,6 +206,30 @@ func newFaultScenarios(t *testing.T, s *killScene) []*faultScenario {
 	_, err = revert.run()
 	require.NoError(t, err)
 	revert.after = takeKillSnapshot(t, s)
+	revertedDir := save("reverted")
+
+	// Issue 14: the revert without the bundle, and a prune to 1 of the
+	// three deployments.
+	s.restore(t, afterDir)
+	stored := &faultScenario{name: "revert without the bundle", from: afterDir, before: upgrade.after,
+		run:           func() (*bundle.Result, error) { return bundle.RevertStored(ctx, killOptions(s.dest, 3)) },
+		managedBefore: true, managedAfter: true, idBefore: 2, idAfter: 3}
+	_, err = stored.run()
+	require.NoError(t, err)
+	stored.after = takeKillSnapshot(t, s)
+	s.restore(t, revertedDir)
+	prune := &faultScenario{name: "prune", from: revertedDir, before: revert.after,
+		run: func() (*bundle.Result, error) {
+			rep, err := bundle.Prune(ctx, s.dest, bundle.PruneOptions{Keep: 1})
+			if rep == nil {
+				return nil, err
+			}
+			return &bundle.Result{Outcome: bundle.OutcomeOf(err), Warnings: rep.Warnings}, err
+		},
+		managedBefore: true, managedAfter: true, idBefore: 3, idAfter: 3}
+	_, err = prune.run()
+	require.NoError(t, err)
+	prune.after = takeKillSnapshot(t, s)
 
 	s.restore(t, afterDir)
 	purge := &faultScenario{name: "purge", from: afterDir, before: upgrade.after,
@@ -217,7 +241,7 @@ func newFaultScenarios(t *testing.T, s *killScene) []*faultScenario {
 	require.NoDirExists(t, s.dest, "R138: a full purge removes the destination")
 	purge.afterAlt = maps.Clone(purge.after)
 	purge.afterAlt["app"] = upgrade.after["app"]
-	return []*faultScenario{initial, upgrade, revert, purge}
+	return []*faultScenario{initial, upgrade, revert, stored, prune, purge}
 }
 
 // count runs the scenario without a fault and returns its file operations.

@@ -26,7 +26,7 @@ import (
 // journal record; this one kills it with SIGKILL just before its k-th file
 // operation (any of them, through the seam of package internal/faults: a
 // write, a sync, a rename, the journal's own), over an initial deployment,
-// an upgrade, a revert and a purge. The next Recover must leave the
+// an upgrade, a revert, a revert without the bundle, a prune and a purge. The next Recover must leave the
 // destination exactly as before or exactly as after the operation. By default
 // a random sample of the operations is killed (the seed is logged; set
 // BUNDLEKIT_KILL_SEED to repeat it); -faults=all kills at every one.
@@ -34,7 +34,7 @@ import (
 // Environment of the child process (TestKillAnywhereHelper).
 const (
 	envAnyHelper = "BUNDLEKIT_KILLANY_HELPER"
-	envAnyOp     = "BUNDLEKIT_KILLANY_OP" // deploy, revert or purge
+	envAnyOp     = "BUNDLEKIT_KILLANY_OP" // deploy, revert, revert-stored, prune or purge
 	envAnyBundle = "BUNDLEKIT_KILLANY_BUNDLE"
 	envAnyDest   = "BUNDLEKIT_KILLANY_DEST"
 	envAnyID     = "BUNDLEKIT_KILLANY_ID"
@@ -83,6 +83,10 @@ func TestKillAnywhereHelper(t *testing.T) {
 		_, err = bundle.Revert(ctx, open(), killOptions(dest, id))
 	case "purge":
 		_, err = bundle.Purge(ctx, dest, bundle.PurgeOptions{})
+	case "revert-stored":
+		_, err = bundle.RevertStored(ctx, killOptions(dest, id))
+	case "prune": // the id is how many deployments to keep
+		_, err = bundle.Prune(ctx, dest, bundle.PruneOptions{Keep: id})
 	default:
 		t.Fatalf("unknown operation %q", op)
 	}
@@ -139,10 +143,12 @@ func TestKillAnywhere(t *testing.T) {
 		op, bundle string
 		id         int
 	}{
-		"initial deployment": {"deploy", s.v1, 1},
-		"upgrade":            {"deploy", s.v2, 2},
-		"revert":             {"revert", s.v1, 3},
-		"purge":              {"purge", "", 0},
+		"initial deployment":        {"deploy", s.v1, 1},
+		"upgrade":                   {"deploy", s.v2, 2},
+		"revert":                    {"revert", s.v1, 3},
+		"revert without the bundle": {"revert-stored", "", 3},
+		"prune":                     {"prune", "", 1},
+		"purge":                     {"purge", "", 0},
 	}
 	total := 0
 	for _, sc := range scenarios {
@@ -197,7 +203,7 @@ func TestKillAnywhere(t *testing.T) {
 				outcomes[bundle.RecoveredNothing], leftovers(st))
 		})
 	}
-	t.Logf("%d kill points over the four operations", total)
+	t.Logf("%d kill points over the %d operations", total, len(scenarios))
 }
 
 func leftovers(st *faultStats) string {

@@ -16,9 +16,11 @@ import (
 // recipe, a hostile .zip, not the one OpenOptions.SHA256 names), an invalid
 // recipe, missing or invalid values for its input properties, an archive of
 // the bundle with an unsafe, duplicate or irregular entry, a destination that
-// is not an absolute directory path, or a bad option (an ID beyond 32 bits, an
-// unknown compliance, a purge of a destination that holds no deployment
-// without PurgeOptions.Force). Nothing was changed. The error keeps its own
+// is not an absolute directory path, a revert without the bundle that the
+// destination cannot rebuild (a *BundleNeededError), or a bad option (an ID
+// beyond 32 bits, an unknown compliance, a negative Keep, a purge of a
+// destination that holds no deployment without PurgeOptions.Force). Nothing
+// was changed. The error keeps its own
 // types and reasons (a *recipe.Error, an *InputError, fileops.ErrUnsafePath,
 // …) for errors.As and errors.Is.
 //
@@ -61,7 +63,7 @@ func classify(err error) error {
 	)
 	switch {
 	case errors.As(err, &re), errors.As(err, &ie), errors.As(err, &pe),
-		errors.Is(err, recipe.ErrInvalid), errors.Is(err, ErrMetadataDestination),
+		errors.Is(err, recipe.ErrInvalid), errors.Is(err, ErrMetadataDestination), errors.Is(err, ErrBundleNeeded),
 		errors.As(err, &ae) && refusedEntry(ae.Err):
 		return &invalidError{err}
 	}

@@ -39,7 +39,7 @@ import (
 // Environment of the child process (TestKillHelper).
 const (
 	envHelper   = "BUNDLEKIT_KILL_HELPER"
-	envOp       = "BUNDLEKIT_KILL_OP" // deploy, revert or purge
+	envOp       = "BUNDLEKIT_KILL_OP" // deploy, revert, revert-stored, prune or purge
 	envBundle   = "BUNDLEKIT_KILL_BUNDLE"
 	envDest     = "BUNDLEKIT_KILL_DEST"
 	envID       = "BUNDLEKIT_KILL_ID"
@@ -213,9 +213,10 @@ func (s *killScene) deployV1AndEdit(t *testing.T) {
 
 // killSnapshot describes the destination and the external directory: every file,
 // directory and link with its mode, files with the MD5 of their content.
-// bundlekit's own files (.rhqdeployments/.bundlekit*) are left out, and so are
-// the comment lines of the metadata's .properties files, which hold the time of
-// the deployment.
+// bundlekit's own files (.rhqdeployments/.bundlekit*) are left out but the
+// store of deployed content and each deployment's record of it (issue 14),
+// and so are the comment lines of the metadata's .properties files, which
+// hold the time of the deployment.
 type killSnapshot map[string]string
 
 func takeKillSnapshot(t *testing.T, s *killScene) killSnapshot {
@@ -225,7 +226,9 @@ func takeKillSnapshot(t *testing.T, s *killScene) killSnapshot {
 		top := filepath.Base(root)
 		for k, n := range testtree.Snapshot(t, root) {
 			rel := path.Join(top, k)
-			if strings.Contains(rel, "/.rhqdeployments/") && strings.Contains("/"+rel, "/.bundlekit") {
+			store := strings.Contains(rel, "/.bundlekit/store")
+			record := strings.HasSuffix(rel, "/.bundlekit-deployment") && !strings.Contains(rel, "/.bundlekit/")
+			if strings.Contains(rel, "/.rhqdeployments/") && strings.Contains("/"+rel, "/.bundlekit") && !store && !record {
 				continue
 			}
 			desc := n.Mode.String()
@@ -381,6 +384,10 @@ func TestKillHelper(t *testing.T) {
 		_, err = bundle.Revert(ctx, open(), killOptions(dest, id))
 	case "purge":
 		_, err = bundle.Purge(ctx, dest, bundle.PurgeOptions{})
+	case "revert-stored":
+		_, err = bundle.RevertStored(ctx, killOptions(dest, id))
+	case "prune": // the id is how many deployments to keep
+		_, err = bundle.Prune(ctx, dest, bundle.PruneOptions{Keep: id})
 	default:
 		t.Fatalf("unknown operation %q", op)
 	}

@@ -242,7 +242,7 @@ func TestModesRHQMade(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	require.Equal(t, []string{".bundlekit-modes", ".bundlekit-sha256", "deployment.properties", "file-hashcodes.dat", "previous-deployment.properties"}, names)
+	require.Equal(t, []string{".bundlekit-deployment", ".bundlekit-modes", ".bundlekit-sha256", "deployment.properties", "file-hashcodes.dat", "previous-deployment.properties"}, names)
 	require.Equal(t, "bin/run.sh\t"+md5hex("#!/bin/sh\n")+"\nconf/secret.properties\t"+md5hex("password=new\n")+"\nlib/x.jar\t"+md5hex("x")+"\n",
 		readFile(t, filepath.Join(dest, ".rhqdeployments/8/file-hashcodes.dat")), "R17: RHQ's format, nothing added")
 	require.Equal(t, rhqProps, readFile(t, filepath.Join(dest, ".rhqdeployments/8/previous-deployment.properties")), "R29")

@@ -100,6 +100,12 @@ type Options struct {
 	// which the probe's own plan against it checks, so the scratch plan
 	// checks only the space it needs.
 	realizing bool
+	// Keep, when above 0, prunes the destination once the operation has
+	// committed, keeping this many deployments (see Prune): Apply runs it
+	// as a second operation, and a failure of it is a warning of the
+	// Result, not a failure of the deployment. 0 keeps everything, as RHQ
+	// does (R26).
+	Keep int
 }
 
 // Download settings used when Options leaves them unset.
@@ -176,6 +182,15 @@ func nextID(st *metadata.State) int {
 		return 1
 	}
 	return int(st.Current.ID) + 1
+}
+
+// checkOptions refuses an id out of the signed 32-bit range (R2) and a
+// negative Keep.
+func checkOptions(opts Options) error {
+	if opts.Keep < 0 {
+		return invalid(fmt.Errorf("keep %d: want the number of deployments to keep, or 0 to keep them all", opts.Keep))
+	}
+	return checkID(opts.ID)
 }
 
 // checkID refuses a deployment id out of the signed 32-bit range (R2).

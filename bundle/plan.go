@@ -70,6 +70,9 @@ type Plan struct {
 	// outside its own staging area before Apply: a preinstall target run by
 	// RunPreinstall.
 	SideEffects []string `json:"sideEffects,omitempty"`
+	// FromStore: a revert without the bundle, rebuilt from what the
+	// destination keeps (PlanRevertStored).
+	FromStore bool `json:"fromStore,omitempty"`
 
 	dir      destination.Dir
 	events   func(Event)
@@ -109,6 +112,10 @@ type Plan struct {
 	// the owners of the files written are added when they are); nil when it
 	// writes none.
 	modes metadata.Modes
+	// extras is what the operation records beyond RHQ's metadata (issue
+	// 14); nil when it records none (a purge). keep is Options.Keep.
+	extras *metadata.Extras
+	keep   int
 }
 
 // Target is a recipe target an operation runs.
@@ -158,7 +165,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	if err != nil {
 		return nil, err
 	}
-	if err := checkID(opts.ID); err != nil {
+	if err := checkOptions(opts); err != nil {
 		return nil, err
 	}
 	// Before the lock, which creates the metadata folder: a deferred
@@ -171,7 +178,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 		return nil, err
 	}
 	p = &Plan{lock: lock, Recovered: recovered, Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b,
-		handover: opts.Handover, lockWait: opts.LockWait, verify: opts.Verify}
+		handover: opts.Handover, lockWait: opts.LockWait, verify: opts.Verify, keep: opts.Keep}
 	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
 	defer func(built *Plan) {
 		if err != nil {
@@ -201,6 +208,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	}
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: r.Bundle.Name, BundleVersion: r.Bundle.Version,
 		Description: r.Bundle.Description, HasDescription: r.Bundle.HasDescription, Compliance: metadata.Compliance(unit.Compliance)}
+	p.extras = recipeExtras(r, b)
 	if p.staging, err = staging.New(); err != nil {
 		return nil, err
 	}
@@ -260,6 +268,9 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 		return nil, err
 	}
 	if err := p.decideModes(sv.disk, sv.seen(), entries); err != nil {
+		return nil, err
+	}
+	if err := p.planStore(sv.disk, entries); err != nil {
 		return nil, err
 	}
 	entries = append(entries, handovers...)

@@ -67,12 +67,21 @@ func requireMeta(t *testing.T, dest string, id int, version, compliance string, 
 	} else {
 		require.Equal(t, string(prevCurrent), readFile(t, prev), "R29: a byte copy of the current file")
 	}
-	// The lock and the journal are gone; the stat cache stays.
+	// The lock and the journal are gone; the stat cache and the store of
+	// deployed content (issue 14) stay.
 	entries, err := os.ReadDir(filepath.Join(dest, metadata.Dir))
 	require.NoError(t, err)
 	for _, e := range entries {
-		if e.Name() != ".bundlekit-cache" {
-			require.NotContains(t, e.Name(), ".bundlekit", "nothing of bundlekit's own is left but the stat cache")
+		switch e.Name() {
+		case ".bundlekit-cache":
+		case ".bundlekit":
+			inside, err := os.ReadDir(filepath.Join(dest, metadata.Dir, e.Name()))
+			require.NoError(t, err)
+			for _, in := range inside {
+				require.Equal(t, "store", in.Name(), "neither the journal nor its trash is left")
+			}
+		default:
+			require.NotContains(t, e.Name(), ".bundlekit", "nothing of bundlekit's own is left but the stat cache and the store")
 		}
 	}
 }
@@ -195,17 +204,18 @@ func issueScenario(t *testing.T, mode string) {
 	require.Equal(t, backups2, readTree(t, filepath.Join(dest, ".rhqdeployments/2/backup")), "R133: backups stay")
 	require.NoDirExists(t, filepath.Join(dest, ".rhqdeployments/3/backup"), "the revert displaced nothing that was not restored")
 
-	// Status: history, and as drift the kept edit and the log (Status knows no
-	// rhq:ignore); drift lists files, not directories.
+	// Status: history, and as drift the kept edit, not the log, which the
+	// deployment's recorded rhq:ignore matches (issue 14); drift lists
+	// files, not directories.
 	st, err := bundle.Status(ctx, dest)
 	require.NoError(t, err)
 	require.Equal(t, &bundle.DeploymentInfo{ID: 3, Bundle: bundle.Info{Name: "app", Version: "1.0"}, Compliance: recipe.Compliance(mode)}, st.Current)
 	require.Equal(t, []int{1, 2, 3}, st.History)
-	wantDrift := bundle.Drift{Changed: []string{"docs/readme.txt"}, Deleted: []string{}, Added: []string{}}
+	require.Equal(t, bundle.Drift{Changed: []string{"docs/readme.txt"}, Deleted: []string{}, Added: []string{}}, st.Drift)
+	require.True(t, st.IgnoreKnown)
 	if full {
-		wantDrift.Added = []string{"logs/server.log"}
+		require.Equal(t, []string{"logs"}, st.Ignored)
 	}
-	require.Equal(t, wantDrift, st.Drift)
 
 	// Step 5: purge (R138). Each file takes its immediate parent directory.
 	purgeDry, err := bundle.PlanPurge(ctx, dest, bundle.PurgeOptions{})

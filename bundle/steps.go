@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"slices"
 	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
@@ -70,6 +71,8 @@ func (a *applier) exec(s *step) error {
 		err = a.forget()
 	case opEmpty:
 		err = a.empty()
+	case opStore:
+		err = a.store(s.entry, s.to)
 	}
 	if err != nil && s.phase == phaseService {
 		return a.abortService(err)
@@ -164,7 +167,7 @@ func (a *applier) deleteDir(e *Entry) error {
 // that it is what the plan hashed.
 func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 	src := s.src
-	rc, err := a.p.open(src)
+	rc, err := a.open(src)
 	if err != nil {
 		return fileops.Written{}, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
@@ -190,6 +193,10 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 	if err != nil {
 		return w, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
+	if src.kind == fromStore && (w.Hash != src.hash || w.SHA256 != src.sha) {
+		return w, fmt.Errorf("%s: write %s: %w: the stored object %s does not hold the bytes recorded (MD5 %s, SHA-256 %s; found %s, %s): the store is damaged",
+			src.origin, e.Path, ErrBundleNeeded, src.file, src.hash, src.sha, w.Hash, w.SHA256)
+	}
 	if src.hash != "" && w.Hash != src.hash {
 		return w, fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", e.Path, ErrStale, src.hash, w.Hash)
 	}
@@ -197,10 +204,22 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 	return w, nil
 }
 
+// open opens the bytes of a source for a write: a stored object through the
+// transaction, anything else as the plan does.
+func (a *applier) open(s *source) (io.ReadCloser, error) {
+	if s.kind == fromStore {
+		return a.tx.Open(s.file)
+	}
+	return a.p.open(s)
+}
+
 // open opens the bytes of a source: a bundle file, an archive entry or a file
-// of the staging area.
+// of the staging area. A stored object is opened by Apply only (the plan has
+// its hash).
 func (p *Plan) open(s *source) (io.ReadCloser, error) {
 	switch {
+	case s.kind == fromStore:
+		return nil, fmt.Errorf("%s: the store is read while applying", s.key)
 	case s.kind == fromEntry:
 		return s.entry.Open()
 	case s.staged:
@@ -424,6 +443,18 @@ func (a *applier) record() error {
 			return err
 		}
 	}
+	if a.p.extras != nil {
+		e := *a.p.extras
+		if a.p.content != nil {
+			e.Dirs = slices.Compact(slices.Sorted(slices.Values(a.p.content.mkdirs)))
+		}
+		data, err := metadata.EncodeExtras(e)
+		if err != nil {
+			return err
+		}
+		last = len(writes) - 1
+		writes = append(writes[:last], metadata.Write{Name: metadata.ExtrasPath(a.p.props.ID), Data: data}, writes[last])
+	}
 	if err := a.writeCache(recorded, writes); err != nil {
 		return err
 	}
@@ -495,6 +526,17 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 					hash = a.hashes[k]
 				}
 				s.cacheRecord(sink, hash)
+			}
+		}
+		if old := a.p.cache; a.p.FromStore && old != nil {
+			// A revert without the bundle reads none: what the cache knows
+			// of the bundle it replaces stays true, and spares the next
+			// deployment of that bundle reading all of it again.
+			for k, f := range old.Bundle {
+				sink.bundleFile(k, f)
+			}
+			for k, e := range old.Entries {
+				sink.entry(k, e)
 			}
 		}
 	}
@@ -583,9 +625,12 @@ func (s *sameCache) complete() bool {
 }
 
 // forget removes the metadata of a purged deployment (R138): everything in
-// .rhqdeployments but the journal and the lock, which go when the operation
-// ends.
+// .rhqdeployments, the store of deployed content included, but the journal
+// and the lock, which go when the operation ends.
 func (a *applier) forget() error {
+	if err := a.tx.Trash(storeDir); err != nil {
+		return err
+	}
 	entries, err := a.tx.ReadDir(metadataDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

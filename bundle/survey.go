@@ -435,7 +435,13 @@ func loadDigests(d fsDisk, st *state) (metadata.Digests, string) {
 	if !st.Managed {
 		return nil, ""
 	}
-	rc, err := d.open(metadata.DigestsPath(st.Current.ID))
+	return readDigests(d, st.Current.ID)
+}
+
+// readDigests reads the SHA-256 record of deployment id, and its text: nil
+// when there is none or it is damaged.
+func readDigests(d fsDisk, id int32) (metadata.Digests, string) {
+	rc, err := d.open(metadata.DigestsPath(id))
 	if err != nil {
 		return nil, ""
 	}

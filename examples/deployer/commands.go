@@ -46,15 +46,27 @@ var planCmd = deployCommand("plan",
 	true, bundle.KindDeploy)
 
 var revertCmd = deployCommand("revert",
-	"go back to the previous version: deploy its bundle and restore the backups of the current deployment", deployUsage,
-	`  # B is the bundle of the version to go back to, as in RHQ.
+	"go back to the previous version: rebuild it (from what the destination keeps, or from its bundle) and restore the backups of the current deployment",
+	"[--bundle B] --dest D [--id N] [-p KEY=VALUE]... [--properties FILE]... [--clean] [--keep N] [--dry-run] [--verbose] [--json]",
+	`  # Without --bundle, the previous deployment is rebuilt from the destination's
+  # store of deployed content: no bundle, no property values.
+  deployer revert --dest /tmp/musicapp
+  # B is the bundle of the version to go back to, as in RHQ.
   deployer revert --bundle examples/bundles/musicapp-stable --dest /tmp/musicapp -p listener.port=7081
 `, false, bundle.KindRevert)
 
 func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bundle.Kind) error {
-	o, err := c.setup(args, "bundle", "dest")
+	required := []string{"bundle", "dest"}
+	if kind == bundle.KindRevert {
+		required = required[1:] // without a bundle, from the store
+	}
+	o, err := c.setup(args, required...)
 	if err != nil {
 		return err
+	}
+	stored := o.bundle == ""
+	if stored && o.bundleSHA256 != "" {
+		return usageErrorf("--bundle-sha256 checks a bundle: give --bundle too")
 	}
 	o.dryRun = o.dryRun || dryRun
 	c.res.DryRun = o.dryRun
@@ -71,17 +83,23 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err
 	}
-	b, err := openBundle(ctx, o)
-	if err != nil {
-		return err
+	var b *bundle.Bundle
+	if stored {
+		if len(props) > 0 {
+			c.warn("property values are not used by a revert without --bundle: the store holds the files as they were realized")
+		}
+	} else {
+		if b, err = openBundle(ctx, o); err != nil {
+			return err
+		}
+		defer b.Close()
+		c.res.Bundle = &bundle.Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version}
 	}
-	defer b.Close()
-	c.res.Bundle = &bundle.Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version}
 	if !o.json && !o.quiet && isTerminal(c.stderr) && !o.dryRun {
 		c.progress = newProgress(c.stderr)
 	}
 	opts := bundle.Options{Dest: dest, Properties: props, Clean: o.clean, Events: c.event, ServiceRoot: o.serviceRoot, LockWait: o.wait, HoldLock: !o.dryRun,
-		Verify: o.verify, Limits: o.limits(), Constraints: set, Conditions: conds}
+		Verify: o.verify, Limits: o.limits(), Constraints: set, Conditions: conds, Keep: o.keep}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)
 		if err != nil {
@@ -108,9 +126,12 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 			c.res.DeploymentID = &o.id
 		}
 		var p *bundle.Plan
-		if kind == bundle.KindRevert {
+		switch {
+		case stored:
+			p, err = bundle.PlanRevertStored(ctx, opts)
+		case kind == bundle.KindRevert:
 			p, err = bundle.PlanRevert(ctx, b, opts)
-		} else {
+		default:
 			p, err = bundle.PlanDeploy(ctx, b, opts)
 		}
 		if err != nil {
@@ -118,6 +139,9 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 		}
 		c.res.DeploymentID = &p.ID
 		c.res.Conditions = p.Conditions
+		if stored {
+			c.res.Bundle = &p.Bundle
+		}
 		c.recovered(dest, p.Recovered)
 		if o.dryRun && o.runPreinstall {
 			if err := p.RunPreinstall(ctx); err != nil {
@@ -164,6 +188,10 @@ func runDeploy(ctx context.Context, c *cli, args []string, dryRun bool, kind bun
 	if err != nil {
 		return err // the files are deployed; the error says what failed after them
 	}
+	if res.Pruned != nil {
+		c.res.Prune = res.Pruned
+		c.pruneSummary(res.Pruned)
+	}
 	if kind == bundle.KindRevert {
 		fmt.Fprintf(c.human(), "reverted %s to %s %s as deployment %d (%d file(s) restored)\n", res.Dest, res.Bundle.Name, res.Bundle.Version, res.ID, len(res.Differences.Restored))
 		return nil
@@ -182,6 +210,8 @@ func (c *cli) describePlan(p *bundle.Plan) {
 	c.entryLines(p)
 	kind := "upgrade"
 	switch {
+	case p.FromStore:
+		kind = "revert (from the store)"
 	case p.Kind == bundle.KindRevert:
 		kind = "revert"
 	case p.Initial:
@@ -329,13 +359,18 @@ var purgeCmd = &command{
 }
 
 var statusCmd = &command{
-	name:     "status",
-	summary:  "show the current deployment, the history of ids, and what changed on disk since",
-	usage:    "--dest D [--json]",
-	examples: "  deployer status --dest /tmp/musicapp\n  deployer status --dest /tmp/musicapp --json | jq .status.drift\n",
-	flags:    func(o *options) flagSet { return newFlags("status", o).dest().output() },
+	name:    "status",
+	summary: "show the current deployment, the history of ids, what changed on disk since, and the disk the metadata takes",
+	usage:   "--dest D [--disk] [--json]",
+	examples: "  deployer status --dest /tmp/musicapp\n  deployer status --dest /tmp/musicapp --disk\n" +
+		"  deployer status --dest /tmp/musicapp --json | jq .status.driftFiles\n",
+	flags: func(o *options) flagSet {
+		f := newFlags("status", o).dest()
+		f.BoolVar(&f.o.disk, "disk", false, "show, per deployment, the bytes its metadata, backups and stored content take (--json always has them)")
+		return f.output()
+	},
 	run: func(ctx context.Context, c *cli, args []string) error {
-		_, dest, err := c.setupDest(args)
+		o, dest, err := c.setupDest(args)
 		if err != nil {
 			return err
 		}
@@ -359,6 +394,9 @@ var statusCmd = &command{
 		fmt.Fprintf(w, "history: %v\n", st.History)
 		d := st.Drift
 		fmt.Fprintf(w, "drift since deployment %d: %d changed, %d removed, %d added\n", cur.ID, len(d.Changed), len(d.Deleted), len(d.Added))
+		if !st.IgnoreKnown {
+			fmt.Fprintf(w, "(deployment %d recorded no rhq:ignore: RHQ or an older deployer made it, so files its recipe ignores count as added)\n", cur.ID)
+		}
 		for _, p := range d.Changed {
 			fmt.Fprintf(w, "~ %s\n", p)
 		}
@@ -368,8 +406,104 @@ var statusCmd = &command{
 		for _, p := range d.Added {
 			fmt.Fprintf(w, "+ %s\n", p)
 		}
+		if o.disk && st.Disk != nil {
+			printDisk(w, st.Disk)
+		}
 		return nil
 	},
+}
+
+// printDisk prints the disk the metadata folder takes, a line per
+// deployment.
+func printDisk(w io.Writer, d *bundle.DiskUsage) {
+	fmt.Fprintf(w, "disk: %s in .rhqdeployments\n", formatBytes(d.Total))
+	fmt.Fprintf(w, "  %10s %10s %10s %10s %10s %10s\n", "deployment", "metadata", "backup", "ext-backup", "stored", "total")
+	for _, dd := range d.Deployments {
+		fmt.Fprintf(w, "  %10d %10s %10s %10s %10s %10s\n", dd.ID, formatBytes(dd.Metadata), formatBytes(dd.Backup),
+			formatBytes(dd.ExtBackup), formatBytes(dd.Stored), formatBytes(dd.Total))
+	}
+	fmt.Fprintf(w, "  store: %s (%s named by no deployment); other: %s\n", formatBytes(d.Store), formatBytes(d.Unattributed), formatBytes(d.Other))
+}
+
+// formatBytes writes a size for people: "512 B", "1.5 KiB", "3 MiB".
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", v), ".0") + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[i]
+}
+
+var pruneCmd = &command{
+	name:   "prune",
+	writes: true,
+	summary: "remove old deployments' metadata, backups and stored content, keeping the newest N " +
+		"and what a revert needs",
+	usage: "--dest D --keep N [--dry-run] [--wait DURATION] [--json]",
+	examples: `  deployer prune --dest /opt/app --keep 3
+  deployer prune --dest /opt/app --keep 1 --dry-run   # what would go, and the bytes freed
+`,
+	flags: func(o *options) flagSet {
+		f := newFlags("prune", o).dest()
+		f.IntVar(&f.o.keep, "keep", 0, "how many deployments to keep, the current one included (1 or more); "+
+			"the record of the one a revert goes back to always stays")
+		f.BoolVar(&f.o.dryRun, "dry-run", false, "report what would be removed and change nothing")
+		return f.wait().output()
+	},
+	run: func(ctx context.Context, c *cli, args []string) error {
+		o, dest, err := c.setupDest(args)
+		if err != nil {
+			return err
+		}
+		if o.keep < 1 {
+			return usageErrorf("--keep N is required: the number of deployments to keep, 1 or more")
+		}
+		c.res.DryRun = o.dryRun
+		rep, err := bundle.Prune(ctx, dest, bundle.PruneOptions{Keep: o.keep, DryRun: o.dryRun, LockWait: o.wait})
+		if err != nil {
+			return err
+		}
+		c.res.Prune = rep
+		c.recovered(dest, rep.Recovered)
+		w := c.human()
+		kept := fmt.Sprint(rep.Kept)
+		fmt.Fprintf(w, "prune of %s: keeping deployment(s) %s\n", dest, strings.Trim(kept, "[]"))
+		if rep.KeptForRevert != nil {
+			fmt.Fprintf(w, "the record of deployment %d stays, for revert; its backups go\n", *rep.KeptForRevert)
+		}
+		for _, f := range rep.Removed {
+			fmt.Fprintf(w, "- %s  (%s)\n", f.Path, formatBytes(f.Bytes))
+		}
+		var objects int64
+		for _, ob := range rep.Objects {
+			objects += ob.Bytes
+		}
+		if len(rep.Objects) > 0 {
+			fmt.Fprintf(w, "- %d stored object(s)  (%s)\n", len(rep.Objects), formatBytes(objects))
+		}
+		for _, warn := range rep.Warnings {
+			c.warn(warn)
+		}
+		if o.dryRun {
+			fmt.Fprintf(w, "dry run: nothing was changed (%s would be freed)\n", formatBytes(rep.Bytes))
+			return nil
+		}
+		fmt.Fprintf(w, "pruned %s: %s freed\n", dest, formatBytes(rep.Bytes))
+		return nil
+	},
+}
+
+// pruneSummary says what the prune after a deployment (--keep) removed.
+func (c *cli) pruneSummary(rep *bundle.PruneReport) {
+	if len(rep.Removed) == 0 && len(rep.Objects) == 0 {
+		return
+	}
+	fmt.Fprintf(c.human(), "pruned: %d folder(s) and %d stored object(s) removed, %s freed\n", len(rep.Removed), len(rep.Objects), formatBytes(rep.Bytes))
 }
 
 var validateCmd = &command{

@@ -33,6 +33,8 @@ type options struct {
 	wait               time.Duration
 	json, quiet, force bool
 	verbose            bool
+	disk               bool
+	keep               int
 	name, version      string
 	description        string
 	compliance         string
@@ -46,10 +48,10 @@ type options struct {
 	// outSHA256 pack's: the digest the .zip it writes must have.
 	bundleSHA256, outSHA256 string
 	// probe's own flags.
-	scratch, check string
-	keep, strict   bool
-	checkTimeout   time.Duration
-	checkCodes     recipe.SuccessCodes
+	scratch, check      string
+	keepScratch, strict bool
+	checkTimeout        time.Duration
+	checkCodes          recipe.SuccessCodes
 	// The constraints (--window, --ip-range, --not-before, --not-after,
 	// --time-zone, --address), read by constraintSet once every flag is
 	// parsed, since the dates are read in the time zone.
@@ -187,6 +189,7 @@ func (f flagSet) deployFlags() flagSet {
 	f.BoolVar(&f.o.runPreinstall, "run-preinstall", false, "in a dry run, run the recipe's preinstall target anyway, as RHQ does (R172); a real run always runs it, first")
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
+	f.IntVar(&f.o.keep, "keep", 0, "once the deployment is in place, prune the destination to the newest `N` deployments (see deployer prune); 0 keeps them all")
 	f.BoolVar(&f.o.verify, "verify", false, "re-read every byte of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded; a file is proved by the SHA-256 recorded with the current deployment, else by its MD5")
 	return f.integrity().wait().gate().verbose().output()
 }
@@ -304,7 +307,7 @@ func (f flagSet) probeFlags() flagSet {
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "plan the rhq:system-service against `DIR` instead of the recipe's root (the probe installs it in the scratch tree)")
 	f.BoolVar(&f.o.verify, "verify", false, "plan against the destination as deploy --verify would: re-read every byte")
 	f.StringVar(&f.o.scratch, "scratch", "", "realize the deployment in `DIR` (new or empty, outside the destination) instead of a new directory in the system's temporary directory")
-	f.BoolVar(&f.o.keep, "keep", false, "keep the scratch tree for inspection (it can hold realized passwords)")
+	f.BoolVar(&f.o.keepScratch, "keep", false, "keep the scratch tree for inspection (it can hold realized passwords)")
 	f.StringVar(&f.o.check, "check", "", "run `CMD` by the system shell in the scratch destination once the deployment is realized there; a failure fails the probe")
 	f.DurationVar(&f.o.checkTimeout, "check-timeout", bundle.DefaultCheckTimeout, "kill the --check command and its process group after `DURATION`")
 	f.Func("check-codes", "the --check command's exit `CODES` that mean success, as deployment.xml's successCodes: 0,1,2 or 0:10 or -1:10 (default 0)", func(s string) error {

@@ -7,9 +7,9 @@
 //
 //	deployer <command> [flags]
 //
-// Commands: deploy, plan, probe, revert, purge, status, validate, adopt,
-// pack, recover, rollout. Run "deployer help <command>" for each command's
-// flags and examples.
+// Commands: deploy, plan, probe, revert, purge, prune, status, validate,
+// adopt, pack, recover, rollout. Run "deployer help <command>" for each
+// command's flags and examples.
 //
 // Exit codes (each says one outcome of the operation: see bundle.Outcome):
 //
@@ -96,7 +96,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{deployCmd, planCmd, probeCmd, revertCmd, purgeCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd, rolloutCmd}
+	commands = []*command{deployCmd, planCmd, probeCmd, revertCmd, purgeCmd, pruneCmd, statusCmd, validateCmd, adoptCmd, packCmd, recoverCmd, rolloutCmd}
 }
 
 func findCommand(name string) *command {

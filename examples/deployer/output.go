@@ -64,6 +64,8 @@ type result struct {
 	Output   string                 `json:"output,omitempty"`
 	// Probe is probe's report.
 	Probe *bundle.ProbeReport `json:"probe,omitempty"`
+	// Prune is what prune removed, or what deploy and revert --keep pruned.
+	Prune *bundle.PruneReport `json:"prune,omitempty"`
 }
 
 // requirement is an installation condition a recipe declares, for validate:
@@ -743,4 +745,11 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// warn says something the operator should know, on the human output and in
+// the result's warnings.
+func (c *cli) warn(w string) {
+	fmt.Fprintf(c.human(), "warning: %s\n", w)
+	c.res.Warnings = append(c.res.Warnings, w)
 }

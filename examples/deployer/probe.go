@@ -91,7 +91,7 @@ func runProbe(ctx context.Context, c *cli, args []string) error {
 	opts := bundle.ProbeOptions{
 		Options: bundle.Options{Dest: dest, ID: o.id, ExactID: o.idSet, Properties: props, Clean: o.clean, Events: c.event,
 			ServiceRoot: o.serviceRoot, LockWait: o.wait, Verify: o.verify, Limits: o.limits(), Constraints: constraints, Conditions: conditions},
-		Scratch: o.scratch, Keep: o.keep, Check: o.check, CheckTimeout: o.checkTimeout, CheckCodes: o.checkCodes, Strict: o.strict,
+		Scratch: o.scratch, Keep: o.keepScratch, Check: o.check, CheckTimeout: o.checkTimeout, CheckCodes: o.checkCodes, Strict: o.strict,
 	}
 	if o.handoverDir != "" {
 		dir, err := filepath.Abs(o.handoverDir)

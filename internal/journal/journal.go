@@ -9,7 +9,9 @@
 // every walk skips .rhqdeployments, R31). Each Tx method that writes appends
 // its record to the journal before it acts:
 //
-//   - create: a file or directory that did not exist is about to be made;
+//   - create: a file or directory that did not exist is about to be made
+//     (written, or, by LinkOrCopy, made a hard link to another file or a copy
+//     of it);
 //   - trash: an existing path is about to be displaced into the journal's
 //     trash (renamed, hard-linked when it is replaced in place, or copied for
 //     an external file) instead of being deleted or overwritten;

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/bundlekit/bundlekit/fileops"
@@ -466,6 +467,89 @@ func (t *Tx) Copy(ctx context.Context, from, to string) (fileops.Written, error)
 	}
 	defer f.Close()
 	return t.WriteFile(ctx, to, f, fi.Mode().Perm())
+}
+
+// LinkOrCopy makes the new file at key to, inside the destination, hold the
+// bytes of the regular file at from, which it leaves as it is: a hard link to
+// from where the file system allows one (no byte is copied), a copy with
+// from's permission bits otherwise (an external from, another file system, a
+// file system without hard links). It makes to's missing parents. The
+// creation of to is recorded first, synced, so that Abort and Recover remove
+// it: a copy cut short by a power cut never stays behind. A to that exists
+// already is not touched and the error wraps fs.ErrExist; a from that is not
+// a regular file is refused with fileops.ErrIrregular.
+//
+// A replaced or trashed file keeps, through the link, the content it had:
+// WriteFile puts a new file in place of a replaced one, never writing into
+// it, so the link holds the original after the operation ends.
+func (t *Tx) LinkOrCopy(ctx context.Context, from, to string) error {
+	if metadata.IsExternal(to) {
+		return &fs.PathError{Op: "link", Path: to, Err: fileops.ErrUnsafePath}
+	}
+	src, err := t.where(from)
+	if err != nil {
+		return err
+	}
+	fi, err := src.Dir.Lstat(src.Name)
+	switch {
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		return &fs.PathError{Op: "link", Path: src.Abs, Err: fileops.ErrIrregular}
+	}
+	if err := t.MkdirAll(parent(to)); err != nil {
+		return err
+	}
+	loc, err := t.where(to)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	reserved := t.creating[to]
+	delete(t.creating, to)
+	t.mu.Unlock()
+	if !reserved {
+		switch _, err := loc.Dir.Lstat(loc.Name); {
+		case err == nil:
+			return &fs.PathError{Op: "link", Path: loc.Abs, Err: fs.ErrExist}
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+		if err := t.w.write(record{Op: opCreate, Path: to}, true); err != nil {
+			return err
+		}
+	}
+	t.changed(to, loc)
+	if !metadata.IsExternal(from) {
+		err := t.dest.Link(from, to)
+		if err == nil || !noHardLink(err) {
+			return err
+		}
+	}
+	f, err := src.Dir.Open(src.Name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := loc.Dir.CreateFile(ctx, loc.Name, f, fi.Mode().Perm()); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.written = append(t.written, wrote{loc.Dir, loc.Name})
+	t.mu.Unlock()
+	return nil
+}
+
+// noHardLink reports whether a hard link failed for want of a file system
+// that makes one here (err is fileops.Dir.Link's), so that copying the file
+// is worth trying.
+func noHardLink(err error) bool {
+	for _, reason := range []error{syscall.EXDEV, syscall.EPERM, syscall.EMLINK, syscall.ENOTSUP, syscall.EOPNOTSUPP, errors.ErrUnsupported} {
+		if errors.Is(err, reason) {
+			return true
+		}
+	}
+	return false
 }
 
 // Symlink makes key a symbolic link to target, replacing what is there.

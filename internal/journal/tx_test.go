@@ -412,6 +412,31 @@ var txCases = []txCase{
 		}),
 	},
 	{
+		name:   "LinkOrCopy: linked into new directories, then the source replaced and trashed (issue 14)",
+		before: []string{"x=old", "y=gone"},
+		prep:   func(t *testing.T, s *scene) { chmod(t, s, "x", 0o755) },
+		run: func(t *testing.T, tx *Tx, _ *scene) {
+			require.NoError(t, tx.LinkOrCopy(ctx, "x", "keep/ab/x1"))
+			require.NoError(t, tx.LinkOrCopy(ctx, "y", "keep/ab/y1"))
+			writeString(t, tx, "x", "new", 0)
+			require.NoError(t, tx.Trash("y"))
+		},
+		want: change(map[string]string{
+			"x": file("-rwxr-xr-x", "new"), "y": "",
+			"keep": dirMode, "keep/ab": dirMode, "keep/ab/x1": file("-rwxr-xr-x", "old"), "keep/ab/y1": file(fileMode, "gone"),
+		}),
+	},
+	{
+		name:   "LinkOrCopy: an external file is copied, with its bits",
+		before: []string{"ext:e.conf=e", "keep/"},
+		prep:   func(t *testing.T, s *scene) { chmod(t, s, "ext:e.conf", 0o600) },
+		run: func(t *testing.T, tx *Tx, s *scene) {
+			require.NoError(t, tx.LinkOrCopy(ctx, s.abs("e.conf"), "keep/e"))
+			writeString(t, tx, s.abs("e.conf"), "new", 0)
+		},
+		want: change(map[string]string{"ext:e.conf": file("-rw-------", "new"), "keep/e": file("-rw-------", "e")}),
+	},
+	{
 		name:   "MkdirAll: new nested directories, existing ones kept",
 		before: []string{"a/"},
 		run: func(t *testing.T, tx *Tx, s *scene) {
@@ -524,6 +549,18 @@ func TestTxErrors(t *testing.T) {
 			_, err := tx.RemoveEmpty("f")
 			return err
 		}, nil, "f"},
+		{"LinkOrCopy to an existing file", []string{"x=1", "k=2"}, func(tx *Tx, _ *scene) error {
+			return tx.LinkOrCopy(ctx, "x", "k")
+		}, fs.ErrExist, "k"},
+		{"LinkOrCopy of a directory", []string{"d/x=1"}, func(tx *Tx, _ *scene) error {
+			return tx.LinkOrCopy(ctx, "d", "k")
+		}, fileops.ErrIrregular, "d"},
+		{"LinkOrCopy of a missing file", nil, func(tx *Tx, _ *scene) error {
+			return tx.LinkOrCopy(ctx, "missing", "k")
+		}, fs.ErrNotExist, "missing"},
+		{"LinkOrCopy to an external path", []string{"x=1"}, func(tx *Tx, s *scene) error {
+			return tx.LinkOrCopy(ctx, "x", s.abs("k"))
+		}, fileops.ErrUnsafePath, "ext:k"},
 		{"Chmod of a missing file", nil, func(tx *Tx, _ *scene) error { return tx.Chmod("missing", 0o644) }, fs.ErrNotExist, "missing"},
 		{"Chmod of a directory", []string{"d/x=1"}, func(tx *Tx, _ *scene) error { return tx.Chmod("d", 0o700) }, fileops.ErrIrregular, "d"},
 		{"WriteFile cancelled", []string{"x=old"}, func(tx *Tx, _ *scene) error {
@@ -560,15 +597,17 @@ func TestTxUnsafeKeys(t *testing.T) {
 			_, err := tx.WriteFile(ctx, key, strings.NewReader("pwned"), 0)
 			return err
 		},
-		"Copy to":     func(tx *Tx, key string) error { _, err := tx.Copy(ctx, "a/x", key); return err },
-		"Copy from":   func(tx *Tx, key string) error { _, err := tx.Copy(ctx, key, "a/y"); return err },
-		"Symlink":     func(tx *Tx, key string) error { return tx.Symlink("a/x", key) },
-		"MkdirAll":    func(tx *Tx, key string) error { return tx.MkdirAll(key) },
-		"Trash":       func(tx *Tx, key string) error { return tx.Trash(key) },
-		"RemoveEmpty": func(tx *Tx, key string) error { _, err := tx.RemoveEmpty(key); return err },
-		"Move to":     func(tx *Tx, key string) error { return tx.Move("a/x", key) },
-		"Move from":   func(tx *Tx, key string) error { return tx.Move(key, "a/y") },
-		"Lstat":       func(tx *Tx, key string) error { _, err := tx.Lstat(key); return err },
+		"Copy to":         func(tx *Tx, key string) error { _, err := tx.Copy(ctx, "a/x", key); return err },
+		"Copy from":       func(tx *Tx, key string) error { _, err := tx.Copy(ctx, key, "a/y"); return err },
+		"Symlink":         func(tx *Tx, key string) error { return tx.Symlink("a/x", key) },
+		"MkdirAll":        func(tx *Tx, key string) error { return tx.MkdirAll(key) },
+		"Trash":           func(tx *Tx, key string) error { return tx.Trash(key) },
+		"RemoveEmpty":     func(tx *Tx, key string) error { _, err := tx.RemoveEmpty(key); return err },
+		"LinkOrCopy to":   func(tx *Tx, key string) error { return tx.LinkOrCopy(ctx, "a/x", key) },
+		"LinkOrCopy from": func(tx *Tx, key string) error { return tx.LinkOrCopy(ctx, key, "a/y") },
+		"Move to":         func(tx *Tx, key string) error { return tx.Move("a/x", key) },
+		"Move from":       func(tx *Tx, key string) error { return tx.Move(key, "a/y") },
+		"Lstat":           func(tx *Tx, key string) error { _, err := tx.Lstat(key); return err },
 		"Open": func(tx *Tx, key string) error {
 			f, err := tx.Open(key)
 			if err == nil {
@@ -1116,6 +1155,22 @@ var killCases = []killCase{
 			require.NoError(t, tx.Chmod("x", 0o600))
 			require.Error(t, tx.Chmod("l", 0o777), "a link is not followed")
 			require.NoError(t, tx.Chmod(s.abs("e.conf"), 0o755))
+		},
+	},
+	{
+		name:   "originals kept by a link before they are replaced or trashed (issue 14)",
+		before: []string{"conf/a=old a", "lib/b=old b", "c=old c", "ext:e.conf=e", "keep/"},
+		run: func(t *testing.T, tx *Tx, s *scene) {
+			require.NoError(t, tx.MkdirAll("keep/objects/aa"))
+			require.NoError(t, tx.Reserve([]string{"keep/objects/aa/1", "keep/objects/aa/2"}))
+			require.NoError(t, tx.LinkOrCopy(ctx, "conf/a", "keep/objects/aa/1"))
+			require.NoError(t, tx.LinkOrCopy(ctx, "lib/b", "keep/objects/aa/2"))
+			require.NoError(t, tx.LinkOrCopy(ctx, "c", "keep/objects/bb/3"))
+			require.NoError(t, tx.LinkOrCopy(ctx, s.abs("e.conf"), "keep/objects/bb/4"))
+			writeString(t, tx, "conf/a", "new a", 0)
+			require.NoError(t, tx.Trash("lib/b"))
+			require.NoError(t, tx.Trash("c"))
+			writeString(t, tx, s.abs("e.conf"), "new e", 0)
 		},
 	},
 	{

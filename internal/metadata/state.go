@@ -155,7 +155,7 @@ func (s *State) loadHashes() {
 		return
 	}
 	s.hashesRead = true
-	s.hashes, s.hashesErr = s.readHashes(s.Current.ID)
+	s.hashes, s.hashesRaw, s.hashesErr = s.readHashes(s.Current.ID)
 	var de *DamagedError
 	if errors.As(s.hashesErr, &de) {
 		s.Damaged = s.hashesErr
@@ -169,22 +169,22 @@ func (s *State) damaged(name string, err error) {
 	s.Reason = s.Damaged
 }
 
-// readHashes reads a deployment's file-hashcodes.dat. A file that is missing,
-// malformed, cut short or holds what RHQ never writes is a *DamagedError; one
-// that cannot be read (permissions) is not.
-func (s *State) readHashes(id int32) (Hashes, error) {
+// readHashes reads a deployment's file-hashcodes.dat, and returns its text
+// too. A file that is missing, malformed, cut short or holds what RHQ never
+// writes is a *DamagedError; one that cannot be read (permissions) is not.
+func (s *State) readHashes(id int32) (Hashes, string, error) {
 	name := HashesPath(id)
 	f, err := s.fsys.Open(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("hashes of deployment %d: %w", id, &DamagedError{File: s.path(name), Err: err})
+		return nil, "", fmt.Errorf("hashes of deployment %d: %w", id, &DamagedError{File: s.path(name), Err: err})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("hashes of deployment %d: %w", id, s.wrap(name, err))
+		return nil, "", fmt.Errorf("hashes of deployment %d: %w", id, s.wrap(name, err))
 	}
 	defer f.Close()
 	text, err := readall.String(f)
 	if err != nil {
-		return nil, fmt.Errorf("hashes of deployment %d: %w", id, s.wrap(name, err))
+		return nil, "", fmt.Errorf("hashes of deployment %d: %w", id, s.wrap(name, err))
 	}
 	h, err := decodeHashes(text, s.path(name))
 	var fe *FormatError
@@ -200,10 +200,21 @@ func (s *State) readHashes(id int32) (Hashes, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("hashes of deployment %d: %w", id, err)
+		return nil, "", fmt.Errorf("hashes of deployment %d: %w", id, err)
 	}
-	s.hashesRaw = text // the current deployment's: loadHashes is the only caller
-	return h, nil
+	return h, text, nil
+}
+
+// HashesOf returns the file→hash map that deployment id recorded, current or
+// not, read and checked as Hashes reads the current one's: the previous
+// deployment's, for a revert that rebuilds it without its bundle. It needs
+// only the metadata directory.
+func (s *State) HashesOf(id int32) (Hashes, error) {
+	if !s.hasDir {
+		return nil, &NotManagedError{Dir: s.dir, Reason: s.Reason}
+	}
+	h, _, err := s.readHashes(id)
+	return h, err
 }
 
 // Hashes returns the current deployment's file→hash map as recorded, O of

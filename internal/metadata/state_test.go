@@ -287,3 +287,28 @@ func TestNotManagedErrorMessage(t *testing.T) {
 	require.EqualError(t, &NotManagedError{Dir: "/opt/app", Reason: reason},
 		"Not a managed deployment location: /opt/app (no .rhqdeployments directory)")
 }
+
+// TestHashesOf: the map of a deployment that is not the current one reads as
+// the current one's does, with the same damage rules.
+func TestHashesOf(t *testing.T) {
+	s, err := Load(os.DirFS(rhqDest), "/opt/myapp")
+	require.NoError(t, err)
+	cur, err := s.Hashes()
+	require.NoError(t, err)
+	two, err := s.HashesOf(2)
+	require.NoError(t, err)
+	require.Equal(t, cur, two)
+	one, err := s.HashesOf(1)
+	require.NoError(t, err)
+	require.NotEmpty(t, one)
+	require.NotEqual(t, cur, one)
+	_, err = s.HashesOf(7)
+	var de *DamagedError
+	require.ErrorAs(t, err, &de, "a missing map")
+
+	empty, err := Load(fstest.MapFS{}, "/nowhere")
+	require.NoError(t, err)
+	_, err = empty.HashesOf(1)
+	var nm *NotManagedError
+	require.ErrorAs(t, err, &nm)
+}
