@@ -17,9 +17,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/internal/testtree"
+	"github.com/bundlekit/bundlekit/recipe"
 )
 
 // The store of deployed content and the revert without the bundle (issue 14).
@@ -456,4 +458,30 @@ func TestRevertStoredClean(t *testing.T) {
 	_, err = bundle.Apply(ctx, plan)
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"d/a": "a1", "d/b": "b", "other/keep.txt": "k"}, readTree(t, dest))
+}
+
+// TestRevertStoredGated: a revert without the bundle is deferred outside its
+// constraints and refused when the caller's conditions do not hold, as every
+// operation is (issue #12), and changes nothing.
+func TestRevertStoredGated(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "app")
+	deploySpec(t, spec{Version: "1.0", Files: map[string]string{"a.txt": "1"}}, dest, 1, nil)
+	deploySpec(t, spec{Version: "2.0", Files: map[string]string{"a.txt": "2"}}, dest, 2, nil)
+	before := testtree.Snapshot(t, dest)
+	past, err := constraint.ParseTime("2000-01-01T00:00:00Z", nil)
+	require.NoError(t, err)
+
+	_, err = bundle.RevertStored(context.Background(), bundle.Options{Dest: dest, Constraints: constraint.Set{NotAfter: past}})
+	require.Equal(t, bundle.OutcomeDeferred, bundle.OutcomeOf(err), "%v", err)
+	var d *constraint.Deferral
+	require.ErrorAs(t, err, &d)
+
+	_, err = bundle.RevertStored(context.Background(), bundle.Options{Dest: dest,
+		Conditions: []bundle.Condition{recipe.PathCondition{Path: filepath.Join(dest, "no-such-jdk")}}})
+	require.Equal(t, bundle.OutcomeRefused, bundle.OutcomeOf(err), "%v", err)
+	var re *bundle.RefusedError
+	require.ErrorAs(t, err, &re)
+	require.Len(t, re.Failed, 1)
+
+	require.Equal(t, before, testtree.Snapshot(t, dest), "nothing changed")
 }
