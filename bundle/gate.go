@@ -55,6 +55,7 @@ type ConditionResult struct {
 // not hold; an *OperationError with OutcomeRefused carries it. Nothing was
 // changed.
 type RefusedError struct {
+	// Dest is the destination the operation was refused for.
 	Dest string
 	// Failed lists every condition that does not hold, in the order they
 	// were checked.

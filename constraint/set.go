@@ -66,6 +66,11 @@ func (s Set) Check(now time.Time) error {
 	var reasons []string
 	never := false
 	from := now // the earliest instant the dates allow
+	if !s.NotBefore.IsZero() && !s.NotAfter.IsZero() && s.NotBefore.After(s.NotAfter) {
+		reasons = append(reasons, fmt.Sprintf("its not-before date %s is after its not-after date %s, so no time will do",
+			formatTime(s.NotBefore.In(loc)), formatTime(s.NotAfter.In(loc))))
+		return &Deferral{Reason: strings.Join(reasons, "; ")}
+	}
 	if !s.NotAfter.IsZero() && now.After(s.NotAfter) {
 		reasons = append(reasons, fmt.Sprintf("after its not-after date %s (now %s)", formatTime(s.NotAfter.In(loc)), formatTime(now)))
 		never = true
@@ -159,6 +164,12 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	}
 	for _, layout := range localLayouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			// A wall-clock time that a change to daylight saving time skips
+			// does not exist; Go would move it by an hour without a word.
+			if t.Format(layout) != s {
+				return time.Time{}, &SyntaxError{What: "date-time", Input: s, Offset: 0,
+					Msg: fmt.Sprintf("%s does not occur in %s: the clock skips it (a change to daylight saving time); give a time outside the gap, or one with its offset (RFC 3339)", s, loc)}
+			}
 			return t, nil
 		}
 	}

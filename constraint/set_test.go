@@ -43,6 +43,9 @@ func TestSetCheck(t *testing.T) {
 		{name: "every reason at once", set: Set{Windows: mustWindows(t, "6:00-7:00"), Ranges: mustRanges(t, "10.0.0.0/8"), Addrs: addrs,
 			NotBefore: at(t, loc, "2026-12-24 18:00"), Location: loc}, now: "2026-12-05 14:03", next: "never",
 			reason: []string{"before its not-before date", "is not allowed by the range list", "outside the time window"}},
+		{name: "not-before after not-after", set: Set{NotBefore: at(t, loc, "2026-12-10 07:30"), NotAfter: at(t, loc, "2026-12-10 06:30"), Location: loc},
+			now: "2026-12-01 12:00", next: "never",
+			reason: []string{"its not-before date Thu 2026-12-10 07:30 CET is after its not-after date Thu 2026-12-10 06:30 CET, so no time will do"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,4 +133,19 @@ func TestParseTimeErrors(t *testing.T) {
 			require.Contains(t, se.Msg, tt.msg)
 		})
 	}
+}
+
+// TestParseTimeSkipped: a wall-clock time that the change to summer time
+// skips (2:30 on 2026-03-29 in Berlin) does not exist: an error, not a time
+// moved by an hour; the hour that repeats in October is read, as its first
+// occurrence.
+func TestParseTimeSkipped(t *testing.T) {
+	loc := berlin(t)
+	_, err := ParseTime("2026-03-29T02:30", loc)
+	var se *SyntaxError
+	require.ErrorAs(t, err, &se)
+	require.Contains(t, se.Msg, "does not occur in Europe/Berlin: the clock skips it")
+	got, err := ParseTime("2026-10-25T02:30", loc)
+	require.NoError(t, err)
+	require.Equal(t, "02:30", got.Format("15:04"))
 }

@@ -48,7 +48,30 @@ func ParseWindows(s string) (Windows, error) {
 		return Windows{}, sc.errorf(0, "every window is negated, so no time is allowed (the first window that matches decides, "+
 			"and a time no window matches is refused): add one that allows, such as 0:00-23:59 at the end")
 	}
+	if !w.allowsSomeMinute() {
+		return Windows{}, sc.errorf(0, "no minute of the week is allowed: the negated windows before each allowing one cover it "+
+			"(the first window that matches decides), so an operation would wait for ever")
+	}
 	return w, nil
+}
+
+// allowsSomeMinute reports whether any minute of the week is allowed: a
+// list that allows none defers every operation for ever, which is a mistake
+// to report when the list is read, not a wait to schedule.
+func (w Windows) allowsSomeMinute() bool {
+	for day := time.Sunday; day <= time.Saturday; day++ {
+		for minute := 0; minute < 24*60; minute++ {
+			for _, win := range w.list {
+				if win.matches(day, minute) {
+					if !win.deny {
+						return true
+					}
+					break
+				}
+			}
+		}
+	}
+	return false
 }
 
 // window reads one window: [!][DAY ]H:MM-H:MM, blanks around it, its dash

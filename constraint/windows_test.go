@@ -243,8 +243,17 @@ func TestWindowsNextAutumn(t *testing.T) {
 	require.Equal(t, time.Hour, second.Sub(first), "the second 2:15 is an hour later, in CET")
 }
 
+// TestWindowsNextNever: a list that allows no minute of the week is refused
+// when it is read (an operation would wait for ever); Next of such a list,
+// built here directly, says there is no time.
 func TestWindowsNextNever(t *testing.T) {
-	w := mustWindows(t, "!0:00-23:59,6:00-7:00")
+	for _, s := range []string{"!0:00-23:59,6:00-7:00", "!6:00-7:00,!0:00-5:59,!7:00-23:59,6:30-6:40", "!MON 0:00-23:59,MON 6:00-7:00"} {
+		_, err := ParseWindows(s)
+		var se *SyntaxError
+		require.ErrorAs(t, err, &se, "%q", s)
+		require.Contains(t, se.Msg, "no minute of the week is allowed")
+	}
+	w := Windows{list: []window{{deny: true, day: everyDay, start: 0, end: 23*60 + 59}, {day: everyDay, start: 6 * 60, end: 7 * 60}}}
 	_, ok := w.Next(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
 	require.False(t, ok)
 	next, ok := Windows{}.Next(time.Date(2026, 12, 5, 12, 0, 0, 7, time.UTC))

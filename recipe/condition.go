@@ -92,11 +92,21 @@ const DefaultCheckTimeout = 60 * time.Second
 // none are given: 0 alone.
 var DefaultCheckCodes = SuccessCodes{{Lo: 0, Hi: 0}}
 
-func (OSCondition) Kind() string         { return "os" }
-func (FreeSpaceCondition) Kind() string  { return "free-space" }
-func (PathCondition) Kind() string       { return "path" }
+// Kind returns "os", as each condition's Kind returns the name results and
+// messages show it by ("free-space", "path", "deployment", "check").
+func (OSCondition) Kind() string { return "os" }
+
+// Kind returns "free-space".
+func (FreeSpaceCondition) Kind() string { return "free-space" }
+
+// Kind returns "path".
+func (PathCondition) Kind() string { return "path" }
+
+// Kind returns "deployment".
 func (DeploymentCondition) Kind() string { return "deployment" }
-func (CheckCondition) Kind() string      { return "check" }
+
+// Kind returns "check".
+func (CheckCondition) Kind() string { return "check" }
 
 func (OSCondition) condition()         {}
 func (FreeSpaceCondition) condition()  {}
