@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/internal/faults"
@@ -428,7 +427,11 @@ func commitOps(ops []faults.Op) []int {
 // injects make no less real, and on a disk they take most of its time.
 func memoryTempDir(t *testing.T) {
 	t.Helper()
-	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() && unix.Access("/dev/shm", unix.W_OK) == nil {
+	probe, err := os.MkdirTemp("/dev/shm", "bundlekit-probe-")
+	if err != nil {
+		return // no tmpfs there, or not ours to write
+	}
+	if err := os.Remove(probe); err == nil {
 		t.Setenv("TMPDIR", "/dev/shm")
 	}
 }
