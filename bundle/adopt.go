@@ -82,7 +82,7 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 		Description: opts.Description, HasDescription: opts.Description != "", Compliance: metadata.Compliance(compliance)}
 	// A snapshot ignores nothing and displaces nothing: all it records of
 	// its own is that, so a revert to it can be rebuilt from the store.
-	p.extras = &metadata.Extras{Stored: map[string]string{}}
+	p.extras = &metadata.Extras{Stored: map[string]string{}, IDKnown: true} // files found, not realized
 	files, err := listFiles(ctx, disk, "")
 	if err != nil {
 		return nil, err

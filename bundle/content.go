@@ -66,6 +66,7 @@ type source struct {
 	cacheKey string
 	st       statcache.Stat
 	stOK     bool
+	idState
 }
 
 // unchanged checks, for a file of the bundle, that the file f opened to
@@ -334,7 +335,7 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 		return nil
 	}
 	rebuilt := b.staging.Path("rebuilt", path.Base(name))
-	if s.hash, s.size, err = b.rebuild(arc, rebuilt, replace); err != nil {
+	if s.hash, s.size, s.idInZip, err = b.rebuild(arc, rebuilt, replace); err != nil {
 		return fmt.Errorf("%s: rebuild %s with realized entries: %w", a.Pos, name, err)
 	}
 	s.kind, s.file, s.staged = fromStaging, rebuilt, true
@@ -344,8 +345,9 @@ func (b *contentBuilder) compressed(a *recipe.Archive, name, local string, arc *
 
 // rebuild writes a copy of arc to path with the entries that replace selects
 // realized, and returns the MD5 and size of what it wrote (hashed while writing,
-// not read back).
-func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recipe.Matcher) (string, int64, error) {
+// not read back), and whether a realized entry holds the deployment's id.
+func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recipe.Matcher) (string, int64, bool, error) {
+	var at []int64 // the entries are read one after the other
 	files := make([]fileops.ZipFile, len(arc.Entries))
 	for i := range arc.Entries {
 		e := &arc.Entries[i]
@@ -355,22 +357,22 @@ func (b *contentBuilder) rebuild(arc *fileops.Archive, to string, replace *recip
 			if err != nil || !realize {
 				return rc, err
 			}
-			return readCloser{Reader: token.NewReader(rc, b.values), Closer: rc}, nil
+			return readCloser{Reader: watchID(rc, b.values, &at), Closer: rc}, nil
 		}}
 	}
 	f, err := b.staging.Create(to)
 	if err != nil {
-		return "", 0, err
+		return "", 0, false, err
 	}
 	h, n := md5.New(), &countWriter{}
 	if err := fileops.WriteZip(io.MultiWriter(f, h, n), files); err != nil {
 		f.Close()
-		return "", 0, err
+		return "", 0, false, err
 	}
 	if err := f.Close(); err != nil {
-		return "", 0, err
+		return "", 0, false, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), n.n, nil
+	return hex.EncodeToString(h.Sum(nil)), n.n, len(at) > 0, nil
 }
 
 // countWriter counts the bytes written to it.
@@ -441,11 +443,16 @@ func (p *Plan) hashSources(ctx context.Context, keys []string) error {
 		}
 		defer rc.Close()
 		var r io.Reader = ctxio.Reader(ctx, rc)
+		var at []int64
 		if s.realize {
-			r = token.NewReader(r, p.values)
+			r = watchID(r, p.values, &at)
 		}
 		if s.hash, _, err = fileops.Hash(r); err != nil {
 			errs[i] = fmt.Errorf("%s: hash %s: %w", s.origin, s.key, err)
+			return
+		}
+		if s.realize {
+			s.seen(at, s.hash)
 		}
 	})
 	return errors.Join(errs...)

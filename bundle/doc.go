@@ -130,7 +130,10 @@
 // (.rhqdeployments/.bundlekit/store). PlanRevertStored then
 // rebuilds the previous deployment from its metadata and that store, as
 // PlanRevert would from its bundle, or refuses with a *BundleNeededError
-// that says what is missing. Prune (and Options.Keep) removes old
+// that says what is missing. A realized @@rhq.deploy.id@@ is realized again
+// with the new deployment's id: each deployment records where its
+// realizations inserted its id, so the files and the map the revert records
+// are those of a revert with the bundle. Prune (and Options.Keep) removes old
 // deployments' folders and the stored content no kept deployment names,
 // keeping what a revert needs. Status reports the disk each deployment
 // takes (DiskUsage) and applies the rhq:ignore the deployment recorded.

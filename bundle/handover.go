@@ -151,7 +151,7 @@ func prepareHandovers(cb *contentBuilder, unit *recipe.DeploymentUnit, revert bo
 			return nil, err
 		}
 		staged := cb.staging.Path("handover", a.BaseName())
-		_, _, err = cb.rebuild(arc, staged, replace)
+		_, _, _, err = cb.rebuild(arc, staged, replace)
 		arc.Close()
 		if err != nil {
 			return nil, fmt.Errorf("%s: stage handover of %s: %w", a.Pos, a.BaseName(), err)

@@ -11,6 +11,7 @@ import (
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/recipe"
+	"github.com/bundlekit/bundlekit/token"
 )
 
 // ErrBundleNeeded: a revert without the bundle cannot rebuild the previous
@@ -64,7 +65,9 @@ func (e *BundleNeededError) Unwrap() error { return ErrBundleNeeded }
 // others stay as they are on disk. Then, as with PlanRevert, every backup the
 // current deployment made is restored, and the result is recorded as a new
 // deployment (opts.ID). Properties are not needed: the store holds the
-// realized files.
+// realized files, and where a realized file holds the id of the deployment
+// that realized it (@@rhq.deploy.id@@), the revert writes the new
+// deployment's id instead, as a revert with the bundle would.
 //
 // Of Options, Dest, ID, ExactID, Clean, Events, LockWait, HoldLock, Verify
 // and Keep apply; the others describe a bundle. It fails with a
@@ -72,13 +75,16 @@ func (e *BundleNeededError) Unwrap() error { return ErrBundleNeeded }
 // rebuilt that way: the current or the previous deployment was made by RHQ
 // or by a bundlekit without the store, the previous deployment's recipe does
 // more than place files (a target, a handover, a system service, a service
-// package), or the store lacks bytes a write needs — a file removed or
-// replaced by hand since, say. A file whose bytes the store lacks but that
-// the restore of a backup writes anyway is restored from its backup. Like
-// PlanRevert it changes nothing. Differences.Realized is empty: nothing is
-// realized again. Apply checks every byte it copies from the store against
-// the digests recorded, and a damaged object fails the revert, undone, with
-// an error wrapping ErrBundleNeeded.
+// package, a compressed archive rebuilt with the id in an entry), the
+// previous deployment's record does not say where its templates hold its id
+// (an older bundlekit made it), or the store lacks bytes a write needs — a
+// file removed or replaced by hand since, say. A file whose bytes the store
+// lacks but that the restore of a backup writes anyway is restored from its
+// backup. Like PlanRevert it changes nothing. Differences.Realized is empty:
+// no template is realized again, only the id is put back in. Apply checks
+// every byte it copies from the store against the digests recorded, and a
+// damaged object fails the revert, undone, with an error wrapping
+// ErrBundleNeeded.
 func PlanRevertStored(ctx context.Context, opts Options) (*Plan, error) {
 	p, err := planStored(ctx, opts)
 	if err != nil {
@@ -158,6 +164,9 @@ func planStored(ctx context.Context, opts Options) (p *Plan, err error) {
 	}
 	defer sv.close()
 	p.content = prev.content()
+	if err := p.reID(p.content, sv.disk, prev.extras.IDAt, prev.extras.IDKnown, int(props.ID)); err != nil {
+		return nil, err
+	}
 	entries, err := p.decide(ctx, sv, KindRevert)
 	if err != nil {
 		return nil, err
@@ -269,10 +278,19 @@ func (r *revertSource) content() *content {
 // what the revert leaves there); any other is a *BundleNeededError naming
 // the files.
 func (p *Plan) resolveStored(d fsDisk, entries []*Entry, id int) ([]*Entry, error) {
-	var missing []string
+	var missing, unknown []string
 	for _, e := range entries {
 		i := slices.IndexFunc(e.steps, func(s step) bool { return s.op == opWrite })
+		if src := p.content.sources[e.Path]; src != nil && src.idLost && !e.has(opRestore) {
+			// Its bytes with the new id are not known, written or recorded.
+			missing = append(missing, e.Path)
+			continue
+		}
 		if i < 0 {
+			continue
+		}
+		if src := e.steps[i].src; src != nil && src.idUnknown && !e.has(opRestore) {
+			unknown = append(unknown, e.Path)
 			continue
 		}
 		if src := e.steps[i].src; src != nil && src.file != "" {
@@ -287,6 +305,11 @@ func (p *Plan) resolveStored(d fsDisk, entries []*Entry, id int) ([]*Entry, erro
 			continue
 		}
 		missing = append(missing, e.Path)
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return nil, &BundleNeededError{Dest: p.Dest, ID: id, Reason: fmt.Sprintf("its record (made by an older bundlekit) does not say where it realized @@%s@@, and these files it would write may be realized with tokens",
+			token.KeyDeployID), Paths: unknown[:min(len(unknown), maxNamed)], Missing: len(unknown)}
 	}
 	if len(missing) == 0 {
 		return entries, nil

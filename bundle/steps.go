@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"maps"
@@ -20,7 +21,6 @@ import (
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/recipe"
-	"github.com/bundlekit/bundlekit/token"
 )
 
 // How each step is done. Every change goes through a journal.Tx, which records
@@ -176,8 +176,13 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 		return fileops.Written{}, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
 	var r io.Reader = rc
-	if src.realize {
-		r = token.NewReader(rc, a.p.values)
+	var at []int64
+	var objectSHA hash.Hash
+	switch {
+	case src.realize:
+		r = watchID(rc, a.p.values, &at)
+	case src.kind == fromStore:
+		r, objectSHA = src.storedReader(rc)
 	}
 	tx := a.tx
 	if s.phase == phaseService {
@@ -190,15 +195,23 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 		perm = s.perm
 	}
 	w, err := tx.WriteFile(a.ctx, e.Path, r, perm)
+	if errors.Is(err, errIDMismatch) {
+		return w, fmt.Errorf("%s: write %s: %w: %s: %w", src.origin, e.Path, ErrBundleNeeded, src.file, err)
+	}
 	if err != nil {
 		return w, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
-	if src.kind == fromStore && (w.Hash != src.hash || w.SHA256 != src.sha) {
-		return w, fmt.Errorf("%s: write %s: %w: the stored object %s does not hold the bytes recorded (MD5 %s, SHA-256 %s; found %s, %s): the store is damaged",
-			src.origin, e.Path, ErrBundleNeeded, src.file, src.hash, src.sha, w.Hash, w.SHA256)
+	if objectSHA != nil {
+		if got := hex.EncodeToString(objectSHA.Sum(nil)); w.Hash != src.hash || got != src.sha {
+			return w, fmt.Errorf("%s: write %s: %w: the stored object %s does not hold the bytes recorded (MD5 %s, SHA-256 %s; found %s, %s): the store is damaged",
+				src.origin, e.Path, ErrBundleNeeded, src.file, src.hash, src.sha, w.Hash, got)
+		}
 	}
 	if src.hash != "" && w.Hash != src.hash {
 		return w, fmt.Errorf("write %s: %w (the bundle content hashed to %s when planned, %s now)", e.Path, ErrStale, src.hash, w.Hash)
+	}
+	if src.realize {
+		src.seen(at, w.Hash)
 	}
 	a.wrote(e, w)
 	return w, nil
@@ -447,6 +460,7 @@ func (a *applier) record() error {
 		e := *a.p.extras
 		if a.p.content != nil {
 			e.Dirs = slices.Compact(slices.Sorted(slices.Values(a.p.content.mkdirs)))
+			e.IDAt, e.IDKnown, e.BundleNeeded = a.p.content.idRecord(recorded, e.BundleNeeded)
 		}
 		data, err := metadata.EncodeExtras(e)
 		if err != nil {

@@ -51,6 +51,23 @@ type bytesLookup interface {
 // Realize) writes without an intermediate copy of large stretches of text and
 // gathers small pieces into large writes.
 func NewReader(src io.Reader, values Lookup) io.Reader {
+	return newReader(src, values)
+}
+
+// NewWatchingReader returns a reader like NewReader's that also calls found,
+// in order, with the offset in its output of every value of key it inserts: a
+// caller that knows the value's length then knows where in the realized text
+// the token stood, and can put another value there (a revert without the
+// bundle re-realizes rhq.deploy.id that way). A token of key whose value is
+// empty is reported too. Text that does not hold a token of key costs nothing
+// more than NewReader.
+func NewWatchingReader(src io.Reader, values Lookup, key string, found func(offset int64)) io.Reader {
+	z := newReader(src, values)
+	z.watch, z.found = key, found
+	return z
+}
+
+func newReader(src io.Reader, values Lookup) *reader {
 	z := &reader{src: src}
 	switch v := values.(type) {
 	case nil:
@@ -99,6 +116,11 @@ type reader struct {
 	lit    []byte
 	val    string
 	cand   candidate
+	// out counts the bytes moved to the pending output; found is called
+	// with it for each value of the key watch inserted.
+	out   int64
+	watch string
+	found func(offset int64)
 }
 
 // Read implements io.Reader.
@@ -254,7 +276,11 @@ func (z *reader) step() bool {
 		n := c.n
 		if !c.long && z.lookup != nil {
 			if v, ok := z.lookup(d[c.keyStart:c.keyEnd]); ok {
+				if z.found != nil && string(d[c.keyStart:c.keyEnd]) == z.watch {
+					z.found(z.out)
+				}
 				z.val = v
+				z.out += int64(len(v))
 				z.r += n
 				*c = candidate{}
 				return true
@@ -292,6 +318,7 @@ func (z *reader) step() bool {
 func (z *reader) emit(n int) {
 	z.lit = z.buf[z.r : z.r+n]
 	z.r += n
+	z.out += int64(n)
 }
 
 // Byte classes of the token grammar: Java's \s (R140), which unlike Go's

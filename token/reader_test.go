@@ -504,3 +504,47 @@ func TestRealizeLargeValue(t *testing.T) {
 	require.ErrorIs(t, err, errSink)
 	require.Equal(t, int64(10), n)
 }
+
+func TestNewWatchingReader(t *testing.T) {
+	values := Map{"id": "123456789", "x": "xx", "empty": ""}
+	tests := []struct {
+		name, in string
+		key      string
+		want     []int64
+	}{
+		{"none", "no tokens here", "id", nil},
+		{"other keys only", "@@x@@ and @@x@@", "id", nil},
+		{"start and end", "@@id@@ mid @@id@@", "id", []int64{0, 14}},
+		{"after other values", "@@x@@@@id@@-@@ id @@", "id", []int64{2, 12}},
+		{"unknown key not reported", "@@nope@@ @@id@@", "nope", nil},
+		{"empty value", "a@@empty@@b@@empty@@", "empty", []int64{1, 2}},
+		{"not a token", "@@id @ @@id@", "id", nil},
+		{"after a long token", "@@" + strings.Repeat("k", MaxTokenLen) + "@@ @@id@@", "id", []int64{MaxTokenLen + 5}},
+	}
+	for _, tt := range tests {
+		for _, mode := range []string{"read", "writeTo"} {
+			t.Run(tt.name+"/"+mode, func(t *testing.T) {
+				var got []int64
+				z := NewWatchingReader(iotest.OneByteReader(strings.NewReader(tt.in)), values, tt.key, func(off int64) { got = append(got, off) })
+				var out []byte
+				var err error
+				if mode == "read" {
+					out, err = io.ReadAll(struct{ io.Reader }{z})
+				} else {
+					var b bytes.Buffer
+					_, err = z.(io.WriterTo).WriteTo(&b)
+					out = b.Bytes()
+				}
+				require.NoError(t, err)
+				want, err := io.ReadAll(NewReader(strings.NewReader(tt.in), values))
+				require.NoError(t, err)
+				require.Equal(t, string(want), string(out), "the same output as NewReader")
+				require.Equal(t, tt.want, got)
+				v, _ := values.Lookup(tt.key)
+				for _, off := range got {
+					require.Equal(t, v, string(out[off:off+int64(len(v))]))
+				}
+			})
+		}
+	}
+}

@@ -24,7 +24,9 @@ func ExtrasPath(id int32) string { return IDDir(id) + "/.bundlekit-deployment" }
 //
 // The file is one JSON object, as EncodeExtras writes it:
 //
-//	{"v":1,"ignore":[{"includes":["logs/"]}],"stored":{"conf/app.conf":"<sha256>"}}
+//	{"v":2,"ignore":[{"includes":["logs/"]}],"stored":{"conf/app.conf":"<sha256>"},"idAt":{"conf/app.conf":[0,118]}}
+//
+// Format 1 had no idAt: DecodeExtras reads it with IDKnown false.
 type Extras struct {
 	// Ignore are the filesets of the recipe's rhq:ignore, expanded (R71,
 	// R120); empty when the recipe ignores nothing.
@@ -44,6 +46,15 @@ type Extras struct {
 	// store of deployed content holds: what a revert to the previous
 	// deployment needs. Never nil in a decoded record.
 	Stored map[string]string
+	// IDAt maps each file of the deployment's map that is a realized
+	// template holding @@rhq.deploy.id@@ to the offsets, in increasing
+	// order, at which the realization inserted the deployment's id (in
+	// decimal): a revert to this deployment without the bundle puts the new
+	// deployment's id there. Files without such a token have no entry.
+	IDAt map[string][]int64
+	// IDKnown reports that IDAt is complete. A record of format 1 has no
+	// IDAt: where its realized templates hold the id is unknown.
+	IDKnown bool
 }
 
 // IgnoreSet is one fileset of an rhq:ignore: Ant patterns relative to Dir
@@ -54,16 +65,23 @@ type IgnoreSet struct {
 	Excludes []string `json:"excludes,omitempty"`
 }
 
-// extrasVersion is the format EncodeExtras writes and DecodeExtras reads.
-const extrasVersion = 1
+// extrasVersion is the format EncodeExtras writes. DecodeExtras reads it and
+// format 1, which had no idAt: an older bundlekit, which cannot put a new id
+// in a stored file, takes a record of this format for missing and refuses a
+// revert without the bundle rather than make a wrong one.
+const (
+	extrasVersion     = 2
+	extrasVersionNoID = 1
+)
 
 // extrasFile is the JSON form of Extras.
 type extrasFile struct {
-	V            int               `json:"v"`
-	Ignore       []IgnoreSet       `json:"ignore"`
-	Dirs         []string          `json:"dirs,omitempty"`
-	BundleNeeded []string          `json:"bundleNeeded,omitempty"`
-	Stored       map[string]string `json:"stored"`
+	V            int                `json:"v"`
+	Ignore       []IgnoreSet        `json:"ignore"`
+	Dirs         []string           `json:"dirs,omitempty"`
+	BundleNeeded []string           `json:"bundleNeeded,omitempty"`
+	Stored       map[string]string  `json:"stored"`
+	IDAt         map[string][]int64 `json:"idAt,omitempty"`
 }
 
 // ErrExtras is wrapped by every error of DecodeExtras.
@@ -71,12 +89,18 @@ var ErrExtras = errors.New("not a bundlekit deployment record")
 
 // EncodeExtras returns e as its file holds it: one line of JSON, the keys of
 // Stored in order. A stored key that is empty or holds a line break, or a
-// digest that is not a SHA-256 in lowercase hex, is refused.
+// digest that is not a SHA-256 in lowercase hex, is refused, and so are
+// offsets out of order or negative. A record that knows where its ids are
+// (IDKnown) is written in format 2, another in format 1, without IDAt.
 func EncodeExtras(e Extras) ([]byte, error) {
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnencodable, err)
 	}
-	f := extrasFile{V: extrasVersion, Ignore: e.Ignore, Dirs: e.Dirs, BundleNeeded: e.BundleNeeded, Stored: e.Stored}
+	v := extrasVersion
+	if !e.IDKnown {
+		v = extrasVersionNoID
+	}
+	f := extrasFile{V: v, Ignore: e.Ignore, Dirs: e.Dirs, BundleNeeded: e.BundleNeeded, Stored: e.Stored, IDAt: e.IDAt}
 	if f.Ignore == nil {
 		f.Ignore = []IgnoreSet{}
 	}
@@ -107,10 +131,13 @@ func DecodeExtras(r io.Reader) (*Extras, error) {
 	if dec.More() || !strings.HasSuffix(text, "}\n") {
 		return nil, fmt.Errorf("%w: more than one JSON object, or no line end", ErrExtras)
 	}
-	if f.V != extrasVersion {
-		return nil, fmt.Errorf("%w: format %d (this bundlekit reads %d)", ErrExtras, f.V, extrasVersion)
+	if f.V != extrasVersion && f.V != extrasVersionNoID {
+		return nil, fmt.Errorf("%w: format %d (this bundlekit reads %d and %d)", ErrExtras, f.V, extrasVersionNoID, extrasVersion)
 	}
-	e := &Extras{Ignore: f.Ignore, Dirs: f.Dirs, BundleNeeded: f.BundleNeeded, Stored: f.Stored}
+	if f.V == extrasVersionNoID && f.IDAt != nil {
+		return nil, fmt.Errorf("%w: idAt in a record of format %d", ErrExtras, f.V)
+	}
+	e := &Extras{Ignore: f.Ignore, Dirs: f.Dirs, BundleNeeded: f.BundleNeeded, Stored: f.Stored, IDAt: f.IDAt, IDKnown: f.V == extrasVersion}
 	if e.Stored == nil {
 		e.Stored = map[string]string{}
 	}
@@ -135,6 +162,14 @@ func (e Extras) check() error {
 	for _, d := range e.Dirs {
 		if d == "" || strings.ContainsAny(d, "\r\n\x00") {
 			return fmt.Errorf("directory %q", d)
+		}
+	}
+	if !e.IDKnown && len(e.IDAt) > 0 {
+		return errors.New("id offsets in a record that does not know them all")
+	}
+	for k, offs := range e.IDAt {
+		if k == "" || strings.ContainsAny(k, "\r\n\x00") || len(offs) == 0 || offs[0] < 0 || !slices.IsSorted(offs) {
+			return fmt.Errorf("id offsets %v of %q", offs, k)
 		}
 	}
 	if slices.Contains(e.BundleNeeded, "") {

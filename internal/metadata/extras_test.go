@@ -12,12 +12,16 @@ import (
 
 func TestExtrasRoundTrip(t *testing.T) {
 	for name, e := range map[string]Extras{
-		"empty": {},
+		"empty":      {},
+		"empty v2":   {IDKnown: true},
+		"format one": {Stored: map[string]string{"a": sha1}},
 		"full": {
 			Ignore:       []IgnoreSet{{Includes: []string{"logs/", "data/**"}}, {Dir: "var", Includes: []string{"*.tmp"}, Excludes: []string{"keep.tmp"}}},
 			Dirs:         []string{"static/img", "var/empty"},
 			BundleNeeded: []string{`the postinstall target "start"`},
 			Stored:       map[string]string{"conf/app.conf": sha1, "/etc/app.conf": sha2, "ünï": sha1},
+			IDAt:         map[string][]int64{"conf/app.conf": {0, 7, 7, 120}, "/etc/app.conf": {3}},
+			IDKnown:      true,
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -34,6 +38,9 @@ func TestExtrasRoundTrip(t *testing.T) {
 	data, err := EncodeExtras(Extras{Stored: map[string]string{"b": sha1, "a": sha2}})
 	require.NoError(t, err)
 	require.Equal(t, `{"v":1,"ignore":[],"stored":{"a":"`+sha2+`","b":"`+sha1+`"}}`+"\n", string(data), "keys in order")
+	data, err = EncodeExtras(Extras{Stored: map[string]string{}, IDAt: map[string][]int64{"b": {5}, "a": {0, 9}}, IDKnown: true})
+	require.NoError(t, err)
+	require.Equal(t, `{"v":2,"ignore":[],"stored":{},"idAt":{"a":[0,9],"b":[5]}}`+"\n", string(data))
 }
 
 func TestExtrasRefused(t *testing.T) {
@@ -44,6 +51,10 @@ func TestExtrasRefused(t *testing.T) {
 		"upper case":    {Stored: map[string]string{"a": strings.ToUpper(sha2)}},
 		"empty pattern": {Ignore: []IgnoreSet{{Includes: []string{""}}}},
 		"empty reason":  {BundleNeeded: []string{""}},
+		"ids unknown":   {IDAt: map[string][]int64{"a": {1}}},
+		"ids unordered": {IDAt: map[string][]int64{"a": {9, 1}}, IDKnown: true},
+		"id negative":   {IDAt: map[string][]int64{"a": {-1}}, IDKnown: true},
+		"no ids":        {IDAt: map[string][]int64{"a": {}}, IDKnown: true},
 	} {
 		t.Run("encode "+name, func(t *testing.T) {
 			_, err := EncodeExtras(e)
@@ -53,7 +64,9 @@ func TestExtrasRefused(t *testing.T) {
 	for name, text := range map[string]string{
 		"empty":         "",
 		"not JSON":      "v=1\n",
-		"newer format":  `{"v":2,"ignore":[],"stored":{}}` + "\n",
+		"newer format":  `{"v":3,"ignore":[],"stored":{}}` + "\n",
+		"ids in v1":     `{"v":1,"ignore":[],"stored":{},"idAt":{"a":[1]}}` + "\n",
+		"ids unordered": `{"v":2,"ignore":[],"stored":{},"idAt":{"a":[2,1]}}` + "\n",
 		"no format":     `{"ignore":[],"stored":{}}` + "\n",
 		"unknown field": `{"v":1,"ignore":[],"stored":{},"x":1}` + "\n",
 		"bad digest":    `{"v":1,"ignore":[],"stored":{"a":"md5"}}` + "\n",
@@ -72,6 +85,7 @@ func TestExtrasRefused(t *testing.T) {
 func FuzzDecodeExtras(f *testing.F) {
 	f.Add([]byte(`{"v":1,"ignore":[{"dir":"d","includes":["logs/"],"excludes":["x"]}],"dirs":["a/b"],"bundleNeeded":["r"],"stored":{"a":"` + sha1 + `"}}` + "\n"))
 	f.Add([]byte(`{"v":1,"ignore":[],"stored":{}}` + "\n"))
+	f.Add([]byte(`{"v":2,"ignore":[],"stored":{},"idAt":{"a":[0,9]}}` + "\n"))
 	f.Add([]byte(`{"v":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := DecodeExtras(bytes.NewReader(data))
