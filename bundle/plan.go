@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -209,6 +211,9 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	p.props = metadata.Properties{ID: int32(opts.ID), BundleName: r.Bundle.Name, BundleVersion: r.Bundle.Version,
 		Description: r.Bundle.Description, HasDescription: r.Bundle.HasDescription, Compliance: metadata.Compliance(unit.Compliance)}
 	p.extras = recipeExtras(r, b)
+	if idDependent(b, opts, p.Dest, r) {
+		p.extras.BundleNeeded = append(p.extras.BundleNeeded, "its recipe's ${rhq.deploy.id}, which makes its paths or property values depend on the deployment id")
+	}
 	if p.staging, err = staging.New(); err != nil {
 		return nil, err
 	}
@@ -362,6 +367,24 @@ func (p *Plan) expand(b *Bundle, opts Options) (*recipe.Recipe, token.Values, er
 		Inputs:     inputs,
 		Deployment: &token.Deployment{ID: opts.ID, Name: name, Dir: p.Dest},
 	}, nil
+}
+
+// idDependent reports whether the recipe r, expanded for opts, comes out
+// otherwise for another deployment id: a ${rhq.deploy.id} in a path or a
+// property value (that a template may realize). A revert without the bundle
+// rewrites only the @@rhq.deploy.id@@ tokens it saw realized, so such a
+// deployment needs its bundle to be reverted to.
+func idDependent(b *Bundle, opts Options, dest string, r *recipe.Recipe) bool {
+	other := opts
+	other.ID = opts.ID + 1
+	if other.ID > math.MaxInt32 {
+		other.ID = opts.ID - 1
+	}
+	r2, _, err := expandRecipe(b, other, dest)
+	if err != nil {
+		return true // it expanded for opts.ID: only the id can make it fail
+	}
+	return !reflect.DeepEqual(r.Bundle, r2.Bundle) || !maps.Equal(r.Defined, r2.Defined)
 }
 
 // expandRecipe resolves the recipe's ${…} properties for a deployment of opts

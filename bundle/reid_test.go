@@ -132,3 +132,27 @@ func TestRevertStoredIDDamaged(t *testing.T) {
 	require.Equal(t, []string{"conf/app.conf"}, need.Paths)
 	requireUnchanged(t, before, dest)
 }
+
+// TestRevertStoredRecipeUsesID: a recipe whose property takes
+// ${rhq.deploy.id}, realized in a template as @@build@@, cannot be reverted
+// to without its bundle (only @@rhq.deploy.id@@ tokens are re-realized): the
+// refusal says why; with the bundle the revert works.
+func TestRevertStoredRecipeUsesID(t *testing.T) {
+	head := `    <property name="build" value="b${rhq.deploy.id}"/>`
+	v1 := spec{Version: "1.0", Head: head, Replace: []string{"conf/app.conf"}, Files: map[string]string{"conf/app.conf": "build=@@build@@\n"}}
+	v2 := spec{Version: "2.0", Head: head, Replace: []string{"conf/app.conf"}, Files: map[string]string{"conf/app.conf": "build=@@build@@\nv2\n"}}
+	dest := filepath.Join(t.TempDir(), "app")
+	deploySpec(t, v1, dest, 1, nil)
+	require.Equal(t, "build=b1\n", readTree(t, dest)["conf/app.conf"])
+	deploySpec(t, v2, dest, 2, nil)
+
+	before := testtree.Snapshot(t, dest)
+	_, err := bundle.RevertStored(context.Background(), bundle.Options{Dest: dest, ID: 3})
+	require.ErrorIs(t, err, bundle.ErrBundleNeeded)
+	require.Contains(t, err.Error(), "${rhq.deploy.id}")
+	requireUnchanged(t, before, dest)
+
+	_, err = bundle.Revert(context.Background(), v1.open(t), bundle.Options{Dest: dest, ID: 3})
+	require.NoError(t, err)
+	require.Equal(t, "build=b3\n", readTree(t, dest)["conf/app.conf"])
+}
