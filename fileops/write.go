@@ -2,9 +2,6 @@ package fileops
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -94,10 +91,11 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := f.Chmod(perm & 0o777); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	h, sh := md5.New(), sha256.New()
+	dg := newDigester()
+	defer dg.stop()
 	buf := getBuffer()
 	wb := &writeback{f: f}
-	n, err := io.CopyBuffer(io.MultiWriter(wb, h, sh), ctxio.Reader(ctx, src), *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(wb, dg), ctxio.Reader(ctx, src), *buf)
 	putBuffer(buf)
 	if err == nil {
 		err = d.fault("write", name)
@@ -116,7 +114,8 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := f.Close(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
+	sum, sha := dg.sums()
+	return Written{Hash: sum, SHA256: sha, Size: n, Info: info}, nil
 }
 
 // Copy copies the regular file from to the file to within d, atomically like
@@ -203,10 +202,11 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 			return Written{}, d.err(op, name, err)
 		}
 	}
-	h, sh := md5.New(), sha256.New()
+	dg := newDigester()
+	defer dg.stop()
 	buf := getBuffer()
 	wb := &writeback{f: f}
-	n, err := io.CopyBuffer(io.MultiWriter(wb, h, sh), ctxio.Reader(ctx, src), *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(wb, dg), ctxio.Reader(ctx, src), *buf)
 	putBuffer(buf)
 	if err == nil {
 		err = d.fault("write", filepath.ToSlash(tmp))
@@ -241,7 +241,8 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		return Written{}, d.err(op, name, err)
 	}
 	committed = true
-	return Written{Hash: hex.EncodeToString(h.Sum(nil)), SHA256: hex.EncodeToString(sh.Sum(nil)), Size: n, Info: info}, nil
+	sum, sha := dg.sums()
+	return Written{Hash: sum, SHA256: sha, Size: n, Info: info}, nil
 }
 
 // copyErr reports an error of a copy into f, the file being written for
