@@ -13,9 +13,9 @@ import (
 // it, a goroutine and the copies it needs would cost more than they save.
 const (
 	parallelMin = 4 << 20
-	// digestQueue bounds the chunks waiting to be hashed, and so the memory
-	// a digester holds (digestQueue+1 copy buffers).
-	digestQueue = 4
+	// digestBuffers bounds the copy buffers a digester holds (chunks being
+	// filled, waiting, or hashed): 768 KiB at most.
+	digestBuffers = 3
 )
 
 // digester computes the MD5 (RHQ's) and SHA-256 (bundlekit's) of the bytes
@@ -26,6 +26,7 @@ type digester struct {
 	n        int64
 	work     chan *[]byte // chunks to hash, nil while hashing inline
 	free     chan *[]byte // chunk buffers back from the hasher
+	bufs     int          // buffers taken, at most digestBuffers
 	done     chan struct{}
 }
 
@@ -50,7 +51,12 @@ func (d *digester) Write(p []byte) (int, error) {
 		select {
 		case b = <-d.free:
 		default:
-			b = getBuffer()
+			if d.bufs < digestBuffers {
+				d.bufs++
+				b = getBuffer()
+			} else {
+				b = <-d.free // wait for the hasher
+			}
 		}
 		n := copy(*b, p)
 		*b = (*b)[:n]
@@ -62,8 +68,8 @@ func (d *digester) Write(p []byte) (int, error) {
 
 // start hands the hashing to a goroutine.
 func (d *digester) start() {
-	d.work = make(chan *[]byte, digestQueue)
-	d.free = make(chan *[]byte, digestQueue+1)
+	d.work = make(chan *[]byte, digestBuffers)
+	d.free = make(chan *[]byte, digestBuffers)
 	d.done = make(chan struct{})
 	go func() {
 		defer close(d.done)
@@ -71,11 +77,7 @@ func (d *digester) start() {
 			d.md5.Write(*b)
 			d.sha.Write(*b)
 			*b = (*b)[:cap(*b)]
-			select {
-			case d.free <- b:
-			default:
-				putBuffer(b)
-			}
+			d.free <- b // room for every buffer taken: never blocks
 		}
 	}()
 }
@@ -89,13 +91,8 @@ func (d *digester) stop() {
 	close(d.work)
 	<-d.done
 	d.work = nil
-	for {
-		select {
-		case b := <-d.free:
-			putBuffer(b)
-		default:
-			return
-		}
+	for ; d.bufs > 0; d.bufs-- {
+		putBuffer(<-d.free)
 	}
 }
 
