@@ -160,43 +160,15 @@ func plan(ctx context.Context, b *Bundle, opts Options, kind Kind) (*Plan, error
 }
 
 func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan, err error) {
-	if err := ctx.Err(); err != nil {
+	if p, opts, err = beginPlan(ctx, opts, kind); err != nil {
 		return nil, err
 	}
-	dir, err := hostDir(opts.Dest)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOptions(opts); err != nil {
-		return nil, err
-	}
-	// Before the lock, which creates the metadata folder: a deferred
-	// operation leaves no trace.
-	if err := checkConstraints(dir.String(), opts.Constraints, opts.Now, opts.Events); err != nil {
-		return nil, err
-	}
-	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
-	if err != nil {
-		return nil, err
-	}
-	p = &Plan{lock: lock, Recovered: recovered, Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events, bundle: b,
-		handover: opts.Handover, lockWait: opts.LockWait, verify: opts.Verify, keep: opts.Keep}
-	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
+	p.bundle, p.handover = b, opts.Handover
 	defer func(built *Plan) {
 		if err != nil {
 			built.Close() // the staging directory and the lock must not outlive a failed plan
 		}
 	}(p)
-	if p.state, err = loadState(p.Dest); err != nil {
-		return nil, err
-	}
-	if p.state.Damaged != nil {
-		return nil, p.state.Damaged // never decide from a damaged record
-	}
-	if opts.ID == 0 && !opts.ExactID {
-		opts.ID = nextID(p.state.State)
-		p.ID = opts.ID
-	}
 	r, values, err := p.expand(b, opts)
 	if err != nil {
 		return nil, invalid(err) // the recipe, the properties, the files it reads from the bundle
@@ -247,7 +219,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 		return nil, err
 	}
 	defer sv.close()
-	cb := &contentBuilder{ctx: ctx, fsys: b.fsys, dirPath: dirPath, dir: dir, unit: unit, values: values, staging: p.staging,
+	cb := &contentBuilder{ctx: ctx, fsys: b.fsys, dirPath: dirPath, dir: p.dir, unit: unit, values: values, staging: p.staging,
 		limits: limits, fetch: dl.FetchVerified, events: p.events}
 	if p.content, err = cb.build(); err != nil {
 		return nil, err
@@ -367,6 +339,47 @@ func (p *Plan) expand(b *Bundle, opts Options) (*recipe.Recipe, token.Values, er
 		Inputs:     inputs,
 		Deployment: &token.Deployment{ID: opts.ID, Name: name, Dir: p.Dest},
 	}, nil
+}
+
+// beginPlan starts the plan of an operation of kind on opts.Dest, as every
+// plan function does: it checks the options and the constraints (before the
+// lock, which creates the metadata folder: a deferred operation leaves no
+// trace), settles the destination (taking its lock with opts.HoldLock), reads
+// its metadata, never from a damaged record, and chooses the id. It returns
+// opts with that id; the caller closes the plan when it fails later.
+func beginPlan(ctx context.Context, opts Options, kind Kind) (*Plan, Options, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, opts, err
+	}
+	dir, err := hostDir(opts.Dest)
+	if err != nil {
+		return nil, opts, err
+	}
+	if err := checkOptions(opts); err != nil {
+		return nil, opts, err
+	}
+	if err := checkConstraints(dir.String(), opts.Constraints, opts.Now, opts.Events); err != nil {
+		return nil, opts, err
+	}
+	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
+	if err != nil {
+		return nil, opts, err
+	}
+	p := &Plan{lock: lock, Recovered: recovered, Kind: kind, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir, events: opts.Events,
+		lockWait: opts.LockWait, verify: opts.Verify, keep: opts.Keep}
+	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
+	if p.state, err = loadState(p.Dest); err == nil && p.state.Damaged != nil {
+		err = p.state.Damaged
+	}
+	if err != nil {
+		p.Close() // the lock must not outlive a failed plan
+		return nil, opts, err
+	}
+	if opts.ID == 0 && !opts.ExactID {
+		opts.ID = nextID(p.state.State)
+		p.ID = opts.ID
+	}
+	return p, opts, nil
 }
 
 // idDependent reports whether the recipe r, expanded for opts, comes out

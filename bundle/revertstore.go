@@ -101,43 +101,17 @@ func RevertStored(ctx context.Context, opts Options) (*Result, error) {
 }
 
 func planStored(ctx context.Context, opts Options) (p *Plan, err error) {
-	if err := ctx.Err(); err != nil {
+	if p, opts, err = beginPlan(ctx, opts, KindRevert); err != nil {
 		return nil, err
 	}
-	dir, err := hostDir(opts.Dest)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOptions(opts); err != nil {
-		return nil, err
-	}
-	if err := checkConstraints(dir.String(), opts.Constraints, opts.Now, opts.Events); err != nil {
-		return nil, err
-	}
-	lock, recovered, err := settle(ctx, dir.String(), opts.LockWait, opts.HoldLock)
-	if err != nil {
-		return nil, err
-	}
-	p = &Plan{lock: lock, Recovered: recovered, Kind: KindRevert, FromStore: true, Dest: dir.String(), ID: opts.ID, Clean: opts.Clean, dir: dir,
-		events: opts.Events, lockWait: opts.LockWait, verify: opts.Verify, keep: opts.Keep}
-	p.emit(Event{Type: EventPhase, Phase: "plan", Status: "started"})
+	p.FromStore = true
 	defer func(built *Plan) {
 		if err != nil {
 			built.Close() // the lock must not outlive a failed plan
 		}
 	}(p)
-	if p.state, err = loadState(p.Dest); err != nil {
-		return nil, err
-	}
-	if p.state.Damaged != nil {
-		return nil, p.state.Damaged
-	}
 	if !p.state.Managed {
 		return nil, invalid(fmt.Errorf("%s: %w: there is no deployment to revert (%v)", p.Dest, ErrNotManaged, p.state.Reason))
-	}
-	if opts.ID == 0 && !opts.ExactID {
-		opts.ID = nextID(p.state.State)
-		p.ID = opts.ID
 	}
 	disk, closeDisk, err := openDisk(p.Dest)
 	if err != nil {
