@@ -618,21 +618,21 @@ func (pr *prober) archiveAt(pos recipe.Pos) *recipe.Archive {
 	if pr.recipe == nil {
 		return nil
 	}
-	for _, a := range pr.recipe.Bundle.Unit.Archives {
-		if a.Pos == pos {
-			return a
-		}
-	}
-	return nil
+	return elementAt(pr.recipe.Bundle.Unit.Archives, pos, func(a *recipe.Archive) recipe.Pos { return a.Pos })
 }
 
 func (pr *prober) fileAt(pos recipe.Pos) *recipe.File {
 	if pr.recipe == nil {
 		return nil
 	}
-	for _, f := range pr.recipe.Bundle.Unit.Files {
-		if f.Pos == pos {
-			return f
+	return elementAt(pr.recipe.Bundle.Unit.Files, pos, func(f *recipe.File) recipe.Pos { return f.Pos })
+}
+
+// elementAt returns the element of list at pos, or nil.
+func elementAt[E any](list []*E, pos recipe.Pos, posOf func(*E) recipe.Pos) *E {
+	for _, e := range list {
+		if posOf(e) == pos {
+			return e
 		}
 	}
 	return nil
