@@ -403,7 +403,11 @@ func TestEntryOpenRatio(t *testing.T) {
 	var ae *fileops.ArchiveError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, "bomb", ae.Entry)
-	require.Greater(t, len(got), 1000, "the threshold holds for what is read")
+	var yielded, from int
+	_, err = fmt.Sscanf(err.Error()[strings.Index(err.Error(), "ratio over the limit: ")+len("ratio over the limit: "):], "%d bytes from %d", &yielded, &from)
+	require.NoError(t, err, "the error gives the figures")
+	require.Greater(t, yielded, 1000, "the threshold holds: only more than RatioThreshold bytes are checked")
+	require.Greater(t, yielded, 10*from, "what is stopped expands more than MaxRatio times")
 	require.Less(t, len(got), size, "stopped before the end")
 
 	a, err = openZip(t, data, fileops.Limits{MaxRatio: fileops.NoRatioLimit, RatioThreshold: 1000})
@@ -424,4 +428,55 @@ func noise(n int) string {
 		b[i] = 'a' + byte(x%26)
 	}
 	return string(b)
+}
+
+// TestEntryOpenInterleaved: entries read at the same time, as the deployer's
+// workers do, each get their own decompressor, however often the pooled ones
+// are reused; a reader closed early gives its decompressor back and reads
+// nothing more.
+func TestEntryOpenInterleaved(t *testing.T) {
+	bodies := []string{noise(300 << 10), strings.Repeat("ab", 100<<10), noise(7), ""}
+	var entries []testzip.Entry
+	for i, b := range bodies {
+		entries = append(entries, testzip.Entry{Name: fmt.Sprintf("f%d", i), Body: b, Deflate: true})
+	}
+	a, err := openZip(t, testzip.Build(t, entries...), fileops.Limits{})
+	require.NoError(t, err)
+	for round := range 3 {
+		readers := make([]io.ReadCloser, len(bodies))
+		got := make([][]byte, len(bodies))
+		for i := range bodies {
+			readers[i], err = a.Entries[i].Open()
+			require.NoError(t, err)
+		}
+		for more := true; more; {
+			more = false
+			for i, r := range readers {
+				buf := make([]byte, 1000+round*4096)
+				n, err := r.Read(buf)
+				got[i] = append(got[i], buf[:n]...)
+				if err == nil {
+					more = true
+					continue
+				}
+				require.ErrorIs(t, err, io.EOF, "entry %d", i)
+			}
+		}
+		for i, r := range readers {
+			require.Equal(t, bodies[i], string(got[i]), "round %d entry %d", round, i)
+			require.NoError(t, r.Close())
+		}
+	}
+
+	r, err := a.Entries[0].Open()
+	require.NoError(t, err)
+	_, err = r.Read(make([]byte, 10))
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	require.NoError(t, r.Close(), "a second Close does nothing")
+	_, err = r.Read(make([]byte, 10))
+	require.Error(t, err, "a read after Close fails")
+	var ae *fileops.ArchiveError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "f0", ae.Entry)
 }
