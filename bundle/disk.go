@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,7 +24,7 @@ type fsDisk struct {
 	roots *locate.Roots
 	dest  bool // the destination exists
 	// walk lists the destination's directories (nil when it does not exist).
-	walk *dirStack
+	walk *dirStacks
 }
 
 // openDisk opens dest for reading; a destination that does not exist reads as
@@ -43,7 +44,7 @@ func openDisk(dest string) (fsDisk, func(), error) {
 	}
 	disk := fsDisk{roots: roots, dest: d != nil}
 	if d != nil {
-		disk.walk = &dirStack{root: d}
+		disk.walk = &dirStacks{root: d}
 	}
 	return disk, func() {
 		if disk.walk != nil {
@@ -56,30 +57,77 @@ func openDisk(dest string) (fsDisk, func(), error) {
 	}, nil
 }
 
+// dirStacks lists the destination's directories for walks, on as many
+// goroutines as call it (see dirStack).
+type dirStacks struct {
+	root *fileops.Dir
+	mu   sync.Mutex
+	free []*dirStack // the stacks no listing is using
+}
+
+// list returns the entries of the relative directory key ("" for the
+// destination). It lists with the free stack that holds the most of key's
+// ancestors open, or a new one, so that goroutines walking different
+// subtrees each keep their own.
+func (s *dirStacks) list(key string) ([]fs.DirEntry, error) {
+	if key == "" {
+		return s.root.ReadDir("")
+	}
+	s.mu.Lock()
+	best, depth := -1, -1
+	for i, st := range s.free {
+		if n := st.holds(key); n > depth {
+			best, depth = i, n
+		}
+	}
+	var st *dirStack
+	if best < 0 {
+		st = &dirStack{root: s.root}
+	} else {
+		st = s.free[best]
+		s.free = slices.Delete(s.free, best, best+1)
+	}
+	s.mu.Unlock()
+	entries, err := st.list(key)
+	s.mu.Lock()
+	s.free = append(s.free, st)
+	s.mu.Unlock()
+	return entries, err
+}
+
+func (s *dirStacks) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.free {
+		st.pop(0)
+	}
+	s.free = nil
+}
+
 // dirStack keeps open the directories from the destination down to the last
 // one listed, each opened through its parent: a depth-first walk then opens
 // each directory once, by its name, instead of resolving its whole path from
-// the destination, and holds as many handles as the tree is deep.
+// the destination, and holds as many handles as the tree is deep. One
+// goroutine uses it at a time.
 type dirStack struct {
 	root *fileops.Dir
-	mu   sync.Mutex
 	keys []string // keys[i] is a directory in keys[i-1] (keys[0] in root)
 	dirs []*fileops.Dir
 }
 
-// list returns the entries of the relative directory key ("" for the
-// destination).
-func (s *dirStack) list(key string) ([]fs.DirEntry, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if key == "" {
-		return s.root.ReadDir("")
-	}
-	// Keep the open directories that lead to key, close the others.
+// holds returns how many of the open directories lead to key.
+func (s *dirStack) holds(key string) int {
 	n := 0
 	for n < len(s.keys) && (key == s.keys[n] || strings.HasPrefix(key, s.keys[n]+"/")) {
 		n++
 	}
+	return n
+}
+
+// list returns the entries of the relative directory key, not "".
+func (s *dirStack) list(key string) ([]fs.DirEntry, error) {
+	// Keep the open directories that lead to key, close the others.
+	n := s.holds(key)
 	s.pop(n)
 	cur, at := s.root, ""
 	if n > 0 {
@@ -113,12 +161,6 @@ func (s *dirStack) pop(n int) {
 		d.Close()
 	}
 	s.keys, s.dirs = s.keys[:n], s.dirs[:n]
-}
-
-func (s *dirStack) close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pop(0)
 }
 
 // resolve locates key; ok is false for a relative key of a destination that

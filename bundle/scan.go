@@ -120,15 +120,20 @@ func walkDest(ctx context.Context, d disk, orig map[string]string, ignore matche
 		}
 	}
 	seen := make(map[string]dirEntry, len(orig))
-	var walk func(dir string) error
-	walk = func(dir string) error {
+	var mu sync.Mutex // guards r and seen
+	// visit lists dir and records its entries; it returns the directories
+	// to descend into.
+	visit := func(dir string) ([]string, error) {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("rescan %s: %w", displayDir(dir), err)
+			return nil, fmt.Errorf("rescan %s: %w", displayDir(dir), err)
 		}
 		entries, err := d.readDir(dir)
 		if err != nil {
-			return fmt.Errorf("rescan %s: %w", displayDir(dir), err)
+			return nil, fmt.Errorf("rescan %s: %w", displayDir(dir), err)
 		}
+		var subdirs []string
+		mu.Lock()
+		defer mu.Unlock()
 		for _, e := range entries {
 			p := path.Join(dir, e.name)
 			switch {
@@ -148,18 +153,16 @@ func walkDest(ctx context.Context, d disk, orig map[string]string, ignore matche
 					r.hashes[p] = markDir // R73
 					r.additions[p] = true
 				}
-				if err := walk(p); err != nil {
-					return err
-				}
+				subdirs = append(subdirs, p)
 				continue
 			}
 			if !known {
 				r.additions[p] = true
 			}
 		}
-		return nil
+		return subdirs, nil
 	}
-	if err := walk(""); err != nil {
+	if err := walkTree(visit); err != nil {
 		return nil, err
 	}
 	return &walked{r: r, seen: seen}, nil
@@ -356,6 +359,60 @@ func groupByDir(keys []string) [][]int {
 	}
 	return groups
 }
+
+// walkTree calls visit for "" and for every directory a visit returns,
+// until every one is visited or one fails, on as many goroutines as there
+// are cores (at most maxWalkers): listing a directory and stating its
+// entries are system calls that wait on the kernel, not on each other. The
+// directories wait in a stack, so each goroutine goes depth first and the
+// directories a disk keeps open on the way down serve the next ones. The
+// error is the first visit's to fail; no visit starts after it.
+func walkTree(visit func(dir string) ([]string, error)) error {
+	var (
+		mu      sync.Mutex
+		ready   = sync.NewCond(&mu)
+		stack   = []string{""}
+		pending = 1 // directories pushed and not yet visited
+		first   error
+	)
+	worker := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for {
+			for len(stack) == 0 && pending > 0 && first == nil {
+				ready.Wait()
+			}
+			if pending == 0 || first != nil {
+				return
+			}
+			dir := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			mu.Unlock()
+			subdirs, err := visit(dir)
+			mu.Lock()
+			if err != nil && first == nil {
+				first = err
+			}
+			// Pushed in reverse, so that the first in name order is next.
+			for i := len(subdirs) - 1; i >= 0; i-- {
+				stack = append(stack, subdirs[i])
+			}
+			pending += len(subdirs) - 1
+			ready.Broadcast()
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), maxWalkers) - 1 {
+		wg.Go(worker)
+	}
+	worker()
+	wg.Wait()
+	return first
+}
+
+// maxWalkers bounds the goroutines of a walk; past a few, listing is bound
+// by the file system, not by waiting.
+const maxWalkers = 4
 
 // forEach calls f(0) … f(n-1) on at most GOMAXPROCS goroutines at once and
 // returns when all calls have returned.
