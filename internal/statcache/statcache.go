@@ -229,8 +229,15 @@ func Decode(r io.Reader) (*Cache, error) {
 	if split(head, hf[:]) != 5 || hf[0]+"\t"+hf[1] != magic {
 		return nil, fmt.Errorf("%w: header %q", ErrFormat, head)
 	}
-	lines := "\n" + text
-	count := func(kind string) int { return strings.Count(lines, "\n"+kind+"\t") }
+	// The records of a kind, to size the maps: counted in place, as
+	// joining a newline to the text would copy all of it.
+	count := func(kind string) int {
+		n := strings.Count(text, "\n"+kind+"\t")
+		if strings.HasPrefix(text, kind+"\t") {
+			n++
+		}
+		return n
+	}
 	c := &Cache{Files: make(map[string]File, count("f")), Bundle: make(map[string]File, count("b")),
 		Entries: make(map[string]Entry, count("e"))}
 	id, err1 := strconv.ParseInt(hf[2], 10, 32)
