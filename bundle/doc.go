@@ -118,8 +118,8 @@
 // destination deployed by RHQ is upgraded, reverted and purged by bundlekit, and
 // RHQ can read what bundlekit writes. bundlekit's own files (the lock, the
 // journal, the store of deployed content, the stat cache) live in
-// .rhqdeployments/.bundlekit*, and each deployment's records — the SHA-256
-// and permissions of its files, and what a revert without the bundle needs —
+// .rhqdeployments/.bundlekit*, and each deployment's records — the content
+// digests and permissions of its files, and what a revert without the bundle needs —
 // in .rhqdeployments/<id>/.bundlekit-*; RHQ never reads them.
 //
 // # Reverting without the bundle, and pruning

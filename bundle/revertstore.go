@@ -232,12 +232,12 @@ func (r *revertSource) content() *content {
 	for _, k := range slices.Sorted(maps.Keys(r.hashes)) {
 		h := r.hashes[k]
 		s := &source{key: k, kind: fromStore, hash: h, mode: r.modes[k].Mode}
-		sha := r.digests[k]
-		if sha == "" {
-			sha = r.stored[k]
+		digest := r.digests[k]
+		if digest == "" {
+			digest = r.stored[k]
 		}
-		if sha != "" && isMD5(h) {
-			s.sha, s.file = sha, objectKey(sha)
+		if digest != "" && isMD5(h) {
+			s.digest, s.file = digest, objectKey(digest)
 			s.origin = recipe.Pos{File: "deployment " + fmt.Sprint(r.props.ID) + " (stored)"}
 		}
 		c.add(s)
