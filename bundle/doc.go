@@ -122,6 +122,15 @@
 // digests and permissions of its files, and what a revert without the bundle needs —
 // in .rhqdeployments/<id>/.bundlekit-*; RHQ never reads them.
 //
+// Files are named by their content digest (fileops.ContentDigest) in those
+// records and in the store: the SHA-256 of content of up to 4 MiB, and past
+// that a SHA-512/256 of the SHA-256 of each 4 MiB chunk, so that a full
+// verification (Options.Verify) hashes a large file on every core. Records
+// an older bundlekit wrote hold whole-file SHA-256: its digests record is
+// taken for missing (files are then proved by MD5), and of its store only
+// the objects of at most 4 MiB, where the two digests agree, serve a revert
+// without the bundle.
+//
 // # Reverting without the bundle, and pruning
 //
 // Every operation keeps, by a hard link made just before it replaces or

@@ -439,7 +439,9 @@ func loadDigests(d fsDisk, st *state) (metadata.Digests, string) {
 }
 
 // readDigests reads the digests record of deployment id, and its text: nil
-// when there is none or it is damaged.
+// when there is none, it is damaged, or it is of another format — an older
+// bundlekit's, whose whole-file SHA-256 are not content digests past 4 MiB
+// (metadata.ErrDigestsFormat).
 func readDigests(d fsDisk, id int32) (metadata.Digests, string) {
 	rc, err := d.open(metadata.DigestsPath(id))
 	if err != nil {
