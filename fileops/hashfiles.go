@@ -118,15 +118,18 @@ func (d *Dir) hashOne(name string, digests Digests) FileHash {
 		return FileHash{Err: err}
 	}
 	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return FileHash{Err: d.err("hash", name, err)}
-	}
-	if parallelDigest(digests, fi.Size()) {
-		sum, err := digestAt(f, fi.Size(), ContentChunkSize)
-		if err != nil {
+	if digests == DigestContent {
+		// The size of the file opened, not of the name looked up before.
+		if fi, err = f.Stat(); err != nil {
 			return FileHash{Err: d.err("hash", name, err)}
 		}
-		return FileHash{ContentDigest: hex.EncodeToString(sum)}
+		if parallelDigest(digests, fi.Size()) {
+			sum, err := digestAt(f, fi.Size(), ContentChunkSize)
+			if err != nil {
+				return FileHash{Err: d.err("hash", name, err)}
+			}
+			return FileHash{ContentDigest: hex.EncodeToString(sum)}
+		}
 	}
 	h := newHasher(digests)
 	buf := getBuffer()
