@@ -79,7 +79,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		return nil, notStarted(tx, p.Dest, fmt.Errorf("%w (an unfinished operation of another deployer was %s first)", ErrStale, rec))
 	}
 	a := &applier{ctx: ctx, p: p, tx: tx, errors: map[string]string{}, hashes: map[string]string{},
-		written: map[string]statcache.File{}, sha: map[string]string{}, owners: map[string]perms{}}
+		written: map[string]statcache.File{}, wroteDigests: map[string]string{}, owners: map[string]perms{}}
 	if err := p.checkFresh(tx); err != nil {
 		// Another deployer changed the destination while this one waited
 		// for the lock: the caller may plan again.
@@ -183,8 +183,9 @@ type applier struct {
 	// not hash; written the stat of every file written, for the stat cache.
 	hashes  map[string]string
 	written map[string]statcache.File
-	// sha is the SHA-256 of each file written, for the digests record.
-	sha map[string]string
+	// wroteDigests are the content digests of the files written, for the
+	// digests record.
+	wroteDigests map[string]string
 	// owners are the permissions of the files written, for the record of
 	// permissions (issue 11.6).
 	owners map[string]perms

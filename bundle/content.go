@@ -41,9 +41,9 @@ type source struct {
 	// file: a path in the bundle (fromFile) or in the staging directory
 	// (fromStaging, and fromFile for downloads: staged is true); the key of
 	// the object in the destination (fromStore, "" when the store cannot
-	// name it), whose SHA-256 is sha.
+	// name it), whose content digest (fileops.ContentDigest) is digest.
 	file    string
-	sha     string
+	digest  string
 	staged  bool
 	archive *fileops.Archive
 	entry   *fileops.Entry

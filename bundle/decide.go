@@ -41,10 +41,11 @@ type rescan struct {
 	// extExists: external keys of N that O does not know and that exist on
 	// disk (R85).
 	extExists set
-	// files: the stat and hash of each file hashed, for the stat cache; sha
-	// the SHA-256 of those that were read, for the digests record.
-	files map[string]statcache.File
-	sha   map[string]string
+	// files: the stat and hash of each file hashed, for the stat cache;
+	// digests the content digests (fileops.ContentDigest) of those that
+	// were read, for the digests record.
+	files   map[string]statcache.File
+	digests map[string]string
 }
 
 // backupLoc names where the deployment being planned saves a path (R125,

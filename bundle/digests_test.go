@@ -30,8 +30,9 @@ func readDigests(t *testing.T, dest string, id int32) metadata.Digests {
 	return d
 }
 
-// TestDigestsRecord: each deployment records the SHA-256 of the files of its
-// map (performance issue: what a full verification proves files by) — of the
+// TestDigestsRecord: each deployment records the content digest of the files
+// of its map (performance issue: what a full verification proves files by;
+// for these small files, their SHA-256) — of the
 // files it writes, and, for the files it keeps, the previous record's digest
 // or the one its rescan computed; never a digest of other content than the
 // MD5 the map records.
@@ -68,7 +69,7 @@ func TestDigestsRecord(t *testing.T) {
 }
 
 // TestVerifyWithDigests: a full verification proves unchanged files by their
-// recorded SHA-256 and still sees every change — an edit that keeps the
+// recorded content digest and still sees every change — an edit that keeps the
 // size and the modification time, and a record that is damaged (then MD5
 // decides alone).
 func TestVerifyWithDigests(t *testing.T) {

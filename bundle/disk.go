@@ -300,7 +300,7 @@ func (f fsDisk) hashFiles(ctx context.Context, keys []string, digests fileops.Di
 			names[j] = path.Base(keys[i])
 		}
 		for j, h := range sub.HashFiles(names, digests) {
-			if h.Err == nil && h.MD5 == "" && h.SHA256 == "" {
+			if h.Err == nil && h.MD5 == "" && h.ContentDigest == "" {
 				h.MD5 = linkHash(h.Link)
 			}
 			out[group[j]] = h

@@ -85,9 +85,9 @@ func diskUsage(ctx context.Context, dest string) (*DiskUsage, error) {
 			}
 		}
 		if e := loadExtras(disk, id); e != nil {
-			for _, sha := range e.Stored {
-				if _, ok := owner[sha]; !ok {
-					owner[sha] = len(out.Deployments)
+			for _, digest := range e.Stored {
+				if _, ok := owner[digest]; !ok {
+					owner[digest] = len(out.Deployments)
 				}
 			}
 		}
@@ -99,12 +99,12 @@ func diskUsage(ctx context.Context, dest string) (*DiskUsage, error) {
 	}
 	for _, od := range objects {
 		for _, o := range od.objects {
-			n, err := u.size(objectKey(o.sha))
+			n, err := u.size(objectKey(o.digest))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, err
 			}
 			out.Store += n
-			if i, ok := owner[o.sha]; ok {
+			if i, ok := owner[o.digest]; ok {
 				out.Deployments[i].Stored += n
 			} else {
 				out.Unattributed += n

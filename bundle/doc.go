@@ -118,9 +118,18 @@
 // destination deployed by RHQ is upgraded, reverted and purged by bundlekit, and
 // RHQ can read what bundlekit writes. bundlekit's own files (the lock, the
 // journal, the store of deployed content, the stat cache) live in
-// .rhqdeployments/.bundlekit*, and each deployment's records — the SHA-256
-// and permissions of its files, and what a revert without the bundle needs —
+// .rhqdeployments/.bundlekit*, and each deployment's records — the content
+// digests and permissions of its files, and what a revert without the bundle needs —
 // in .rhqdeployments/<id>/.bundlekit-*; RHQ never reads them.
+//
+// Files are named by their content digest (fileops.ContentDigest) in those
+// records and in the store: the SHA-256 of content of up to 4 MiB, and past
+// that a SHA-512/256 of the SHA-256 of each 4 MiB chunk, so that a full
+// verification (Options.Verify) hashes a large file on every core. Records
+// an older bundlekit wrote hold whole-file SHA-256: its digests record is
+// taken for missing (files are then proved by MD5), and of its store only
+// the objects of at most 4 MiB, where the two digests agree, serve a revert
+// without the bundle.
 //
 // # Reverting without the bundle, and pruning
 //

@@ -74,8 +74,9 @@ type Options struct {
 	// Verify re-reads every byte of the destination and of a bundle
 	// directory instead of trusting the stat cache (the sizes, times and
 	// inodes the last deployment recorded). A file of the current deployment
-	// is proved by the SHA-256 recorded with it (metadata.Digests, faster to
-	// compute than MD5), any other by its MD5. Archive entries are still
+	// is proved by the content digest recorded with it (metadata.Digests:
+	// SHA-256 of 4 MiB chunks, faster to compute than MD5 and, for a large
+	// file, on every core), any other by its MD5. Archive entries are still
 	// known by the CRC-32 and sizes their archive records.
 	Verify bool
 	// Constraints say when and where the operation may run (time windows,

@@ -105,11 +105,12 @@ type Plan struct {
 	cache   *statcache.Cache
 	verify  bool
 	scanned map[string]statcache.File
-	// digests are the SHA-256 the current deployment recorded (nil when
-	// none), digestsText its file; scannedSHA those the rescan computed.
-	digests     metadata.Digests
-	digestsText string
-	scannedSHA  map[string]string
+	// digests are the content digests (fileops.ContentDigest) the current
+	// deployment recorded (nil when none), digestsText its file;
+	// scannedDigests those the rescan computed.
+	digests        metadata.Digests
+	digestsText    string
+	scannedDigests map[string]string
 	// modes is the record of permissions the operation writes (issue 11.6;
 	// the owners of the files written are added when they are); nil when it
 	// writes none.

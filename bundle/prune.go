@@ -64,7 +64,10 @@ type PrunedFolder struct {
 
 // PrunedObject is a stored object a prune removes.
 type PrunedObject struct {
-	SHA256 string `json:"sha256"`
+	// Digest is the object's name in the store: the content digest of its
+	// bytes (fileops.ContentDigest, their SHA-256 up to 4 MiB only), or
+	// their whole SHA-256 if an older bundlekit stored it.
+	Digest string `json:"digest"`
 	Bytes  int64  `json:"bytes"`
 }
 
@@ -192,15 +195,15 @@ func planPrune(ctx context.Context, dest string, opts PruneOptions) (*PruneRepor
 	needed := set{}
 	for id := range kept {
 		if e := loadExtras(fsDisk, id); e != nil {
-			for _, sha := range e.Stored {
-				needed[sha] = true
+			for _, digest := range e.Stored {
+				needed[digest] = true
 			}
 		}
 	}
 	if hasPrev {
 		digests, _ := readDigests(fsDisk, prev)
-		for _, sha := range digests {
-			needed[sha] = true
+		for _, digest := range digests {
+			needed[digest] = true
 		}
 	}
 	objects, err := listObjects(d)
@@ -211,13 +214,13 @@ func planPrune(ctx context.Context, dest string, opts PruneOptions) (*PruneRepor
 		all := !objects[prefix].other
 		var gone []string
 		for _, o := range objects[prefix].objects {
-			if needed[o.sha] {
+			if needed[o.digest] {
 				all = false
 				continue
 			}
-			rep.Objects = append(rep.Objects, PrunedObject{SHA256: o.sha, Bytes: o.size})
+			rep.Objects = append(rep.Objects, PrunedObject{Digest: o.digest, Bytes: o.size})
 			rep.Bytes += o.size
-			gone = append(gone, objectKey(o.sha))
+			gone = append(gone, objectKey(o.digest))
 		}
 		if all {
 			gone = []string{objectsDir + "/" + prefix}
@@ -299,8 +302,8 @@ func previousOf(st *metadata.State, id int32) (int32, bool) {
 
 // object is a stored object as listed.
 type object struct {
-	sha  string
-	size int64
+	digest string // its name
+	size   int64
 }
 
 // objectDir is a folder of the store: the objects it holds, and whether it
@@ -336,7 +339,7 @@ func listObjects(d *fileops.Dir) (map[string]*objectDir, error) {
 				od.other = true
 				continue
 			}
-			od.objects = append(od.objects, object{sha: e.Name(), size: fi.Size()})
+			od.objects = append(od.objects, object{digest: e.Name(), size: fi.Size()})
 		}
 		out[p.Name()] = od
 	}

@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/token"
 )
 
@@ -115,10 +115,10 @@ func (s *source) patchedAt() []int64 {
 }
 
 // storedReader returns what a revert writes of the stored object rc: its
-// bytes with the new id where the old one was, and the SHA-256 of the
+// bytes with the new id where the old one was, and the content digest of the
 // object as read, to check it against the digest recorded.
 func (s *source) storedReader(rc io.Reader) (io.Reader, hash.Hash) {
-	h := sha256.New()
+	h := fileops.NewContentHash()
 	var r io.Reader = io.TeeReader(rc, h)
 	if len(s.patch) > 0 {
 		r = newIDPatcher(r, s.patch, s.oldID, s.newID)
@@ -164,8 +164,8 @@ func (p *Plan) reID(c *content, d fsDisk, idAt map[string][]int64, known bool, f
 		case err != nil:
 			return fmt.Errorf("re-realize @@%s@@ in %s from %s: %w", token.KeyDeployID, k, s.file, err)
 		}
-		if got := hex.EncodeToString(sh.Sum(nil)); got != s.sha {
-			return damaged(k, "%s does not hold the bytes recorded (SHA-256 %s, found %s)", s.file, s.sha, got)
+		if got := hex.EncodeToString(sh.Sum(nil)); got != s.digest {
+			return damaged(k, "%s does not hold the bytes recorded (digest %s, found %s)", s.file, s.digest, got)
 		}
 		s.hash = hex.EncodeToString(m.Sum(nil))
 		s.seen(s.patchedAt(), s.hash)

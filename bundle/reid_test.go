@@ -94,7 +94,7 @@ func TestRevertStoredIDsUnknown(t *testing.T) {
 	deploySpec(t, v1, dest, 1, props)
 	deploySpec(t, v2, dest, 2, props)
 	old := readExtras(t, dest, 1)
-	old.IDAt, old.IDKnown = nil, false
+	old.IDAt, old.IDKnown, old.StoredSHA256 = nil, false, true
 	data, err := metadata.EncodeExtras(*old)
 	require.NoError(t, err)
 	require.Contains(t, string(data), `"v":1`)

@@ -166,8 +166,8 @@ func planStored(ctx context.Context, opts Options) (p *Plan, err error) {
 }
 
 // revertSource is what a revert without the bundle rebuilds: the previous
-// deployment as its metadata records it, and the digests that name its
-// bytes in the store.
+// deployment as its metadata records it, and the content digests that name
+// its bytes in the store.
 type revertSource struct {
 	props   metadata.Properties
 	hashes  metadata.Hashes
@@ -206,6 +206,9 @@ func (p *Plan) revertTarget(d fsDisk) (*revertSource, error) {
 		return nil, needed("the current deployment %d was made by RHQ or by a bundlekit that kept no store, so what it replaced is not kept", cur)
 	}
 	src := &revertSource{props: props, stored: curExtras.Stored}
+	if curExtras.StoredSHA256 {
+		src.stored = smallObjects(d, curExtras.Stored)
+	}
 	if src.hashes, err = st.HashesOf(props.ID); err != nil {
 		var de *metadata.DamagedError
 		if errors.As(err, &de) {
@@ -224,6 +227,23 @@ func (p *Plan) revertTarget(d fsDisk) (*revertSource, error) {
 	return src, nil
 }
 
+// smallObjects returns the entries of an older bundlekit's record of the
+// files it stored (metadata.Extras.StoredSHA256: by whole-file SHA-256)
+// whose digests are content digests too: those naming objects of at most
+// fileops.ContentChunkSize bytes. A larger object's bytes cannot be checked
+// against its content digest, so a revert does without it, as without an
+// object: a write that needs it is refused with a *BundleNeededError.
+func smallObjects(d fsDisk, stored map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, digest := range stored {
+		fi, err := d.lstatInfo(objectKey(digest))
+		if err == nil && fi.Mode().IsRegular() && fi.Size() <= fileops.ContentChunkSize {
+			out[k] = digest
+		}
+	}
+	return out
+}
+
 // content is N of the revert: every file of the previous deployment's map,
 // with the hash it recorded, the bits it gave the file, and the stored
 // object its digest names (none when no digest is known).
@@ -232,12 +252,12 @@ func (r *revertSource) content() *content {
 	for _, k := range slices.Sorted(maps.Keys(r.hashes)) {
 		h := r.hashes[k]
 		s := &source{key: k, kind: fromStore, hash: h, mode: r.modes[k].Mode}
-		sha := r.digests[k]
-		if sha == "" {
-			sha = r.stored[k]
+		digest := r.digests[k]
+		if digest == "" {
+			digest = r.stored[k]
 		}
-		if sha != "" && isMD5(h) {
-			s.sha, s.file = sha, objectKey(sha)
+		if digest != "" && isMD5(h) {
+			s.digest, s.file = digest, objectKey(digest)
 			s.origin = recipe.Pos{File: "deployment " + fmt.Sprint(r.props.ID) + " (stored)"}
 		}
 		c.add(s)

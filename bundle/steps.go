@@ -177,12 +177,12 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 	}
 	var r io.Reader = rc
 	var at []int64
-	var objectSHA hash.Hash
+	var objectDigest hash.Hash
 	switch {
 	case src.realize:
 		r = watchID(rc, a.p.values, &at)
 	case src.kind == fromStore:
-		r, objectSHA = src.storedReader(rc)
+		r, objectDigest = src.storedReader(rc)
 	}
 	tx := a.tx
 	if s.phase == phaseService {
@@ -201,10 +201,10 @@ func (a *applier) write(e *Entry, s *step) (fileops.Written, error) {
 	if err != nil {
 		return w, fmt.Errorf("%s: write %s: %w", src.origin, e.Path, err)
 	}
-	if objectSHA != nil {
-		if got := hex.EncodeToString(objectSHA.Sum(nil)); w.Hash != src.hash || got != src.sha {
-			return w, fmt.Errorf("%s: write %s: %w: the stored object %s does not hold the bytes recorded (MD5 %s, SHA-256 %s; found %s, %s): the store is damaged",
-				src.origin, e.Path, ErrBundleNeeded, src.file, src.hash, src.sha, w.Hash, got)
+	if objectDigest != nil {
+		if got := hex.EncodeToString(objectDigest.Sum(nil)); w.Hash != src.hash || got != src.digest {
+			return w, fmt.Errorf("%s: write %s: %w: the stored object %s does not hold the bytes recorded (MD5 %s, digest %s; found %s, %s): the store is damaged",
+				src.origin, e.Path, ErrBundleNeeded, src.file, src.hash, src.digest, w.Hash, got)
 		}
 	}
 	if src.hash != "" && w.Hash != src.hash {
@@ -379,8 +379,8 @@ func (a *applier) wrote(e *Entry, w fileops.Written) {
 	if e.New == "" {
 		a.hashes[e.Path] = w.Hash
 	}
-	if w.SHA256 != "" && (e.New == "" || e.New == w.Hash) {
-		a.sha[e.Path] = w.SHA256
+	if w.ContentDigest != "" && (e.New == "" || e.New == w.Hash) {
+		a.wroteDigests[e.Path] = w.ContentDigest
 	}
 	if w.Info == nil {
 		return
@@ -393,7 +393,7 @@ func (a *applier) wrote(e *Entry, w fileops.Written) {
 	}
 }
 
-// encodeDigests returns the new deployment's SHA-256 record as its file
+// encodeDigests returns the new deployment's digests record as its file
 // holds it: the previous one's bytes when it records the same.
 func (a *applier) encodeDigests(recorded map[string]string) ([]byte, error) {
 	d := a.digests(recorded)
@@ -403,7 +403,7 @@ func (a *applier) encodeDigests(recorded map[string]string) ([]byte, error) {
 	return metadata.EncodeDigests(d)
 }
 
-// digests is the SHA-256 record of the new deployment (see
+// digests is the digests record of the new deployment (see
 // metadata.Digests): for each file of its map, the digest of the content
 // whose MD5 it records, where known — written now, read by the rescan, or
 // recorded by the previous deployment for the same content.
@@ -414,10 +414,10 @@ func (a *applier) digests(recorded map[string]string) metadata.Digests {
 	for k, md5 := range recorded {
 		switch {
 		case !isMD5(md5):
-		case a.sha[k] != "":
-			d[k] = a.sha[k]
-		case a.p.scannedSHA[k] != "" && a.p.scanned[k].MD5 == md5:
-			d[k] = a.p.scannedSHA[k]
+		case a.wroteDigests[k] != "":
+			d[k] = a.wroteDigests[k]
+		case a.p.scannedDigests[k] != "" && a.p.scanned[k].MD5 == md5:
+			d[k] = a.p.scannedDigests[k]
 		case a.p.digests[k] != "" && a.p.state.Hashes[k] == md5:
 			d[k] = a.p.digests[k]
 		}

@@ -28,8 +28,9 @@ import (
 // replaced or trashed (journal.Tx.LinkOrCopy): no byte is copied, and the
 // store grows by what the operation replaced, once per content.
 //
-// The store is content-addressed: an object is named by the SHA-256 of its
-// bytes, .rhqdeployments/.bundlekit/store/objects/<first 2 digits>/<digest>,
+// The store is content-addressed: an object is named by the content digest
+// of its bytes (fileops.ContentDigest: their SHA-256 up to 4 MiB), in
+// .rhqdeployments/.bundlekit/store/objects/<first 2 digits>/<digest>,
 // so content that several deployments or paths share is kept once. Objects
 // are never written into and never linked into the destination: a revert
 // copies them, so an edit made in place later cannot change one. They are
@@ -46,9 +47,9 @@ const (
 	objectsDir = storeDir + "/objects"
 )
 
-// objectKey is the key of the stored object holding the bytes whose SHA-256
-// is sha (lowercase hex).
-func objectKey(sha string) string { return objectsDir + "/" + sha[:2] + "/" + sha }
+// objectKey is the key of the stored object holding the bytes whose content
+// digest is digest (lowercase hex).
+func objectKey(digest string) string { return objectsDir + "/" + digest[:2] + "/" + digest }
 
 // recipeExtras is what the deployment of an expanded recipe records beyond
 // RHQ's metadata (the store's part is added by planStore).
@@ -132,7 +133,8 @@ func recordedIgnore(sets []metadata.IgnoreSet) (*recipe.Matcher, error) {
 // deployment holding the bytes that deployment recorded a first step keeping
 // those bytes in the store, unless an object holds them already, and records
 // which files the new deployment keeps (metadata.Extras.Stored). A file whose
-// SHA-256 is unknown (neither recorded nor read by the rescan) is not kept.
+// content digest is unknown (neither recorded nor read by the rescan) is not
+// kept.
 // Run it last, once the entries have all their other steps.
 func (p *Plan) planStore(d fsDisk, entries []*Entry) error {
 	if p.extras == nil || !p.state.Managed {
@@ -143,12 +145,12 @@ func (p *Plan) planStore(d fsDisk, entries []*Entry) error {
 		if e.Dir || e.outside || !isMD5(e.Previous) || e.Current != e.Previous || !e.displaces() {
 			continue
 		}
-		sha := p.recordedSHA(e.Path, e.Previous)
-		if sha == "" {
+		digest := p.recordedDigest(e.Path, e.Previous)
+		if digest == "" {
 			continue
 		}
-		p.extras.Stored[e.Path] = sha
-		key := objectKey(sha)
+		p.extras.Stored[e.Path] = digest
+		key := objectKey(digest)
 		if claimed[key] {
 			continue
 		}
@@ -171,12 +173,12 @@ func (e *Entry) displaces() bool {
 	return e.has(opWrite) || e.has(opTrash) || e.has(opRestore)
 }
 
-// recordedSHA returns the SHA-256 of the file at key of the current
-// deployment, whose MD5 is md5: read by the rescan, or recorded with the
-// deployment; "" when neither knows it.
-func (p *Plan) recordedSHA(key, md5 string) string {
-	if f, ok := p.scanned[key]; ok && f.MD5 == md5 && p.scannedSHA[key] != "" {
-		return p.scannedSHA[key]
+// recordedDigest returns the content digest of the file at key of the
+// current deployment, whose MD5 is md5: read by the rescan, or recorded with
+// the deployment; "" when neither knows it.
+func (p *Plan) recordedDigest(key, md5 string) string {
+	if f, ok := p.scanned[key]; ok && f.MD5 == md5 && p.scannedDigests[key] != "" {
+		return p.scannedDigests[key]
 	}
 	return p.digests[key] // it stands with the map, whose MD5 this is
 }

@@ -2,8 +2,6 @@ package bundle_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/constraint"
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/internal/statcache"
 	"github.com/bundlekit/bundlekit/internal/testtree"
@@ -29,7 +28,7 @@ import (
 const objectsDir = ".rhqdeployments/.bundlekit/store/objects"
 
 // storeObjects returns the stored objects of dest (digest → content), and
-// checks that each is named by the SHA-256 of its bytes.
+// checks that each is named by the content digest of its bytes.
 func storeObjects(t *testing.T, dest string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -45,8 +44,7 @@ func storeObjects(t *testing.T, dest string) map[string]string {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		require.Equal(t, hex.EncodeToString(sum[:]), e.Name(), "an object is named by its digest")
+		require.Equal(t, fileops.ContentDigest(data), e.Name(), "an object is named by its digest")
 		require.Equal(t, e.Name()[:2], filepath.Base(filepath.Dir(p)))
 		out[e.Name()] = string(data)
 		return nil

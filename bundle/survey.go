@@ -43,7 +43,7 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 		}
 	}
 	p.cache, p.digests, p.digestsText = sv.cache, sv.digests, sv.digestsText
-	var proof map[string]string // SHA-256 that prove the recorded MD5s
+	var proof map[string]string // content digests that prove the recorded MD5s
 	if p.verify {
 		proof = p.digests
 	}
@@ -51,7 +51,7 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 	if err != nil {
 		return nil, err
 	}
-	p.scanned, p.scannedSHA = scan.files, scan.sha
+	p.scanned, p.scannedDigests = scan.files, scan.digests
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -428,7 +428,7 @@ func (p *Plan) planRestores(ctx context.Context, d disk, prev int, entries []*En
 // internal/statcache), beside RHQ's metadata, which RHQ never reads.
 const cacheFile = metadataDir + "/.bundlekit-cache"
 
-// loadDigests reads the SHA-256 record of the current deployment, and its
+// loadDigests reads the digests record of the current deployment, and its
 // text: nil when there is none or it is damaged, which only costs a
 // verification time.
 func loadDigests(d fsDisk, st *state) (metadata.Digests, string) {
@@ -438,8 +438,10 @@ func loadDigests(d fsDisk, st *state) (metadata.Digests, string) {
 	return readDigests(d, st.Current.ID)
 }
 
-// readDigests reads the SHA-256 record of deployment id, and its text: nil
-// when there is none or it is damaged.
+// readDigests reads the digests record of deployment id, and its text: nil
+// when there is none, it is damaged, or it is of another format — an older
+// bundlekit's, whose whole-file SHA-256 are not content digests past 4 MiB
+// (metadata.ErrDigestsFormat).
 func readDigests(d fsDisk, id int32) (metadata.Digests, string) {
 	rc, err := d.open(metadata.DigestsPath(id))
 	if err != nil {

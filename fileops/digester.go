@@ -2,13 +2,12 @@ package fileops
 
 import (
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/hex"
 	"hash"
 )
 
 // Past parallelMin bytes a digester hashes on a goroutine of its own, so that
-// a large file's MD5 and SHA-256 (about 2.2 s of CPU per GiB here) overlap
+// a large file's MD5 and content digest (about 2.2 s of CPU per GiB here) overlap
 // its inflation and writing on another core instead of adding to them. Below
 // it, a goroutine and the copies it needs would cost more than they save.
 const (
@@ -18,20 +17,20 @@ const (
 	digestBuffers = 3
 )
 
-// digester computes the MD5 (RHQ's) and SHA-256 (bundlekit's) of the bytes
-// written to it. Write never fails. sums returns them once writing is done;
+// digester computes the MD5 (RHQ's) and the content digest (bundlekit's, see
+// NewContentHash) of the bytes written to it. Write never fails. sums returns them once writing is done;
 // stop releases its goroutine on any path (sums calls it).
 type digester struct {
-	md5, sha hash.Hash
-	n        int64
-	work     chan *[]byte // chunks to hash, nil while hashing inline
-	free     chan *[]byte // chunk buffers back from the hasher
-	bufs     int          // buffers taken, at most digestBuffers
-	done     chan struct{}
+	md5, content hash.Hash
+	n            int64
+	work         chan *[]byte // chunks to hash, nil while hashing inline
+	free         chan *[]byte // chunk buffers back from the hasher
+	bufs         int          // buffers taken, at most digestBuffers
+	done         chan struct{}
 }
 
 func newDigester() *digester {
-	return &digester{md5: md5.New(), sha: sha256.New()}
+	return &digester{md5: md5.New(), content: NewContentHash()}
 }
 
 func (d *digester) Write(p []byte) (int, error) {
@@ -39,7 +38,7 @@ func (d *digester) Write(p []byte) (int, error) {
 	if d.work == nil && d.n+int64(len(p)) <= parallelMin {
 		d.n += int64(len(p))
 		d.md5.Write(p)
-		d.sha.Write(p)
+		d.content.Write(p)
 		return len(p), nil
 	}
 	if d.work == nil {
@@ -75,7 +74,7 @@ func (d *digester) start() {
 		defer close(d.done)
 		for b := range d.work {
 			d.md5.Write(*b)
-			d.sha.Write(*b)
+			d.content.Write(*b)
 			*b = (*b)[:cap(*b)]
 			d.free <- b // room for every buffer taken: never blocks
 		}
@@ -96,8 +95,9 @@ func (d *digester) stop() {
 	}
 }
 
-// sums returns the MD5 and SHA-256, in lowercase hex, of every byte written.
-func (d *digester) sums() (md5Hex, sha256Hex string) {
+// sums returns the MD5 and the content digest, in lowercase hex, of every
+// byte written.
+func (d *digester) sums() (md5Hex, contentHex string) {
 	d.stop()
-	return hex.EncodeToString(d.md5.Sum(nil)), hex.EncodeToString(d.sha.Sum(nil))
+	return hex.EncodeToString(d.md5.Sum(nil)), hex.EncodeToString(d.content.Sum(nil))
 }

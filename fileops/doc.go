@@ -57,6 +57,30 @@
 // otherwise it belongs to the process. New directories get 0o755 before the
 // umask.
 //
+// # Content digest
+//
+// Besides RHQ's MD5, every write computes bundlekit's content digest of the
+// bytes written (Written.ContentDigest), which deployment records and the
+// store of deployed content name content by; HashFiles computes it of files
+// on disk. It is an on-disk format, defined with the chunk size
+// C = ContentChunkSize = 4 MiB (4194304 bytes):
+//
+//   - content of at most C bytes: its SHA-256. sha256sum checks such a file
+//     by hand;
+//   - content of n > C bytes: with L_i the SHA-256 of its i-th chunk of C
+//     bytes (the last one shorter, never empty), the SHA-512/256 (FIPS
+//     180-4, not SHA-512 truncated) of the ASCII text
+//     "bundlekit tree sha256 4194304\n", then n as 8 bytes big-endian, then
+//     L_0, L_1, … in order.
+//
+// Either way it is 32 bytes, written as 64 lowercase hex digits. The chunks
+// let a file be verified on every core, where one SHA-256 of the whole is
+// bound to one; the root's different hash function keeps the two cases
+// apart, so content-addressed names never take one content for another.
+// NewContentHash computes it as bytes arrive; HashFiles reads a file of
+// more than 2C bytes whose content digest alone is asked for by chunks, on
+// min(GOMAXPROCS, chunks) goroutines.
+//
 // # Zip archives
 //
 // OpenZip refuses a whole archive, before any content is read, when one entry

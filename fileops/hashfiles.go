@@ -2,7 +2,6 @@ package fileops
 
 import (
 	"crypto/md5"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -14,19 +13,20 @@ import (
 // Digests chooses what HashFiles computes of a regular file's content.
 type Digests uint8
 
-// The digests HashFiles can compute, together in one read when both are
-// asked for.
+// The digests HashFiles can compute: RHQ's MD5 (R49) and bundlekit's
+// content digest (see the package documentation), together in one read
+// when both are asked for.
 const (
 	DigestMD5 Digests = 1 << iota
-	DigestSHA256
+	DigestContent
 )
 
 // FileHash is what HashFiles finds of one name.
 type FileHash struct {
-	// MD5 and SHA256 of a regular file's content, in lowercase hex, as
-	// asked for.
-	MD5    string
-	SHA256 string
+	// MD5 and ContentDigest (see the package documentation) of a regular
+	// file's content, in lowercase hex, as asked for.
+	MD5           string
+	ContentDigest string
 	// Link is the target of a symbolic link, which is not followed; MD5 is
 	// then empty.
 	Link string
@@ -38,7 +38,10 @@ type FileHash struct {
 // HashFiles hashes files directly in d, never following a symbolic link. It
 // reads them through one handle to d, so a file costs an open, a stat and its
 // reads, with no walk from a root and no lookup of its parent: the way to
-// hash every file of a large tree, a directory at a time.
+// hash every file of a large tree, a directory at a time. A file of more
+// than 2*ContentChunkSize bytes whose content digest alone is asked for is
+// hashed on every core (a whole-file MD5 cannot be); a file that changes
+// size meanwhile is an error.
 func (d *Dir) HashFiles(names []string, digests Digests) []FileHash {
 	out := make([]FileHash, len(names))
 	for i, name := range names {
@@ -50,10 +53,17 @@ func (d *Dir) HashFiles(names []string, digests Digests) []FileHash {
 	return out
 }
 
-// hasher computes the digests asked for.
+// hasher computes the digests asked for, in one sequential read.
 type hasher struct {
-	md5, sha hash.Hash
-	w        io.Writer
+	md5, content hash.Hash
+	w            io.Writer
+}
+
+// parallelDigest reports whether a file of size bytes is hashed by
+// digestAt, in parallel, for digests: a content digest alone, of more than
+// two chunks (each goroutine then has a chunk to hash).
+func parallelDigest(digests Digests, size int64) bool {
+	return digests == DigestContent && size > 2*ContentChunkSize
 }
 
 func newHasher(digests Digests) *hasher {
@@ -63,9 +73,9 @@ func newHasher(digests Digests) *hasher {
 		h.md5 = md5.New()
 		ws = append(ws, h.md5)
 	}
-	if digests&DigestSHA256 != 0 {
-		h.sha = sha256.New()
-		ws = append(ws, h.sha)
+	if digests&DigestContent != 0 {
+		h.content = NewContentHash()
+		ws = append(ws, h.content)
 	}
 	h.w = io.MultiWriter(ws...)
 	return h
@@ -76,8 +86,8 @@ func (h *hasher) result() FileHash {
 	if h.md5 != nil {
 		r.MD5 = hex.EncodeToString(h.md5.Sum(nil))
 	}
-	if h.sha != nil {
-		r.SHA256 = hex.EncodeToString(h.sha.Sum(nil))
+	if h.content != nil {
+		r.ContentDigest = hex.EncodeToString(h.content.Sum(nil))
 	}
 	return r
 }
@@ -108,6 +118,19 @@ func (d *Dir) hashOne(name string, digests Digests) FileHash {
 		return FileHash{Err: err}
 	}
 	defer f.Close()
+	if digests == DigestContent {
+		// The size of the file opened, not of the name looked up before.
+		if fi, err = f.Stat(); err != nil {
+			return FileHash{Err: d.err("hash", name, err)}
+		}
+		if parallelDigest(digests, fi.Size()) {
+			sum, err := digestAt(f, fi.Size(), ContentChunkSize)
+			if err != nil {
+				return FileHash{Err: d.err("hash", name, err)}
+			}
+			return FileHash{ContentDigest: hex.EncodeToString(sum)}
+		}
+	}
 	h := newHasher(digests)
 	buf := getBuffer()
 	defer putBuffer(buf)

@@ -50,9 +50,10 @@ func TestHashFiles(t *testing.T) {
 	require.Equal(t, fileops.FileHash{MD5: md5hex("A")}, got[0])
 	require.Equal(t, fileops.FileHash{MD5: md5hex("")}, got[1])
 	require.Equal(t, fileops.FileHash{MD5: md5hex(big)}, got[2])
-	both := d.HashFiles([]string{"a.txt", "big.bin"}, fileops.DigestMD5|fileops.DigestSHA256)
-	require.Equal(t, []fileops.FileHash{{MD5: md5hex("A"), SHA256: sha256hex("A")}, {MD5: md5hex(big), SHA256: sha256hex(big)}}, both)
-	require.Equal(t, []fileops.FileHash{{SHA256: sha256hex(big)}}, d.HashFiles([]string{"big.bin"}, fileops.DigestSHA256))
+	// Up to 4 MiB the content digest is the plain SHA-256.
+	both := d.HashFiles([]string{"a.txt", "big.bin"}, fileops.DigestMD5|fileops.DigestContent)
+	require.Equal(t, []fileops.FileHash{{MD5: md5hex("A"), ContentDigest: sha256hex("A")}, {MD5: md5hex(big), ContentDigest: sha256hex(big)}}, both)
+	require.Equal(t, []fileops.FileHash{{ContentDigest: sha256hex(big)}}, d.HashFiles([]string{"big.bin"}, fileops.DigestContent))
 	require.ErrorIs(t, got[3].Err, fileops.ErrIrregular, "a directory")
 	require.ErrorIs(t, got[4].Err, fs.ErrNotExist)
 	require.Contains(t, got[4].Err.Error(), filepath.Join(root, "nope"), "the error names the file")

@@ -3,7 +3,9 @@
 package fileops
 
 import (
+	"encoding/hex"
 	"errors"
+	"io"
 
 	"golang.org/x/sys/unix"
 )
@@ -58,6 +60,13 @@ func (d *Dir) hashAt(dirfd int, name string, digests Digests, buf []byte) FileHa
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return d.hashOne(name, digests) // reports what it is
 	}
+	if parallelDigest(digests, st.Size) {
+		sum, err := digestAt(fdReaderAt(fd), st.Size, ContentChunkSize)
+		if err != nil {
+			return FileHash{Err: d.err("hash", name, err)}
+		}
+		return FileHash{ContentDigest: hex.EncodeToString(sum)}
+	}
 	h := newHasher(digests)
 	for {
 		n, err := retry(func() (int, error) { return unix.Read(fd, buf) })
@@ -70,6 +79,25 @@ func (d *Dir) hashAt(dirfd int, name string, digests Digests, buf []byte) FileHa
 		h.w.Write(buf[:n])
 	}
 	return h.result()
+}
+
+// fdReaderAt reads a file descriptor with pread(2), which any number of
+// goroutines may call at once.
+type fdReaderAt int
+
+func (fd fdReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for n < len(p) {
+		k, err := retry(func() (int, error) { return unix.Pread(int(fd), p[n:], off+int64(n)) })
+		switch {
+		case err != nil:
+			return n, err
+		case k == 0:
+			return n, io.EOF
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // retry calls f again while it is interrupted by a signal.

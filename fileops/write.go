@@ -15,9 +15,12 @@ import (
 
 // Written describes the content WriteFile or Copy put in place.
 type Written struct {
-	Hash   string // MD5, 32 lowercase hex digits (R49)
-	SHA256 string // of the same bytes, 64 lowercase hex digits
-	Size   int64  // bytes
+	Hash string // MD5, 32 lowercase hex digits (R49)
+	// ContentDigest is the content digest of the same bytes (see the
+	// package documentation), 64 lowercase hex digits: their SHA-256 up to
+	// ContentChunkSize bytes, not beyond.
+	ContentDigest string
+	Size          int64 // bytes
 	// Info describes the file written, as it was once written (its change
 	// time may move when it is renamed into place).
 	Info fs.FileInfo
@@ -114,8 +117,8 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := f.Close(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	sum, sha := dg.sums()
-	return Written{Hash: sum, SHA256: sha, Size: n, Info: info}, nil
+	sum, digest := dg.sums()
+	return Written{Hash: sum, ContentDigest: digest, Size: n, Info: info}, nil
 }
 
 // Copy copies the regular file from to the file to within d, atomically like
@@ -241,8 +244,8 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		return Written{}, d.err(op, name, err)
 	}
 	committed = true
-	sum, sha := dg.sums()
-	return Written{Hash: sum, SHA256: sha, Size: n, Info: info}, nil
+	sum, digest := dg.sums()
+	return Written{Hash: sum, ContentDigest: digest, Size: n, Info: info}, nil
 }
 
 // copyErr reports an error of a copy into f, the file being written for

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -803,7 +805,10 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 		pw.CloseWithError(err)
 		packed <- err
 	}()
-	written, werr := parent.WriteFile(ctx, tmp, pr, 0)
+	// The published digest is the plain SHA-256 of the whole .zip, which
+	// the write's content digest is not beyond 4 MiB.
+	sha := sha256.New()
+	written, werr := parent.WriteFile(ctx, tmp, io.TeeReader(pr, sha), 0)
 	pr.CloseWithError(werr) // a write that failed early stops Pack too
 	perr := <-packed
 	switch {
@@ -813,13 +818,14 @@ func writePack(ctx context.Context, dir, out string, o *options) (string, error)
 	case werr != nil:
 		return "", errors.Join(werr, parent.RemoveAll(tmp))
 	}
-	if err := checkPacked(parent, tmp, out, written, o); err != nil {
+	sum := hex.EncodeToString(sha.Sum(nil))
+	if err := checkPacked(parent, tmp, out, sum, written.Size, o); err != nil {
 		return "", errors.Join(err, parent.Remove(tmp))
 	}
 	if err := parent.Rename(tmp, base); err != nil {
 		return "", errors.Join(err, parent.Remove(tmp))
 	}
-	return written.SHA256, nil
+	return sum, nil
 }
 
 // setup parses a command's flags (RHQ-style -D arguments included) and checks

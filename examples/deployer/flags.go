@@ -190,7 +190,7 @@ func (f flagSet) deployFlags() flagSet {
 	f.StringVar(&f.o.handoverDir, "handover-dir", "", "write the content the recipe hands over (rhq:handover) to `DIR`/<action>/<name>, with its parameters in <name>.params")
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "install an rhq:system-service under `DIR` instead of the recipe's root (default /)")
 	f.IntVar(&f.o.keep, "keep", 0, "once the deployment is in place, prune the destination to the newest `N` deployments (see deployer prune); 0 keeps them all")
-	f.BoolVar(&f.o.verify, "verify", false, "re-read every byte of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded; a file is proved by the SHA-256 recorded with the current deployment, else by its MD5")
+	f.BoolVar(&f.o.verify, "verify", false, "re-read every byte of the destination (and of a bundle directory) instead of trusting the sizes, times and inodes the last deployment recorded; a file is proved by the content digest recorded with the current deployment (SHA-256 of 4 MiB chunks, a large file read on every core), else by its MD5")
 	return f.integrity().wait().gate().verbose().output()
 }
 

@@ -17,6 +17,8 @@
 //	        file-hashcodes.dat              HashesPath(id)
 //	        previous-deployment.properties  PreviousPath(id); none for a first deployment
 //	        .bundlekit-modes                ModesPath(id): bundlekit's own, see below
+//	        .bundlekit-sha256               DigestsPath(id): bundlekit's own, see below
+//	        .bundlekit-deployment           ExtrasPath(id): bundlekit's own (Extras)
 //	        backup/                         BackupDir(id): displaced files under D
 //	        ext-backup/                     ExtBackupDir(id): displaced external files
 //
@@ -49,6 +51,16 @@
 // mode the operator changed from one it wrote (issue 11.6). EncodeModes and
 // DecodeModes read and write it, strictly; WithModes adds it to Record's
 // files. RHQ never reads it, and a deployment RHQ made has none.
+//
+// # Content digests (bundlekit's own)
+//
+// DigestsPath(id) records the content digest (fileops.ContentDigest: SHA-256
+// up to 4 MiB, of 4 MiB chunks beyond) of each file of the map, and
+// Extras.Stored names stored objects by it. Both records say their format:
+// the digests record by a first line "bundlekit-digests 2 tree-sha256
+// 4194304", the deployment record by "v":3. An older bundlekit's records,
+// which hold whole-file SHA-256, read as such (ErrDigestsFormat,
+// Extras.StoredSHA256), never as content digests.
 //
 // # State (R16, R26, R32)
 //

@@ -24,9 +24,12 @@ func ExtrasPath(id int32) string { return IDDir(id) + "/.bundlekit-deployment" }
 //
 // The file is one JSON object, as EncodeExtras writes it:
 //
-//	{"v":2,"ignore":[{"includes":["logs/"]}],"stored":{"conf/app.conf":"<sha256>"},"idAt":{"conf/app.conf":[0,118]}}
+//	{"v":3,"ignore":[{"includes":["logs/"]}],"stored":{"conf/app.conf":"<digest>"},"idAt":{"conf/app.conf":[0,118]}}
 //
-// Format 1 had no idAt: DecodeExtras reads it with IDKnown false.
+// with "idUnknown":true when IDKnown is false. Formats 1 and 2, which older
+// bundlekits wrote, held whole-file SHA-256 digests in "stored" (see
+// StoredSHA256); format 1 had no idAt either: DecodeExtras reads it with
+// IDKnown false.
 type Extras struct {
 	// Ignore are the filesets of the recipe's rhq:ignore, expanded (R71,
 	// R120); empty when the recipe ignores nothing.
@@ -42,10 +45,16 @@ type Extras struct {
 	BundleNeeded []string
 	// Stored maps each file of the previous deployment that the operation
 	// recording this one replaced or removed while it still held the bytes
-	// that deployment recorded, to the SHA-256 of those bytes, which the
-	// store of deployed content holds: what a revert to the previous
-	// deployment needs. Never nil in a decoded record.
+	// that deployment recorded, to the content digest of those bytes
+	// (fileops.ContentDigest), which names them in the store of deployed
+	// content: what a revert to the previous deployment needs. Never nil in
+	// a decoded record.
 	Stored map[string]string
+	// StoredSHA256 reports a record of format 1 or 2, written by an older
+	// bundlekit: Stored holds the whole-file SHA-256 of each file, which is
+	// its content digest only up to 4 MiB (fileops.ContentChunkSize). A
+	// larger object it names cannot be checked by its content digest.
+	StoredSHA256 bool
 	// IDAt maps each file of the deployment's map that is a realized
 	// template holding @@rhq.deploy.id@@ to the offsets, in increasing
 	// order, at which the realization inserted the deployment's id (in
@@ -65,13 +74,18 @@ type IgnoreSet struct {
 	Excludes []string `json:"excludes,omitempty"`
 }
 
-// extrasVersion is the format EncodeExtras writes. DecodeExtras reads it and
-// format 1, which had no idAt: an older bundlekit, which cannot put a new id
-// in a stored file, takes a record of this format for missing and refuses a
-// revert without the bundle rather than make a wrong one.
+// extrasVersion is the format EncodeExtras writes: content digests in
+// "stored", and "idUnknown" when IDKnown is false. DecodeExtras reads it,
+// format 2 (whole-file SHA-256 in "stored") and format 1 (whole-file
+// SHA-256, and no idAt). An older bundlekit takes a record of a newer format
+// for missing and refuses a revert without the bundle rather than make a
+// wrong one: one that reads format 2 would check stored objects of more than
+// 4 MiB against the wrong digest, one that reads format 1 cannot put a new
+// id in a stored file.
 const (
-	extrasVersion     = 2
-	extrasVersionNoID = 1
+	extrasVersion       = 3
+	extrasVersionSHA256 = 2
+	extrasVersionNoID   = 1
 )
 
 // extrasFile is the JSON form of Extras.
@@ -82,6 +96,7 @@ type extrasFile struct {
 	BundleNeeded []string           `json:"bundleNeeded,omitempty"`
 	Stored       map[string]string  `json:"stored"`
 	IDAt         map[string][]int64 `json:"idAt,omitempty"`
+	IDUnknown    bool               `json:"idUnknown,omitempty"`
 }
 
 // ErrExtras is wrapped by every error of DecodeExtras.
@@ -89,18 +104,22 @@ var ErrExtras = errors.New("not a bundlekit deployment record")
 
 // EncodeExtras returns e as its file holds it: one line of JSON, the keys of
 // Stored in order. A stored key that is empty or holds a line break, or a
-// digest that is not a SHA-256 in lowercase hex, is refused, and so are
-// offsets out of order or negative. A record that knows where its ids are
-// (IDKnown) is written in format 2, another in format 1, without IDAt.
+// digest that is not 64 lowercase hex digits, is refused, and so are
+// offsets out of order or negative. A record is written in format 3, but
+// one of whole-file SHA-256 digests (StoredSHA256, as decoded from an older
+// bundlekit's) in the format it was read from: 2 when it knows where its ids
+// are (IDKnown), 1 otherwise.
 func EncodeExtras(e Extras) ([]byte, error) {
 	if err := e.check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnencodable, err)
 	}
-	v := extrasVersion
-	if !e.IDKnown {
-		v = extrasVersionNoID
+	f := extrasFile{V: extrasVersion, Ignore: e.Ignore, Dirs: e.Dirs, BundleNeeded: e.BundleNeeded, Stored: e.Stored, IDAt: e.IDAt, IDUnknown: !e.IDKnown}
+	if e.StoredSHA256 {
+		f.V, f.IDUnknown = extrasVersionSHA256, false
+		if !e.IDKnown {
+			f.V = extrasVersionNoID
+		}
 	}
-	f := extrasFile{V: v, Ignore: e.Ignore, Dirs: e.Dirs, BundleNeeded: e.BundleNeeded, Stored: e.Stored, IDAt: e.IDAt}
 	if f.Ignore == nil {
 		f.Ignore = []IgnoreSet{}
 	}
@@ -131,13 +150,16 @@ func DecodeExtras(r io.Reader) (*Extras, error) {
 	if dec.More() || !strings.HasSuffix(text, "}\n") {
 		return nil, fmt.Errorf("%w: more than one JSON object, or no line end", ErrExtras)
 	}
-	if f.V != extrasVersion && f.V != extrasVersionNoID {
-		return nil, fmt.Errorf("%w: format %d (this bundlekit reads %d and %d)", ErrExtras, f.V, extrasVersionNoID, extrasVersion)
-	}
-	if f.V == extrasVersionNoID && f.IDAt != nil {
+	switch {
+	case f.V < extrasVersionNoID || f.V > extrasVersion:
+		return nil, fmt.Errorf("%w: format %d (this bundlekit reads %d to %d)", ErrExtras, f.V, extrasVersionNoID, extrasVersion)
+	case f.V == extrasVersionNoID && f.IDAt != nil:
 		return nil, fmt.Errorf("%w: idAt in a record of format %d", ErrExtras, f.V)
+	case f.V < extrasVersion && f.IDUnknown:
+		return nil, fmt.Errorf("%w: idUnknown in a record of format %d", ErrExtras, f.V)
 	}
-	e := &Extras{Ignore: f.Ignore, Dirs: f.Dirs, BundleNeeded: f.BundleNeeded, Stored: f.Stored, IDAt: f.IDAt, IDKnown: f.V == extrasVersion}
+	e := &Extras{Ignore: f.Ignore, Dirs: f.Dirs, BundleNeeded: f.BundleNeeded, Stored: f.Stored, StoredSHA256: f.V < extrasVersion, IDAt: f.IDAt,
+		IDKnown: f.V == extrasVersionSHA256 || f.V == extrasVersion && !f.IDUnknown}
 	if e.Stored == nil {
 		e.Stored = map[string]string{}
 	}
@@ -150,7 +172,7 @@ func DecodeExtras(r io.Reader) (*Extras, error) {
 // check refuses what the record cannot hold.
 func (e Extras) check() error {
 	for k, v := range e.Stored {
-		if k == "" || strings.ContainsAny(k, "\r\n\x00") || !isSHA256(v) {
+		if k == "" || strings.ContainsAny(k, "\r\n\x00") || !isDigest(v) {
 			return fmt.Errorf("stored file %q with digest %q", k, v)
 		}
 	}

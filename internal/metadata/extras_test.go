@@ -12,9 +12,12 @@ import (
 
 func TestExtrasRoundTrip(t *testing.T) {
 	for name, e := range map[string]Extras{
-		"empty":      {},
-		"empty v2":   {IDKnown: true},
-		"format one": {Stored: map[string]string{"a": sha1}},
+		"empty":          {},
+		"ids known":      {IDKnown: true},
+		"ids unknown":    {Stored: map[string]string{"a": sha1}},
+		"format one":     {Stored: map[string]string{"a": sha1}, StoredSHA256: true},
+		"format two":     {Stored: map[string]string{"a": sha1}, IDAt: map[string][]int64{"a": {1}}, IDKnown: true, StoredSHA256: true},
+		"format two, v3": {Stored: map[string]string{"a": sha1}, IDAt: map[string][]int64{"a": {1}}, IDKnown: true},
 		"full": {
 			Ignore:       []IgnoreSet{{Includes: []string{"logs/", "data/**"}}, {Dir: "var", Includes: []string{"*.tmp"}, Excludes: []string{"keep.tmp"}}},
 			Dirs:         []string{"static/img", "var/empty"},
@@ -37,10 +40,39 @@ func TestExtrasRoundTrip(t *testing.T) {
 	}
 	data, err := EncodeExtras(Extras{Stored: map[string]string{"b": sha1, "a": sha2}})
 	require.NoError(t, err)
-	require.Equal(t, `{"v":1,"ignore":[],"stored":{"a":"`+sha2+`","b":"`+sha1+`"}}`+"\n", string(data), "keys in order")
+	require.Equal(t, `{"v":3,"ignore":[],"stored":{"a":"`+sha2+`","b":"`+sha1+`"},"idUnknown":true}`+"\n", string(data), "keys in order")
 	data, err = EncodeExtras(Extras{Stored: map[string]string{}, IDAt: map[string][]int64{"b": {5}, "a": {0, 9}}, IDKnown: true})
 	require.NoError(t, err)
-	require.Equal(t, `{"v":2,"ignore":[],"stored":{},"idAt":{"a":[0,9],"b":[5]}}`+"\n", string(data))
+	require.Equal(t, `{"v":3,"ignore":[],"stored":{},"idAt":{"a":[0,9],"b":[5]}}`+"\n", string(data))
+}
+
+// TestExtrasOlderFormats: the records of older bundlekits read with their
+// stored digests marked as whole-file SHA-256, and IDKnown as they say.
+func TestExtrasOlderFormats(t *testing.T) {
+	for name, tt := range map[string]struct {
+		text string
+		want Extras
+	}{
+		"format 1": {`{"v":1,"ignore":[],"stored":{"a":"` + sha1 + `"}}` + "\n",
+			Extras{Stored: map[string]string{"a": sha1}, StoredSHA256: true}},
+		"format 2": {`{"v":2,"ignore":[],"stored":{"a":"` + sha1 + `"},"idAt":{"a":[3]}}` + "\n",
+			Extras{Stored: map[string]string{"a": sha1}, StoredSHA256: true, IDAt: map[string][]int64{"a": {3}}, IDKnown: true}},
+		"format 3": {`{"v":3,"ignore":[],"stored":{"a":"` + sha1 + `"}}` + "\n",
+			Extras{Stored: map[string]string{"a": sha1}, IDKnown: true}},
+		"format 3, ids unknown": {`{"v":3,"ignore":[],"stored":{"a":"` + sha1 + `"},"idUnknown":true}` + "\n",
+			Extras{Stored: map[string]string{"a": sha1}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := DecodeExtras(strings.NewReader(tt.text))
+			require.NoError(t, err)
+			if diff := cmp.Diff(&tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+			data, err := EncodeExtras(*got)
+			require.NoError(t, err)
+			require.Equal(t, tt.text, string(data), "written back in its format")
+		})
+	}
 }
 
 func TestExtrasRefused(t *testing.T) {
@@ -64,8 +96,11 @@ func TestExtrasRefused(t *testing.T) {
 	for name, text := range map[string]string{
 		"empty":         "",
 		"not JSON":      "v=1\n",
-		"newer format":  `{"v":3,"ignore":[],"stored":{}}` + "\n",
+		"newer format":  `{"v":4,"ignore":[],"stored":{}}` + "\n",
+		"format 0":      `{"v":0,"ignore":[],"stored":{}}` + "\n",
 		"ids in v1":     `{"v":1,"ignore":[],"stored":{},"idAt":{"a":[1]}}` + "\n",
+		"unknown in v2": `{"v":2,"ignore":[],"stored":{},"idUnknown":true}` + "\n",
+		"ids unknown":   `{"v":3,"ignore":[],"stored":{},"idAt":{"a":[1]},"idUnknown":true}` + "\n",
 		"ids unordered": `{"v":2,"ignore":[],"stored":{},"idAt":{"a":[2,1]}}` + "\n",
 		"no format":     `{"ignore":[],"stored":{}}` + "\n",
 		"unknown field": `{"v":1,"ignore":[],"stored":{},"x":1}` + "\n",
@@ -86,6 +121,8 @@ func FuzzDecodeExtras(f *testing.F) {
 	f.Add([]byte(`{"v":1,"ignore":[{"dir":"d","includes":["logs/"],"excludes":["x"]}],"dirs":["a/b"],"bundleNeeded":["r"],"stored":{"a":"` + sha1 + `"}}` + "\n"))
 	f.Add([]byte(`{"v":1,"ignore":[],"stored":{}}` + "\n"))
 	f.Add([]byte(`{"v":2,"ignore":[],"stored":{},"idAt":{"a":[0,9]}}` + "\n"))
+	f.Add([]byte(`{"v":3,"ignore":[],"stored":{"a":"` + sha2 + `"},"idAt":{"a":[0,9]}}` + "\n"))
+	f.Add([]byte(`{"v":3,"ignore":[],"stored":{},"idUnknown":true}` + "\n"))
 	f.Add([]byte(`{"v":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := DecodeExtras(bytes.NewReader(data))
