@@ -58,6 +58,10 @@ type Tx struct {
 	// fresh are the directories this operation made (relative keys) in
 	// which it has made nothing but directories since.
 	fresh map[string]bool
+	// known are the directories MkdirAll found or made (relative keys),
+	// until they are displaced or moved: each file written asks for its
+	// parent, which then costs no stat.
+	known map[string]bool
 }
 
 // wrote is a file written: its directory's handle and its name there.
@@ -102,7 +106,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 		return nil, fmt.Errorf("create destination: %w", err)
 	}
 	t := &Tx{dest: d, created: created, dirs: map[string]*fileops.Dir{}, dirty: map[string]bool{},
-		dirtyExt: map[*fileops.Dir]bool{}, reserved: map[string]string{}, creating: map[string]bool{}, fresh: map[string]bool{}}
+		dirtyExt: map[*fileops.Dir]bool{}, reserved: map[string]string{}, creating: map[string]bool{}, fresh: map[string]bool{}, known: map[string]bool{}}
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
 			t.release()
@@ -217,13 +221,34 @@ func (t *Tx) dir(key string) (*fileops.Dir, error) {
 }
 
 // forget drops the handles of the directory key and of those below it, and
-// their being fresh: it is about to be displaced or moved, and a handle
-// follows the directory it was opened on.
-func (t *Tx) forget(key string) {
+// their being fresh or known: it is about to be displaced or moved, and a
+// handle follows the directory it was opened on. A file this operation wrote
+// through one of those handles is synced first, since Commit cannot reach it
+// through a closed handle.
+func (t *Tx) forget(key string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	closing := map[*fileops.Dir]bool{}
 	for k, d := range t.dirs {
 		if k == key || strings.HasPrefix(k, key+"/") {
+			closing[d] = true
+		}
+	}
+	kept := t.written[:0]
+	var errs []error
+	for _, w := range t.written {
+		if !closing[w.dir] {
+			kept = append(kept, w)
+			continue
+		}
+		errs = append(errs, w.dir.SyncFile(w.name))
+	}
+	t.written = kept
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for k, d := range t.dirs {
+		if closing[d] {
 			d.Close()
 			delete(t.dirs, k)
 		}
@@ -233,6 +258,12 @@ func (t *Tx) forget(key string) {
 			delete(t.fresh, k)
 		}
 	}
+	for k := range t.known {
+		if k == key || strings.HasPrefix(k, key+"/") {
+			delete(t.known, k)
+		}
+	}
+	return nil
 }
 
 // ReadDir lists the directory at key ("" is the destination), sorted by name.
@@ -279,8 +310,21 @@ func (t *Tx) MkdirAll(key string) error {
 	if key == "" {
 		return nil
 	}
+	external := metadata.IsExternal(key)
+	t.mu.Lock()
+	known := t.known[key]
+	t.mu.Unlock()
+	if known {
+		return nil
+	}
 	var missing []string
 	for dir := key; dir != ""; {
+		t.mu.Lock()
+		known := t.known[dir]
+		t.mu.Unlock()
+		if known {
+			break
+		}
 		fi, err := t.Lstat(dir)
 		if errors.Is(err, fileops.ErrUnsafePath) {
 			// Not a missing directory: a key Recover could not undo.
@@ -289,6 +333,11 @@ func (t *Tx) MkdirAll(key string) error {
 		if err == nil {
 			if !fi.IsDir() && !linkToDir(dir, fi) {
 				return fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
+			}
+			if !external && fi.IsDir() {
+				t.mu.Lock()
+				t.known[dir] = true
+				t.mu.Unlock()
 			}
 			break
 		}
@@ -335,6 +384,7 @@ func (t *Tx) MkdirAll(key string) error {
 	defer t.mu.Unlock()
 	for _, dir := range missing {
 		t.fresh[dir] = true
+		t.known[dir] = true
 	}
 	if topFresh {
 		t.fresh[top] = true // it still holds nothing but directories
@@ -714,11 +764,12 @@ func (t *Tx) Move(from, to string) error {
 	if err := t.MkdirAll(parent(to)); err != nil {
 		return err
 	}
+	if err := errors.Join(t.forget(from), t.forget(to)); err != nil {
+		return err
+	}
 	if err := t.w.Move(from, to); err != nil {
 		return err
 	}
-	t.forget(from)
-	t.forget(to)
 	t.changed(from, locate.Loc{})
 	t.changed(to, locate.Loc{})
 	return rename(t.dest, from, to)
@@ -741,7 +792,9 @@ func (t *Tx) displace(key string, loc locate.Loc, fi fs.FileInfo, keep bool) err
 		}
 	}
 	if fi.IsDir() {
-		t.forget(key)
+		if err := t.forget(key); err != nil {
+			return err
+		}
 	}
 	t.changed(key, loc)
 	if loc.External {

@@ -358,6 +358,23 @@ var txCases = []txCase{
 		want: change(map[string]string{"empty": ""}),
 	},
 	{
+		name:   "MkdirAll: a directory made or found, then trashed or moved, is made again",
+		before: []string{"old/x=x"},
+		run: func(t *testing.T, tx *Tx, _ *scene) {
+			writeString(t, tx, "a/b/c.txt", "c", 0)
+			writeString(t, tx, "old/y", "y", 0)
+			require.NoError(t, tx.Trash("a"))
+			require.NoError(t, tx.Move("old", "moved"))
+			writeString(t, tx, "a/b/d.txt", "d", 0)
+			writeString(t, tx, "old/z", "z", 0)
+		},
+		want: change(map[string]string{
+			"a": dirMode, "a/b": dirMode, "a/b/d.txt": file(newMode, "d"),
+			"old/x": "", "old/z": file(newMode, "z"),
+			"moved": dirMode, "moved/x": file(fileMode, "x"), "moved/y": file(newMode, "y"),
+		}),
+	},
+	{
 		name:   "Move: a file into new directories, replacing nothing",
 		before: []string{"x=x"},
 		run:    func(t *testing.T, tx *Tx, _ *scene) { require.NoError(t, tx.Move("x", "bk/2/x")) },
