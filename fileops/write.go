@@ -76,7 +76,17 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := d.fault("create", name); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noPoll, 0o600)
+	// Created with its permissions when the umask keeps them all, to spare
+	// a chmod (and the inode change it journals) per file; otherwise owner
+	// only, widened before anything is written.
+	perm &= 0o777
+	mask, known := processUmask()
+	exact := known && perm&mask == 0
+	create := fs.FileMode(0o600)
+	if exact {
+		create = perm
+	}
+	f, err := d.root.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL|noPoll, create)
 	if err != nil {
 		return Written{}, d.err(op, name, err)
 	}
@@ -91,8 +101,10 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := d.fault("chmod", name); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	if err := f.Chmod(perm & 0o777); err != nil {
-		return Written{}, d.err(op, name, err)
+	if !exact {
+		if err := f.Chmod(perm); err != nil {
+			return Written{}, d.err(op, name, err)
+		}
 	}
 	dg := newDigester()
 	defer dg.stop()
@@ -108,6 +120,12 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	}
 	wb.finish()
 	info, err := f.Stat()
+	if err == nil && exact && info.Mode().Perm() != perm {
+		// The umask changed since it was read, or a default ACL applied.
+		if err = f.Chmod(perm); err == nil {
+			info, err = f.Stat()
+		}
+	}
 	if err != nil {
 		return Written{}, d.err(op, name, err)
 	}

@@ -4,6 +4,7 @@ package fileops_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -84,4 +85,28 @@ func TestChmod(t *testing.T) {
 	fi, err := os.Stat(outside)
 	require.NoError(t, err)
 	require.Equal(t, fs.FileMode(0o600), fi.Mode().Perm())
+}
+
+// TestCreateFileUmask: CreateFile gives a new file exactly its permissions
+// under any umask, also one set after an earlier CreateFile (the umask it
+// predicts from is read once) and one that strips every bit.
+func TestCreateFileUmask(t *testing.T) {
+	d := openTemp(t)
+	create := func(name string, perm fs.FileMode) {
+		t.Helper()
+		w, err := d.CreateFile(context.Background(), name, strings.NewReader("x"), perm)
+		require.NoError(t, err)
+		require.Equal(t, perm, w.Info.Mode().Perm(), "%s: what CreateFile reports", name)
+		fi, err := d.Lstat(name)
+		require.NoError(t, err)
+		require.Equal(t, perm, fi.Mode().Perm(), name)
+	}
+	create("first", 0o644)
+	for i, mask := range []int{0o022, 0o077, 0o777, 0} {
+		old := syscall.Umask(mask)
+		for j, perm := range []fs.FileMode{0o644, 0o755, 0o600, 0o666, 0o400, 0} {
+			create(fmt.Sprintf("f%d-%d", i, j), perm)
+		}
+		syscall.Umask(old)
+	}
 }
