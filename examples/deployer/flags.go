@@ -307,7 +307,7 @@ func (f flagSet) probeFlags() flagSet {
 	f.StringVar(&f.o.serviceRoot, "service-root", "", "plan the rhq:system-service against `DIR` instead of the recipe's root (the probe installs it in the scratch tree)")
 	f.BoolVar(&f.o.verify, "verify", false, "plan against the destination as deploy --verify would: re-read every byte")
 	f.StringVar(&f.o.scratch, "scratch", "", "realize the deployment in `DIR` (new or empty, outside the destination) instead of a new directory in the system's temporary directory")
-	f.BoolVar(&f.o.keepScratch, "keep", false, "keep the scratch tree for inspection (it can hold realized passwords)")
+	f.BoolVar(&f.o.keepScratch, "keep-scratch", false, "keep the scratch tree for inspection (it can hold realized passwords)")
 	f.StringVar(&f.o.check, "check", "", "run `CMD` by the system shell in the scratch destination once the deployment is realized there; a failure fails the probe")
 	f.DurationVar(&f.o.checkTimeout, "check-timeout", bundle.DefaultCheckTimeout, "kill the --check command and its process group after `DURATION`")
 	f.Func("check-codes", "the --check command's exit `CODES` that mean success, as deployment.xml's successCodes: 0,1,2 or 0:10 or -1:10 (default 0)", func(s string) error {

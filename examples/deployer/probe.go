@@ -17,7 +17,7 @@ var probeCmd = &command{
 	name:    "probe",
 	summary: "realize a deployment in a scratch tree and report what would go wrong, and what it would change; the destination is not touched",
 	usage: "--bundle B --dest D [-p KEY=VALUE]... [--properties FILE]... [--check CMD] [--check-timeout DURATION] " +
-		"[--check-codes CODES] [--strict] [--scratch DIR] [--keep] [--verbose] [--json]",
+		"[--check-codes CODES] [--strict] [--scratch DIR] [--keep-scratch] [--verbose] [--json]",
 	details: `The whole deployment — raw files, archives, templates, handover items, the
 system service — is realized as deploy would realize it, into a scratch tree
 outside D, which is never changed:
@@ -36,7 +36,7 @@ destination is written: the probe lists them under "not run". Then it reports
     BUNDLEKIT_PROBE_ROOT (SCRATCH) set, and is killed with its process
     group after --check-timeout,
 and plans the deployment against D (as "deployer plan" does) for what it
-would change. The scratch tree is removed unless --keep is given.
+would change. The scratch tree is removed unless --keep-scratch is given.
 
 With --json the result object has the report under "probe": ok, scratch,
 findings, unresolvedTokens, missingProperties, missingFiles, notRun, check,
@@ -52,7 +52,7 @@ deployer, so it cannot be planned (see --wait); 4 the deployment is deferred
 	examples: `  deployer probe --bundle app-2.0.zip --dest /opt/app --properties prod.properties
   deployer probe --bundle app/ --dest /opt/app -p port=8080 --strict --check './bin/app --check-config'
   # Start the product with its new configuration, grep its log, stop it (as JS7 does):
-  deployer probe --bundle app/ --dest /opt/app --check-timeout 2m --keep \
+  deployer probe --bundle app/ --dest /opt/app --check-timeout 2m --keep-scratch \
       --check 'bin/start.sh && sleep 10; grep -q "started" logs/app.log; rc=$?; bin/stop.sh; exit $rc'
 `,
 	flags: func(o *options) flagSet { return newFlags("probe", o).probeFlags() },
