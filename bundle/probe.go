@@ -258,6 +258,12 @@ func Probe(ctx context.Context, b *Bundle, opts ProbeOptions) (*ProbeReport, err
 	if err != nil {
 		return nil, err
 	}
+	if opts.Keep {
+		// Asked for: no later probe sweeps it, even if this one is killed.
+		if err := tree.Keep(); err != nil {
+			return nil, errors.Join(err, tree.Remove(ScratchDest, ScratchServiceRoot, ScratchHandover))
+		}
+	}
 	// The lists are empty, not nil, so that JSON has [] for none.
 	pr := &prober{ctx: ctx, b: b, opts: opts, rep: &ProbeReport{Dest: dest, Scratch: tree.Path, Kept: opts.Keep,
 		Bundle:   Info{Name: b.Recipe.Bundle.Name, Version: b.Recipe.Bundle.Version, Description: b.Recipe.Bundle.Description},

@@ -425,3 +425,23 @@ func TestProbeManyTokens(t *testing.T) {
 	require.Equal(t, "200 more tokens have no value: only the first 1000 are listed", rep.Findings[1000].Message)
 	require.True(t, rep.OK, "warnings only")
 }
+
+// TestProbeTemporaryScratch: a scratch tree in the temporary directory is
+// removed after the probe, or kept when asked, and then unmarked, so that
+// no later probe sweeps it as a killed probe's (see internal/scratch).
+func TestProbeTemporaryScratch(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	b := spec{Files: map[string]string{"a.txt": "a"}}.open(t)
+	for _, keep := range []bool{false, true} {
+		rep, err := bundle.Probe(context.Background(), b, bundle.ProbeOptions{Options: bundle.Options{Dest: filepath.Join(t.TempDir(), "app")}, Keep: keep})
+		require.NoError(t, err)
+		require.True(t, rep.OK, "%v", rep.Findings)
+		if !keep {
+			require.NoDirExists(t, rep.Scratch)
+			continue
+		}
+		require.FileExists(t, filepath.Join(rep.Scratch, "dest", "a.txt"))
+		require.NoFileExists(t, filepath.Join(rep.Scratch, ".owner"), "a kept tree is not swept")
+		require.NoError(t, os.RemoveAll(rep.Scratch))
+	}
+}

@@ -4,8 +4,9 @@
 // and the packages made for it; this is the one for the probe's tree.
 //
 // A tree is a directory made 0700, since a realized deployment can hold
-// passwords: a new one in the system's temporary directory, or one the caller
-// names, which must not exist or be empty. Remove takes away what the tree
+// passwords: a new one in the system's temporary directory, marked with its
+// process's id so that the next New removes it if that process was killed,
+// or one the caller names, which must not exist or be empty. Remove takes away what the tree
 // made: the directory it created, or, in a directory it was given, the
 // entries it was told of.
 package scratch
@@ -21,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/staging"
 )
 
 // ErrNotEmpty: the directory given for a tree holds something already.
@@ -32,16 +34,33 @@ type Tree struct {
 	Path string
 	// made: the directory was created for the tree, not given empty.
 	made bool
+	// owned: the directory holds New's owner marker (staging.OwnerFile).
+	owned bool
 }
 
 // New makes a tree in a new directory of the system's temporary directory,
-// named with prefix.
+// named with prefix and marked with this process's id, after removing the
+// trees of that prefix whose process was killed before it could (a tree can
+// hold realized passwords). Keep spares a tree from those sweeps.
 func New(prefix string) (*Tree, error) {
-	d, err := os.MkdirTemp("", prefix)
+	d, err := staging.NewPrivate(prefix)
 	if err != nil {
 		return nil, fmt.Errorf("make a scratch directory: %w", err)
 	}
-	return &Tree{Path: d, made: true}, nil
+	return &Tree{Path: d, made: true, owned: true}, nil
+}
+
+// Keep marks the tree as kept on purpose: no later New sweeps it, whatever
+// becomes of this process.
+func (t *Tree) Keep() error {
+	if !t.owned {
+		return nil
+	}
+	if err := staging.Disown(t.Path); err != nil {
+		return fmt.Errorf("keep the scratch tree %s: %w", t.Path, err)
+	}
+	t.owned = false
+	return nil
 }
 
 // At makes a tree at dir, an absolute path: a new directory (and the missing

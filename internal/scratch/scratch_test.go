@@ -3,12 +3,15 @@ package scratch
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/bundlekit/bundlekit/internal/staging"
 	"github.com/bundlekit/bundlekit/internal/testtree"
 )
 
@@ -66,4 +69,44 @@ func TestDeliver(t *testing.T) {
 	}
 	require.Error(t, Deliver(ctx, dir, "deployment", "../x", strings.NewReader(""), nil), "a name that leaves the directory")
 	require.NoFileExists(t, filepath.Join(dir, "x"))
+}
+
+// TestNewSweepsKilledTrees: a tree New made for a process that no longer
+// runs (killed before it could remove it: a tree can hold realized
+// passwords) is removed by the next New of the same prefix; a kept tree, a
+// live process's tree and another prefix's are not.
+func TestNewSweepsKilledTrees(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	const prefix = "scratch-sweep-test-"
+	dead := exec.Command(os.Args[0], "-test.run=^$")
+	require.NoError(t, dead.Run())
+	deadPid := []byte(strconv.Itoa(dead.Process.Pid))
+
+	killed, err := New(prefix)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(killed.Path, staging.OwnerFile), deadPid, 0o600))
+	testtree.Write(t, killed.Path, "dest/secret.properties=password=x")
+
+	kept, err := New(prefix)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(kept.Path, staging.OwnerFile), deadPid, 0o600))
+	require.NoError(t, kept.Keep())
+	require.NoFileExists(t, filepath.Join(kept.Path, staging.OwnerFile), "a kept tree holds no marker")
+
+	live, err := New(prefix)
+	require.NoError(t, err)
+
+	other, err := New("scratch-other-")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(other.Path, staging.OwnerFile), deadPid, 0o600))
+
+	next, err := New(prefix)
+	require.NoError(t, err)
+	require.NoDirExists(t, killed.Path, "the killed probe's tree is swept")
+	for _, d := range []string{kept.Path, live.Path, other.Path, next.Path} {
+		require.DirExists(t, d)
+	}
+	for _, tr := range []*Tree{kept, live, other, next} {
+		require.NoError(t, tr.Remove())
+	}
 }

@@ -9,6 +9,7 @@
 package staging
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -20,10 +21,11 @@ import (
 	"github.com/bundlekit/bundlekit/internal/proc"
 )
 
-const (
-	stagingPrefix = "bundlekit-staging-"
-	stagingOwner  = ".owner"
-)
+const stagingPrefix = "bundlekit-staging-"
+
+// OwnerFile is the name of the marker NewPrivate puts in a directory: the
+// process id of its owner.
+const OwnerFile = ".owner"
 
 // Area is one staging directory. Its methods are not safe for concurrent use.
 type Area struct {
@@ -36,16 +38,37 @@ type Area struct {
 // passwords included — so the directories of processes that died without
 // cleaning up (killed, or the machine lost power) are removed first.
 func New() (*Area, error) {
-	Sweep(os.TempDir())
-	dir, err := os.MkdirTemp("", stagingPrefix)
+	dir, err := NewPrivate(stagingPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create staging directory: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, stagingOwner), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("create staging directory: %w", err)
-	}
 	return &Area{dir: dir}, nil
+}
+
+// NewPrivate makes a new directory (0700) named with prefix in the system's
+// temporary directory, marked with this process's id, after removing those
+// of the same prefix whose process no longer runs (see SweepPrefix). The
+// marker is a file named OwnerFile in it; Disown removes it.
+func NewPrivate(prefix string) (string, error) {
+	SweepPrefix(os.TempDir(), prefix)
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(dir, OwnerFile), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		return "", errors.Join(err, os.RemoveAll(dir))
+	}
+	return dir, nil
+}
+
+// Disown removes the marker NewPrivate put in dir, so that no sweep ever
+// removes dir: for a directory kept on purpose, past its process.
+func Disown(dir string) error {
+	err := os.Remove(filepath.Join(dir, OwnerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // Path returns a new path in the area for a file called name (a base name),
@@ -114,19 +137,24 @@ func (a *Area) Remove() error {
 }
 
 // Sweep removes the staging directories under tmp whose owner process no
-// longer runs. A directory without a readable owner (being created, or not ours)
-// is left alone.
-func Sweep(tmp string) {
+// longer runs (SweepPrefix of the staging directories' prefix).
+func Sweep(tmp string) { SweepPrefix(tmp, stagingPrefix) }
+
+// SweepPrefix removes the directories under tmp named with prefix whose
+// owner process, as NewPrivate marked it, no longer runs. A directory
+// without a readable owner (being created, disowned, or not ours) is left
+// alone.
+func SweepPrefix(tmp, prefix string) {
 	entries, err := os.ReadDir(tmp)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), stagingPrefix) {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), prefix) {
 			continue
 		}
 		dir := filepath.Join(tmp, e.Name())
-		data, err := os.ReadFile(filepath.Join(dir, stagingOwner))
+		data, err := os.ReadFile(filepath.Join(dir, OwnerFile))
 		if err != nil {
 			continue
 		}

@@ -18,7 +18,7 @@ func TestSweepStaging(t *testing.T) {
 		dir := filepath.Join(tmp, name)
 		require.NoError(t, os.MkdirAll(dir, 0o700))
 		if owner != "" {
-			require.NoError(t, os.WriteFile(filepath.Join(dir, stagingOwner), []byte(owner), 0o600))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, OwnerFile), []byte(owner), 0o600))
 		}
 		return dir
 	}
