@@ -469,8 +469,13 @@ func (a *applier) record() error {
 		last = len(writes) - 1
 		writes = append(writes[:last], metadata.Write{Name: metadata.ExtrasPath(a.p.props.ID), Data: data}, writes[last])
 	}
-	if err := a.writeCache(recorded, writes); err != nil {
+	cache, err := a.encodeCache(recorded, writes)
+	if err != nil {
 		return err
+	}
+	if cache != nil {
+		last = len(writes) - 1
+		writes = append(writes[:last], *cache, writes[last])
 	}
 	// The new deployment's folder first, so that its files are reserved as
 	// creations with one sync.
@@ -511,11 +516,12 @@ func (a *applier) empty() error {
 	return nil
 }
 
-// writeCache records the stat cache of the new deployment (see package
+// encodeCache returns the stat cache of the new deployment (see package
 // internal/statcache): the stat and content hash of each file of its map, and
-// the hashes of the bundle's files and archive entries. It is written with the
-// metadata, so it is undone with them.
-func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write) error {
+// the hashes of the bundle's files and archive entries; nil when the cache
+// already on disk says the same. It is written with the metadata (one
+// journal sync for all), so it is undone with them.
+func (a *applier) encodeCache(recorded map[string]string, writes []metadata.Write) (*metadata.Write, error) {
 	var digest string
 	for _, w := range writes {
 		if w.Name == metadata.HashesPath(int32(a.p.ID)) {
@@ -559,7 +565,7 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 		records(same)
 		if same.complete() {
 			// A redeployment that changed nothing: the cache stands as it is.
-			return nil
+			return nil, nil
 		}
 	}
 	entries := 0
@@ -577,16 +583,15 @@ func (a *applier) writeCache(recorded map[string]string, writes []metadata.Write
 		select {
 		case <-time.After(wait):
 		case <-a.ctx.Done():
-			return a.ctx.Err()
+			return nil, a.ctx.Err()
 		}
 	}
 	c.Written = time.Now().UnixNano()
 	var buf bytes.Buffer
 	if err := c.Encode(&buf); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := a.tx.WriteFile(a.ctx, cacheFile, &buf, 0o644)
-	return err
+	return &metadata.Write{Name: cacheFile, Data: buf.Bytes()}, nil
 }
 
 // settleBytes is how much racily clean content is worth waiting up to
