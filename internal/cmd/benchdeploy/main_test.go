@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,6 +59,15 @@ func TestRunTiny(t *testing.T) {
 	require.Contains(t, report, "| 1 changed, 0 added, 0 removed |") // synthetic v2
 	require.Contains(t, report, "| 2 changed, 0 added, 0 removed |") // large v2
 	require.Equal(t, 2*len(scenarios), strings.Count(report, "MiB |"), "a peak RSS on every row")
+	// Each row's median ratio lies within the range of its rounds' ratios.
+	rows := regexp.MustCompile(`\| ([0-9.]+)× \| ([0-9.]+)–([0-9.]+) \| ≤`).FindAllStringSubmatch(report, -1)
+	require.Len(t, rows, 2*len(scenarios))
+	for _, m := range rows {
+		med, _ := strconv.ParseFloat(m[1], 64)
+		lo, _ := strconv.ParseFloat(m[2], 64)
+		hi, _ := strconv.ParseFloat(m[3], 64)
+		require.True(t, lo <= med && med <= hi, "median %s outside its rounds %s–%s", m[1], m[2], m[3])
+	}
 	require.Equal(t, 4, strings.Count(progress.String(), " round "), "2 corpora × 2 rounds")
 }
 

@@ -35,17 +35,18 @@ func (b *bench) report(w io.Writer, loadBefore, loadAfter string) error {
 			formatCount(files), formatBytes(size), formatBytes(cr.zipSize), delta(cr.v1, cr.v2))
 	}
 
-	r.WriteString("\n| operation | corpus | deployer median | baseline median | ratio | goal | pass/fail | deployer peak RSS |\n" +
-		"|---|---|--:|--:|--:|--:|---|--:|\n")
+	r.WriteString("\n| operation | corpus | deployer median | baseline median | ratio | rounds | goal | pass/fail | deployer peak RSS |\n" +
+		"|---|---|--:|--:|--:|--:|--:|---|--:|\n")
 	for i := range scenarios {
 		for _, cr := range b.results {
 			res := cr.results[i]
 			s := res.scenario
-			dep, ratio, verdict, rss := "n/a", "n/a", "n/a", "n/a"
+			dep, ratio, spread, verdict, rss := "n/a", "n/a", "n/a", "n/a", "n/a"
 			if !res.na {
 				dep = formatDuration(medianDuration(res.deployer))
 				m := median(res.ratios)
 				ratio = fmt.Sprintf("%.2f×", m)
+				spread = fmt.Sprintf("%.2f–%.2f", slices.Min(res.ratios), slices.Max(res.ratios))
 				verdict = "pass"
 				if m > s.goal {
 					verdict = "**fail**"
@@ -54,12 +55,12 @@ func (b *bench) report(w io.Writer, loadBefore, loadAfter string) error {
 					rss = formatBytes(res.peakRSS)
 				}
 			}
-			fmt.Fprintf(&r, "| %s vs `%s` | %s | %s | %s | %s | ≤ %g× | %s | %s |\n",
-				s.op, s.baseline, cr.corpus.name, dep, formatDuration(medianDuration(res.baseline)), ratio, s.goal, verdict, rss)
+			fmt.Fprintf(&r, "| %s vs `%s` | %s | %s | %s | %s | %s | ≤ %g× | %s | %s |\n",
+				s.op, s.baseline, cr.corpus.name, dep, formatDuration(medianDuration(res.baseline)), ratio, spread, s.goal, verdict, rss)
 		}
 	}
 	r.WriteString("\nratio: the median of the per-round ratios (deployer time / baseline time in the same round), " +
-		"so it need not equal the quotient of the two medians. Times are wall clock of the child process; " +
+		"so it need not equal the quotient of the two medians; rounds: the lowest and highest of them. Times are wall clock of the child process; " +
 		"every command starts with the page cache written back (sync, not timed). The deployer's times include " +
 		"making its result durable; the baselines' do not.\n")
 	_, err := io.WriteString(w, r.String())
