@@ -367,7 +367,8 @@ func groupByDir(keys []string) [][]int {
 // entries are system calls that wait on the kernel, not on each other. The
 // directories wait in a stack, so each goroutine goes depth first and the
 // directories a disk keeps open on the way down serve the next ones. The
-// error is the first visit's to fail; no visit starts after it.
+// error is the first visit's to fail; once it is recorded no visit starts
+// (those already running finish).
 func walkTree(visit func(dir string) ([]string, error)) error {
 	var (
 		mu      sync.Mutex

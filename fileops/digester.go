@@ -18,8 +18,9 @@ const (
 )
 
 // digester computes the MD5 (RHQ's) and the content digest (bundlekit's, see
-// NewContentHash) of the bytes written to it. Write never fails. sums returns them once writing is done;
-// stop releases its goroutine on any path (sums calls it).
+// NewContentHash) of the bytes written to it. Write never fails. sums returns
+// them once writing is done; stop releases its goroutine on any path (sums
+// calls it).
 type digester struct {
 	md5, content hash.Hash
 	n            int64

@@ -66,6 +66,16 @@ func parallelDigest(digests Digests, size int64) bool {
 	return digests == DigestContent && size > 2*ContentChunkSize
 }
 
+// hashParallel returns the content digest of the size bytes of r, the file
+// name in d, hashed by chunks on every core (see parallelDigest).
+func (d *Dir) hashParallel(name string, r io.ReaderAt, size int64) FileHash {
+	sum, err := digestAt(r, size, ContentChunkSize)
+	if err != nil {
+		return FileHash{Err: d.err("hash", name, err)}
+	}
+	return FileHash{ContentDigest: hex.EncodeToString(sum)}
+}
+
 func newHasher(digests Digests) *hasher {
 	h := &hasher{}
 	var ws []io.Writer
@@ -124,11 +134,7 @@ func (d *Dir) hashOne(name string, digests Digests) FileHash {
 			return FileHash{Err: d.err("hash", name, err)}
 		}
 		if parallelDigest(digests, fi.Size()) {
-			sum, err := digestAt(f, fi.Size(), ContentChunkSize)
-			if err != nil {
-				return FileHash{Err: d.err("hash", name, err)}
-			}
-			return FileHash{ContentDigest: hex.EncodeToString(sum)}
+			return d.hashParallel(name, f, fi.Size())
 		}
 	}
 	h := newHasher(digests)

@@ -3,7 +3,6 @@
 package fileops
 
 import (
-	"encoding/hex"
 	"errors"
 	"io"
 
@@ -61,11 +60,7 @@ func (d *Dir) hashAt(dirfd int, name string, digests Digests, buf []byte) FileHa
 		return d.hashOne(name, digests) // reports what it is
 	}
 	if parallelDigest(digests, st.Size) {
-		sum, err := digestAt(fdReaderAt(fd), st.Size, ContentChunkSize)
-		if err != nil {
-			return FileHash{Err: d.err("hash", name, err)}
-		}
-		return FileHash{ContentDigest: hex.EncodeToString(sum)}
+		return d.hashParallel(name, fdReaderAt(fd), st.Size)
 	}
 	h := newHasher(digests)
 	for {

@@ -98,11 +98,8 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 			}
 		}
 	}()
-	if err := d.fault("chmod", name); err != nil {
-		return Written{}, d.err(op, name, err)
-	}
 	if !exact {
-		if err := f.Chmod(perm); err != nil {
+		if err := d.chmodOpen(f, name, perm); err != nil {
 			return Written{}, d.err(op, name, err)
 		}
 	}
@@ -122,7 +119,7 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	info, err := f.Stat()
 	if err == nil && exact && info.Mode().Perm() != perm {
 		// The umask changed since it was read, or a default ACL applied.
-		if err = f.Chmod(perm); err == nil {
+		if err = d.chmodOpen(f, name, perm); err == nil {
 			info, err = f.Stat()
 		}
 	}
@@ -137,6 +134,16 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	}
 	sum, digest := dg.sums()
 	return Written{Hash: sum, ContentDigest: digest, Size: n, Info: info}, nil
+}
+
+// chmodOpen sets the permission bits of the open file f, called name in d
+// for the fault seam, through it: immune to the umask and to the name being
+// swapped for a link.
+func (d *Dir) chmodOpen(f *os.File, name string, perm fs.FileMode) error {
+	if err := d.fault("chmod", name); err != nil {
+		return err
+	}
+	return f.Chmod(perm)
 }
 
 // Copy copies the regular file from to the file to within d, atomically like
@@ -212,10 +219,7 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 	}()
 	// Chmod on the open file is immune to the umask and to the file being
 	// swapped for a link.
-	if err := d.fault("chmod", filepath.ToSlash(tmp)); err != nil {
-		return Written{}, d.err(op, name, err)
-	}
-	if err := f.Chmod(perm); err != nil {
+	if err := d.chmodOpen(f, filepath.ToSlash(tmp), perm); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
 	if old != nil {
