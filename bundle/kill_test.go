@@ -430,15 +430,43 @@ func (f *stallFile) Read(p []byte) (int, error) {
 // killOutcome counts how the kills were recovered.
 type killOutcome struct{ rolledBack, completed int }
 
-// killAt kills op at record k and checks the destination after Status has
-// recovered it: exactly before or exactly after.
-func killAt(t *testing.T, s *killScene, c killChild, before, after killSnapshot, got *killOutcome) bundle.StatusReport {
-	t.Helper()
-	return killAtOr(t, s, c, before, after, nil, got)
+// killSeries is one operation killed at each of its records in turn.
+type killSeries struct {
+	name   string
+	child  killChild // the operation; run sets its at for each point
+	points int       // its records, counted by an uninterrupted run
+	from   string    // the saved destination (killScene.save) each point starts from
+	// before and after are the trees a point must be recovered to (see
+	// killAt); orAfter, when not nil, is another completed state accepted.
+	before, after, orAfter killSnapshot
+	// check, when set, checks point k once Status recovered it, as st.
+	check func(t *testing.T, k int, st bundle.StatusReport)
 }
 
-// killAtOr is killAt that also accepts orAfter as the completed state.
-func killAtOr(t *testing.T, s *killScene, c killChild, before, after, orAfter killSnapshot, got *killOutcome) bundle.StatusReport {
+// run kills the operation at every point, each from the saved destination,
+// checks its recovery, and that only the last point, the commit record,
+// completes the operation.
+func (ks killSeries) run(t *testing.T, s *killScene) {
+	t.Helper()
+	t.Run(ks.name, func(t *testing.T) {
+		var got killOutcome
+		for k := 1; k <= ks.points; k++ {
+			s.restore(t, ks.from)
+			c := ks.child
+			c.at = k
+			st := killAt(t, s, c, ks.before, ks.after, ks.orAfter, &got)
+			if ks.check != nil {
+				ks.check(t, k, st)
+			}
+		}
+		t.Logf("%s: %d kill points, %d rolled back, %d completed", ks.name, ks.points, got.rolledBack, got.completed)
+		require.Equal(t, killOutcome{rolledBack: ks.points - 1, completed: 1}, got, "only the commit record completes")
+	})
+}
+
+// killAt kills op at record c.at and checks the destination after Status has
+// recovered it: exactly before, or exactly after (or orAfter, when not nil).
+func killAt(t *testing.T, s *killScene, c killChild, before, after, orAfter killSnapshot, got *killOutcome) bundle.StatusReport {
 	t.Helper()
 	killed, _ := c.run(t, s)
 	require.True(t, killed, "the child reached record %d", c.at)
@@ -544,18 +572,10 @@ func TestKill(t *testing.T) {
 	deployed := takeKillSnapshot(t, s)
 	require.Equal(t, "old page\n", killRead(t, s, ".rhqdeployments/1/backup/old/site/page.html"))
 
-	t.Run("initial deployment", func(t *testing.T) {
-		var got killOutcome
-		for k := 1; k <= nInitial; k++ {
-			s.restore(t, unmanagedDir)
-			c := initial
-			c.at = k
-			st := killAt(t, s, c, unmanaged, deployed, &got)
+	killSeries{name: "initial deployment", child: initial, points: nInitial, from: unmanagedDir, before: unmanaged, after: deployed,
+		check: func(t *testing.T, _ int, st bundle.StatusReport) {
 			require.Equal(t, st.Recovered == bundle.RecoveredCompleted, st.Managed)
-		}
-		t.Logf("initial deployment: %d kill points, %d rolled back, %d completed", nInitial, got.rolledBack, got.completed)
-		require.Equal(t, killOutcome{rolledBack: nInitial - 1, completed: 1}, got)
-	})
+		}}.run(t, s)
 
 	require.NoError(t, os.RemoveAll(s.dest))
 	require.NoError(t, os.RemoveAll(s.ext))
@@ -579,13 +599,8 @@ func TestKill(t *testing.T) {
 	require.NoError(t, err)
 	defer v2.Close()
 
-	t.Run("upgrade", func(t *testing.T) {
-		var got killOutcome
-		for k := 1; k <= n; k++ {
-			s.restore(t, beforeDir)
-			c := upgrade
-			c.at = k
-			st := killAt(t, s, c, before, after, &got)
+	killSeries{name: "upgrade", child: upgrade, points: n, from: beforeDir, before: before, after: after,
+		check: func(t *testing.T, k int, st bundle.StatusReport) {
 			completed := st.Recovered == bundle.RecoveredCompleted
 			require.Equal(t, map[bool]int{false: 1, true: 2}[completed], st.Current.ID, "killed at %d", k)
 			requireKillEdits(t, s, completed)
@@ -600,10 +615,7 @@ func TestKill(t *testing.T) {
 			} else {
 				require.Equal(t, after, takeKillSnapshot(t, s), "killed at %d", k)
 			}
-		}
-		t.Logf("upgrade: %d kill points, %d rolled back, %d completed", n, got.rolledBack, got.completed)
-		require.Equal(t, killOutcome{rolledBack: n - 1, completed: 1}, got, "only the commit record completes")
-	})
+		}}.run(t, s)
 
 	t.Run("upgrade killed in the middle of a file", func(t *testing.T) {
 		s.restore(t, beforeDir)
@@ -636,18 +648,10 @@ func TestKill(t *testing.T) {
 	reverted := takeKillSnapshot(t, s)
 	require.Equal(t, killEditedConf, killRead(t, s, "conf/app.conf"), "R131: the backup of deployment 2 is restored")
 
-	t.Run("revert", func(t *testing.T) {
-		var got killOutcome
-		for k := 1; k <= nRevert; k++ {
-			s.restore(t, afterDir)
-			c := v1Revert
-			c.at = k
-			st := killAt(t, s, c, after, reverted, &got)
+	killSeries{name: "revert", child: v1Revert, points: nRevert, from: afterDir, before: after, after: reverted,
+		check: func(t *testing.T, _ int, st bundle.StatusReport) {
 			require.Equal(t, map[bool]int{false: 2, true: 3}[st.Recovered == bundle.RecoveredCompleted], st.Current.ID)
-		}
-		t.Logf("revert: %d kill points, %d rolled back, %d completed", nRevert, got.rolledBack, got.completed)
-		require.Equal(t, killOutcome{rolledBack: nRevert - 1, completed: 1}, got)
-	})
+		}}.run(t, s)
 
 	purge := killChild{op: "purge"}
 	s.restore(t, afterDir)
@@ -655,24 +659,16 @@ func TestKill(t *testing.T) {
 	purged := takeKillSnapshot(t, s)
 	require.NoDirExists(t, s.dest, "R138: a full purge removes the destination")
 
-	t.Run("purge", func(t *testing.T) {
-		var got killOutcome
-		for k := 1; k <= nPurge; k++ {
-			s.restore(t, afterDir)
-			c := purge
-			c.at = k
-			// A purge killed after its commit record is completed by the
-			// recovery, but the empty destination directory stays: removing it
-			// is left to the process that died (bundle.Recover does not know
-			// the operation was a full purge).
-			emptyDest := maps.Clone(purged)
-			emptyDest["app"] = after["app"]
-			st := killAtOr(t, s, c, after, purged, emptyDest, &got)
+	// A purge killed after its commit record is completed by the recovery,
+	// but the empty destination directory stays: removing it is left to the
+	// process that died (bundle.Recover does not know the operation was a
+	// full purge).
+	emptyDest := maps.Clone(purged)
+	emptyDest["app"] = after["app"]
+	killSeries{name: "purge", child: purge, points: nPurge, from: afterDir, before: after, after: purged, orAfter: emptyDest,
+		check: func(t *testing.T, _ int, st bundle.StatusReport) {
 			require.Equal(t, st.Recovered == bundle.RecoveredRolledBack, st.Managed)
-		}
-		t.Logf("purge: %d kill points, %d rolled back, %d completed", nPurge, got.rolledBack, got.completed)
-		require.Equal(t, killOutcome{rolledBack: nPurge - 1, completed: 1}, got)
-	})
+		}}.run(t, s)
 }
 
 // TestFailedInitialDeployLeavesNoDirectory: a first deployment that fails is

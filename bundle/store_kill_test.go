@@ -44,18 +44,10 @@ func TestKillStoreOperations(t *testing.T) {
 	revertedDir := filepath.Join(s.base, "reverted")
 	s.save(t, revertedDir)
 
-	t.Run("revert without the bundle", func(t *testing.T) {
-		var got killOutcome
-		for k := 1; k <= n; k++ {
-			s.restore(t, upgradedDir)
-			c := stored
-			c.at = k
-			st := killAt(t, s, c, upgraded, reverted, &got)
+	killSeries{name: "revert without the bundle", child: stored, points: n, from: upgradedDir, before: upgraded, after: reverted,
+		check: func(t *testing.T, _ int, st bundle.StatusReport) {
 			require.Equal(t, map[bool]int{false: 2, true: 3}[st.Recovered == bundle.RecoveredCompleted], st.Current.ID)
-		}
-		t.Logf("revert without the bundle: %d kill points, %d rolled back, %d completed", n, got.rolledBack, got.completed)
-		require.Equal(t, killOutcome{rolledBack: n - 1, completed: 1}, got)
-	})
+		}}.run(t, s)
 
 	// Deployments 1, 2 and 3: keeping 1 removes deployment 1's folder,
 	// deployment 2's backups, and the objects of v1 that deployment 2 kept.
@@ -69,19 +61,11 @@ func TestKillStoreOperations(t *testing.T) {
 	prunedDir := filepath.Join(s.base, "pruned")
 	s.save(t, prunedDir)
 
-	t.Run("prune", func(t *testing.T) {
-		var got killOutcome
-		for k := 1; k <= nPrune; k++ {
-			s.restore(t, revertedDir)
-			c := prune
-			c.at = k
-			killAt(t, s, c, reverted, pruned, &got)
+	killSeries{name: "prune", child: prune, points: nPrune, from: revertedDir, before: reverted, after: pruned,
+		check: func(t *testing.T, k int, _ bundle.StatusReport) {
 			res, err := bundle.RevertStored(ctx, killOptions(s.dest, 4))
 			require.NoError(t, err, "killed at %d: a revert without the bundle still works", k)
 			require.Equal(t, "2.0", res.Bundle.Version)
 			require.Equal(t, upgraded.withoutMetadata(), takeKillSnapshot(t, s).withoutMetadata(), "killed at %d", k)
-		}
-		t.Logf("prune: %d kill points, %d rolled back, %d completed", nPrune, got.rolledBack, got.completed)
-		require.Equal(t, killOutcome{rolledBack: nPrune - 1, completed: 1}, got)
-	})
+		}}.run(t, s)
 }
