@@ -83,20 +83,9 @@ func TestFindErrors(t *testing.T) {
 // chunking of the reads, and that it finds exactly the keys a Reader looks
 // up.
 func FuzzFind(f *testing.F) {
-	for _, tt := range realizeTests {
-		f.Add([]byte(tt.in), []byte{3, 1})
-	}
-	for _, in := range splitInputs {
-		f.Add([]byte(in), []byte{1})
-	}
+	addTokenSeeds(f)
 	f.Fuzz(func(t *testing.T, in, chunks []byte) {
-		sizes := []int{len(in) + 1}
-		if len(chunks) > 0 {
-			sizes = sizes[:0]
-			for _, c := range chunks {
-				sizes = append(sizes, int(c)+1)
-			}
-		}
+		sizes := chunkSizes(in, chunks)
 		got := findAll(t, in, sizes)
 		if diff := cmp.Diff(findRef(in), got); diff != "" {
 			t.Fatalf("Find(%q) with reads of %v (-want +got):\n%s", in, sizes, diff)

@@ -448,24 +448,37 @@ func TestMapLookup(t *testing.T) {
 	require.False(t, ok)
 }
 
-// FuzzRealize checks the streaming reader against the in-memory reference for
-// any input and any chunking of the reads, and that realizing with no values
-// is the identity.
-func FuzzRealize(f *testing.F) {
+// addTokenSeeds seeds a fuzz target of (input, chunks) with the realize
+// tests' inputs and the inputs split across reads.
+func addTokenSeeds(f *testing.F) {
 	for _, tt := range realizeTests {
 		f.Add([]byte(tt.in), []byte{3, 1})
 	}
 	for _, in := range splitInputs {
 		f.Add([]byte(in), []byte{1})
 	}
+}
+
+// chunkSizes turns a fuzzer's chunks into read sizes for a chunkReader of in:
+// each byte plus one, or in at once when there are none.
+func chunkSizes(in, chunks []byte) []int {
+	if len(chunks) == 0 {
+		return []int{len(in) + 1}
+	}
+	sizes := make([]int, 0, len(chunks))
+	for _, c := range chunks {
+		sizes = append(sizes, int(c)+1)
+	}
+	return sizes
+}
+
+// FuzzRealize checks the streaming reader against the in-memory reference for
+// any input and any chunking of the reads, and that realizing with no values
+// is the identity.
+func FuzzRealize(f *testing.F) {
+	addTokenSeeds(f)
 	f.Fuzz(func(t *testing.T, in, chunks []byte) {
-		sizes := []int{len(in) + 1}
-		if len(chunks) > 0 {
-			sizes = sizes[:0]
-			for _, c := range chunks {
-				sizes = append(sizes, int(c)+1)
-			}
-		}
+		sizes := chunkSizes(in, chunks)
 		want := realizeRef(in, testValues)
 		got, err := io.ReadAll(NewReader(&chunkReader{data: in, sizes: sizes}, testValues))
 		if err != nil {
