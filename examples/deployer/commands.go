@@ -15,6 +15,7 @@ import (
 	"github.com/bundlekit/bundlekit/bundle"
 	"github.com/bundlekit/bundlekit/constraint"
 	"github.com/bundlekit/bundlekit/fileops"
+	"github.com/bundlekit/bundlekit/internal/bytesize"
 	"github.com/bundlekit/bundlekit/recipe"
 )
 
@@ -418,27 +419,13 @@ var statusCmd = &command{
 // printDisk prints the disk the metadata folder takes, a line per
 // deployment.
 func printDisk(w io.Writer, d *bundle.DiskUsage) {
-	fmt.Fprintf(w, "disk: %s in .rhqdeployments\n", formatBytes(d.Total))
+	fmt.Fprintf(w, "disk: %s in .rhqdeployments\n", bytesize.Format(d.Total))
 	fmt.Fprintf(w, "  %10s %10s %10s %10s %10s %10s\n", "deployment", "metadata", "backup", "ext-backup", "stored", "total")
 	for _, dd := range d.Deployments {
-		fmt.Fprintf(w, "  %10d %10s %10s %10s %10s %10s\n", dd.ID, formatBytes(dd.Metadata), formatBytes(dd.Backup),
-			formatBytes(dd.ExtBackup), formatBytes(dd.Stored), formatBytes(dd.Total))
+		fmt.Fprintf(w, "  %10d %10s %10s %10s %10s %10s\n", dd.ID, bytesize.Format(dd.Metadata), bytesize.Format(dd.Backup),
+			bytesize.Format(dd.ExtBackup), bytesize.Format(dd.Stored), bytesize.Format(dd.Total))
 	}
-	fmt.Fprintf(w, "  store: %s (%s named by no deployment); other: %s\n", formatBytes(d.Store), formatBytes(d.Unattributed), formatBytes(d.Other))
-}
-
-// formatBytes writes a size for people: "512 B", "1.5 KiB", "3 MiB".
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n)/unit, 0
-	for v >= unit && i < 4 {
-		v /= unit
-		i++
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", v), ".0") + " " + []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[i]
+	fmt.Fprintf(w, "  store: %s (%s named by no deployment); other: %s\n", bytesize.Format(d.Store), bytesize.Format(d.Unattributed), bytesize.Format(d.Other))
 }
 
 var pruneCmd = &command{
@@ -479,23 +466,23 @@ var pruneCmd = &command{
 			fmt.Fprintf(w, "the record of deployment %d stays, for revert; its backups go\n", *rep.KeptForRevert)
 		}
 		for _, f := range rep.Removed {
-			fmt.Fprintf(w, "- %s  (%s)\n", f.Path, formatBytes(f.Bytes))
+			fmt.Fprintf(w, "- %s  (%s)\n", f.Path, bytesize.Format(f.Bytes))
 		}
 		var objects int64
 		for _, ob := range rep.Objects {
 			objects += ob.Bytes
 		}
 		if len(rep.Objects) > 0 {
-			fmt.Fprintf(w, "- %d stored object(s)  (%s)\n", len(rep.Objects), formatBytes(objects))
+			fmt.Fprintf(w, "- %d stored object(s)  (%s)\n", len(rep.Objects), bytesize.Format(objects))
 		}
 		for _, warn := range rep.Warnings {
 			c.warn(warn)
 		}
 		if o.dryRun {
-			fmt.Fprintf(w, "dry run: nothing was changed (%s would be freed)\n", formatBytes(rep.Bytes))
+			fmt.Fprintf(w, "dry run: nothing was changed (%s would be freed)\n", bytesize.Format(rep.Bytes))
 			return nil
 		}
-		fmt.Fprintf(w, "pruned %s: %s freed\n", dest, formatBytes(rep.Bytes))
+		fmt.Fprintf(w, "pruned %s: %s freed\n", dest, bytesize.Format(rep.Bytes))
 		return nil
 	},
 }
@@ -505,7 +492,7 @@ func (c *cli) pruneSummary(rep *bundle.PruneReport) {
 	if len(rep.Removed) == 0 && len(rep.Objects) == 0 {
 		return
 	}
-	fmt.Fprintf(c.human(), "pruned: %d folder(s) and %d stored object(s) removed, %s freed\n", len(rep.Removed), len(rep.Objects), formatBytes(rep.Bytes))
+	fmt.Fprintf(c.human(), "pruned: %d folder(s) and %d stored object(s) removed, %s freed\n", len(rep.Removed), len(rep.Objects), bytesize.Format(rep.Bytes))
 }
 
 var validateCmd = &command{

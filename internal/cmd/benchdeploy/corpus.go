@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bundlekit/bundlekit/internal/bytesize"
 )
 
 // corpusFormat names the generation of the corpus builders; change it whenever
@@ -74,7 +76,7 @@ func loadCorpus(ctx context.Context, name, cacheDir string, scale float64, progr
 		c.dir = filepath.Join(cacheDir, corpusFormat, name+"-"+strconv.FormatFloat(scale, 'g', -1, 64))
 		build = func(_ context.Context, c *corpus, tmp string) error { return buildSynthetic(scale, tmp) }
 	case "large":
-		c.desc = fmt.Sprintf("one %s file and %d small files; v2 changes %d small files, same sizes", formatBytes(largeSize(scale)), len(largeSmall), len(largeChanged))
+		c.desc = fmt.Sprintf("one %s file and %d small files; v2 changes %d small files, same sizes", bytesize.Format(largeSize(scale)), len(largeSmall), len(largeChanged))
 		c.archive = "large.zip"
 		c.dir = filepath.Join(cacheDir, corpusFormat, name+"-"+strconv.FormatFloat(scale, 'g', -1, 64))
 		build = func(_ context.Context, c *corpus, tmp string) error { return buildLarge(scale, tmp) }

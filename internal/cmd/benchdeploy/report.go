@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bundlekit/bundlekit/internal/bytesize"
 )
 
 // report writes the Markdown report: machine, corpora, results.
@@ -32,7 +34,7 @@ func (b *bench) report(w io.Writer, loadBefore, loadAfter string) error {
 	for _, cr := range b.results {
 		files, size := cr.v1.stats()
 		fmt.Fprintf(&r, "| %s | %s | %s | %s | %s | %s |\n", cr.corpus.name, cr.corpus.desc,
-			formatCount(files), formatBytes(size), formatBytes(cr.zipSize), delta(cr.v1, cr.v2))
+			formatCount(files), bytesize.Format(size), bytesize.Format(cr.zipSize), delta(cr.v1, cr.v2))
 	}
 
 	r.WriteString("\n| operation | corpus | deployer median | baseline median | ratio | rounds | goal | pass/fail | deployer peak RSS |\n" +
@@ -52,7 +54,7 @@ func (b *bench) report(w io.Writer, loadBefore, loadAfter string) error {
 					verdict = "**fail**"
 				}
 				if res.peakRSS > 0 {
-					rss = formatBytes(res.peakRSS)
+					rss = bytesize.Format(res.peakRSS)
 				}
 			}
 			fmt.Fprintf(&r, "| %s vs `%s` | %s | %s | %s | %s | %s | ≤ %g× | %s | %s |\n",
@@ -122,20 +124,6 @@ func formatDuration(d time.Duration) string {
 	}
 }
 
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, i := float64(n)/unit, 0
-	for v >= unit && i < 2 {
-		v /= unit
-		i++
-	}
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	return strings.TrimSuffix(s, ".0") + " " + []string{"KiB", "MiB", "GiB"}[i]
-}
-
 // formatCount writes n with thousands separators.
 func formatCount(n int) string {
 	s := strconv.Itoa(n)
@@ -188,7 +176,7 @@ func memTotal() string {
 	if err != nil {
 		return "unknown"
 	}
-	return formatBytes(kb * 1024)
+	return bytesize.Format(kb * 1024)
 }
 
 // toolVersion is the name and version from the first line a tool prints
