@@ -505,11 +505,23 @@ func (a *applier) empty() error {
 	if err != nil {
 		return err
 	}
+	var names []string
 	for _, e := range entries {
-		if e.Name() == metadataDir {
-			continue
+		if e.Name() != metadataDir {
+			names = append(names, e.Name())
 		}
-		if err := a.tx.Trash(e.Name()); err != nil {
+	}
+	return a.trashAll(names)
+}
+
+// trashAll trashes the paths at names, their journal records written and
+// synced together first (one sync, not one per path).
+func (a *applier) trashAll(names []string) error {
+	if err := a.tx.Reserve(names); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := a.tx.Trash(name); err != nil {
 			return err
 		}
 	}
@@ -647,23 +659,15 @@ func (s *sameCache) complete() bool {
 // .rhqdeployments, the store of deployed content included, but the journal
 // and the lock, which go when the operation ends.
 func (a *applier) forget() error {
-	if err := a.tx.Trash(storeDir); err != nil {
-		return err
-	}
+	names := []string{storeDir}
 	entries, err := a.tx.ReadDir(metadataDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	for _, e := range entries {
-		if name := metadataDir + "/" + e.Name(); name == journal.Dir || name == journal.LockFile {
-			continue
-		}
-		if err := a.tx.Trash(metadataDir + "/" + e.Name()); err != nil {
-			return err
+		if name := metadataDir + "/" + e.Name(); name != journal.Dir && name != journal.LockFile {
+			names = append(names, name)
 		}
 	}
-	return nil
+	return a.trashAll(names)
 }
