@@ -252,7 +252,9 @@ func (d *Dir) Remove(name string) error {
 
 // RemoveAll removes name and everything below it. A symbolic link is removed,
 // never followed, so nothing outside the directory is deleted (R182 GO). It
-// succeeds when name does not exist.
+// succeeds when name does not exist. A tree's entries are removed many at
+// once (but on Windows); when one cannot be removed the others still are, and
+// the first error is returned.
 func (d *Dir) RemoveAll(name string) error {
 	local, err := localize(name)
 	if err != nil {
@@ -261,10 +263,28 @@ func (d *Dir) RemoveAll(name string) error {
 	if err := d.fault("removeall", name); err != nil {
 		return d.err("removeall", name, err)
 	}
-	if err := d.root.RemoveAll(local); err != nil {
+	if err := d.removeAll(local); err != nil {
 		return d.err("removeall", name, err)
 	}
 	return nil
+}
+
+// removeAll removes a directory tree with many removals in flight (see
+// removeTree), anything else with one.
+func (d *Dir) removeAll(local string) error {
+	if !parallelRemove {
+		return d.root.RemoveAll(local)
+	}
+	fi, err := d.root.Lstat(local)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return removeTree(d.root, local, fi)
+	}
+	return d.root.RemoveAll(local)
 }
 
 // Walk walks the tree at name ("" or "." for the whole directory) like

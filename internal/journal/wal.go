@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/dirfile"
@@ -453,29 +452,8 @@ func readAll(d *fileops.Dir, name string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-// emptyTrash removes the trash: its entries on every core (a purge trashes
-// whole trees), then the trash itself.
+// emptyTrash removes the trash, many entries at once (a purge trashes whole
+// trees; see fileops.Dir.RemoveAll).
 func emptyTrash(d *fileops.Dir) error {
-	entries, err := d.ReadDir(trashDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	errs := make([]error, len(entries))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(entries)) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(entries); i = int(next.Add(1)) - 1 {
-				errs[i] = d.RemoveAll(trashDir + "/" + entries[i].Name())
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
 	return d.RemoveAll(trashDir)
 }

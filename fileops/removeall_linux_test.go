@@ -1,0 +1,74 @@
+package fileops
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// fsImmutable is FS_IMMUTABLE_FL of linux/fs.h (chattr +i).
+const fsImmutable = 0x10
+
+// immutable sets or clears the immutable flag of path (chattr +i), or skips
+// the test where the file system or the user's privileges do not allow it.
+func immutable(t *testing.T, path string, on bool) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
+	if err != nil {
+		t.Skipf("no inode flags here: %v", err)
+	}
+	if on {
+		flags |= fsImmutable
+	} else {
+		flags &^= fsImmutable
+	}
+	if err := unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags)); err != nil {
+		t.Skipf("cannot make %s immutable: %v", path, err)
+	}
+}
+
+// TestRemoveAllFailure: an entry that cannot be removed stops nothing else;
+// the directories holding it stay, everything else goes, and the error names
+// the entry.
+func TestRemoveAllFailure(t *testing.T) {
+	top := t.TempDir()
+	outside := t.TempDir()
+	trash := filepath.Join(top, "trash")
+	bigTree(t, trash, outside)
+	stuck := filepath.Join(trash, "deep", "d00", "d01", "stuck")
+	require.NoError(t, os.WriteFile(stuck, []byte("S"), 0o644))
+	immutable(t, stuck, true)
+	t.Cleanup(func() { // else TempDir's cleanup fails
+		if _, err := os.Lstat(stuck); err == nil {
+			immutable(t, stuck, false)
+		}
+	})
+	d, err := OpenDir(top)
+	require.NoError(t, err)
+	defer d.Close()
+
+	err = d.RemoveAll("trash")
+
+	require.ErrorIs(t, err, syscall.EPERM)
+	require.ErrorContains(t, err, trash)
+	var left []string
+	require.NoError(t, filepath.WalkDir(trash, func(p string, _ fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(trash, p)
+		left = append(left, filepath.ToSlash(rel))
+		return err
+	}))
+	require.Equal(t, []string{".", "deep", "deep/d00", "deep/d00/d01", "deep/d00/d01/stuck"}, left)
+
+	immutable(t, stuck, false)
+	require.NoError(t, d.RemoveAll("trash"), "once the entry can go, a second RemoveAll ends the job")
+	_, err = os.Lstat(trash)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+}
