@@ -52,10 +52,11 @@ type remover struct {
 }
 
 // removal is one step: list the directory dir (name empty), or remove the
-// non-directory name in it.
+// non-directory name in it (a regular file, as its listing said, or not).
 type removal struct {
-	dir  *removeDir
-	name string
+	dir     *removeDir
+	name    string
+	regular bool
 }
 
 // removeDir is a directory being emptied. It is removed from its parent
@@ -96,6 +97,9 @@ func (r *remover) work() {
 		if m.name == "" {
 			err = r.list(m.dir)
 		} else {
+			if m.regular {
+				dropCache(m.dir.root, m.name)
+			}
 			err = m.dir.root.Remove(m.name)
 			if errors.Is(err, fs.ErrNotExist) {
 				err = nil // listed, then removed by another: gone is gone
@@ -128,7 +132,7 @@ func (r *remover) list(d *removeDir) error {
 			if e.IsDir() {
 				batch = append(batch, removal{dir: &removeDir{parent: d.root, name: e.Name(), up: d, left: 1}})
 			} else {
-				batch = append(batch, removal{dir: d, name: e.Name()})
+				batch = append(batch, removal{dir: d, name: e.Name(), regular: e.Type().IsRegular()})
 			}
 		}
 		r.mu.Lock()

@@ -1,11 +1,13 @@
 package fileops
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -71,4 +73,58 @@ func TestRemoveAllFailure(t *testing.T) {
 	require.NoError(t, d.RemoveAll("trash"), "once the entry can go, a second RemoveAll ends the job")
 	_, err = os.Lstat(trash)
 	require.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+// resident counts the pages of path in the page cache (mincore(2)).
+func resident(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	fi, err := f.Stat()
+	require.NoError(t, err)
+	m, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	require.NoError(t, err)
+	defer unix.Munmap(m)
+	vec := make([]byte, (len(m)+os.Getpagesize()-1)/os.Getpagesize())
+	_, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0])))
+	require.Zero(t, errno)
+	n := 0
+	for _, v := range vec {
+		n += int(v & 1)
+	}
+	return n
+}
+
+// TestDropCache: a large file's clean cached pages are dropped, its content
+// untouched; a small file's are left to the unlink.
+func TestDropCache(t *testing.T) {
+	dir := t.TempDir()
+	data := make([]byte, dropCacheMin+5<<20)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	for name, size := range map[string]int{"large": len(data), "small": 1 << 20} {
+		f, err := os.Create(filepath.Join(dir, name))
+		require.NoError(t, err)
+		_, err = f.Write(data[:size])
+		require.NoError(t, err)
+		require.NoError(t, f.Sync()) // clean pages: dirty ones are not dropped
+		require.NoError(t, f.Close())
+		_, err = os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+	}
+	require.NotZero(t, resident(t, filepath.Join(dir, "large")), "the test needs the file cached")
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	defer root.Close()
+
+	dropCache(root, "large")
+	dropCache(root, "small")
+
+	require.Zero(t, resident(t, filepath.Join(dir, "large")))
+	require.Equal(t, 256, resident(t, filepath.Join(dir, "small")))
+	got, err := os.ReadFile(filepath.Join(dir, "large"))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data, got), "dropping the cache changed the content")
 }
