@@ -321,8 +321,15 @@ func (t *Tx) MkdirAll(key string) error {
 	for dir := key; dir != ""; {
 		t.mu.Lock()
 		known := t.known[dir]
+		// Nothing is in a directory this operation made but the
+		// directories it made since, which are known: no need to look.
+		inFresh := !external && t.fresh[parent(dir)]
 		t.mu.Unlock()
 		if known {
+			break
+		}
+		if inFresh {
+			missing = append(missing, dir)
 			break
 		}
 		fi, err := t.Lstat(dir)
