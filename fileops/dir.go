@@ -282,7 +282,7 @@ func (d *Dir) removeAll(local string) error {
 	case err != nil:
 		return err
 	case fi.IsDir():
-		return removeTree(d.root, local, fi)
+		return removeTree(d.root, local, d.display(filepath.ToSlash(local)), fi)
 	}
 	return d.root.RemoveAll(local)
 }

@@ -115,12 +115,12 @@ func TestDropCache(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NotZero(t, resident(t, filepath.Join(dir, "large")), "the test needs the file cached")
-	root, err := os.OpenRoot(dir)
+	d, err := os.Open(dir)
 	require.NoError(t, err)
-	defer root.Close()
+	defer d.Close()
 
-	dropCache(root, "large")
-	dropCache(root, "small")
+	dropCache(int(d.Fd()), "large")
+	dropCache(int(d.Fd()), "small")
 
 	require.Zero(t, resident(t, filepath.Join(dir, "large")))
 	require.Equal(t, 256, resident(t, filepath.Join(dir, "small")))

@@ -80,7 +80,7 @@ func TestRemoveTreeChanged(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(top, "t")))
 	require.NoError(t, os.Symlink("victim", filepath.Join(top, "t")))
 
-	require.NoError(t, removeTree(root, "t", seen))
+	require.NoError(t, removeTree(root, "t", filepath.Join(top, "t"), seen))
 
 	_, err = os.Lstat(filepath.Join(top, "t"))
 	require.ErrorIs(t, err, fs.ErrNotExist)
