@@ -243,6 +243,9 @@ func (f fsDisk) perms(keys []string, seen map[string]dirEntry) (map[string]perms
 			}
 			continue
 		}
+		if f.walk == nil && !isExternal(k) {
+			continue // the destination does not exist yet
+		}
 		rest = append(rest, k)
 	}
 	found := make([]perms, len(rest))
