@@ -377,12 +377,29 @@ func (f flagSet) parse(args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			if like := f.like(name); like != "" {
+				return usageErrorf("%v (did you mean --%s?)", err, like)
+			}
+		}
 		return usageErrorf("%v", err)
 	}
 	if f.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (flags only; see -h)", f.Arg(0))
 	}
 	return nil
+}
+
+// like returns the shortest flag of the command whose name starts with name
+// (--keep for --keep-scratch, --dry for --dry-run), or "".
+func (f flagSet) like(name string) string {
+	var like string
+	f.VisitAll(func(fl *flag.Flag) {
+		if strings.HasPrefix(fl.Name, name) && (like == "" || len(fl.Name) < len(like)) {
+			like = fl.Name
+		}
+	})
+	return like
 }
 
 func (f flagSet) require(names ...string) error {
