@@ -252,9 +252,9 @@ func (d *Dir) Remove(name string) error {
 
 // RemoveAll removes name and everything below it. A symbolic link is removed,
 // never followed, so nothing outside the directory is deleted (R182 GO). It
-// succeeds when name does not exist. A tree's entries are removed many at
-// once (but on Windows); when one cannot be removed the others still are, and
-// the first error is returned.
+// succeeds when name does not exist. On Unix a tree's entries are removed
+// many at once; when one cannot be removed the others still are, and the
+// first error is returned.
 func (d *Dir) RemoveAll(name string) error {
 	local, err := localize(name)
 	if err != nil {

@@ -116,6 +116,11 @@ func (r *remover) work() {
 				dropCache(m.dir.fd, m.name)
 			}
 			err = unlink(m.dir, m.name, 0)
+			if errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EPERM) {
+				// A directory after all (listed as something else, or
+				// made since; EPERM on macOS): the careful way.
+				err = r.top.RemoveAll(join(m.dir.rel, m.name))
+			}
 		}
 		r.mu.Lock()
 		r.pending--
