@@ -252,3 +252,18 @@ func TestContent(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, a, c)
 }
+
+func TestPairedRatio(t *testing.T) {
+	tests := []struct {
+		ratios []float64
+		want   float64
+	}{
+		{[]float64{1.5}, 1.5},
+		{[]float64{2, 0.5}, 1},                            // an order effect cancels out
+		{[]float64{1.26, 0.85, 1.20, 0.78, 1.45}, 1.0349}, // pairs 1.0349 and 0.9675, then 1.45 alone
+		{[]float64{4, 1, 1, 1, 9, 1, 1, 1}, 1.5},          // pairs 2, 1, 3, 1: the middle two
+	}
+	for _, tt := range tests {
+		require.InDelta(t, tt.want, pairedRatio(tt.ratios), 0.0001, "%v", tt.ratios)
+	}
+}
