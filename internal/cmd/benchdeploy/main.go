@@ -45,11 +45,13 @@
 // tools find their destination on disk: the deployer makes its writes durable
 // before it returns, unzip and rsync do not. A
 // round's ratio is deployer time over baseline time, wall clock of the child
-// process. Whoever goes first after a round's purge can pay more for a
-// first deployment (in three runs where unzip took 0.4–0.7 s: rounds with
-// the deployer first 1.14–2.00×, with unzip first 0.47–0.93×), so the report
-// takes the geometric mean of each pair of rounds and gives the median of
-// those, and the deployer's peak RSS (the child's rusage). After every run, of either tool, the
+// process. The order can weigh as much as the tool: a first deployment
+// right after a round's purge is mostly inode allocation, whose cost depends
+// on the inodes freed in the last minute (in three runs: rounds with the
+// deployer first 1.14–2.00×, with unzip first 0.47–0.93×; in a fourth the
+// other way round). So the report takes the geometric mean of each pair of
+// rounds (one with each order) and gives the median of those, and the
+// deployer's peak RSS (the child's rusage). After every run, of either tool, the
 // destination (without .rhqdeployments) is compared with the expected tree by
 // content hash and mode bits; a difference stops the benchmark with an error.
 //

@@ -93,11 +93,11 @@ func delta(v1, v2 tree) string {
 }
 
 // pairedRatio summarizes the per-round ratios of a scenario, in round order:
-// whichever tool runs first after the round before pays more for some
-// operations (a first deployment right after both trees were deleted: the
-// kernel skips recently freed inodes), and who goes first alternates, so
-// each pair of rounds is one measurement, the geometric mean of its two
-// ratios; the result is the median of those, with a last odd round alone.
+// the order of the two tools can change a ratio by 2× (a first deployment
+// right after both trees were deleted: the kernel skips recently freed
+// inodes), and who goes first alternates, so each pair of rounds is one
+// measurement, the geometric mean of its two ratios; the result is the
+// median of those, with a last odd round alone.
 func pairedRatio(ratios []float64) float64 {
 	var pairs []float64
 	for i := 0; i < len(ratios); i += 2 {
