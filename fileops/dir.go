@@ -263,7 +263,7 @@ func (d *Dir) RemoveAll(name string) error {
 	if err := d.fault("removeall", name); err != nil {
 		return d.err("removeall", name, err)
 	}
-	if err := d.removeAll(local); err != nil {
+	if err := d.removeAll(name, local); err != nil {
 		return d.err("removeall", name, err)
 	}
 	return nil
@@ -271,7 +271,7 @@ func (d *Dir) RemoveAll(name string) error {
 
 // removeAll removes a directory tree with many removals in flight (see
 // removeTree), anything else with one.
-func (d *Dir) removeAll(local string) error {
+func (d *Dir) removeAll(name, local string) error {
 	if !parallelRemove {
 		return d.root.RemoveAll(local)
 	}
@@ -282,7 +282,7 @@ func (d *Dir) removeAll(local string) error {
 	case err != nil:
 		return err
 	case fi.IsDir():
-		return removeTree(d.root, local, d.display(filepath.ToSlash(local)), fi)
+		return removeTree(d.root, local, d.display(name), fi)
 	}
 	return d.root.RemoveAll(local)
 }

@@ -45,7 +45,8 @@ func removeTree(root *os.Root, local, display string, fi fs.FileInfo) error {
 	}
 	wg.Wait()
 	if r.err != nil {
-		return r.err
+		// Kept whole inside the caller's error: it names the entry.
+		return &fs.PathError{Op: "removeall", Path: display, Err: r.err}
 	}
 	if err := root.Remove(local); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return root.RemoveAll(local) // an entry made since it was listed
@@ -116,10 +117,10 @@ func (r *remover) work() {
 				dropCache(m.dir.fd, m.name)
 			}
 			err = unlink(m.dir, m.name, 0)
-			if errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EPERM) {
+			if (errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EPERM)) && isDirAt(m.dir.fd, m.name) {
 				// A directory after all (listed as something else, or
 				// made since; EPERM on macOS): the careful way.
-				err = r.top.RemoveAll(join(m.dir.rel, m.name))
+				err = r.careful(join(m.dir.rel, m.name), m.dir.path+"/"+m.name)
 			}
 		}
 		r.mu.Lock()
@@ -206,12 +207,32 @@ func (r *remover) done(d *removeDir, err error) {
 			err = unlink(d.up, d.name, unix.AT_REMOVEDIR)
 			if errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST) {
 				// An entry the listing missed, or one made since.
-				err = r.top.RemoveAll(d.rel)
+				err = r.careful(d.rel, d.path)
 			}
 		}
 		r.mu.Lock()
 		d = d.up
 	}
+}
+
+// careful removes the tree at rel (from the top) the way os.Root.RemoveAll
+// does; its error names path, the tree's full path.
+func (r *remover) careful(rel, path string) error {
+	err := r.top.RemoveAll(rel)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if err != nil {
+		return &fs.PathError{Op: "removeall", Path: path, Err: err}
+	}
+	return nil
+}
+
+// isDirAt reports whether name in the directory dirfd is a directory.
+func isDirAt(dirfd int, name string) bool {
+	var st unix.Stat_t
+	return unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
 }
 
 // errFailedBelow marks a directory left because something in it could not be
