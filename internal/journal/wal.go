@@ -315,7 +315,7 @@ func (j *wal) Abort() error {
 }
 
 func finish(d *fileops.Dir) error {
-	if err := emptyTrash(d); err != nil {
+	if err := d.RemoveAll(trashDir); err != nil {
 		return fmt.Errorf("empty journal trash: %w", err)
 	}
 	if err := d.Remove(journal); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -450,10 +450,4 @@ func readAll(d *fileops.Dir, name string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(f)
-}
-
-// emptyTrash removes the trash, many entries at once (a purge trashes whole
-// trees; see fileops.Dir.RemoveAll).
-func emptyTrash(d *fileops.Dir) error {
-	return d.RemoveAll(trashDir)
 }
