@@ -28,6 +28,7 @@ func dropCache(dirfd int, name string) {
 		st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size < dropCacheMin {
 		return
 	}
+	// O_NONBLOCK: a pipe put there since the stat must not block the open.
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return

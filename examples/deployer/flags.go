@@ -377,6 +377,7 @@ func (f flagSet) parse(args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
+		// The flag package says so only in words (no typed error).
 		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
 			if like := f.like(name); like != "" {
 				return usageErrorf("%v (did you mean --%s?)", err, like)
