@@ -2,6 +2,7 @@ package fileops
 
 import (
 	"bytes"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,35 +97,133 @@ func resident(t *testing.T, path string) int {
 	return n
 }
 
-// TestDropCache: a large file's clean cached pages are dropped, its content
-// untouched; a small file's are left to the unlink.
-func TestDropCache(t *testing.T) {
-	dir := t.TempDir()
-	data := make([]byte, dropCacheMin+5<<20)
+// cachedFile writes size bytes of a pattern to path, synced (dirty pages are
+// never dropped), and reads them back so that they are cached.
+func cachedFile(t *testing.T, path string, size int) []byte {
+	t.Helper()
+	data := make([]byte, size)
 	for i := range data {
 		data[i] = byte(i * 7)
 	}
-	for name, size := range map[string]int{"large": len(data), "small": 1 << 20} {
-		f, err := os.Create(filepath.Join(dir, name))
-		require.NoError(t, err)
-		_, err = f.Write(data[:size])
-		require.NoError(t, err)
-		require.NoError(t, f.Sync()) // clean pages: dirty ones are not dropped
-		require.NoError(t, f.Close())
-		_, err = os.ReadFile(filepath.Join(dir, name))
-		require.NoError(t, err)
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	_, err = f.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, f.Sync())
+	require.NoError(t, f.Close())
+	_, err = os.ReadFile(path)
+	require.NoError(t, err)
+	require.NotZero(t, resident(t, path), "the test needs the file cached")
+	return data
+}
+
+// canPunch reports whether holes can be punched in files of dir.
+func canPunch(t *testing.T, dir string) bool {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, "probe"))
+	require.NoError(t, err)
+	defer os.Remove(f.Name())
+	defer f.Close()
+	_, err = f.Write(make([]byte, 1<<20))
+	require.NoError(t, err)
+	return unix.Fallocate(int(f.Fd()), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, 0, 1<<20) == nil
+}
+
+// blocks returns the blocks allocated to path.
+func blocks(t *testing.T, path string) int64 {
+	t.Helper()
+	var st unix.Stat_t
+	require.NoError(t, unix.Stat(path, &st))
+	return st.Blocks
+}
+
+// TestFreeLarge: a large file that nothing else reaches loses its cached
+// pages and its blocks before the unlink; one that another link or another
+// open file still reaches loses its cached pages only, its content untouched,
+// as an unlink would leave it; a small file is left to the unlink.
+func TestFreeLarge(t *testing.T) {
+	const size = largeMin + 5<<20 + 123 // chunks of punchChunk, and a partial one
+	tests := []struct {
+		name string
+		// hold makes another way to the file at path, and returns the
+		// reader of its content through that way.
+		hold       func(t *testing.T, path string) func() ([]byte, error)
+		size       int
+		wantBlocks bool // blocks freed
+	}{
+		{name: "alone", size: size, wantBlocks: true},
+		{name: "another link", size: size, hold: func(t *testing.T, path string) func() ([]byte, error) {
+			link := path + ".link"
+			require.NoError(t, os.Link(path, link))
+			return func() ([]byte, error) { return os.ReadFile(link) }
+		}},
+		{name: "open elsewhere", size: size, hold: func(t *testing.T, path string) func() ([]byte, error) {
+			f, err := os.Open(path)
+			require.NoError(t, err)
+			t.Cleanup(func() { f.Close() })
+			return func() ([]byte, error) { return io.ReadAll(io.NewSectionReader(f, 0, 1<<40)) }
+		}},
+		{name: "small", size: 1 << 20},
 	}
-	require.NotZero(t, resident(t, filepath.Join(dir, "large")), "the test needs the file cached")
-	d, err := os.Open(dir)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "f")
+			data := cachedFile(t, path, tt.size)
+			var read func() ([]byte, error)
+			if tt.hold != nil {
+				read = tt.hold(t, path)
+			}
+			before := blocks(t, path)
+			d, err := os.Open(dir)
+			require.NoError(t, err)
+			defer d.Close()
+
+			freeLarge(int(d.Fd()), "f")
+
+			fi, err := os.Stat(path)
+			require.NoError(t, err)
+			require.EqualValues(t, tt.size, fi.Size(), "the size stays for the unlink")
+			if tt.size < largeMin {
+				require.Equal(t, tt.size/os.Getpagesize(), resident(t, path))
+				require.Equal(t, before, blocks(t, path))
+				return
+			}
+			require.Zero(t, resident(t, path), "the cached pages are freed")
+			switch {
+			case tt.wantBlocks && canPunch(t, dir):
+				// What stays is the file system's own: an extent tree's block.
+				require.LessOrEqual(t, blocks(t, path)*512, int64(64<<10), "the blocks are freed")
+			case tt.wantBlocks:
+				t.Log("no holes can be punched here: the blocks are left to the unlink")
+			default:
+				require.Equal(t, before, blocks(t, path), "the blocks stay")
+				got, err := read()
+				require.NoError(t, err)
+				require.True(t, bytes.Equal(data, got), "the content changed for whoever still reaches the file")
+			}
+		})
+	}
+}
+
+// TestRemoveAllKeepsOpenFile: a large file removed while another holder has
+// it open still reads whole through that holder, as after rm -rf.
+func TestRemoveAllKeepsOpenFile(t *testing.T) {
+	top := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(top, "trash", "data"), 0o755))
+	data := cachedFile(t, filepath.Join(top, "trash", "data", "blob"), largeMin+1<<20)
+	f, err := os.Open(filepath.Join(top, "trash", "data", "blob"))
+	require.NoError(t, err)
+	defer f.Close()
+	d, err := OpenDir(top)
 	require.NoError(t, err)
 	defer d.Close()
 
-	dropCache(int(d.Fd()), "large")
-	dropCache(int(d.Fd()), "small")
+	require.NoError(t, d.RemoveAll("trash"))
 
-	require.Zero(t, resident(t, filepath.Join(dir, "large")))
-	require.Equal(t, 256, resident(t, filepath.Join(dir, "small")))
-	got, err := os.ReadFile(filepath.Join(dir, "large"))
+	_, err = os.Lstat(filepath.Join(top, "trash"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	got, err := io.ReadAll(f)
 	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got), "dropping the cache changed the content")
+	require.True(t, bytes.Equal(data, got), "the open file lost its content")
 }

@@ -114,7 +114,7 @@ func (r *remover) work() {
 			err = r.list(m.dir)
 		} else {
 			if m.regular {
-				dropCache(m.dir.fd, m.name)
+				freeLarge(m.dir.fd, m.name)
 			}
 			err = unlink(m.dir, m.name, 0)
 			if (errors.Is(err, unix.EISDIR) || errors.Is(err, unix.EPERM)) && isDirAt(m.dir.fd, m.name) {
