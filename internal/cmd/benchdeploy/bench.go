@@ -166,14 +166,16 @@ func (b *bench) run(ctx context.Context, stdout io.Writer) error {
 	return b.report(stdout, loadBefore, loadAverage())
 }
 
-// setUpDeployer builds the deployer unless -deployer names one, and settles
-// the verify scenario's flags.
+// setUpDeployer builds the deployer (static, CGO_ENABLED=0) unless -deployer
+// names one, and settles the verify scenario's flags.
 func (b *bench) setUpDeployer(ctx context.Context) error {
 	b.deployer = b.cfg.deployer
 	if b.deployer == "" {
 		b.deployer = filepath.Join(b.work, "bin", "deployer")
 		fmt.Fprintf(b.progress, "building %s\n", b.deployer)
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", b.deployer, "github.com/bundlekit/bundlekit/examples/deployer")
+		// Built as the README says to install it: static.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build of the deployer (run from the bundlekit repository, or pass -deployer): %w\n%s", err, out)
 		}
