@@ -261,20 +261,20 @@ func (a *applier) phase(steps []*step) error {
 }
 
 // makeParents makes the directories of the write phase's files, in order, so
-// that the journal holds the same records whichever write ends first.
+// that the journal holds the same records whichever write ends first; their
+// records take one write.
 func (a *applier) makeParents(steps []*step) error {
 	made := set{}
+	var dirs []string
 	for _, s := range steps {
 		dir := path.Dir(s.entry.Path)
 		if dir == "." || dir == "/" || made[dir] {
 			continue
 		}
 		made[dir] = true
-		if err := a.tx.MkdirAll(dir); err != nil {
-			return err
-		}
+		dirs = append(dirs, dir)
 	}
-	return nil
+	return a.tx.MkdirAll(dirs...)
 }
 
 // writeAll runs the write phase (R96) on every core, a directory at a time

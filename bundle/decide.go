@@ -342,7 +342,8 @@ func bothRule(oOK bool, o, c, n string, leave bool) (Action, string) {
 // withDirs returns m plus every ancestor directory of every relative key, with
 // markDir (R69, R82). Absolute keys get no ancestors.
 func withDirs(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m)+len(m)/4)
+	// Room for a directory per two keys: trees of small files have that many.
+	out := make(map[string]string, len(m)+len(m)/2)
 	for k, v := range m {
 		out[k] = v
 	}

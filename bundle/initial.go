@@ -38,7 +38,7 @@ func decideInitial(in initialDeploy) []*Entry {
 	if !in.full {
 		rule = "R61"
 	}
-	entries := map[string]*Entry{}
+	entries := make(map[string]*Entry, len(in.next)+len(in.existing)+len(in.cleared))
 	for _, k := range in.existing {
 		to, shown := in.backup(k)
 		e := &Entry{Path: k, Action: ActionDelete, Rule: rule, Backup: shown, report: reportDeleted}

@@ -291,7 +291,7 @@ func holdsMetadata(d disk, dir string) (bool, error) {
 
 // surveyInitial reads what a first deployment displaces and decides it (§5).
 func (p *Plan) surveyInitial(ctx context.Context, d disk, next map[string]string) ([]*Entry, error) {
-	in := initialDeploy{full: p.Compliance == recipe.Full, backup: p.backupLoc, next: map[string]string{},
+	in := initialDeploy{full: p.Compliance == recipe.Full, backup: p.backupLoc, next: make(map[string]string, len(next)),
 		current: map[string]string{}, cleared: map[string]bool{}, mkdirs: p.content.mkdirs, present: set{}, content: p.content}
 	for k, h := range next {
 		if h != markDir {

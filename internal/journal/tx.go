@@ -304,26 +304,106 @@ func parent(key string) string {
 	return ""
 }
 
-// MkdirAll makes the directory key and its missing parents (0o755 before the
-// umask), recording each. A file in the way is an error that names it.
-func (t *Tx) MkdirAll(key string) error {
-	if key == "" {
+// MkdirAll makes the directories keys and their missing parents (0o755
+// before the umask), recording each; the records of the directories of the
+// destination are written at once, before any is made. A file in the way is
+// an error that names it.
+func (t *Tx) MkdirAll(keys ...string) error {
+	var missing []string // parents before their children
+	planned := map[string]bool{}
+	var chains []chain
+	for _, key := range keys {
+		if key == "" || planned[key] {
+			continue
+		}
+		if metadata.IsExternal(key) {
+			if err := t.mkdirExternal(key); err != nil {
+				return err
+			}
+			continue
+		}
+		dirs, err := t.missing(key, planned)
+		if err != nil || len(dirs) == 0 {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		loc, err := t.roots.Resolve(key, true)
+		if err != nil {
+			return err
+		}
+		top := parent(dirs[len(dirs)-1])
+		t.mu.Lock()
+		topFresh := t.fresh[top] || planned[top]
+		t.mu.Unlock()
+		chains = append(chains, chain{loc: loc, dirs: dirs, top: top, topFresh: topFresh})
+		for i := len(dirs) - 1; i >= 0; i-- {
+			missing = append(missing, dirs[i])
+			planned[dirs[i]] = true
+		}
+	}
+	if len(missing) == 0 {
 		return nil
 	}
-	external := metadata.IsExternal(key)
+	rs := make([]record, len(missing))
+	for i, dir := range missing {
+		rs[i] = record{Op: opCreate, Path: recordKey(dir)}
+	}
+	if err := t.w.writeAll(rs, false); err != nil {
+		return err
+	}
+	for _, c := range chains {
+		for _, dir := range c.dirs {
+			t.changed(dir, c.loc)
+		}
+	}
+	// Each directory in its parent's handle, from the top down.
+	for _, dir := range missing {
+		up, err := t.dir(parent(dir))
+		if err != nil {
+			return err
+		}
+		if err := up.MkdirAll(path.Base(dir), 0o755); err != nil {
+			return err
+		}
+	}
 	t.mu.Lock()
-	known := t.known[key]
-	t.mu.Unlock()
-	if known {
-		return nil
+	defer t.mu.Unlock()
+	for _, dir := range missing {
+		t.fresh[dir] = true
+		t.known[dir] = true
 	}
+	for _, c := range chains {
+		if c.topFresh {
+			t.fresh[c.top] = true // it still holds nothing but directories
+		}
+	}
+	return nil
+}
+
+// chain is the directories MkdirAll makes for one key: dirs, from the key up
+// to the child of top, which exists (or is made for another key); loc is
+// where the key was located.
+type chain struct {
+	loc      locate.Loc
+	dirs     []string
+	top      string
+	topFresh bool
+}
+
+// missing returns the directories missing from key up (key first), up to the
+// first that exists or that planned holds (made for an earlier key). A file
+// in the way is an error that names it.
+func (t *Tx) missing(key string, planned map[string]bool) ([]string, error) {
 	var missing []string
 	for dir := key; dir != ""; {
 		t.mu.Lock()
-		known := t.known[dir]
-		// Nothing is in a directory this operation made but the
-		// directories it made since, which are known: no need to look.
-		inFresh := !external && t.fresh[parent(dir)]
+		known := t.known[dir] || planned[dir]
+		// Nothing is in a directory this operation made (or is about to)
+		// but the directories it made since, which are known: no need to
+		// look.
+		inFresh := t.fresh[parent(dir)] || planned[parent(dir)]
 		t.mu.Unlock()
 		if known {
 			break
@@ -335,16 +415,42 @@ func (t *Tx) MkdirAll(key string) error {
 		fi, err := t.Lstat(dir)
 		if errors.Is(err, fileops.ErrUnsafePath) {
 			// Not a missing directory: a key Recover could not undo.
+			return nil, err
+		}
+		if err == nil {
+			if !fi.IsDir() {
+				return nil, fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
+			}
+			t.mu.Lock()
+			t.known[dir] = true
+			t.mu.Unlock()
+			break
+		}
+		missing = append(missing, dir)
+		dir = parent(dir)
+	}
+	return missing, nil
+}
+
+// mkdirExternal makes the external directory key (an absolute path outside
+// the destination) and its missing parents, recording each: their parents
+// are followed, as RHQ did (R8), so a link to a directory counts as one.
+func (t *Tx) mkdirExternal(key string) error {
+	t.mu.Lock()
+	known := t.known[key]
+	t.mu.Unlock()
+	if known {
+		return nil
+	}
+	var missing []string
+	for dir := key; dir != ""; {
+		fi, err := t.Lstat(dir)
+		if errors.Is(err, fileops.ErrUnsafePath) {
 			return err
 		}
 		if err == nil {
 			if !fi.IsDir() && !linkToDir(dir, fi) {
 				return fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
-			}
-			if !external && fi.IsDir() {
-				t.mu.Lock()
-				t.known[dir] = true
-				t.mu.Unlock()
 			}
 			break
 		}
@@ -367,36 +473,10 @@ func (t *Tx) MkdirAll(key string) error {
 	if err != nil {
 		return err
 	}
-	top := parent(missing[len(missing)-1])
-	t.mu.Lock()
-	topFresh := t.fresh[top]
-	t.mu.Unlock()
 	for _, dir := range missing {
 		t.changed(dir, loc)
 	}
-	if loc.External || metadata.IsExternal(key) {
-		return loc.Dir.MkdirAll(loc.Name, 0o755)
-	}
-	// Each directory in its parent's handle, from the top down.
-	for i := len(missing) - 1; i >= 0; i-- {
-		up, err := t.dir(parent(missing[i]))
-		if err != nil {
-			return err
-		}
-		if err := up.MkdirAll(path.Base(missing[i]), 0o755); err != nil {
-			return err
-		}
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, dir := range missing {
-		t.fresh[dir] = true
-		t.known[dir] = true
-	}
-	if topFresh {
-		t.fresh[top] = true // it still holds nothing but directories
-	}
-	return nil
+	return loc.Dir.MkdirAll(loc.Name, 0o755)
 }
 
 // changed notes that the entries of the directory holding key change, for
@@ -708,7 +788,7 @@ func (t *Tx) RemoveEmpty(key string) (bool, error) {
 // remove. Reserve first makes no change: a key that cannot be located (a
 // missing parent) is left to its step.
 func (t *Tx) Reserve(keys []string) error {
-	var rs []record
+	rs := make([]record, 0, len(keys))
 	for _, key := range keys {
 		t.mu.Lock()
 		_, trashing := t.reserved[key]

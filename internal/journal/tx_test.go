@@ -26,6 +26,7 @@ import (
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/dirfile"
+	"github.com/bundlekit/bundlekit/internal/faults"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
@@ -465,6 +466,16 @@ var txCases = []txCase{
 		},
 		want: change(map[string]string{"a/b": dirMode, "a/b/c": dirMode, "ext:n": dirMode, "ext:n/m": dirMode}),
 	},
+	{
+		name:   "MkdirAll: many keys at once, sharing parents, one existing, one external",
+		before: []string{"a/"},
+		run: func(t *testing.T, tx *Tx, s *scene) {
+			require.NoError(t, tx.MkdirAll("a/b/c", "a/b/d", "x/y", "a", "x/y", "x/y/z", s.abs("n/m"), "a/e"))
+			writeString(t, tx, "x/y/z/f", "new", 0)
+		},
+		want: change(map[string]string{"a/b": dirMode, "a/b/c": dirMode, "a/b/d": dirMode, "a/e": dirMode,
+			"x": dirMode, "x/y": dirMode, "x/y/z": dirMode, "x/y/z/f": file("-rw-r--r--", "new"), "ext:n": dirMode, "ext:n/m": dirMode}),
+	},
 }
 
 func copyOK(from, to string) func(t *testing.T, tx *Tx, s *scene) {
@@ -505,6 +516,50 @@ func TestTxAbort(t *testing.T) {
 			requireClean(t, s)
 		})
 	}
+}
+
+// TestMkdirAllRecordsAtOnce: the directories MkdirAll makes for many keys
+// are recorded with one write to the journal, each after its parent, before
+// any is made; a file in the way of one key fails the call before anything
+// is recorded or made.
+func TestMkdirAllRecordsAtOnce(t *testing.T) {
+	s := newScene(t, "a/", "f=1")
+	before := snap(t, s)
+	tx := begin(t, s, nil)
+	var writes, mkdirs []string
+	faults.Set(func(op faults.Op) error {
+		switch op.Kind {
+		case "write":
+			writes = append(writes, op.Path)
+		case "mkdir":
+			mkdirs = append(mkdirs, op.Path)
+			require.Len(t, writes, 1, "the records are written before any directory is made")
+		}
+		return nil
+	})
+	defer faults.Set(nil)
+
+	require.ErrorContains(t, tx.MkdirAll("a/b", "f/g"), "f is a file")
+	require.Empty(t, writes)
+	require.Empty(t, mkdirs)
+
+	require.NoError(t, tx.MkdirAll("a/b/c", "x/y", "a/b/d"))
+	faults.Set(nil)
+	require.Len(t, writes, 1)
+	require.Len(t, mkdirs, 5)
+	data, err := os.ReadFile(writes[0])
+	require.NoError(t, err)
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] { // after the begin record
+		var r record
+		require.NoError(t, json.Unmarshal([]byte(line), &r))
+		require.Equal(t, opCreate, r.Op)
+		got = append(got, r.Path)
+	}
+	require.Equal(t, []string{"a/b", "a/b/c", "x", "x/y", "a/b/d"}, got)
+
+	require.NoError(t, tx.Abort())
+	requireTreeEqual(t, before, s, "tree after Abort")
 }
 
 // TestNoOpsRecordNothing: calls that find nothing to do write no record, so

@@ -228,15 +228,16 @@ func (j *wal) writeAll(rs []record, sync bool) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var buf []byte
+	// Encode writes what Marshal does, and a newline: one line a record.
+	var buf bytes.Buffer
+	buf.Grow(len(rs) * 64)
+	enc := json.NewEncoder(&buf)
 	for _, r := range rs {
-		line, err := json.Marshal(r)
-		if err != nil {
+		if err := enc.Encode(r); err != nil {
 			return err
 		}
-		buf = append(append(buf, line...), '\n')
 	}
-	if err := j.append(buf); err != nil {
+	if err := j.append(buf.Bytes()); err != nil {
 		return err
 	}
 	if sync {
