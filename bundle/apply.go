@@ -250,7 +250,12 @@ func (a *applier) phase(steps []*step) error {
 		}
 	}
 	if writes {
-		return a.writeAll(steps)
+		if err := a.writeAll(steps); err != nil {
+			return err
+		}
+		// The disk writes the files while the metadata is encoded.
+		a.tx.StartSync()
+		return nil
 	}
 	for _, s := range steps {
 		if err := a.exec(s); err != nil {

@@ -47,7 +47,8 @@
 // writeback starts at once). Commit then makes everything
 // durable — each file written and each directory whose entries changed, synced
 // on many goroutines at once, or for a large batch the whole file system
-// (syncfs(2)) — and only then writes and syncs the commit record. So after Commit
+// (syncfs(2), which Tx.StartSync may begin early; Commit waits for it and
+// syncs again) — and only then writes and syncs the commit record. So after Commit
 // returns, a power cut loses nothing of the operation. A power cut before
 // Commit leaves an operation that Recover undoes; the file system decides which
 // changes survived, and Recover's checks hold for each change it finds made or

@@ -62,6 +62,10 @@ type Tx struct {
 	// until they are displaced or moved: each file written asks for its
 	// parent, which then costs no stat.
 	known map[string]bool
+	// early is closed when the sync StartSync began ends, with its error
+	// in earlyErr; nil if none began.
+	early    chan struct{}
+	earlyErr error
 }
 
 // wrote is a file written: its directory's handle and its name there.
@@ -940,7 +944,8 @@ func (t *Tx) copyIn(loc locate.Loc, fi fs.FileInfo, to string) error {
 // on several goroutines at once. For a large batch, where the file system
 // syncing everything at once costs less than syncing file by file, it syncs
 // the destination's file system instead (syncfs(2) on Linux: that also waits
-// for others' writes to that file system).
+// for others' writes to that file system), after the sync StartSync began, if
+// any: a failure of that one fails Commit too.
 //
 // An error means that the operation did not commit and Abort undoes it,
 // except for one that wraps ErrCommitted: the commit record was written but
@@ -957,7 +962,44 @@ func (t *Tx) Commit() error {
 // systems rather than file by file.
 const syncFSAt = 1000
 
+// StartSync begins, when the operation has written so many files that Commit
+// will sync the destination's file system whole, to sync it now, on a
+// goroutine of its own: the disk writes what is written while the caller
+// prepares the rest (a deployment's metadata), and Commit, which waits for
+// it, then syncs what was written since, which is little. Otherwise, and on
+// a second call, it does nothing.
+func (t *Tx) StartSync() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.early != nil || len(t.written) < syncFSAt {
+		return
+	}
+	done := make(chan struct{})
+	t.early = done
+	go func() {
+		defer close(done)
+		// Its own error: the next syncfs, through another descriptor,
+		// would not report a write that failed before it was opened.
+		_, t.earlyErr = t.dest.SyncFS()
+	}()
+}
+
+// waitSync waits for the sync StartSync began, if any, and returns its error.
+func (t *Tx) waitSync() error {
+	t.mu.Lock()
+	done := t.early
+	t.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	<-done
+	return t.earlyErr
+}
+
 func (t *Tx) durable() error {
+	if err := t.waitSync(); err != nil {
+		return err
+	}
 	t.mu.Lock()
 	files := t.written
 	dirs := make([]string, 0, len(t.dirty))
@@ -1046,6 +1088,7 @@ func (t *Tx) FinishRemovingDest() error {
 // but completed, as Recover would, and Abort then fails with an error
 // wrapping ErrCommitted.
 func (t *Tx) Abort() error {
+	_ = t.waitSync() // its error does not matter to an operation undone
 	t.w.f.Close()
 	outcome, err := Recover(t.dest)
 	t.release()

@@ -16,8 +16,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -560,6 +562,76 @@ func TestMkdirAllRecordsAtOnce(t *testing.T) {
 
 	require.NoError(t, tx.Abort())
 	requireTreeEqual(t, before, s, "tree after Abort")
+}
+
+// TestStartSync: with enough files written, StartSync syncs the file system
+// at once and Commit syncs it again for what came since; with fewer, it does
+// nothing and Commit syncs file by file. A failure of the early sync fails
+// Commit, and the operation is undone.
+func TestStartSync(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		files     int
+		fail      bool
+		wantEarly bool
+	}{
+		{name: "few files", files: 3},
+		{name: "many files", files: syncFSAt, wantEarly: true},
+		{name: "many files, the early sync fails", files: syncFSAt, fail: true, wantEarly: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScene(t, "keep=1")
+			before := snap(t, s)
+			tx := begin(t, s, nil)
+			for i := range tc.files {
+				writeString(t, tx, fmt.Sprintf("d%d/f%d", i%10, i), "x", 0)
+			}
+			var mu sync.Mutex
+			var syncs []string // "syncfs" and "fdatasync"
+			faults.Set(func(op faults.Op) error {
+				if op.Kind != "syncfs" && op.Kind != "fdatasync" {
+					return nil
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				syncs = append(syncs, op.Kind)
+				if tc.fail && op.Kind == "syncfs" && slices.Index(syncs, "syncfs") == len(syncs)-1 {
+					return syscall.EIO
+				}
+				return nil
+			})
+			defer faults.Set(nil)
+
+			tx.StartSync()
+			tx.StartSync() // a second call does nothing
+			writeString(t, tx, "after", "written after the early sync", 0)
+			err := tx.Commit()
+			faults.Set(nil)
+
+			if tc.fail {
+				require.ErrorIs(t, err, syscall.EIO)
+				require.NoError(t, tx.Abort())
+				requireTreeEqual(t, before, s, "tree after Abort")
+				return
+			}
+			require.NoError(t, err)
+			require.NoError(t, tx.Finish())
+			fs := 0
+			for _, k := range syncs {
+				if k == "syncfs" {
+					fs++
+				}
+			}
+			if tc.wantEarly {
+				require.Equal(t, 2, fs, "the early sync, then Commit's")
+			} else {
+				require.Zero(t, fs, "a few files are synced one by one")
+			}
+			got, err := os.ReadFile(filepath.Join(s.d.Path(), "after"))
+			require.NoError(t, err)
+			require.Equal(t, "written after the early sync", string(got))
+		})
+	}
 }
 
 // TestNoOpsRecordNothing: calls that find nothing to do write no record, so
