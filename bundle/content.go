@@ -119,7 +119,11 @@ const unhashed = "?UNHASHED?"
 
 // next returns N as a hash map, with directories (R82); a source not hashed
 // yet has the hash unhashed.
-func (c *content) next() map[string]string {
+func (c *content) next() map[string]string { return withDirs(c.files()) }
+
+// files returns N's files as a new hash map; a source not hashed yet has the
+// hash unhashed.
+func (c *content) files() map[string]string {
 	m := make(map[string]string, len(c.sources))
 	for k, s := range c.sources {
 		m[k] = s.hash
@@ -127,7 +131,7 @@ func (c *content) next() map[string]string {
 			m[k] = unhashed
 		}
 	}
-	return withDirs(m)
+	return m
 }
 
 // contentBuilder computes N without writing to the destination (R79).

@@ -339,6 +339,26 @@ func bothRule(oOK bool, o, c, n string, leave bool) (Action, string) {
 	return ActionChange, "R107"
 }
 
+// ancestors returns every ancestor directory of every relative key of m
+// (absolute keys have none).
+func ancestors(m map[string]string) set {
+	dirs := set{}
+	for k := range m {
+		if isExternal(k) {
+			continue
+		}
+		// From the nearest up; once one is known, so are the rest.
+		for i := strings.LastIndexByte(k, '/'); i > 0; i = strings.LastIndexByte(k[:i], '/') {
+			dir := k[:i]
+			if dirs[dir] {
+				break
+			}
+			dirs[dir] = true
+		}
+	}
+	return dirs
+}
+
 // withDirs returns m plus every ancestor directory of every relative key, with
 // markDir (R69, R82). Absolute keys get no ancestors.
 func withDirs(m map[string]string) map[string]string {

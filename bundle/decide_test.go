@@ -392,7 +392,7 @@ func TestInitialDeploy(t *testing.T) {
 	entries := decideInitial(initialDeploy{
 		full: true, existing: []string{"conf/a", "old/x", "top.txt"},
 		cleared: map[string]bool{"conf": true, "old": true, "top.txt": false},
-		next:    next, backup: testBackup,
+		next:    next, dirs: ancestors(next), backup: testBackup,
 	})
 	requireConsistent(t, entries)
 	steps := map[string]string{}
@@ -414,7 +414,7 @@ func TestInitialDeploy(t *testing.T) {
 
 	entries = decideInitial(initialDeploy{
 		existing: []string{"conf/old"}, cleared: map[string]bool{"conf/old": false},
-		next: next, current: map[string]string{"top.txt": "T"}, backup: testBackup,
+		next: next, dirs: ancestors(next), current: map[string]string{"top.txt": "T"}, backup: testBackup,
 	})
 	requireConsistent(t, entries)
 	d = differences(entries, nil, false)

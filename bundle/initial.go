@@ -19,6 +19,7 @@ type initialDeploy struct {
 	// R61); with whether each is a directory.
 	cleared map[string]bool
 	next    map[string]string // N, files only
+	dirs    set               // the ancestors of next's keys
 	// current: hashes of the files already at N's paths that survive the wipe
 	// (filesAndDirectories only), so identical files are not rewritten.
 	current map[string]string
@@ -45,11 +46,11 @@ func decideInitial(in initialDeploy) []*Entry {
 		e.add(step{op: opStash, phase: phaseBackup, to: to})
 		entries[k] = e
 	}
-	nextDirs := withDirs(in.next)
+	nextDirs := in.dirs
 	for k, dir := range in.cleared {
 		if entries[k] == nil {
 			e := &Entry{Path: k, Action: ActionDelete, Rule: rule, Dir: dir}
-			if dir && nextDirs[k] == markDir {
+			if dir && nextDirs[k] {
 				e.Action = ActionChange // removed, then made again by the bundle's files
 			}
 			e.add(step{op: opTrash, phase: phaseClear})
@@ -75,7 +76,7 @@ func decideInitial(in initialDeploy) []*Entry {
 		entries[k] = e
 	}
 	for i, dir := range in.mkdirs {
-		if nextDirs[dir] == markDir {
+		if nextDirs[dir] {
 			continue // made by the files written below it; never reported (R188)
 		}
 		e := entries[dir]

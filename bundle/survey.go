@@ -25,11 +25,11 @@ import (
 // revert.
 func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, error) {
 	disk := sv.disk
-	next := p.content.next()
 	if !p.state.Managed {
 		p.Initial = true
-		return p.surveyInitial(ctx, disk, next)
+		return p.surveyInitial(ctx, disk, p.content.files())
 	}
+	next := p.content.next()
 	if err := sv.wait(); err != nil {
 		return nil, err
 	}
@@ -290,14 +290,13 @@ func holdsMetadata(d disk, dir string) (bool, error) {
 }
 
 // surveyInitial reads what a first deployment displaces and decides it (§5).
-func (p *Plan) surveyInitial(ctx context.Context, d disk, next map[string]string) ([]*Entry, error) {
-	in := initialDeploy{full: p.Compliance == recipe.Full, backup: p.backupLoc, next: make(map[string]string, len(next)),
-		current: map[string]string{}, cleared: map[string]bool{}, mkdirs: p.content.mkdirs, present: set{}, content: p.content}
-	for k, h := range next {
-		if h != markDir {
-			in.next[k] = h
-		}
+func (p *Plan) surveyInitial(ctx context.Context, d disk, files map[string]string) ([]*Entry, error) {
+	dirs := ancestors(files)
+	for dir := range dirs {
+		delete(files, dir) // a directory too: a directory (R82)
 	}
+	in := initialDeploy{full: p.Compliance == recipe.Full, backup: p.backupLoc, next: files, dirs: dirs,
+		current: map[string]string{}, cleared: map[string]bool{}, mkdirs: p.content.mkdirs, present: set{}, content: p.content}
 	top, err := d.readDir("")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err

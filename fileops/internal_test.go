@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/stretchr/testify/require"
@@ -136,4 +138,20 @@ func TestCheckNameSet(t *testing.T) {
 		require.ErrorIs(t, err, tt.want, "%.40q", tt.names)
 		require.Equal(t, tt.blame, i, "%.40q", tt.names)
 	}
+}
+
+// TestFoldKeyASCII: foldKey's shortcut for ASCII gives every ASCII rune the
+// smallest rune of its case-folding orbit, as the general rule does.
+func TestFoldKeyASCII(t *testing.T) {
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		if r == '/' {
+			continue
+		}
+		lowest := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			lowest = min(lowest, f)
+		}
+		require.Equal(t, string(lowest), foldKey(string(r)), "rune %q", r)
+	}
+	require.Equal(t, foldKey("Kelvin\u212a/ſ"), foldKey("kELVINk/S"), "non-ASCII runes fold to the same keys")
 }

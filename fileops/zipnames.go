@@ -118,8 +118,18 @@ func foldKey(name string) string {
 	var b strings.Builder
 	b.Grow(len(name))
 	for _, r := range name {
-		if r == '/' {
+		switch {
+		case r == '/':
 			b.WriteByte(0)
+			continue
+		case 'a' <= r && r <= 'z':
+			// The orbit of a lower-case ASCII letter holds its upper
+			// case, the smallest (and for k and s, the Kelvin sign and
+			// the long s, which are larger).
+			b.WriteByte(byte(r) - 'a' + 'A')
+			continue
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r)) // no other ASCII character folds
 			continue
 		}
 		lowest := r
