@@ -89,16 +89,21 @@ func stillAlone(fd int) bool {
 
 // freeBlocks frees the pages, then the blocks, of the file open as fd, of
 // size bytes, a chunk at a time from the end, the pages on a goroutine of
-// their own; alone holds the lease. Once the lease is broken, or a hole
+// their own (but the last chunk's, which its hole frees at once); alone holds
+// the lease. Once the lease is broken, or a hole
 // cannot be punched, only the pages are freed.
 func freeBlocks(fd int, size int64) {
+	last := (size - 1) / punchChunk * punchChunk
 	freed := make(chan int64, size/punchChunk+1)
+	freed <- last // the hole frees this chunk's pages itself: no wait
 	go func() {
 		defer close(freed)
-		for off := (size - 1) / punchChunk * punchChunk; off >= 0; off -= punchChunk {
+		for off := last - punchChunk; off >= 0; off -= punchChunk {
 			_ = unix.Fadvise(fd, off, punchChunk, unix.FADV_DONTNEED)
 			freed <- off
 		}
+		// The page that holds the end of the file stays after the hole.
+		_ = unix.Fadvise(fd, last, punchChunk, unix.FADV_DONTNEED)
 	}()
 	punch := true
 	for off := range freed {
