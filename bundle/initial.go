@@ -46,11 +46,10 @@ func decideInitial(in initialDeploy) []*Entry {
 		e.add(step{op: opStash, phase: phaseBackup, to: to})
 		entries[k] = e
 	}
-	nextDirs := in.dirs
 	for k, dir := range in.cleared {
 		if entries[k] == nil {
 			e := &Entry{Path: k, Action: ActionDelete, Rule: rule, Dir: dir}
-			if dir && nextDirs[k] {
+			if dir && in.dirs[k] {
 				e.Action = ActionChange // removed, then made again by the bundle's files
 			}
 			e.add(step{op: opTrash, phase: phaseClear})
@@ -76,7 +75,7 @@ func decideInitial(in initialDeploy) []*Entry {
 		entries[k] = e
 	}
 	for i, dir := range in.mkdirs {
-		if nextDirs[dir] {
+		if in.dirs[dir] {
 			continue // made by the files written below it; never reported (R188)
 		}
 		e := entries[dir]

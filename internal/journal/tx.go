@@ -327,10 +327,10 @@ func (t *Tx) MkdirAll(keys ...string) error {
 			continue
 		}
 		dirs, err := t.missing(key, planned)
-		if err != nil || len(dirs) == 0 {
-			if err != nil {
-				return err
-			}
+		if err != nil {
+			return err
+		}
+		if len(dirs) == 0 {
 			continue
 		}
 		loc, err := t.roots.Resolve(key, true)
