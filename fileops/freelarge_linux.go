@@ -102,17 +102,19 @@ func freeBlocks(fd int, size int64) {
 			_ = unix.Fadvise(fd, off, punchChunk, unix.FADV_DONTNEED)
 			freed <- off
 		}
-		// The page that holds the end of the file stays after the hole.
-		_ = unix.Fadvise(fd, last, punchChunk, unix.FADV_DONTNEED)
 	}()
 	punch := true
 	for off := range freed {
-		if punch && (!stillAlone(fd) || unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, min(punchChunk, size-off)) != nil) {
+		// A whole chunk, past the end too: a hole that ended in the last
+		// page would zero its start and keep it, dirty.
+		if punch && (!stillAlone(fd) || unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, punchChunk) != nil) {
 			punch = false
 			// Whoever broke the lease waits in open(2) until it is let go.
 			_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_UNLCK)
 		}
 	}
+	// The last chunk's pages, if its hole was not punched.
+	_ = unix.Fadvise(fd, last, punchChunk, unix.FADV_DONTNEED)
 }
 
 // dropPages frees the clean cached pages of the file open as fd, of size

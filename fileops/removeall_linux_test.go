@@ -142,7 +142,12 @@ func blocks(t *testing.T, path string) int64 {
 // open file still reaches loses its cached pages only, its content untouched,
 // as an unlink would leave it; a small file is left to the unlink.
 func TestFreeLarge(t *testing.T) {
-	const size = largeMin + 5<<20 + 123 // chunks of punchChunk, and a partial one
+	const (
+		size = largeMin + 5<<20 + 123 // one chunk, ending in a partial page
+		// Two chunks: the last, punched at once, and one whose pages
+		// are freed ahead of its hole.
+		twoChunks = punchChunk + 5<<20 + 123
+	)
 	tests := []struct {
 		name string
 		// hold makes another way to the file at path, and returns the
@@ -152,6 +157,7 @@ func TestFreeLarge(t *testing.T) {
 		wantBlocks bool // blocks freed
 	}{
 		{name: "alone", size: size, wantBlocks: true},
+		{name: "alone, two chunks", size: twoChunks, wantBlocks: true},
 		{name: "another link", size: size, hold: func(t *testing.T, path string) func() ([]byte, error) {
 			link := path + ".link"
 			require.NoError(t, os.Link(path, link))
