@@ -346,29 +346,16 @@ func listFiles(ctx context.Context, d disk, dir string) ([]string, error) {
 // 64 keys, so a large directory still spreads over every core.
 func groupByDir(keys []string) [][]int {
 	const size = 64
-	// First each key's group and the groups' sizes, then the groups cut
-	// from one array: a directory of one file costs no 64-key group.
-	group := make([]int, len(keys))
-	var sizes []int
+	var groups [][]int
 	filling := map[string]int{} // directory → its group being filled
 	for i, k := range keys {
 		dir := path.Dir(k)
 		g, ok := filling[dir]
-		if !ok || sizes[g] == size {
-			g = len(sizes)
-			sizes = append(sizes, 0)
+		if !ok || len(groups[g]) == size {
+			g = len(groups)
+			groups = append(groups, nil) // grown as filled: most directories hold a few keys
 			filling[dir] = g
 		}
-		sizes[g]++
-		group[i] = g
-	}
-	all := make([]int, 0, len(keys))
-	groups := make([][]int, len(sizes))
-	for g, n := range sizes {
-		groups[g] = all[len(all) : len(all) : len(all)+n]
-		all = all[:len(all)+n]
-	}
-	for i, g := range group {
 		groups[g] = append(groups[g], i)
 	}
 	return groups

@@ -29,7 +29,7 @@ const punchChunk = 64 << 20
 // pages a chunk at a time from the end of the file, on one core, and on
 // another punches a hole over each chunk already freed of its pages: the
 // trimming starts at once and overlaps the freeing of the pages (a 1 GiB file
-// cached, on the development VM: 275 ms against rm's 310).
+// cached, on the development VM, medians of four: 292 ms against rm's 338).
 //
 // A hole changes what the file holds, which an unlink does not for whoever
 // still has the file open or reaches it by another link. So holes are punched
@@ -60,26 +60,21 @@ func freeLarge(dirfd int, name string) {
 	if unix.Fstat(fd, &fst) != nil || fst.Dev != st.Dev || fst.Ino != st.Ino {
 		return // not the file stated
 	}
-	if writable && alone(fd) {
+	if writable && fst.Nlink == 1 && leased(fd) {
 		freeBlocks(fd, fst.Size)
 		return
 	}
 	dropPages(fd, fst.Size)
 }
 
-// alone takes a write lease on the file open as fd, which the kernel grants
-// only when no one else has it open; it reports whether it holds one and the
-// file has no other link.
-func alone(fd int) bool {
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Nlink != 1 {
-		return false
-	}
+// leased takes a write lease on the file open as fd, which the kernel grants
+// only when no one else has it open; it reports whether it holds one.
+func leased(fd int) bool {
 	_, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK)
 	return err == nil
 }
 
-// stillAlone reports whether the lease alone took is unbroken and the file
+// stillAlone reports whether the lease leased took is unbroken and the file
 // still has one link.
 func stillAlone(fd int) bool {
 	var st unix.Stat_t
@@ -89,7 +84,7 @@ func stillAlone(fd int) bool {
 
 // freeBlocks frees the pages, then the blocks, of the file open as fd, of
 // size bytes, a chunk at a time from the end, the pages on a goroutine of
-// their own (but the last chunk's, which its hole frees at once); alone holds
+// their own (but the last chunk's, which its hole frees at once); leased holds
 // the lease. Once the lease is broken, or a hole
 // cannot be punched, only the pages are freed.
 func freeBlocks(fd int, size int64) {

@@ -41,6 +41,19 @@ func bigTree(t *testing.T, dir, outside string) {
 	}
 }
 
+// removeTrash removes top/trash with Dir.RemoveAll and requires it gone.
+func removeTrash(t *testing.T, top string) {
+	t.Helper()
+	d, err := OpenDir(top)
+	require.NoError(t, err)
+	defer d.Close()
+	require.NoError(t, d.RemoveAll("trash"))
+	_, err = os.Lstat(filepath.Join(top, "trash"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+// TestRemoveAllTree: a tree wider and deeper than the workers are many goes
+// whole; what its links point to, outside it, stays.
 func TestRemoveAllTree(t *testing.T) {
 	top := t.TempDir()
 	outside := t.TempDir()
@@ -48,14 +61,9 @@ func TestRemoveAllTree(t *testing.T) {
 	bigTree(t, filepath.Join(top, "trash", "1"), outside)
 	require.NoError(t, os.WriteFile(filepath.Join(top, "trash", "2"), []byte("F"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(top, "stays"), []byte("S"), 0o644))
-	d, err := OpenDir(top)
-	require.NoError(t, err)
-	defer d.Close()
 
-	require.NoError(t, d.RemoveAll("trash"))
+	removeTrash(t, top)
 
-	_, err = os.Lstat(filepath.Join(top, "trash"))
-	require.ErrorIs(t, err, fs.ErrNotExist)
 	for _, p := range []string{filepath.Join(top, "stays"), filepath.Join(outside, "keep")} {
 		_, err := os.Stat(p)
 		require.NoError(t, err, "RemoveAll reached %s", p)

@@ -398,23 +398,27 @@ type chain struct {
 
 // missing returns the directories missing from key up (key first), up to the
 // first that exists or that planned holds (made for an earlier key). A file
-// in the way is an error that names it.
+// in the way is an error that names it; for an external key a link to a
+// directory counts as one, since its parents are followed, as RHQ did (R8).
 func (t *Tx) missing(key string, planned map[string]bool) ([]string, error) {
+	external := metadata.IsExternal(key)
 	var missing []string
 	for dir := key; dir != ""; {
-		t.mu.Lock()
-		known := t.known[dir] || planned[dir]
-		// Nothing is in a directory this operation made (or is about to)
-		// but the directories it made since, which are known: no need to
-		// look.
-		inFresh := t.fresh[parent(dir)] || planned[parent(dir)]
-		t.mu.Unlock()
-		if known {
-			break
-		}
-		if inFresh {
-			missing = append(missing, dir)
-			break
+		if !external {
+			t.mu.Lock()
+			known := t.known[dir] || planned[dir]
+			// Nothing is in a directory this operation made (or is
+			// about to) but the directories it made since, which are
+			// known: no need to look.
+			inFresh := t.fresh[parent(dir)] || planned[parent(dir)]
+			t.mu.Unlock()
+			if known {
+				break
+			}
+			if inFresh {
+				missing = append(missing, dir)
+				break
+			}
 		}
 		fi, err := t.Lstat(dir)
 		if errors.Is(err, fileops.ErrUnsafePath) {
@@ -422,51 +426,32 @@ func (t *Tx) missing(key string, planned map[string]bool) ([]string, error) {
 			return nil, err
 		}
 		if err == nil {
-			if !fi.IsDir() {
+			if !fi.IsDir() && !linkToDir(dir, fi) {
 				return nil, fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
 			}
-			t.mu.Lock()
-			t.known[dir] = true
-			t.mu.Unlock()
-			break
-		}
-		missing = append(missing, dir)
-		dir = parent(dir)
-	}
-	return missing, nil
-}
-
-// mkdirExternal makes the external directory key (an absolute path outside
-// the destination) and its missing parents, recording each: their parents
-// are followed, as RHQ did (R8), so a link to a directory counts as one.
-func (t *Tx) mkdirExternal(key string) error {
-	t.mu.Lock()
-	known := t.known[key]
-	t.mu.Unlock()
-	if known {
-		return nil
-	}
-	var missing []string
-	for dir := key; dir != ""; {
-		fi, err := t.Lstat(dir)
-		if errors.Is(err, fileops.ErrUnsafePath) {
-			return err
-		}
-		if err == nil {
-			if !fi.IsDir() && !linkToDir(dir, fi) {
-				return fmt.Errorf("%s is a file, but the deployment needs a directory there", t.display(dir))
+			if !external {
+				t.mu.Lock()
+				t.known[dir] = true
+				t.mu.Unlock()
 			}
 			break
 		}
 		missing = append(missing, dir)
 		up := parent(dir)
 		if up == dir {
-			break
+			break // the root of an external path
 		}
 		dir = up
 	}
-	if len(missing) == 0 {
-		return nil
+	return missing, nil
+}
+
+// mkdirExternal makes the external directory key (an absolute path outside
+// the destination) and its missing parents, recording each.
+func (t *Tx) mkdirExternal(key string) error {
+	missing, err := t.missing(key, nil)
+	if err != nil || len(missing) == 0 {
+		return err
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
 		if err := t.w.Create(recordKey(missing[i])); err != nil {
