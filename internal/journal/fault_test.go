@@ -6,13 +6,16 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/internal/faults"
+	"github.com/bundlekit/bundlekit/internal/metadata"
 )
 
 // TestUndoLeavesNoTemporaryFile: a temporary file that undoing cannot remove
@@ -79,7 +82,10 @@ func TestCommitRecordNotDurable(t *testing.T) {
 }
 
 // TestBeginFailsLeavesNothing: a begin that fails after making the journal
-// takes it back; nothing is pending and the metadata folder is gone.
+// takes it back; nothing is pending and the metadata folder is gone. Begin
+// syncs nothing: its record and the journal's name are made durable by the
+// first record synced, before the first change that needs them, and when
+// that sync fails the operation is taken back as cleanly.
 func TestBeginFailsLeavesNothing(t *testing.T) {
 	for _, kind := range []string{"fsync", "write", "fdatasync"} {
 		t.Run(kind, func(t *testing.T) {
@@ -92,11 +98,60 @@ func TestBeginFailsLeavesNothing(t *testing.T) {
 				}
 				return nil
 			})
-			_, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 1})
+			tx, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 1})
+			if kind != "write" {
+				require.NoError(t, err)
+				_, err = tx.WriteFile(context.Background(), "a", strings.NewReader("new"), 0)
+				require.ErrorIs(t, err, syscall.ENOSPC)
+				faults.Set(nil)
+				require.NoError(t, tx.Abort())
+			}
 			faults.Set(nil)
 			require.ErrorIs(t, err, syscall.ENOSPC)
 			require.False(t, PendingAt(s.d.Path()))
 			requireTreeEqual(t, before, s, "tree after a failed Begin")
 		})
 	}
+}
+
+// TestFirstSyncNamesJournal: Begin writes its record without a sync; the
+// first record synced makes it durable, and the journal's directory entry
+// with it (fsync of the journal's folder, then fdatasync of the journal,
+// both before the change), once.
+func TestFirstSyncNamesJournal(t *testing.T) {
+	s := newScene(t, "a=old", "b=old")
+	var ops []string
+	var mu sync.Mutex
+	faults.Set(func(op faults.Op) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if rel, err := filepath.Rel(s.d.Path(), op.Path); err == nil {
+			ops = append(ops, op.Kind+" "+filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	defer faults.Set(nil)
+	tx, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "deploy", ID: 1})
+	require.NoError(t, err)
+	require.NotContains(t, ops, "fdatasync "+journal, "Begin syncs nothing")
+	require.NotContains(t, ops, "fsync "+Dir)
+	begun := len(ops)
+	for _, key := range []string{"a", "b"} {
+		_, err = tx.WriteFile(context.Background(), key, strings.NewReader("new"), 0)
+		require.NoError(t, err)
+	}
+	require.NoError(t, tx.Commit())
+	require.NoError(t, tx.Finish())
+	index := func(op string) int {
+		i := slices.Index(ops, op)
+		require.GreaterOrEqual(t, i, 0, "%s in %v", op, ops)
+		return i
+	}
+	change := begun + slices.IndexFunc(ops[begun:], func(op string) bool {
+		kind, p, _ := strings.Cut(op, " ")
+		return kind != "fsync" && kind != "fdatasync" && kind != "write" && !strings.HasPrefix(p, metadata.Dir+"/")
+	})
+	require.GreaterOrEqual(t, change, begun, "a change in %v", ops)
+	require.Less(t, index("fsync "+Dir), change, "the journal's name is durable before the first change: %v", ops)
+	require.Less(t, index("fdatasync "+journal), change, "the begin record is durable before the first change: %v", ops)
 }

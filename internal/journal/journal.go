@@ -39,12 +39,14 @@
 // of the operation.
 //
 // Durability: a record reaches the kernel before its change is made, so a
-// process killed at any instruction is recovered exactly. The first record and
-// the journal's directory are synced when the journal is created; a record
-// whose change moves an original away (trash, move), changes its mode (chmod)
-// or creates a file is synced before that change, those of a phase together (Reserve: one write,
-// one sync); files are written without a sync of their own (on Linux their
-// writeback starts at once). Commit then makes everything
+// process killed at any instruction is recovered exactly. A record whose
+// change moves an original away (trash, move), changes its mode (chmod) or
+// creates a file is synced before that change, those of a phase together
+// (Reserve: one write, one sync); the first such sync also makes the begin
+// record and the journal's name durable (the journal's folder is synced with
+// it), since nothing before it needs them: a power cut before it can only
+// leave new directories or links behind, never lose an original. Files are written without a sync of their
+// own (on Linux their writeback starts at once). Commit then makes everything
 // durable — each file written and each directory whose entries changed, synced
 // on many goroutines at once, or for a large batch the whole file system
 // (syncfs(2), which Tx.StartSync may begin early; Commit waits for it and

@@ -81,6 +81,10 @@ type wal struct {
 	mu    sync.Mutex
 	n     int // records written
 	trash int // trash names handed out
+	// named: the journal's directory entry is durable. Begin leaves that,
+	// and its own record, to the first sync: until a synced record allows
+	// it, no change is made that a power cut could make need the journal.
+	named bool
 	// hook, when set, runs after each record reaches the disk; tests use it
 	// to stop a process at a precise point.
 	hook func(n int)
@@ -116,10 +120,7 @@ func (j *wal) begin(kind string, id int) error {
 	if j.f, err = dirfile.OpenFile(j.d, journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600); err != nil {
 		return fmt.Errorf("create journal: %w", err)
 	}
-	if err := syncDir(j.d, Dir); err != nil {
-		return fmt.Errorf("create journal: %w", err)
-	}
-	return j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, true)
+	return j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, false)
 }
 
 // abandon removes the journal of an operation that made no change (its
@@ -137,22 +138,23 @@ func (j *wal) abandon() error {
 	return nil
 }
 
-// syncDir makes the new journal's name durable: syncing the file alone does not
-// guarantee that its directory entry survives a power cut. Windows cannot sync
-// a directory.
-func syncDir(d *fileops.Dir, name string) error {
+// openNameDir opens the directory that holds the journal, to make the
+// journal's name durable: syncing the file alone does not guarantee that its
+// directory entry survives a power cut. Windows cannot sync a directory: it
+// returns nil there.
+func openNameDir(d *fileops.Dir) (*os.File, error) {
 	if runtime.GOOS == "windows" {
-		return nil
+		return nil, nil
 	}
-	f, err := d.Open(name)
+	f, err := d.Open(Dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer f.Close()
-	if err := fault(d, "fsync", name); err != nil {
-		return err
+	if err := fault(d, "fsync", Dir); err != nil {
+		f.Close()
+		return nil, err
 	}
-	return f.Sync()
+	return f, nil
 }
 
 // fault asks the test seam of package faults whether the operation kind on
@@ -209,14 +211,38 @@ func (j *wal) append(b []byte) error {
 	return nil
 }
 
-// datasync makes the records written durable; j.mu is held.
+// datasync makes the records written durable, and the first time the
+// journal's name too, both syncs at once; j.mu is held.
 func (j *wal) datasync() error {
+	var dir *os.File
+	if !j.named {
+		var err error
+		if dir, err = openNameDir(j.d); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
+	}
 	if err := fault(j.d, "fdatasync", journal); err != nil {
+		if dir != nil {
+			dir.Close()
+		}
 		return fmt.Errorf("sync journal: %w", err)
 	}
-	if err := datasync(j.f); err != nil {
+	named := make(chan error, 1)
+	if dir != nil {
+		go func() {
+			named <- errors.Join(dir.Sync(), dir.Close())
+		}()
+	} else {
+		named <- nil
+	}
+	err := datasync(j.f)
+	if nerr := <-named; err == nil {
+		err = nerr
+	}
+	if err != nil {
 		return fmt.Errorf("sync journal: %w", err)
 	}
+	j.named = true
 	return nil
 }
 
