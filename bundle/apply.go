@@ -223,8 +223,10 @@ func (a *applier) differences() Differences {
 // core, the others in order.
 func (a *applier) phase(steps []*step) error {
 	writes := steps[0].phase == phaseWrite && len(steps) > 1
+	var records []string
 	if writes {
-		if err := a.makeParents(steps); err != nil {
+		records = a.p.metadataFiles()
+		if err := a.makeParents(steps, records); err != nil {
 			return err
 		}
 	}
@@ -244,6 +246,8 @@ func (a *applier) phase(steps []*step) error {
 			reserve = append(reserve, s.to)
 		}
 	}
+	// With the record phase's files, that phase needs no sync of its own.
+	reserve = append(reserve, records...)
 	if len(reserve) > 0 {
 		if err := a.tx.Reserve(reserve); err != nil {
 			return err
@@ -265,19 +269,25 @@ func (a *applier) phase(steps []*step) error {
 	return nil
 }
 
-// makeParents makes the directories of the write phase's files, in order, so
-// that the journal holds the same records whichever write ends first; their
-// records take one write.
-func (a *applier) makeParents(steps []*step) error {
+// makeParents makes the directories of the write phase's files, and of the
+// metadata files at also, in order, so that the journal holds the same
+// records whichever write ends first; their records take one write.
+func (a *applier) makeParents(steps []*step, also []string) error {
 	made := set{}
 	var dirs []string
-	for _, s := range steps {
-		dir := path.Dir(s.entry.Path)
+	add := func(key string) {
+		dir := path.Dir(key)
 		if dir == "." || dir == "/" || made[dir] {
-			continue
+			return
 		}
 		made[dir] = true
 		dirs = append(dirs, dir)
+	}
+	for _, s := range steps {
+		add(s.entry.Path)
+	}
+	for _, key := range also {
+		add(key)
 	}
 	return a.tx.MkdirAll(dirs...)
 }

@@ -435,6 +435,26 @@ func (a *applier) recorded() map[string]string {
 	return m
 }
 
+// metadataFiles are the paths record may write, for a program that records
+// (none otherwise). The write phase reserves them with its own paths, so that
+// the record phase needs no journal sync of its own; one that record then
+// leaves alone (the previous properties of a first deployment, an unchanged
+// stat cache) is harmless reserved.
+func (p *Plan) metadataFiles() []string {
+	if !slices.ContainsFunc(p.program, func(s *step) bool { return s.op == opRecord }) {
+		return nil
+	}
+	id := p.props.ID
+	files := []string{metadata.DeploymentPath(id), metadata.HashesPath(id), metadata.PreviousPath(id), metadata.DigestsPath(id), cacheFile, metadata.CurrentPath}
+	if p.modes != nil {
+		files = append(files, metadata.ModesPath(id))
+	}
+	if p.extras != nil {
+		files = append(files, metadata.ExtrasPath(id))
+	}
+	return files
+}
+
 // record writes the new deployment's metadata (R28): its properties and map,
 // the copy of the previous current file, and current-deployment.properties
 // last.
