@@ -619,11 +619,7 @@ func (a *applier) encodeCache(recorded map[string]string, writes []metadata.Writ
 		}
 	}
 	c.Written = time.Now().UnixNano()
-	var buf bytes.Buffer
-	if err := c.Encode(&buf); err != nil {
-		return nil, err
-	}
-	return &metadata.Write{Name: cacheFile, Data: buf.Bytes()}, nil
+	return &metadata.Write{Name: cacheFile, Data: c.Append(nil)}, nil
 }
 
 // settleBytes is how much racily clean content is worth waiting up to

@@ -35,19 +35,25 @@ const digestsHeader = "bundlekit-digests 2 tree-sha256 4194304\n"
 // "bundlekit-digests 2 tree-sha256 4194304", then a "<key>\t<digest>\n"
 // line per entry, in key order.
 func EncodeDigests(d Digests) ([]byte, error) {
-	var b strings.Builder
-	b.WriteString(digestsHeader)
-	for _, k := range slices.Sorted(maps.Keys(d)) {
+	keys := slices.Sorted(maps.Keys(d))
+	size := len(digestsHeader)
+	for _, k := range keys {
+		size += len(k) + len(d[k]) + 2
+	}
+	// One buffer of the right size: growing it copies it over and over.
+	b := make([]byte, 0, size)
+	b = append(b, digestsHeader...)
+	for _, k := range keys {
 		v := d[k]
 		if k == "" || strings.ContainsAny(k, "\t\r\n") || !isDigest(v) {
 			return nil, fmt.Errorf("digest %q of %q: %w", v, k, ErrUnencodable)
 		}
-		b.WriteString(k)
-		b.WriteByte('\t')
-		b.WriteString(v)
-		b.WriteByte('\n')
+		b = append(b, k...)
+		b = append(b, '\t')
+		b = append(b, v...)
+		b = append(b, '\n')
 	}
-	return []byte(b.String()), nil
+	return b, nil
 }
 
 // errDigests: a digests file that is not what EncodeDigests writes.

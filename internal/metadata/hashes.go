@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -144,16 +143,21 @@ func EncodeHashes(h Hashes) ([]byte, error) {
 		return nil, fmt.Errorf("encode hashes: %w", err)
 	}
 	keys := h.sortedKeys()
-	var b bytes.Buffer
+	size := 0
+	for _, k := range keys {
+		size += len(k) + len(h[k]) + 2
+	}
+	// One buffer of the right size: growing it copies it over and over.
+	b := make([]byte, 0, size)
 	for _, k := range keys {
 		if v := h[k]; v != MarkDirectory {
-			b.WriteString(k)
-			b.WriteByte('\t')
-			b.WriteString(v)
-			b.WriteByte('\n')
+			b = append(b, k...)
+			b = append(b, '\t')
+			b = append(b, v...)
+			b = append(b, '\n')
 		}
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 func (h Hashes) sortedKeys() []string {

@@ -19,7 +19,6 @@
 package statcache
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -163,32 +162,52 @@ var ErrFormat = errors.New("not a bundlekit stat cache")
 
 // Encode writes the cache.
 func (c *Cache) Encode(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var line []byte
-	line = append(line, magic...)
-	line = append(line, '\t')
-	line = strconv.AppendInt(line, int64(c.ID), 10)
-	line = append(line, '\t')
-	line = append(line, c.Digest...)
-	line = append(line, '\t')
-	line = strconv.AppendInt(line, c.Written, 10)
-	line = append(line, '\n')
-	bw.Write(line)
+	_, err := w.Write(c.Append(nil))
+	return err
+}
+
+// maxNumbers is the most bytes the numbers and separators of one record
+// take: five tab-led decimal numbers of up to 20 digits, a kind and its tab,
+// a line break.
+const maxNumbers = 5*21 + 3
+
+// Append appends the cache as Encode writes it to b: into one buffer sized
+// for it at once, since growing it as it fills copies it over and over and
+// touches twice the memory.
+func (c *Cache) Append(b []byte) []byte {
+	size := len(magic) + 3*21 + len(c.Digest)
+	for k, f := range c.Files {
+		size += len(k) + len(f.MD5) + maxNumbers
+	}
+	for k, f := range c.Bundle {
+		size += len(k) + len(f.MD5) + maxNumbers
+	}
+	for k, e := range c.Entries {
+		size += len(k) + len(e.MD5) + maxNumbers
+	}
+	b = slices.Grow(b, size)
+	b = append(b, magic...)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(c.ID), 10)
+	b = append(b, '\t')
+	b = append(b, c.Digest...)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, c.Written, 10)
+	b = append(b, '\n')
 	file := func(kind byte, k string, f File) {
-		line = append(line[:0], kind, '\t')
-		line = append(line, k...)
-		line = append(line, '\t')
-		line = append(line, f.MD5...)
-		line = append(line, '\t')
-		line = strconv.AppendInt(line, f.Size, 10)
-		line = append(line, '\t')
-		line = strconv.AppendInt(line, f.ModTime, 10)
-		line = append(line, '\t')
-		line = strconv.AppendUint(line, f.Ino, 10)
-		line = append(line, '\t')
-		line = strconv.AppendUint(line, uint64(f.Mode), 10)
-		line = append(line, '\n')
-		bw.Write(line)
+		b = append(b, kind, '\t')
+		b = append(b, k...)
+		b = append(b, '\t')
+		b = append(b, f.MD5...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, f.Size, 10)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, f.ModTime, 10)
+		b = append(b, '\t')
+		b = strconv.AppendUint(b, f.Ino, 10)
+		b = append(b, '\t')
+		b = strconv.AppendUint(b, uint64(f.Mode), 10)
+		b = append(b, '\n')
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Files)) {
 		file('f', k, c.Files[k])
@@ -198,22 +217,21 @@ func (c *Cache) Encode(w io.Writer) error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Entries)) {
 		e := c.Entries[k]
-		line = append(line[:0], 'e', '\t')
-		line = append(line, k...)
-		line = append(line, '\t')
-		line = append(line, e.MD5...)
-		line = append(line, '\t')
-		line = strconv.AppendUint(line, uint64(e.CRC32), 10)
-		line = append(line, '\t')
-		line = strconv.AppendUint(line, e.Size, 10)
-		line = append(line, '\t')
-		line = strconv.AppendUint(line, e.Compressed, 10)
-		line = append(line, '\t')
-		line = strconv.AppendUint(line, uint64(e.Method), 10)
-		line = append(line, '\n')
-		bw.Write(line)
+		b = append(b, 'e', '\t')
+		b = append(b, k...)
+		b = append(b, '\t')
+		b = append(b, e.MD5...)
+		b = append(b, '\t')
+		b = strconv.AppendUint(b, uint64(e.CRC32), 10)
+		b = append(b, '\t')
+		b = strconv.AppendUint(b, e.Size, 10)
+		b = append(b, '\t')
+		b = strconv.AppendUint(b, e.Compressed, 10)
+		b = append(b, '\t')
+		b = strconv.AppendUint(b, uint64(e.Method), 10)
+		b = append(b, '\n')
 	}
-	return bw.Flush()
+	return b
 }
 
 // Decode reads a cache written by Encode. Anything unexpected is ErrFormat.
