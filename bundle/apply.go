@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -257,8 +258,8 @@ func (a *applier) phase(steps []*step) error {
 		if err := a.writeAll(steps); err != nil {
 			return err
 		}
-		// The disk writes the files while the metadata is encoded.
-		a.tx.StartSync()
+		// The disk writes the last files while the metadata is encoded.
+		a.tx.StartSync(len(steps))
 		return nil
 	}
 	for _, s := range steps {
@@ -268,6 +269,14 @@ func (a *applier) phase(steps []*step) error {
 	}
 	return nil
 }
+
+// earlySync is the share of a large write phase's files after which the file
+// system is synced while the rest are written (Tx.StartSync), so that the
+// sync after the phase has little left to write. The first deployment of
+// the real corpus (1,468 files) waited about 30 ms for that sync; with an
+// early one at a half, 0.7 or 0.8 of its files, it took about 5 % less time
+// in all, the phase itself a little slower.
+const earlySync = 0.75
 
 // makeParents makes the directories of the write phase's files, and of the
 // metadata files at also, in order, so that the journal holds the same
@@ -295,7 +304,8 @@ func (a *applier) makeParents(steps []*step, also []string) error {
 // writeAll runs the write phase (R96) on every core, a directory at a time
 // (groupByDir): the writes are of distinct paths, and each is a step of its
 // own; makeParents has made their directories. The first failure stops the
-// others.
+// others. Past earlySync of the files, the disk starts writing them back
+// (Tx.StartSync) while the rest are written.
 func (a *applier) writeAll(steps []*step) error {
 	keys := make([]string, len(steps))
 	for i, s := range steps {
@@ -303,6 +313,8 @@ func (a *applier) writeAll(steps []*step) error {
 	}
 	groups := groupByDir(keys)
 	var failed atomic.Bool
+	var written atomic.Int64
+	syncAt := int64(float64(len(steps)) * earlySync)
 	errs := make([]error, len(steps))
 	forEach(len(groups), func(g int) {
 		for _, i := range groups[g] {
@@ -311,6 +323,10 @@ func (a *applier) writeAll(steps []*step) error {
 			}
 			if errs[i] = a.exec(steps[i]); errs[i] != nil {
 				failed.Store(true)
+			}
+			if written.Add(1) == syncAt {
+				a.tx.StartSync(len(steps))
+				runtime.Gosched() // the sync's goroutine starts now, not when this one blocks
 			}
 		}
 	})

@@ -2,7 +2,9 @@ package bundle_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -74,4 +76,39 @@ func TestJournalSyncs(t *testing.T) {
 			require.NotContains(t, ops[first:first+commit], "fdatasync "+journalFile, "%v", ops)
 		})
 	}
+}
+
+// TestEarlySync: a first deployment of many files syncs the file system once
+// three quarters of them are written (the rest are written while the disk
+// works), again after the last, and once more in Commit; the deployment is
+// whole.
+func TestEarlySync(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("syncfs(2) is Linux's")
+	}
+	files := map[string]string{}
+	for i := range 1200 {
+		files[fmt.Sprintf("d%02d/f%04d.txt", i%40, i)] = fmt.Sprint(i)
+	}
+	b := spec{Files: files}.open(t)
+	dest := filepath.Join(t.TempDir(), "dest")
+	ops := fileOps(t, dest, func() {
+		_, err := bundle.Deploy(context.Background(), b, bundle.Options{Dest: dest})
+		require.NoError(t, err)
+	})
+	var creates, syncfs []int // indexes in ops
+	for i, op := range ops {
+		kind, p, _ := strings.Cut(op, " ")
+		switch {
+		case kind == "create" && strings.HasPrefix(p, "d"):
+			creates = append(creates, i)
+		case kind == "syncfs":
+			syncfs = append(syncfs, i)
+		}
+	}
+	require.Len(t, creates, len(files))
+	require.Len(t, syncfs, 3, "an early sync during the writes, one after them, Commit's")
+	require.Less(t, syncfs[0], creates[len(creates)-1], "the first sync begins before the last file is written")
+	require.Greater(t, syncfs[1], creates[len(creates)-1])
+	require.Equal(t, files, readTree(t, dest))
 }

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,8 +63,9 @@ type Tx struct {
 	// until they are displaced or moved: each file written asks for its
 	// parent, which then costs no stat.
 	known map[string]bool
-	// early is closed when the sync StartSync began ends, with its error
-	// in earlyErr; nil if none began.
+	// early is closed when the last sync StartSync began ends (each waits
+	// for the one before it), with the first error in earlyErr; nil if none
+	// began.
 	early    chan struct{}
 	earlyErr error
 }
@@ -947,25 +949,34 @@ func (t *Tx) Commit() error {
 // systems rather than file by file.
 const syncFSAt = 1000
 
-// StartSync begins, when the operation has written so many files that Commit
-// will sync the destination's file system whole, to sync it now, on a
-// goroutine of its own: the disk writes what is written while the caller
-// prepares the rest (a deployment's metadata), and Commit, which waits for
-// it, then syncs what was written since, which is little. Otherwise, and on
-// a second call, it does nothing.
-func (t *Tx) StartSync() {
+// StartSync begins, when the operation writes so many files that Commit will
+// sync the destination's file system whole (planned, or as many as it wrote
+// so far), to sync it now, on a goroutine of its own: the disk writes what is
+// written while the caller goes on (writes the rest of its files, prepares a
+// deployment's metadata), and Commit, which waits for it, then syncs what was
+// written since, which is little. A later call syncs again once the sync
+// before it is done. With fewer files it does nothing, and Commit syncs file
+// by file.
+func (t *Tx) StartSync(planned int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.early != nil || len(t.written) < syncFSAt {
+	if max(planned, len(t.written)) < syncFSAt {
 		return
 	}
+	before := t.early
 	done := make(chan struct{})
 	t.early = done
 	go func() {
 		defer close(done)
+		if before != nil {
+			<-before
+		}
 		// Its own error: the next syncfs, through another descriptor,
 		// would not report a write that failed before it was opened.
-		_, t.earlyErr = t.dest.SyncFS()
+		_, err := t.dest.SyncFS()
+		t.mu.Lock()
+		t.earlyErr = cmp.Or(t.earlyErr, err)
+		t.mu.Unlock()
 	}()
 }
 
@@ -978,6 +989,8 @@ func (t *Tx) waitSync() error {
 		return nil
 	}
 	<-done
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	return t.earlyErr
 }
 

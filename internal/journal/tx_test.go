@@ -564,20 +564,23 @@ func TestMkdirAllRecordsAtOnce(t *testing.T) {
 	requireTreeEqual(t, before, s, "tree after Abort")
 }
 
-// TestStartSync: with enough files written, StartSync syncs the file system
-// at once and Commit syncs it again for what came since; with fewer, it does
-// nothing and Commit syncs file by file. A failure of the early sync fails
-// Commit, and the operation is undone.
+// TestStartSync: with enough files written or planned, StartSync syncs the
+// file system at once, a second call syncs it again after the first, and
+// Commit, with enough files written, syncs it once more for what came since;
+// with fewer, StartSync does nothing and Commit syncs file by file. A failure
+// of an early sync fails Commit, and the operation is undone.
 func TestStartSync(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		files     int
+		planned   int
 		fail      bool
-		wantEarly bool
+		wantFS    int // syncfs calls: the early ones, then Commit's
 	}{
 		{name: "few files", files: 3},
-		{name: "many files", files: syncFSAt, wantEarly: true},
-		{name: "many files, the early sync fails", files: syncFSAt, fail: true, wantEarly: true},
+		{name: "few files so far, many planned", files: 3, planned: syncFSAt, wantFS: 2},
+		{name: "many files", files: syncFSAt, wantFS: 3},
+		{name: "many files, the first early sync fails", files: syncFSAt, fail: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newScene(t, "keep=1")
@@ -602,9 +605,10 @@ func TestStartSync(t *testing.T) {
 			})
 			defer faults.Set(nil)
 
-			tx.StartSync()
-			tx.StartSync() // a second call does nothing
-			writeString(t, tx, "after", "written after the early sync", 0)
+			tx.StartSync(tc.planned)
+			writeString(t, tx, "between", "written between the early syncs", 0)
+			tx.StartSync(tc.planned) // after the first
+			writeString(t, tx, "after", "written after the early syncs", 0)
 			err := tx.Commit()
 			faults.Set(nil)
 
@@ -622,14 +626,12 @@ func TestStartSync(t *testing.T) {
 					fs++
 				}
 			}
-			if tc.wantEarly {
-				require.Equal(t, 2, fs, "the early sync, then Commit's")
-			} else {
-				require.Zero(t, fs, "a few files are synced one by one")
+			require.Equal(t, tc.wantFS, fs, "%v", syncs)
+			for name, want := range map[string]string{"between": "written between the early syncs", "after": "written after the early syncs"} {
+				got, err := os.ReadFile(filepath.Join(s.d.Path(), name))
+				require.NoError(t, err)
+				require.Equal(t, want, string(got))
 			}
-			got, err := os.ReadFile(filepath.Join(s.d.Path(), "after"))
-			require.NoError(t, err)
-			require.Equal(t, "written after the early sync", string(got))
 		})
 	}
 }
