@@ -464,6 +464,17 @@ func (a *applier) record() error {
 	if err != nil {
 		return err
 	}
+	// The stat cache takes longest to encode: on a goroutine of its own,
+	// while the rest is.
+	var cache *metadata.Write
+	var cacheErr error
+	cached := make(chan struct{})
+	hashes := writes[slices.IndexFunc(writes, func(w metadata.Write) bool { return w.Name == metadata.HashesPath(a.p.props.ID) })].Data
+	go func() {
+		defer close(cached)
+		cache, cacheErr = a.encodeCache(recorded, hashes)
+	}()
+	defer func() { <-cached }() // on an error below too
 	digests, err := a.encodeDigests(recorded)
 	if err != nil {
 		return err
@@ -489,9 +500,9 @@ func (a *applier) record() error {
 		last = len(writes) - 1
 		writes = append(writes[:last], metadata.Write{Name: metadata.ExtrasPath(a.p.props.ID), Data: data}, writes[last])
 	}
-	cache, err := a.encodeCache(recorded, writes)
-	if err != nil {
-		return err
+	<-cached
+	if cacheErr != nil {
+		return cacheErr
 	}
 	if cache != nil {
 		last = len(writes) - 1
@@ -551,16 +562,13 @@ func (a *applier) trashAll(names []string) error {
 // encodeCache returns the stat cache of the new deployment (see package
 // internal/statcache): the stat and content hash of each file of its map, and
 // the hashes of the bundle's files and archive entries; nil when the cache
-// already on disk says the same. It is written with the metadata (one
-// journal sync for all), so it is undone with them.
-func (a *applier) encodeCache(recorded map[string]string, writes []metadata.Write) (*metadata.Write, error) {
-	var digest string
-	for _, w := range writes {
-		if w.Name == metadata.HashesPath(int32(a.p.ID)) {
-			sum := sha256.Sum256(w.Data)
-			digest = hex.EncodeToString(sum[:])
-		}
-	}
+// already on disk says the same. hashes is the new map's file: the cache
+// records its digest, so that a map changed since makes the cache void. It is
+// written with the metadata (one journal sync for all), so it is undone with
+// them.
+func (a *applier) encodeCache(recorded map[string]string, hashes []byte) (*metadata.Write, error) {
+	sum := sha256.Sum256(hashes)
+	digest := hex.EncodeToString(sum[:])
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	records := func(sink cacheSink) {
