@@ -254,16 +254,18 @@ func (j *wal) writeAll(rs []record, sync bool) error {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	// Encode writes what Marshal does, and a newline: one line a record.
-	var buf bytes.Buffer
-	buf.Grow(len(rs) * 64)
-	enc := json.NewEncoder(&buf)
+	size := 0
 	for _, r := range rs {
-		if err := enc.Encode(r); err != nil {
+		size += len(r.Path) + len(r.To) + 64
+	}
+	buf := make([]byte, 0, size)
+	for _, r := range rs {
+		var err error
+		if buf, err = appendRecord(buf, r); err != nil {
 			return err
 		}
 	}
-	if err := j.append(buf.Bytes()); err != nil {
+	if err := j.append(buf); err != nil {
 		return err
 	}
 	if sync {
@@ -278,6 +280,39 @@ func (j *wal) writeAll(rs []record, sync bool) error {
 		}
 	}
 	return nil
+}
+
+// appendRecord appends r to b as one line, as json.Marshal writes it. The
+// records a phase reserves (thousands: a create or a trash record each) are
+// written without reflection when their strings need no escaping.
+func appendRecord(b []byte, r record) ([]byte, error) {
+	if (r.Op == opCreate || r.Op == opTrash) && r.V == 0 && r.Mode == "" && r.Kind == "" && r.ID == 0 && r.Path != "" && plainJSON(r.Path) && plainJSON(r.To) {
+		b = append(b, `{"op":"`...)
+		b = append(b, r.Op...)
+		b = append(b, `","path":"`...)
+		b = append(b, r.Path...)
+		if r.To != "" {
+			b = append(b, `","to":"`...)
+			b = append(b, r.To...)
+		}
+		return append(b, "\"}\n"...), nil
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return b, err
+	}
+	return append(append(b, line...), '\n'), nil
+}
+
+// plainJSON reports whether json.Marshal writes s as it is, between quotes:
+// printable ASCII but the characters it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // externalKey returns the record path of an external file.
