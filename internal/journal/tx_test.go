@@ -571,11 +571,11 @@ func TestMkdirAllRecordsAtOnce(t *testing.T) {
 // of an early sync fails Commit, and the operation is undone.
 func TestStartSync(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		files     int
-		planned   int
-		fail      bool
-		wantFS    int // syncfs calls: the early ones, then Commit's
+		name    string
+		files   int
+		planned int
+		fail    bool
+		wantFS  int // syncfs calls: the early ones, then Commit's
 	}{
 		{name: "few files", files: 3},
 		{name: "few files so far, many planned", files: 3, planned: syncFSAt, wantFS: 2},
