@@ -521,7 +521,7 @@ func (a *applier) record() error {
 		return err
 	}
 	for _, w := range writes {
-		if _, err := a.tx.WriteFile(a.ctx, w.Name, bytes.NewReader(w.Data), 0o644); err != nil {
+		if _, err := a.tx.WriteFile(a.ctx, w.Name, fileops.Unhashed(bytes.NewReader(w.Data)), 0o644); err != nil {
 			return fmt.Errorf("write deployment metadata %s: %w", w.Name, err)
 		}
 	}

@@ -103,12 +103,8 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 			return Written{}, d.err(op, name, err)
 		}
 	}
-	dg := newDigester()
-	defer dg.stop()
-	buf := getBuffer()
 	wb := &writeback{f: f}
-	n, err := io.CopyBuffer(io.MultiWriter(wb, dg), ctxio.Reader(ctx, src), *buf)
-	putBuffer(buf)
+	n, sum, digest, err := copyContent(ctx, wb, src)
 	if err == nil {
 		err = d.fault("write", name)
 	}
@@ -132,7 +128,6 @@ func (d *Dir) CreateFile(ctx context.Context, name string, src io.Reader, perm f
 	if err := f.Close(); err != nil {
 		return Written{}, d.err(op, name, err)
 	}
-	sum, digest := dg.sums()
 	return Written{Hash: sum, ContentDigest: digest, Size: n, Info: info}, nil
 }
 
@@ -227,12 +222,8 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 			return Written{}, d.err(op, name, err)
 		}
 	}
-	dg := newDigester()
-	defer dg.stop()
-	buf := getBuffer()
 	wb := &writeback{f: f}
-	n, err := io.CopyBuffer(io.MultiWriter(wb, dg), ctxio.Reader(ctx, src), *buf)
-	putBuffer(buf)
+	n, sum, digest, err := copyContent(ctx, wb, src)
 	if err == nil {
 		err = d.fault("write", filepath.ToSlash(tmp))
 	}
@@ -266,8 +257,33 @@ func (d *Dir) writeFile(ctx context.Context, op, name string, src io.Reader, per
 		return Written{}, d.err(op, name, err)
 	}
 	committed = true
-	sum, digest := dg.sums()
 	return Written{Hash: sum, ContentDigest: digest, Size: n, Info: info}, nil
+}
+
+// Unhashed marks src, given to CreateFile, WriteFile or WriteFileBatch, as
+// content whose MD5 and content digest no one needs (a deployment's own
+// metadata): they are not computed, and the Written's Hash and ContentDigest
+// are empty.
+func Unhashed(src io.Reader) io.Reader { return unhashed{src} }
+
+type unhashed struct{ io.Reader }
+
+// copyContent copies src into wb, computing the MD5 and the content digest
+// of what it copies unless src is Unhashed.
+func copyContent(ctx context.Context, wb *writeback, src io.Reader) (n int64, sum, digest string, err error) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if u, ok := src.(unhashed); ok {
+		n, err = io.CopyBuffer(wb, ctxio.Reader(ctx, u.Reader), *buf)
+		return n, "", "", err
+	}
+	dg := newDigester()
+	defer dg.stop()
+	if n, err = io.CopyBuffer(io.MultiWriter(wb, dg), ctxio.Reader(ctx, src), *buf); err != nil {
+		return n, "", "", err
+	}
+	sum, digest = dg.sums()
+	return n, sum, digest, nil
 }
 
 // copyErr reports an error of a copy into f, the file being written for

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/testtree"
 	"github.com/stretchr/testify/require"
 )
@@ -36,6 +37,31 @@ func TestWriteFile(t *testing.T) {
 	require.Equal(t, int64(5), w.Size)
 	require.Equal(t, "short", readFile(t, filepath.Join(d.Path(), "a", "b", "c.bin")), "replaced, not overwritten in place")
 	require.Empty(t, tempFiles(t, d.Path()))
+}
+
+// TestUnhashed: content marked Unhashed is written whole, by each way of
+// writing a file, and its hashes are not computed.
+func TestUnhashed(t *testing.T) {
+	ctx := context.Background()
+	d := openTemp(t)
+	body := bytes.Repeat([]byte("metadata\n"), 100_000)
+	for _, tc := range []struct {
+		name  string
+		write func(name string, src io.Reader) (fileops.Written, error)
+	}{
+		{"CreateFile", func(name string, src io.Reader) (fileops.Written, error) { return d.CreateFile(ctx, name, src, 0o644) }},
+		{"WriteFile", func(name string, src io.Reader) (fileops.Written, error) { return d.WriteFile(ctx, name, src, 0) }},
+		{"WriteFileBatch", func(name string, src io.Reader) (fileops.Written, error) { return d.WriteFileBatch(ctx, name, src, 0) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := tc.write(tc.name, fileops.Unhashed(bytes.NewReader(body)))
+			require.NoError(t, err)
+			require.Empty(t, w.Hash)
+			require.Empty(t, w.ContentDigest)
+			require.Equal(t, int64(len(body)), w.Size)
+			require.Equal(t, string(body), readFile(t, filepath.Join(d.Path(), tc.name)))
+		})
+	}
 }
 
 // failAfter yields n bytes of x, then fails.
