@@ -160,13 +160,14 @@ func decideMode(in modeInput) modeOutput {
 // Paths a revert restores are left to the restore, which copies the
 // backup's bits, and are not recorded. Modes are not decided outside Unix,
 // where files have no Unix permission bits.
-func (p *Plan) decideModes(d fsDisk, seen map[string]dirEntry, entries []*Entry) error {
+func (p *Plan) decideModes(sv *survey, entries []*Entry) error {
 	if !fileops.UnixPermissions || p.content == nil {
 		return nil
 	}
+	d, seen := sv.disk, sv.seen()
 	var prev metadata.Modes
 	if p.state.Managed {
-		prev = loadModes(d, p.state.Current.ID)
+		prev = sv.previousModes(p.state.Current.ID)
 	}
 	var files []*Entry
 	var keys []string

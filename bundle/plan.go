@@ -245,7 +245,7 @@ func makePlan(ctx context.Context, b *Bundle, opts Options, kind Kind) (p *Plan,
 	if err != nil {
 		return nil, err
 	}
-	if err := p.decideModes(sv.disk, sv.seen(), entries); err != nil {
+	if err := p.decideModes(sv, entries); err != nil {
 		return nil, err
 	}
 	if err := p.planStore(sv.disk, entries); err != nil {

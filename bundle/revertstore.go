@@ -153,7 +153,7 @@ func planStored(ctx context.Context, opts Options) (p *Plan, err error) {
 	if err := p.gate(ctx, nil, opts.Conditions, p.Estimate); err != nil {
 		return nil, err
 	}
-	if err := p.decideModes(sv.disk, sv.seen(), entries); err != nil {
+	if err := p.decideModes(sv, entries); err != nil {
 		return nil, err
 	}
 	if err := p.planStore(sv.disk, entries); err != nil {

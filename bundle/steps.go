@@ -475,18 +475,24 @@ func (a *applier) record() error {
 		cache, cacheErr = a.encodeCache(recorded, hashes)
 	}()
 	defer func() { <-cached }() // on an error below too
+	// The permissions too, when they are recorded.
+	var modes []byte
+	var modesErr error
+	moded := make(chan struct{})
+	if a.p.modes != nil {
+		go func() {
+			defer close(moded)
+			modes, modesErr = metadata.EncodeModes(a.recordedModes())
+		}()
+	} else {
+		close(moded)
+	}
+	defer func() { <-moded }()
 	digests, err := a.encodeDigests(recorded)
 	if err != nil {
 		return err
 	}
-	// Before current-deployment.properties, which Record puts last.
-	last := len(writes) - 1
-	writes = append(writes[:last], metadata.Write{Name: metadata.DigestsPath(int32(a.p.ID)), Data: digests}, writes[last])
-	if a.p.modes != nil {
-		if writes, err = metadata.WithModes(writes, a.p.props.ID, a.recordedModes()); err != nil {
-			return err
-		}
-	}
+	writes = metadata.BeforeCurrent(writes, metadata.Write{Name: metadata.DigestsPath(a.p.props.ID), Data: digests})
 	if a.p.extras != nil {
 		e := *a.p.extras
 		if a.p.content != nil {
@@ -497,16 +503,21 @@ func (a *applier) record() error {
 		if err != nil {
 			return err
 		}
-		last = len(writes) - 1
-		writes = append(writes[:last], metadata.Write{Name: metadata.ExtrasPath(a.p.props.ID), Data: data}, writes[last])
+		writes = metadata.BeforeCurrent(writes, metadata.Write{Name: metadata.ExtrasPath(a.p.props.ID), Data: data})
+	}
+	<-moded
+	if modesErr != nil {
+		return modesErr
+	}
+	if a.p.modes != nil {
+		writes = metadata.BeforeCurrent(writes, metadata.Write{Name: metadata.ModesPath(a.p.props.ID), Data: modes})
 	}
 	<-cached
 	if cacheErr != nil {
 		return cacheErr
 	}
 	if cache != nil {
-		last = len(writes) - 1
-		writes = append(writes[:last], *cache, writes[last])
+		writes = metadata.BeforeCurrent(writes, *cache)
 	}
 	// The new deployment's folder first, so that its files are reserved as
 	// creations with one sync.

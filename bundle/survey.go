@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/bundlekit/bundlekit/destination"
+	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/metadata"
 	"github.com/bundlekit/bundlekit/internal/readall"
 	"github.com/bundlekit/bundlekit/internal/statcache"
@@ -32,6 +33,9 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 	next := p.content.next()
 	if err := sv.wait(); err != nil {
 		return nil, err
+	}
+	if fileops.UnixPermissions {
+		sv.startModes(p.state.Current.ID) // for decideModes
 	}
 	prev := int(p.state.Current.ID)
 	p.Previous = &prev
@@ -109,6 +113,10 @@ type survey struct {
 	digestsText string
 	walked      *walked
 	err         error
+	// modes is the current deployment's record of permissions, read on a
+	// goroutine of its own (startModes) until modesRead is closed.
+	modes     metadata.Modes
+	modesRead chan struct{}
 }
 
 // startSurvey opens the destination and, when it holds a deployment, starts
@@ -149,9 +157,33 @@ func (sv *survey) seen() map[string]dirEntry {
 	return sv.walked.seen
 }
 
+// startModes begins reading the permissions deployment id recorded, on a
+// goroutine of its own: the core that walked the destination is free again
+// while this one decides the paths.
+func (sv *survey) startModes(id int32) {
+	sv.modesRead = make(chan struct{})
+	go func() {
+		defer close(sv.modesRead)
+		sv.modes = loadModes(sv.disk, id)
+	}()
+}
+
+// previousModes returns the permissions deployment id recorded: what
+// startModes read, or read now if it was not started.
+func (sv *survey) previousModes(id int32) metadata.Modes {
+	if sv.modesRead == nil {
+		return loadModes(sv.disk, id)
+	}
+	<-sv.modesRead
+	return sv.modes
+}
+
 // close waits for the survey and closes the destination.
 func (sv *survey) close() {
 	sv.done.Wait()
+	if sv.modesRead != nil {
+		<-sv.modesRead
+	}
 	sv.closeDisk()
 }
 

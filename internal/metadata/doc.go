@@ -49,8 +49,8 @@
 // A deployment bundlekit makes also records, in ModesPath(id), the mode and
 // owner it gave each file of its map, so that the next deployment can tell a
 // mode the operator changed from one it wrote (issue 11.6). EncodeModes and
-// DecodeModes read and write it, strictly; WithModes adds it to Record's
-// files. RHQ never reads it, and a deployment RHQ made has none.
+// DecodeModes read and write it, strictly; BeforeCurrent adds it, like
+// bundlekit's other records, to Record's files. RHQ never reads it, and a deployment RHQ made has none.
 //
 // # Content digests (bundlekit's own)
 //

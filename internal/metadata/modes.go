@@ -29,19 +29,14 @@ import (
 // ModesPath returns the path of deployment id's record of permissions.
 func ModesPath(id int32) string { return IDDir(id) + "/.bundlekit-modes" }
 
-// WithModes adds deployment id's record of permissions m to writes, the files
-// Record returns, just before current-deployment.properties, which stays last:
-// a deployment is current only once its folder is complete.
-func WithModes(writes []Write, id int32, m Modes) ([]Write, error) {
-	data, err := EncodeModes(m)
-	if err != nil {
-		return nil, err
-	}
-	w := Write{Name: ModesPath(id), Data: data}
+// BeforeCurrent adds w to writes, the files Record returns, just before
+// current-deployment.properties, which stays last: a deployment is current
+// only once its folder is complete.
+func BeforeCurrent(writes []Write, w Write) []Write {
 	if n := len(writes); n > 0 && writes[n-1].Name == CurrentPath {
-		return append(writes[:n-1:n-1], w, writes[n-1]), nil
+		return append(writes[:n-1:n-1], w, writes[n-1])
 	}
-	return append(writes, w), nil
+	return append(writes, w)
 }
 
 // Perm is what a deployment recorded of one file's permissions.

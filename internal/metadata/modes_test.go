@@ -79,13 +79,15 @@ func TestDecodeModesStrict(t *testing.T) {
 	}
 }
 
-// TestWithModes: the record is written with the deployment's folder, before
-// current-deployment.properties (R28).
-func TestWithModes(t *testing.T) {
+// TestBeforeCurrent: a record of bundlekit's (here the permissions) is
+// written with the deployment's folder, before current-deployment.properties
+// (R28).
+func TestBeforeCurrent(t *testing.T) {
 	writes, err := Record(nil, Properties{ID: 3, BundleName: "a", BundleVersion: "1", Compliance: Full}, Hashes{"a": "0cc175b9c0f1b6a831c399e269772661"}, rhqTime)
 	require.NoError(t, err)
-	got, err := WithModes(writes, 3, Modes{"a": {Mode: 0o644}})
+	data, err := EncodeModes(Modes{"a": {Mode: 0o644}})
 	require.NoError(t, err)
+	got := BeforeCurrent(writes, Write{Name: ModesPath(3), Data: data})
 	var names []string
 	for _, w := range got {
 		names = append(names, w.Name)
@@ -93,6 +95,7 @@ func TestWithModes(t *testing.T) {
 	require.Equal(t, []string{DeploymentPath(3), HashesPath(3), ModesPath(3), CurrentPath}, names)
 	require.Equal(t, "# bundlekit modes 1\n0644 - - a\n", string(got[2].Data))
 	require.Equal(t, ".rhqdeployments/3/.bundlekit-modes", ModesPath(3))
+	require.Equal(t, []Write{{Name: "x"}}, BeforeCurrent(nil, Write{Name: "x"}), "no current file: at the end")
 }
 
 // FuzzDecodeModes: DecodeModes never panics, fails only with ErrModes, and
