@@ -178,8 +178,9 @@ type applier struct {
 	// backup events.
 	done, total, backups, backupTotal int
 	// mu guards what steps running at once share: hashes, the counts and
-	// the events.
-	mu sync.Mutex
+	// the events. The record phase only reads them, on several goroutines
+	// at once (RLock).
+	mu sync.RWMutex
 	// hashes are the hashes of files written whose new content the plan did
 	// not hash; written the stat of every file written, for the stat cache.
 	hashes  map[string]string

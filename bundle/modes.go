@@ -308,8 +308,8 @@ func permsOf(fi fs.FileInfo) perms {
 // with the owners of the files written.
 func (a *applier) recordedModes() metadata.Modes {
 	m := maps.Clone(a.p.modes)
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.mu.RLock()
+	defer a.mu.RUnlock()
 	for k, own := range a.owners {
 		if rec, ok := m[k]; ok {
 			rec.HasOwner, rec.UID, rec.GID = own.hasOwner, own.uid, own.gid

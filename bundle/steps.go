@@ -408,8 +408,8 @@ func (a *applier) encodeDigests(recorded map[string]string) ([]byte, error) {
 // whose MD5 it records, where known — written now, read by the rescan, or
 // recorded by the previous deployment for the same content.
 func (a *applier) digests(recorded map[string]string) metadata.Digests {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.mu.RLock()
+	defer a.mu.RUnlock()
 	d := make(metadata.Digests, len(recorded))
 	for k, md5 := range recorded {
 		switch {
@@ -429,8 +429,8 @@ func (a *applier) digests(recorded map[string]string) metadata.Digests {
 // and those of the files written whose hash the plan did not need.
 func (a *applier) recorded() map[string]string {
 	m := recorded(a.p.Entries)
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.mu.RLock()
+	defer a.mu.RUnlock()
 	maps.Copy(m, a.hashes)
 	return m
 }
@@ -580,8 +580,8 @@ func (a *applier) trashAll(names []string) error {
 func (a *applier) encodeCache(recorded map[string]string, hashes []byte) (*metadata.Write, error) {
 	sum := sha256.Sum256(hashes)
 	digest := hex.EncodeToString(sum[:])
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.mu.RLock()
+	defer a.mu.RUnlock()
 	records := func(sink cacheSink) {
 		for k := range recorded {
 			if f, ok := a.written[k]; ok {
