@@ -166,10 +166,10 @@ func (c *Cache) Encode(w io.Writer) error {
 	return err
 }
 
-// maxNumbers is the most bytes the numbers and separators of one record
-// take: five tab-led decimal numbers of up to 20 digits, a kind and its tab,
-// a line break.
-const maxNumbers = 5*21 + 3
+// maxLine is the most bytes a record takes besides its key and MD5: its
+// kind, four tab-led decimal numbers of up to 20 characters each (a sign
+// included), the tabs before the key and the MD5, and a line break.
+const maxLine = 1 + 4*21 + 2 + 1
 
 // Append appends the cache as Encode writes it to b: into one buffer sized
 // for it at once, since growing it as it fills copies it over and over and
@@ -177,13 +177,13 @@ const maxNumbers = 5*21 + 3
 func (c *Cache) Append(b []byte) []byte {
 	size := len(magic) + 3*21 + len(c.Digest)
 	for k, f := range c.Files {
-		size += len(k) + len(f.MD5) + maxNumbers
+		size += len(k) + len(f.MD5) + maxLine
 	}
 	for k, f := range c.Bundle {
-		size += len(k) + len(f.MD5) + maxNumbers
+		size += len(k) + len(f.MD5) + maxLine
 	}
 	for k, e := range c.Entries {
-		size += len(k) + len(e.MD5) + maxNumbers
+		size += len(k) + len(e.MD5) + maxLine
 	}
 	b = slices.Grow(b, size)
 	b = append(b, magic...)
@@ -193,21 +193,27 @@ func (c *Cache) Append(b []byte) []byte {
 	b = append(b, c.Digest...)
 	b = append(b, '\t')
 	b = strconv.AppendInt(b, c.Written, 10)
-	b = append(b, '\n')
-	file := func(kind byte, k string, f File) {
-		b = append(b, kind, '\t')
+	// Each record: its kind, key and MD5, then its numbers, tab-separated.
+	record := func(kind byte, k, md5 string) {
+		b = append(b, '\n', kind, '\t')
 		b = append(b, k...)
 		b = append(b, '\t')
-		b = append(b, f.MD5...)
+		b = append(b, md5...)
+	}
+	signed := func(n int64) {
 		b = append(b, '\t')
-		b = strconv.AppendInt(b, f.Size, 10)
+		b = strconv.AppendInt(b, n, 10)
+	}
+	unsigned := func(n uint64) {
 		b = append(b, '\t')
-		b = strconv.AppendInt(b, f.ModTime, 10)
-		b = append(b, '\t')
-		b = strconv.AppendUint(b, f.Ino, 10)
-		b = append(b, '\t')
-		b = strconv.AppendUint(b, uint64(f.Mode), 10)
-		b = append(b, '\n')
+		b = strconv.AppendUint(b, n, 10)
+	}
+	file := func(kind byte, k string, f File) {
+		record(kind, k, f.MD5)
+		signed(f.Size)
+		signed(f.ModTime)
+		unsigned(f.Ino)
+		unsigned(uint64(f.Mode))
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Files)) {
 		file('f', k, c.Files[k])
@@ -217,21 +223,13 @@ func (c *Cache) Append(b []byte) []byte {
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.Entries)) {
 		e := c.Entries[k]
-		b = append(b, 'e', '\t')
-		b = append(b, k...)
-		b = append(b, '\t')
-		b = append(b, e.MD5...)
-		b = append(b, '\t')
-		b = strconv.AppendUint(b, uint64(e.CRC32), 10)
-		b = append(b, '\t')
-		b = strconv.AppendUint(b, e.Size, 10)
-		b = append(b, '\t')
-		b = strconv.AppendUint(b, e.Compressed, 10)
-		b = append(b, '\t')
-		b = strconv.AppendUint(b, uint64(e.Method), 10)
-		b = append(b, '\n')
+		record('e', k, e.MD5)
+		unsigned(uint64(e.CRC32))
+		unsigned(e.Size)
+		unsigned(e.Compressed)
+		unsigned(uint64(e.Method))
 	}
-	return b
+	return append(b, '\n')
 }
 
 // Decode reads a cache written by Encode. Anything unexpected is ErrFormat.
