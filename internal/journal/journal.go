@@ -45,12 +45,13 @@
 // (Reserve: one write, one sync); the first such sync also makes the begin
 // record and the journal's name durable (the journal's folder is synced with
 // it), since nothing before it needs them: a power cut before it can only
-// leave new directories or links behind, never lose an original. Files are written without a sync of their
-// own (on Linux their writeback starts at once). Commit then makes everything
-// durable — each file written and each directory whose entries changed, synced
-// on many goroutines at once, or for a large batch the whole file system
-// (syncfs(2), which Tx.StartSync may begin early; Commit waits for it and
-// syncs again) — and only then writes and syncs the commit record. So after Commit
+// leave new directories or links behind, never lose an original. Files are
+// written without a sync of their own (on Linux their writeback starts at
+// once). Commit then makes everything durable — each file written and each
+// directory whose entries changed, synced on many goroutines at once, or for
+// a large batch the whole file system (syncfs(2), which Tx.StartSync may
+// begin early, more than once; Commit waits for those and syncs again) — and
+// only then writes and syncs the commit record. So after Commit
 // returns, a power cut loses nothing of the operation. A power cut before
 // Commit leaves an operation that Recover undoes; the file system decides which
 // changes survived, and Recover's checks hold for each change it finds made or

@@ -931,8 +931,8 @@ func (t *Tx) copyIn(loc locate.Loc, fi fs.FileInfo, to string) error {
 // on several goroutines at once. For a large batch, where the file system
 // syncing everything at once costs less than syncing file by file, it syncs
 // the destination's file system instead (syncfs(2) on Linux: that also waits
-// for others' writes to that file system), after the sync StartSync began, if
-// any: a failure of that one fails Commit too.
+// for others' writes to that file system), after the syncs StartSync began, if
+// any: a failure of one of those fails Commit too.
 //
 // An error means that the operation did not commit and Abort undoes it,
 // except for one that wraps ErrCommitted: the commit record was written but
@@ -980,7 +980,8 @@ func (t *Tx) StartSync(planned int) {
 	}()
 }
 
-// waitSync waits for the sync StartSync began, if any, and returns its error.
+// waitSync waits for the syncs StartSync began, if any, and returns the
+// first error of theirs.
 func (t *Tx) waitSync() error {
 	t.mu.Lock()
 	done := t.early

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -172,20 +173,37 @@ func fault(d *fileops.Dir, kind, name string) error {
 // an original away (trash, move); a create that a power cut keeps without its
 // record leaves a new file behind, never loses an old one.
 func (j *wal) write(r record, sync bool) error {
-	_, err := j.write1(r, sync)
+	_, err := j.put([]record{r}, sync)
 	return err
 }
 
-// write1 is write; it also reports whether the record was written, so that
-// a failure to sync it can be told from a failure to write it.
-func (j *wal) write1(r record, sync bool) (written bool, err error) {
+// writeAll is write for the records a phase makes ahead of its changes
+// (Tx.Reserve, Tx.MkdirAll): one write for all, then one sync.
+func (j *wal) writeAll(rs []record, sync bool) error {
+	_, err := j.put(rs, sync)
+	return err
+}
+
+// put appends rs with one write, then syncs them when sync is set. It also
+// reports whether they were written, so that a failure to sync them can be
+// told from a failure to write them.
+func (j *wal) put(rs []record, sync bool) (written bool, err error) {
+	if len(rs) == 0 {
+		return false, nil
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	line, err := json.Marshal(r)
-	if err != nil {
-		return false, err
+	size := 0
+	for _, r := range rs {
+		size += len(r.Path) + len(r.To) + 64
 	}
-	if err := j.append(append(line, '\n')); err != nil {
+	buf := make([]byte, 0, size)
+	for _, r := range rs {
+		if buf, err = appendRecord(buf, r); err != nil {
+			return false, err
+		}
+	}
+	if err := j.append(buf); err != nil {
 		return false, err
 	}
 	if sync {
@@ -193,9 +211,11 @@ func (j *wal) write1(r record, sync bool) (written bool, err error) {
 			return true, err
 		}
 	}
-	j.n++
-	if j.hook != nil {
-		j.hook(j.n)
+	for range rs {
+		j.n++
+		if j.hook != nil {
+			j.hook(j.n)
+		}
 	}
 	return true, nil
 }
@@ -227,58 +247,19 @@ func (j *wal) datasync() error {
 		}
 		return fmt.Errorf("sync journal: %w", err)
 	}
-	named := make(chan error, 1)
+	var named chan error
 	if dir != nil {
-		go func() {
-			named <- errors.Join(dir.Sync(), dir.Close())
-		}()
-	} else {
-		named <- nil
+		named = make(chan error, 1)
+		go func() { named <- errors.Join(dir.Sync(), dir.Close()) }()
 	}
 	err := datasync(j.f)
-	if nerr := <-named; err == nil {
-		err = nerr
+	if named != nil {
+		err = cmp.Or(err, <-named)
 	}
 	if err != nil {
 		return fmt.Errorf("sync journal: %w", err)
 	}
 	j.named = true
-	return nil
-}
-
-// writeAll appends records with one write, then syncs them when sync is set:
-// the records a phase makes ahead of its changes (Tx.Reserve).
-func (j *wal) writeAll(rs []record, sync bool) error {
-	if len(rs) == 0 {
-		return nil
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	size := 0
-	for _, r := range rs {
-		size += len(r.Path) + len(r.To) + 64
-	}
-	buf := make([]byte, 0, size)
-	for _, r := range rs {
-		var err error
-		if buf, err = appendRecord(buf, r); err != nil {
-			return err
-		}
-	}
-	if err := j.append(buf); err != nil {
-		return err
-	}
-	if sync {
-		if err := j.datasync(); err != nil {
-			return err
-		}
-	}
-	for range rs {
-		j.n++
-		if j.hook != nil {
-			j.hook(j.n)
-		}
-	}
 	return nil
 }
 
@@ -354,7 +335,7 @@ func (j *wal) trashRecord(name string) record {
 // not made durable is an error wrapping ErrCommitted: the record is there for
 // Recover to read (the operation is committed), but a power cut could lose it.
 func (j *wal) Commit() error {
-	written, err := j.write1(record{Op: opCommit}, true)
+	written, err := j.put([]record{{Op: opCommit}}, true)
 	if written && err != nil {
 		return fmt.Errorf("%w, but its commit record could not be made durable: %w", ErrCommitted, err)
 	}
