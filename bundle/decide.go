@@ -343,19 +343,7 @@ func bothRule(oOK bool, o, c, n string, leave bool) (Action, string) {
 // (absolute keys have none).
 func ancestors(m map[string]string) set {
 	dirs := set{}
-	for k := range m {
-		if isExternal(k) {
-			continue
-		}
-		// From the nearest up; once one is known, so are the rest.
-		for i := strings.LastIndexByte(k, '/'); i > 0; i = strings.LastIndexByte(k[:i], '/') {
-			dir := k[:i]
-			if dirs[dir] {
-				break
-			}
-			dirs[dir] = true
-		}
-	}
+	addAncestors(dirs, m, true)
 	return dirs
 }
 
@@ -364,22 +352,25 @@ func ancestors(m map[string]string) set {
 func withDirs(m map[string]string) map[string]string {
 	// Room for a directory per two keys: trees of small files have that many.
 	out := make(map[string]string, len(m)+len(m)/2)
-	for k, v := range m {
-		out[k] = v
-	}
+	maps.Copy(out, m)
+	addAncestors(out, m, markDir)
+	return out
+}
+
+// addAncestors sets every ancestor directory of every relative key of m to v
+// in dirs (a key of m that is also a directory included).
+func addAncestors[V comparable](dirs map[string]V, m map[string]string, v V) {
 	for k := range m {
 		if isExternal(k) {
 			continue
 		}
-		// Ancestors from the nearest up; once one is known, so are the
-		// rest (a key of m that is also a directory is marked too).
+		// From the nearest up; once one is known, so are the rest.
 		for i := strings.LastIndexByte(k, '/'); i > 0; i = strings.LastIndexByte(k[:i], '/') {
 			dir := k[:i]
-			if out[dir] == markDir {
+			if got, ok := dirs[dir]; ok && got == v {
 				break
 			}
-			out[dir] = markDir
+			dirs[dir] = v
 		}
 	}
-	return out
 }

@@ -325,7 +325,7 @@ func holdsMetadata(d disk, dir string) (bool, error) {
 func (p *Plan) surveyInitial(ctx context.Context, d disk, files map[string]string) ([]*Entry, error) {
 	dirs := ancestors(files)
 	for dir := range dirs {
-		delete(files, dir) // a directory too: a directory (R82)
+		delete(files, dir) // a file key that holds others is a directory (R82)
 	}
 	in := initialDeploy{full: p.Compliance == recipe.Full, backup: p.backupLoc, next: files, dirs: dirs,
 		current: map[string]string{}, cleared: map[string]bool{}, mkdirs: p.content.mkdirs, present: set{}, content: p.content}
