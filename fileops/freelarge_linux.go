@@ -84,9 +84,9 @@ func stillAlone(fd int) bool {
 
 // freeBlocks frees the pages, then the blocks, of the file open as fd, of
 // size bytes, a chunk at a time from the end, the pages on a goroutine of
-// their own (but the last chunk's, which its hole frees at once); leased holds
-// the lease. Once the lease is broken, or a hole
-// cannot be punched, only the pages are freed.
+// their own (but the last chunk's, which its hole frees at once); leased
+// holds the lease. Once the lease is broken, or a hole cannot be punched,
+// only the pages are freed.
 func freeBlocks(fd int, size int64) {
 	last := (size - 1) / punchChunk * punchChunk
 	freed := make(chan int64, size/punchChunk+1)
