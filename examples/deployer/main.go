@@ -36,6 +36,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/bundlekit/bundlekit/internal/hugeheap"
 	"io"
 	"os"
 	"os/signal"
@@ -61,7 +62,17 @@ const (
 // time for that deployment), and peak RSS stays near 46 MiB.
 const memoryLimit = 40 << 20
 
+// heapReserve is how much heap the deployer asks, at start, to be backed by
+// huge pages (see package hugeheap). Page faults were the largest cost left
+// that no file needs: a first deployment of the 1,468 files of
+// golang.org/x/tools took 2,600 of them, 2,000 in the heap, and a no-op over
+// 10,000 files took 9,200, at 11 µs each on this project's virtual machine.
+// With 32 MiB reserved they take about 1,100 and 1,500 (16 MiB left the
+// larger heap half covered), and peak RSS grows by at most 3 MiB.
+const heapReserve = 32 << 20
+
 func main() {
+	hugeheap.Reserve(heapReserve)
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(memoryLimit)
 	}
