@@ -223,14 +223,18 @@ func (a *applier) differences() Differences {
 // phase runs the steps of one phase: first it reserves, with one sync, the
 // journal records of the paths they displace; the write phase runs on every
 // core, the others in order.
-func (a *applier) phase(steps []*step) error {
+func (a *applier) phase(steps []*step) (err error) {
 	writes := steps[0].phase == phaseWrite && len(steps) > 1
 	var meta []string // the record phase's files
+	var made *journal.Mkdirs
 	if writes {
 		meta = a.p.metadataFiles()
-		if err := a.makeParents(steps, meta); err != nil {
+		if made, err = a.startParents(steps, meta); err != nil {
 			return err
 		}
+		// Every return waits for them: nothing may undo the phase while
+		// directories are still being made.
+		defer func() { err = errors.Join(err, made.Done()) }()
 	}
 	if steps[0].phase == phaseStore {
 		if err := a.storeDirs(steps); err != nil {
@@ -256,7 +260,10 @@ func (a *applier) phase(steps []*step) error {
 		}
 	}
 	if writes {
-		if err := a.writeAll(steps); err != nil {
+		if err := a.writeAll(steps, made); err != nil {
+			return err
+		}
+		if err := made.Done(); err != nil {
 			return err
 		}
 		// The disk writes the last files while the metadata is encoded.
@@ -279,10 +286,13 @@ func (a *applier) phase(steps []*step) error {
 // all, the phase itself a little slower.
 const earlySync = 0.75
 
-// makeParents makes the directories of the write phase's files, and of the
-// metadata files in also, in order, so that the journal holds the same
-// records whichever write ends first; their records take one write.
-func (a *applier) makeParents(steps []*step, also []string) error {
+// startParents starts making the directories of the write phase's files,
+// and of the metadata files in also, in order, so that the journal holds the
+// same records whichever write ends first; their records take one write.
+// The files are written as their directories are made (writeAll): the
+// directories of a first deployment of the real corpus (616) took 15–20 ms
+// to make, while the second core had nothing to do.
+func (a *applier) startParents(steps []*step, also []string) (*journal.Mkdirs, error) {
 	made := set{}
 	var dirs []string
 	add := func(key string) {
@@ -299,15 +309,15 @@ func (a *applier) makeParents(steps []*step, also []string) error {
 	for _, key := range also {
 		add(key)
 	}
-	return a.tx.MkdirAll(dirs...)
+	return a.tx.StartMkdirAll(dirs...)
 }
 
 // writeAll runs the write phase (R96) on every core, a directory at a time
 // (groupByDir): the writes are of distinct paths, and each is a step of its
-// own; makeParents has made their directories. The first failure stops the
-// others. Past earlySync of the files, the disk starts writing them back
+// own; each directory's files wait until made has made it. The first failure
+// stops the others. Past earlySync of the files, the disk starts writing them back
 // (Tx.StartSync) while the rest are written.
-func (a *applier) writeAll(steps []*step) error {
+func (a *applier) writeAll(steps []*step, made *journal.Mkdirs) error {
 	keys := make([]string, len(steps))
 	for i, s := range steps {
 		keys[i] = s.entry.Path
@@ -318,6 +328,11 @@ func (a *applier) writeAll(steps []*step) error {
 	syncAt := int64(float64(len(steps)) * earlySync)
 	errs := make([]error, len(steps))
 	forEach(len(groups), func(g int) {
+		if err := made.Wait(path.Dir(keys[groups[g][0]])); err != nil {
+			errs[groups[g][0]] = err
+			failed.Store(true)
+			return
+		}
 		for _, i := range groups[g] {
 			if failed.Load() {
 				return

@@ -315,6 +315,33 @@ func parent(key string) string {
 // destination are written at once, before any is made. A file in the way is
 // an error that names it.
 func (t *Tx) MkdirAll(keys ...string) error {
+	m, err := t.recordDirs(keys)
+	if err != nil || m == nil {
+		return err
+	}
+	m.make()
+	return m.err
+}
+
+// StartMkdirAll is MkdirAll with the directories made on a goroutine of its
+// own, parents first, while the caller goes on: it returns once their
+// records are written. Until Mkdirs.Wait says a directory is made, nothing
+// may be done in it; before anything else that could fail, or end the Tx,
+// the caller waits for all of them (Mkdirs.Done). The directories count as
+// made by this operation from the start (Reserve finds nothing in them).
+func (t *Tx) StartMkdirAll(keys ...string) (*Mkdirs, error) {
+	m, err := t.recordDirs(keys)
+	if err != nil || m == nil {
+		return m, err
+	}
+	go m.make()
+	return m, nil
+}
+
+// recordDirs records the directories keys and their missing parents, and
+// counts them as made; it returns nil when none is missing. Directories
+// outside the destination are made at once.
+func (t *Tx) recordDirs(keys []string) (*Mkdirs, error) {
 	var missing []string // parents before their children
 	planned := map[string]bool{}
 	var chains []chain
@@ -324,20 +351,20 @@ func (t *Tx) MkdirAll(keys ...string) error {
 		}
 		if metadata.IsExternal(key) {
 			if err := t.mkdirExternal(key); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		dirs, err := t.missing(key, planned)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(dirs) == 0 {
 			continue
 		}
 		loc, err := t.roots.Resolve(key, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		top := parent(dirs[len(dirs)-1])
 		t.mu.Lock()
@@ -350,28 +377,18 @@ func (t *Tx) MkdirAll(keys ...string) error {
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return nil, nil
 	}
 	rs := make([]record, len(missing))
 	for i, dir := range missing {
 		rs[i] = record{Op: opCreate, Path: recordKey(dir)}
 	}
 	if err := t.w.writeAll(rs, false); err != nil {
-		return err
+		return nil, err
 	}
 	for _, c := range chains {
 		for _, dir := range c.dirs {
 			t.changed(dir, c.loc)
-		}
-	}
-	// Each directory in its parent's handle, from the top down.
-	for _, dir := range missing {
-		up, err := t.dir(parent(dir))
-		if err != nil {
-			return err
-		}
-		if err := up.MkdirAll(path.Base(dir), 0o755); err != nil {
-			return err
 		}
 	}
 	t.mu.Lock()
@@ -385,7 +402,94 @@ func (t *Tx) MkdirAll(keys ...string) error {
 			t.fresh[c.top] = true // it still holds nothing but directories
 		}
 	}
-	return nil
+	m := &Mkdirs{t: t, dirs: missing, index: make(map[string]int, len(missing))}
+	m.cond = sync.NewCond(&m.mu)
+	for i, dir := range missing {
+		m.index[dir] = i
+	}
+	return m, nil
+}
+
+// Mkdirs is the directories StartMkdirAll is making.
+type Mkdirs struct {
+	t     *Tx
+	dirs  []string       // parents before their children
+	index map[string]int // of each in dirs
+
+	mu   sync.Mutex
+	cond *sync.Cond // signalled as made grows, and at the end
+	made int        // how many of dirs are made
+	end  bool       // making stopped, with err if it failed
+	err  error
+}
+
+// make makes the directories in order, each in its parent's handle.
+func (m *Mkdirs) make() {
+	var err error
+	for _, dir := range m.dirs {
+		var up *fileops.Dir
+		if up, err = m.t.dir(parent(dir)); err == nil {
+			err = up.MkdirAll(path.Base(dir), 0o755)
+		}
+		if err != nil {
+			m.unmark()
+			break
+		}
+		m.mu.Lock()
+		m.made++
+		m.mu.Unlock()
+		m.cond.Broadcast()
+	}
+	m.mu.Lock()
+	m.end, m.err = true, err
+	m.mu.Unlock()
+	m.cond.Broadcast()
+}
+
+// unmark stops counting the directories not made as made.
+func (m *Mkdirs) unmark() {
+	m.t.mu.Lock()
+	defer m.t.mu.Unlock()
+	for _, dir := range m.dirs[m.made:] {
+		delete(m.t.fresh, dir)
+		delete(m.t.known, dir)
+	}
+}
+
+// Wait waits until the directory key is made, and returns the error that
+// stopped the making before it. A directory that was not missing is made
+// already; so are all when m is nil.
+func (m *Mkdirs) Wait(key string) error {
+	if m == nil {
+		return nil
+	}
+	i, ok := m.index[key]
+	if !ok {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for m.made <= i && !m.end {
+		m.cond.Wait()
+	}
+	if m.made > i {
+		return nil
+	}
+	return m.err
+}
+
+// Done waits until every directory is made, or the making stopped, and
+// returns the error that stopped it.
+func (m *Mkdirs) Done() error {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for !m.end {
+		m.cond.Wait()
+	}
+	return m.err
 }
 
 // chain is the directories MkdirAll makes for one key: dirs, from the key up

@@ -564,6 +564,86 @@ func TestMkdirAllRecordsAtOnce(t *testing.T) {
 	requireTreeEqual(t, before, s, "tree after Abort")
 }
 
+// TestStartMkdirAll: StartMkdirAll returns once the records are written and
+// makes the directories behind the caller's back, parents first; Wait returns
+// once its directory is made (at once for one that was not missing), and Done
+// once all are. Reserve, meanwhile, counts them as made: a file in one is
+// recorded as created without a look.
+func TestStartMkdirAll(t *testing.T) {
+	s := newScene(t, "a/")
+	tx := begin(t, s, nil)
+	release := make(chan struct{})
+	faults.Set(func(op faults.Op) error {
+		if op.Kind == "mkdir" && strings.HasSuffix(filepath.ToSlash(op.Path), "a/b/c") {
+			<-release
+		}
+		return nil
+	})
+	defer faults.Set(nil)
+
+	m, err := tx.StartMkdirAll("a/b/c", "a/d")
+	require.NoError(t, err)
+	require.NoError(t, tx.Reserve([]string{"a/d/f"}))
+	tx.mu.Lock()
+	reserved := tx.creating["a/d/f"]
+	tx.mu.Unlock()
+	require.True(t, reserved, "a file in a directory being made is reserved as created")
+	require.NoError(t, m.Wait("a"), "not missing")
+	require.NoError(t, m.Wait("a/b"), "made before the blocked one")
+	waited := make(chan error, 1)
+	go func() { waited <- m.Wait("a/d") }()
+	select {
+	case err := <-waited:
+		t.Fatalf("Wait for a/d returned (%v) before a/b/c, made before it, was made", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	require.NoError(t, <-waited)
+	require.NoError(t, m.Done())
+	for _, dir := range []string{"a/b", "a/b/c", "a/d"} {
+		require.DirExists(t, s.path(dir))
+	}
+	_, err = tx.WriteFile(context.Background(), "a/d/f", strings.NewReader("x"), 0o644)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit())
+	require.NoError(t, tx.Finish())
+	require.FileExists(t, s.path("a/d/f"))
+}
+
+// TestStartMkdirAllFails: a directory that cannot be made stops the making;
+// Wait for it and for every one after it, and Done, return the error, while
+// Wait for one made before it does not; those not made no longer count as
+// made, and Abort leaves the tree as it was.
+func TestStartMkdirAllFails(t *testing.T) {
+	s := newScene(t, "a/")
+	before := snap(t, s)
+	tx := begin(t, s, nil)
+	faults.Set(func(op faults.Op) error {
+		if op.Kind == "mkdir" && strings.HasSuffix(filepath.ToSlash(op.Path), "a/b/c") {
+			return syscall.ENOSPC
+		}
+		return nil
+	})
+	defer faults.Set(nil)
+
+	m, err := tx.StartMkdirAll("a/b/c", "a/d")
+	require.NoError(t, err)
+	require.NoError(t, m.Wait("a/b"))
+	require.ErrorIs(t, m.Wait("a/b/c"), syscall.ENOSPC)
+	require.ErrorIs(t, m.Wait("a/d"), syscall.ENOSPC)
+	require.ErrorIs(t, m.Done(), syscall.ENOSPC)
+	require.NoDirExists(t, s.path("a/d"))
+	tx.mu.Lock()
+	require.True(t, tx.known["a/b"])
+	require.False(t, tx.known["a/b/c"] || tx.fresh["a/b/c"] || tx.known["a/d"] || tx.fresh["a/d"],
+		"directories not made still count as made")
+	tx.mu.Unlock()
+
+	faults.Set(nil)
+	require.NoError(t, tx.Abort())
+	requireTreeEqual(t, before, s, "tree after Abort")
+}
+
 // TestStartSync: with enough files written or planned, StartSync syncs the
 // file system at once, a second call syncs it again after the first, and
 // Commit, with enough files written, syncs it once more for what came since;
