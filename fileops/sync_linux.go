@@ -6,6 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// HasSyncFS reports whether Dir.SyncFS syncs the file system (syncfs(2)).
+const HasSyncFS = true
+
 // SyncFS makes every write to the file system that holds d durable at once
 // (syncfs(2)): cheaper than syncing many files one by one, but it also waits
 // for whatever else is waiting to be written to that file system. It reports

@@ -1100,6 +1100,17 @@ func (t *Tx) waitSync() error {
 }
 
 func (t *Tx) durable() error {
+	t.mu.Lock()
+	whole := len(t.written) >= syncFSAt && fileops.HasSyncFS
+	t.mu.Unlock()
+	if whole {
+		// The file system is synced whole: no directory's handle is needed
+		// for it, and closing hundreds of them (3.6 ms of CPU for the real
+		// corpus's 616) is done while the disk works. t.dir opens one again
+		// if anything asks for it.
+		closed := t.closeDirs()
+		defer func() { <-closed }()
+	}
 	if err := t.waitSync(); err != nil {
 		return err
 	}
@@ -1114,15 +1125,19 @@ func (t *Tx) durable() error {
 		ext = append(ext, d)
 	}
 	t.mu.Unlock()
-	if len(files) >= syncFSAt {
-		if ok, err := t.dest.SyncFS(); ok {
-			for _, d := range ext {
-				if _, err := d.SyncFS(); err != nil {
-					return err
-				}
-			}
+	if whole {
+		if _, err := t.dest.SyncFS(); err != nil {
 			return err
 		}
+		for _, d := range ext {
+			if _, err := d.SyncFS(); err != nil {
+				return err
+			}
+		}
+		t.mu.Lock()
+		t.written = nil // durable, and their handles are closed
+		t.mu.Unlock()
+		return nil
 	}
 	errs := make([]error, len(files))
 	parallel(len(files), func(i int) { errs[i] = files[i].dir.SyncFile(files[i].name) })
@@ -1143,6 +1158,23 @@ func (t *Tx) durable() error {
 	errs = make([]error, len(handles))
 	parallel(len(handles), func(i int) { errs[i] = handles[i].SyncDir() })
 	return errors.Join(errs...)
+}
+
+// closeDirs closes the cached handles of the destination's directories on a
+// goroutine of its own, and returns a channel closed when it is done.
+func (t *Tx) closeDirs() <-chan struct{} {
+	t.mu.Lock()
+	dirs := t.dirs
+	t.dirs = make(map[string]*fileops.Dir)
+	t.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, d := range dirs {
+			d.Close()
+		}
+	}()
+	return done
 }
 
 // parallel calls f(0) … f(n-1) on up to 16 goroutines: a sync mostly waits for

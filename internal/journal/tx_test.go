@@ -647,8 +647,9 @@ func TestStartMkdirAllFails(t *testing.T) {
 // TestStartSync: with enough files written or planned, StartSync syncs the
 // file system at once, a second call syncs it again after the first, and
 // Commit, with enough files written, syncs it once more for what came since;
-// with fewer, StartSync does nothing and Commit syncs file by file. A failure
-// of an early sync fails Commit, and the operation is undone.
+// with fewer, StartSync does nothing and Commit syncs file by file; a whole
+// sync leaves no directory's handle open. A failure of an early sync fails
+// Commit, and the operation is undone.
 func TestStartSync(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -699,6 +700,16 @@ func TestStartSync(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
+			// Synced whole, the file system needs no directory's handle:
+			// Commit has closed them (the ten directories written in).
+			tx.mu.Lock()
+			handles := len(tx.dirs)
+			tx.mu.Unlock()
+			if tc.files >= syncFSAt && fileops.HasSyncFS {
+				require.Zero(t, handles, "directory handles left open after a whole sync")
+			} else {
+				require.NotZero(t, handles)
+			}
 			require.NoError(t, tx.Finish())
 			fs := 0
 			for _, k := range syncs {
