@@ -24,9 +24,10 @@ import (
 func deployCommand(name, summary, usage, examples string, dryRun bool, kind bundle.Kind) *command {
 	return &command{
 		name: name, summary: summary, usage: usage, examples: examples,
-		flags:  func(o *options) flagSet { return newFlags(name, o).deployFlags() },
-		plans:  true,
-		writes: !dryRun,
+		flags:   func(o *options) flagSet { return newFlags(name, o).deployFlags() },
+		plans:   true,
+		writes:  !dryRun,
+		bigHeap: true,
 		run: func(ctx context.Context, c *cli, args []string) error {
 			return runDeploy(ctx, c, args, dryRun, kind)
 		},
@@ -591,6 +592,7 @@ func redact(v string) string {
 var adoptCmd = &command{
 	plans:   true,
 	writes:  true,
+	bigHeap: true,
 	name:    "adopt",
 	summary: "record an existing directory as the current deployment, so the next deploy is an upgrade",
 	usage:   "--dest D --name NAME --version V [--id N] [--compliance full|filesAndDirectories] [--verbose] [--json]",
@@ -738,6 +740,7 @@ func (c *cli) recovered(dest string, outcome bundle.Recovery) {
 }
 
 var packCmd = &command{
+	bigHeap:  true,
 	name:     "pack",
 	summary:  "build a bundle distribution (.zip) from a directory: recipe validated, deterministic bytes",
 	usage:    "--dir DIR --out FILE.zip [--json]",

@@ -14,6 +14,7 @@ import (
 )
 
 var probeCmd = &command{
+	bigHeap: true,
 	name:    "probe",
 	summary: "realize a deployment in a scratch tree and report what would go wrong, and what it would change; the destination is not touched",
 	usage: "--bundle B --dest D [-p KEY=VALUE]... [--properties FILE]... [--check CMD] [--check-timeout DURATION] " +
