@@ -234,7 +234,11 @@ func (a *applier) phase(steps []*step) (err error) {
 		}
 		// Every return waits for them: nothing may undo the phase while
 		// directories are still being made.
-		defer func() { err = errors.Join(err, made.Done()) }()
+		defer func() {
+			if derr := made.Done(); derr != nil && !errors.Is(err, derr) {
+				err = errors.Join(err, derr)
+			}
+		}()
 	}
 	if steps[0].phase == phaseStore {
 		if err := a.storeDirs(steps); err != nil {
@@ -315,8 +319,8 @@ func (a *applier) startParents(steps []*step, also []string) (*journal.Mkdirs, e
 // writeAll runs the write phase (R96) on every core, a directory at a time
 // (groupByDir): the writes are of distinct paths, and each is a step of its
 // own; each directory's files wait until made has made it. The first failure
-// stops the others. Past earlySync of the files, the disk starts writing them back
-// (Tx.StartSync) while the rest are written.
+// stops the others. Past earlySync of the files, the disk starts writing them
+// back (Tx.StartSync) while the rest are written.
 func (a *applier) writeAll(steps []*step, made *journal.Mkdirs) error {
 	keys := make([]string, len(steps))
 	for i, s := range steps {
