@@ -36,11 +36,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/bundlekit/bundlekit/internal/hugeheap"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
+
+	"github.com/bundlekit/bundlekit/internal/hugeheap"
 )
 
 // Exit codes, part of the command's contract.

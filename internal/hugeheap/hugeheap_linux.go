@@ -1,12 +1,10 @@
 package hugeheap
 
 import (
-	"syscall"
 	"unsafe"
-)
 
-// madvHugepage is MADV_HUGEPAGE; the syscall package does not name it.
-const madvHugepage = 14
+	"golang.org/x/sys/unix"
+)
 
 func reserve(n int) {
 	b := make([]byte, n)
@@ -20,7 +18,7 @@ func reserve(n int) {
 // Advice on a huge page already partly touched changes nothing there.
 func advise(b []byte) (start, end uintptr, err error) {
 	start, end = hugeRange(uintptr(unsafe.Pointer(unsafe.SliceData(b))), uintptr(len(b)))
-	if _, _, e := syscall.Syscall(syscall.SYS_MADVISE, start, end-start, madvHugepage); e != 0 {
+	if _, _, e := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_HUGEPAGE); e != 0 {
 		return start, end, e
 	}
 	return start, end, nil
