@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/bundlekit/bundlekit/destination"
@@ -445,7 +446,7 @@ func (p *Plan) metadataFiles() []string {
 		return nil
 	}
 	id := p.props.ID
-	files := []string{metadata.DeploymentPath(id), metadata.HashesPath(id), metadata.PreviousPath(id), metadata.DigestsPath(id), cacheFile, metadata.CurrentPath}
+	files := append(metadata.RecordPaths(id), metadata.DigestsPath(id), cacheFile)
 	if p.modes != nil {
 		files = append(files, metadata.ModesPath(id))
 	}
@@ -464,30 +465,18 @@ func (a *applier) record() error {
 	if err != nil {
 		return err
 	}
-	// The stat cache takes longest to encode: on a goroutine of its own,
-	// while the rest is.
-	var cache *metadata.Write
-	var cacheErr error
-	cached := make(chan struct{})
+	// The stat cache takes longest to encode, and the permissions are
+	// encoded apart too: each on a goroutine of its own while the rest is.
 	hashes := writes[slices.IndexFunc(writes, func(w metadata.Write) bool { return w.Name == metadata.HashesPath(a.p.props.ID) })].Data
-	go func() {
-		defer close(cached)
-		cache, cacheErr = a.encodeCache(recorded, hashes)
-	}()
-	defer func() { <-cached }() // on an error below too
-	// The permissions too, when they are recorded.
-	var modes []byte
-	var modesErr error
-	moded := make(chan struct{})
-	if a.p.modes != nil {
-		go func() {
-			defer close(moded)
-			modes, modesErr = metadata.EncodeModes(a.recordedModes())
-		}()
-	} else {
-		close(moded)
-	}
-	defer func() { <-moded }()
+	cache := background(func() (*metadata.Write, error) { return a.encodeCache(recorded, hashes) })
+	defer cache() // on an error below too
+	modes := background(func() ([]byte, error) {
+		if a.p.modes == nil {
+			return nil, nil
+		}
+		return metadata.EncodeModes(a.recordedModes())
+	})
+	defer modes()
 	digests, err := a.encodeDigests(recorded)
 	if err != nil {
 		return err
@@ -505,28 +494,29 @@ func (a *applier) record() error {
 		}
 		writes = metadata.BeforeCurrent(writes, metadata.Write{Name: metadata.ExtrasPath(a.p.props.ID), Data: data})
 	}
-	<-moded
-	if modesErr != nil {
-		return modesErr
+	m, err := modes()
+	if err != nil {
+		return err
 	}
 	if a.p.modes != nil {
-		writes = metadata.BeforeCurrent(writes, metadata.Write{Name: metadata.ModesPath(a.p.props.ID), Data: modes})
+		writes = metadata.BeforeCurrent(writes, metadata.Write{Name: metadata.ModesPath(a.p.props.ID), Data: m})
 	}
-	<-cached
-	if cacheErr != nil {
-		return cacheErr
+	c, err := cache()
+	if err != nil {
+		return err
 	}
-	if cache != nil {
-		writes = metadata.BeforeCurrent(writes, *cache)
+	if c != nil {
+		writes = metadata.BeforeCurrent(writes, *c)
 	}
 	// The new deployment's folder first, so that its files are reserved as
 	// creations with one sync.
 	names := make([]string, len(writes))
+	dirs := make([]string, len(writes))
 	for i, w := range writes {
-		names[i] = w.Name
-		if err := a.tx.MkdirAll(path.Dir(w.Name)); err != nil {
-			return err
-		}
+		names[i], dirs[i] = w.Name, path.Dir(w.Name)
+	}
+	if err := a.tx.MkdirAll(dirs...); err != nil {
+		return err
 	}
 	if err := a.tx.Reserve(names); err != nil {
 		return err
@@ -537,6 +527,14 @@ func (a *applier) record() error {
 		}
 	}
 	return nil
+}
+
+// background starts f on a goroutine of its own and returns a function that
+// waits for it and returns its results, however often it is called.
+func background[T any](f func() (T, error)) func() (T, error) {
+	wait := sync.OnceValues(f)
+	go wait()
+	return wait
 }
 
 // empty removes what else a fully purged destination holds (R138): files a

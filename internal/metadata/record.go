@@ -13,6 +13,12 @@ type Write struct {
 	Data []byte
 }
 
+// RecordPaths are the paths Record may write for deployment id, in its
+// order: a caller that reserves them ahead of Record needs no others.
+func RecordPaths(id int32) []string {
+	return []string{DeploymentPath(id), HashesPath(id), PreviousPath(id), CurrentPath}
+}
+
 // Record plans the metadata write that ends every deployment (R28), in the
 // order RHQ writes it: IDDir(p.ID)'s deployment.properties, its
 // file-hashcodes.dat (from h; see EncodeHashes), its

@@ -40,6 +40,7 @@ func TestRecordOverRHQ(t *testing.T) {
 		".rhqdeployments/3/previous-deployment.properties",
 		".rhqdeployments/current-deployment.properties",
 	}, names(writes))
+	require.Equal(t, RecordPaths(3), names(writes), "RecordPaths names every file Record writes")
 	require.Equal(t, m[CurrentPath].Data, writes[2].Data, "R28 previous is a byte copy of the current file")
 	require.Equal(t, writes[0].Data, writes[3].Data)
 	require.Equal(t, "/etc/myapp.conf\t?UNKNOWN_FILE_HASHCODE?\nbin/start.sh\t3f786850e387550fdab836ed7e6dc881\n",
