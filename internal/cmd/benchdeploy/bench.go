@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/bundlekit/bundlekit/internal/bytesize"
 )
 
 // scenario is one operation of a round, measured against one baseline tool.
@@ -20,37 +22,40 @@ type scenario struct {
 	baseline string  // the baseline command, for the report
 	goal     float64 // the deployer should take at most goal × the baseline's time
 	step     func(e *env) step
+	// afterRounds: the scenario runs on every round's trees once all the
+	// corpus's rounds are done (see runCorpus), not within its round.
+	afterRounds bool
 }
 
 // The goals are the performance issue's: initial deploy at most unzip's time,
 // a no-op within 1.5× rsync -a, full verification, upgrade and revert within
 // 1.5× rsync -a --checksum [--delete], purge at most rm -rf's time.
 //
-// scenarios run in this order in every round: together they take both
-// destinations from nothing through v1, v2 and v1 again back to nothing.
+// scenarios run in this order: together they take both destinations of a
+// round from nothing through v1, v2 and v1 again back to nothing.
 var scenarios = []scenario{
 	{"initial", "initial exploded deploy", "unzip -q", 1.0, func(e *env) step {
 		return step{e.deploy("deploy", 1), []string{"unzip", "-q", e.c.zip(1), "-d", e.base}, e.want[1]}
-	}},
+	}, false},
 	{"noop", "no-op redeploy", "rsync -a", 1.5, func(e *env) step {
 		return step{e.deploy("deploy", 1), e.rsync(1, "-a"), e.want[1]}
-	}},
+	}, false},
 	{"verify", "full verification", "rsync -a --checksum", 1.5, func(e *env) step {
 		st := step{baseline: e.rsync(1, "-a", "--checksum"), want: e.want[1]}
 		if len(e.flags) > 0 { // else the deployer has no such mode yet: n/a
 			st.deployer = e.deploy("deploy", 1)
 		}
 		return st
-	}},
+	}, false},
 	{"upgrade", "upgrade v1 → v2", "rsync -a --checksum --delete", 1.5, func(e *env) step {
 		return step{e.deploy("deploy", 2), e.rsync(2, "-a", "--checksum", "--delete"), e.want[2]}
-	}},
+	}, false},
 	{"revert", "revert v2 → v1", "rsync -a --checksum --delete", 1.5, func(e *env) step {
 		return step{e.deploy("revert", 1), e.rsync(1, "-a", "--checksum", "--delete"), e.want[1]}
-	}},
+	}, false},
 	{"purge", "purge", "rm -rf", 1.0, func(e *env) step {
 		return step{e.deployer("purge", "--dest", e.dep, "--quiet"), []string{"rm", "-rf", e.base}, nil}
-	}},
+	}, true},
 }
 
 // step is one scenario's pair of commands on one corpus.
@@ -207,7 +212,14 @@ func detectVerifyFlag(help []byte) string {
 }
 
 // runCorpus runs the rounds on c: the deployer on one destination, the
-// baselines on another, alternating, every resulting tree checked.
+// baselines on another, alternating, every resulting tree checked. Each
+// round has destinations of its own, and the scenarios that delete a whole
+// tree (purge) run on every round's trees once all rounds are done: ext4
+// without a journal, which this benchmark's machine has, scans past every
+// inode freed in the last one to six minutes on each inode it allocates
+// (recently_deleted in fs/ext4/ialloc.c), so a first deployment right after
+// a purge cost either tool 100–500 ms more, most of it whichever ran first,
+// and the row measured the order rather than the tools.
 func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error) {
 	dir := filepath.Join(b.work, c.name)
 	if err := os.RemoveAll(dir); err != nil {
@@ -228,6 +240,9 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 		}
 		want[v] = t
 	}
+	if err := checkSpace(dir, want, b.cfg.rounds); err != nil {
+		return nil, fmt.Errorf("%s corpus: %w", c.name, err)
+	}
 	fi, err := os.Stat(c.zip(1))
 	if err != nil {
 		return nil, err
@@ -236,56 +251,105 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 	for i := range scenarios {
 		cr.results = append(cr.results, &result{scenario: &scenarios[i]})
 	}
-	e := &env{bin: b.deployer, c: c, src: src, want: want, dep: filepath.Join(dir, "deployer"), base: filepath.Join(dir, "baseline")}
+	e := &env{bin: b.deployer, c: c, src: src, want: want}
+	at := func(round int) *env {
+		e.dep = filepath.Join(dir, fmt.Sprintf("deployer-%d", round+1))
+		e.base = filepath.Join(dir, fmt.Sprintf("baseline-%d", round+1))
+		return e
+	}
 	for round := range b.cfg.rounds {
 		var line strings.Builder
 		fmt.Fprintf(&line, "%s round %d/%d:", c.name, round+1, b.cfg.rounds)
 		for i := range scenarios {
-			s, res := &scenarios[i], cr.results[i]
-			e.flags = b.cfg.deployerFlags[s.name]
-			st := s.step(e)
-			var dm, bm measurement
-			runDeployer := func() (err error) {
-				if st.deployer != nil {
-					settle()
-					if dm, err = runTimed(ctx, st.deployer); err == nil {
-						err = checkResult(e.dep, st.want, st.deployer)
-					}
+			if !scenarios[i].afterRounds {
+				if err := b.measure(ctx, at(round), i, round, cr.results[i], &line); err != nil {
+					return nil, err
 				}
-				return err
 			}
-			runBaseline := func() (err error) {
-				settle()
-				if bm, err = runTimed(ctx, st.baseline); err == nil {
-					err = checkResult(e.base, st.want, st.baseline)
-				}
-				return err
-			}
-			first, second := runDeployer, runBaseline
-			if round%2 == 1 {
-				first, second = second, first
-			}
-			if err := first(); err != nil {
+		}
+		fmt.Fprintln(b.progress, line.String())
+	}
+	for i := range scenarios {
+		if !scenarios[i].afterRounds {
+			continue
+		}
+		var line strings.Builder
+		fmt.Fprintf(&line, "%s, every round's trees:", c.name)
+		for round := range b.cfg.rounds {
+			if err := b.measure(ctx, at(round), i, round, cr.results[i], &line); err != nil {
 				return nil, err
 			}
-			if err := second(); err != nil {
-				return nil, err
-			}
-			res.baseline = append(res.baseline, bm.wall)
-			if st.deployer == nil {
-				res.na = true
-				fmt.Fprintf(&line, " %s n/a/%s", s.name, formatDuration(bm.wall))
-				continue
-			}
-			ratio := float64(dm.wall) / float64(bm.wall)
-			res.deployer = append(res.deployer, dm.wall)
-			res.ratios = append(res.ratios, ratio)
-			res.peakRSS = max(res.peakRSS, dm.maxRSS)
-			fmt.Fprintf(&line, " %s %s/%s=%.2f", s.name, formatDuration(dm.wall), formatDuration(bm.wall), ratio)
 		}
 		fmt.Fprintln(b.progress, line.String())
 	}
 	return cr, nil
+}
+
+// measure runs scenario i of round on e's destinations, the deployer first
+// in even rounds and the baseline first in odd ones, checks both trees,
+// adds the times to res and a note of them to line.
+func (b *bench) measure(ctx context.Context, e *env, i, round int, res *result, line *strings.Builder) error {
+	s := &scenarios[i]
+	e.flags = b.cfg.deployerFlags[s.name]
+	st := s.step(e)
+	var dm, bm measurement
+	runDeployer := func() (err error) {
+		if st.deployer != nil {
+			settle()
+			if dm, err = runTimed(ctx, st.deployer); err == nil {
+				err = checkResult(e.dep, st.want, st.deployer)
+			}
+		}
+		return err
+	}
+	runBaseline := func() (err error) {
+		settle()
+		if bm, err = runTimed(ctx, st.baseline); err == nil {
+			err = checkResult(e.base, st.want, st.baseline)
+		}
+		return err
+	}
+	first, second := runDeployer, runBaseline
+	if round%2 == 1 {
+		first, second = second, first
+	}
+	if err := first(); err != nil {
+		return err
+	}
+	if err := second(); err != nil {
+		return err
+	}
+	res.baseline = append(res.baseline, bm.wall)
+	if st.deployer == nil {
+		res.na = true
+		fmt.Fprintf(line, " %s n/a/%s", s.name, formatDuration(bm.wall))
+		return nil
+	}
+	ratio := float64(dm.wall) / float64(bm.wall)
+	res.deployer = append(res.deployer, dm.wall)
+	res.ratios = append(res.ratios, ratio)
+	res.peakRSS = max(res.peakRSS, dm.maxRSS)
+	fmt.Fprintf(line, " %s %s/%s=%.2f", s.name, formatDuration(dm.wall), formatDuration(bm.wall), ratio)
+	return nil
+}
+
+// checkSpace fails, before the first round, when dir's file system cannot
+// hold what the rounds keep: two trees (deployer and baseline) per round,
+// each of them v1 or v2 at its largest, and a tenth more for the deployer's
+// metadata and what the file system needs around it.
+func checkSpace(dir string, want [3]tree, rounds int) error {
+	free, ok := freeSpace(dir)
+	if !ok {
+		return nil
+	}
+	_, v1 := want[1].stats()
+	_, v2 := want[2].stats()
+	need := int64(float64(2*rounds) * float64(max(v1, v2)) * 1.1)
+	if need > free {
+		return fmt.Errorf("the %d rounds keep %s of trees until their purge, and %s has %s free: pass fewer -rounds, a smaller -scale, or a -work directory on a larger file system",
+			rounds, bytesize.Format(need), dir, bytesize.Format(free))
+	}
+	return nil
 }
 
 // checkResult checks the destination dir that argv left: the tree want, or

@@ -34,26 +34,32 @@
 // # Rounds
 //
 // Every round takes each corpus through its life: initial deploy, no-op
-// redeploy, full verification, upgrade to v2, revert to v1, purge. The
-// deployer works on one destination, the baseline tool on another that goes
-// through the same states (unzip -q into an empty directory, rsync -a,
-// rsync -a --checksum, rsync -a --checksum --delete twice, rm -rf), and the
-// two alternate within the round (who goes first alternates between rounds),
-// so both see the same page cache and the same load on a shared machine.
-// Before each timed command the page cache is written back (sync, not timed),
-// so that no command pays for the writes the one before it left, and both
-// tools find their destination on disk: the deployer makes its writes durable
-// before it returns, unzip and rsync do not. A
-// round's ratio is deployer time over baseline time, wall clock of the child
-// process. The order can weigh as much as the tool: a first deployment
-// right after a round's purge is mostly inode allocation, whose cost depends
-// on the inodes freed in the last minute (in three runs: rounds with the
-// deployer first 1.14–2.00×, with unzip first 0.47–0.93×; in a fourth the
-// other way round). So the report takes the geometric mean of each pair of
-// rounds (one with each order) and gives the median of those, and the
-// deployer's peak RSS (the child's rusage). After every run, of either tool, the
-// destination (without .rhqdeployments) is compared with the expected tree by
-// content hash and mode bits; a difference stops the benchmark with an error.
+// redeploy, full verification, upgrade to v2, revert to v1; once every round
+// is done, each round's trees are purged. The deployer works on one
+// destination, the baseline tool on another that goes through the same
+// states (unzip -q into an empty directory, rsync -a, rsync -a --checksum,
+// rsync -a --checksum --delete twice, rm -rf), and the two alternate within
+// the round (who goes first alternates between rounds), so both see the same
+// page cache and the same load on a shared machine. Before each timed
+// command the page cache is written back (sync, not timed), so that no
+// command pays for the writes the one before it left, and both tools find
+// their destination on disk: the deployer makes its writes durable before it
+// returns, unzip and rsync do not. A round's ratio is deployer time over
+// baseline time, wall clock of the child process.
+//
+// Each round has destinations of its own, kept until the purges, so the
+// corpus needs twice its size per round of free space (checked before the
+// first round). The purges come last because of ext4 without a journal: it
+// scans past every inode freed in the last one to six minutes for each inode
+// it allocates, so a first deployment made right after a purge was mostly
+// inode allocation, and cost whichever tool ran first 100–500 ms more (in
+// four runs, rounds of the real corpus with the deployer first 0.60–2.20×,
+// with unzip first 0.52–1.23×). Both tools still alternate, and the report
+// takes the geometric mean of each pair of rounds (one with each order) and
+// gives the median of those, and the deployer's peak RSS (the child's
+// rusage). After every run, of either tool, the destination (without
+// .rhqdeployments) is compared with the expected tree by content hash and
+// mode bits; a difference stops the benchmark with an error.
 //
 // The verification scenario needs a deployer flag that re-reads every file
 // instead of trusting what stat says. Until deployer deploy --help lists one

@@ -267,3 +267,19 @@ func TestPairedRatio(t *testing.T) {
 		require.InDelta(t, tt.want, pairedRatio(tt.ratios), 0.0001, "%v", tt.ratios)
 	}
 }
+
+func TestCheckSpace(t *testing.T) {
+	dir := t.TempDir()
+	free, ok := freeSpace(dir)
+	if !ok {
+		t.Skip("this system does not report free space")
+	}
+	small := [3]tree{1: {"a": {size: 1 << 20}}, 2: {"a": {size: 2 << 20}}}
+	require.NoError(t, checkSpace(dir, small, 6))
+
+	// Each round keeps two trees: half the free space per tree is too much.
+	big := [3]tree{1: {"a": {size: free / 2}}, 2: {"a": {size: 1}}}
+	err := checkSpace(dir, big, 1)
+	require.ErrorContains(t, err, "-rounds")
+	require.ErrorContains(t, err, dir)
+}
