@@ -383,7 +383,7 @@ func (t *Tx) recordDirs(keys []string) (*Mkdirs, error) {
 	for i, dir := range missing {
 		rs[i] = record{Op: opCreate, Path: recordKey(dir)}
 	}
-	if err := t.w.writeAll(rs, false); err != nil {
+	if err := t.w.write(false, rs...); err != nil {
 		return nil, err
 	}
 	for _, c := range chains {
@@ -640,7 +640,7 @@ func (t *Tx) WriteFile(ctx context.Context, key string, src io.Reader, perm fs.F
 	case create:
 		// Synced: the file is written in place, so a power cut must not
 		// keep a part of it without the record that removes it.
-		err = t.w.write(record{Op: opCreate, Path: recordKey(key)}, true)
+		err = t.w.write(true, record{Op: opCreate, Path: recordKey(key)})
 	case err != nil:
 	default:
 		if perm == 0 && fi.Mode().IsRegular() {
@@ -747,7 +747,7 @@ func (t *Tx) LinkOrCopy(ctx context.Context, from, to string) error {
 		case !errors.Is(err, fs.ErrNotExist):
 			return err
 		}
-		if err := t.w.write(record{Op: opCreate, Path: to}, true); err != nil {
+		if err := t.w.write(true, record{Op: opCreate, Path: to}); err != nil {
 			return err
 		}
 	}
@@ -829,7 +829,7 @@ func (t *Tx) Chmod(key string, mode fs.FileMode) error {
 	if !fi.Mode().IsRegular() {
 		return &fs.PathError{Op: "chmod", Path: loc.Abs, Err: fileops.ErrIrregular}
 	}
-	if err := t.w.write(record{Op: opChmod, Path: recordKey(key), Mode: metadata.FormatMode(fi.Mode())}, true); err != nil {
+	if err := t.w.write(true, record{Op: opChmod, Path: recordKey(key), Mode: metadata.FormatMode(fi.Mode())}); err != nil {
 		return err
 	}
 	if err := loc.Dir.Chmod(loc.Name, mode); err != nil {
@@ -913,7 +913,7 @@ func (t *Tx) Reserve(keys []string) error {
 			t.mu.Unlock()
 		}
 	}
-	return t.w.writeAll(rs, true)
+	return t.w.write(true, rs...)
 }
 
 // parentExists reports whether the directory that would hold key exists.

@@ -121,7 +121,7 @@ func (j *wal) begin(kind string, id int) error {
 	if j.f, err = dirfile.OpenFile(j.d, journal, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600); err != nil {
 		return fmt.Errorf("create journal: %w", err)
 	}
-	return j.write(record{Op: opBegin, V: version, Kind: kind, ID: id}, false)
+	return j.write(false, record{Op: opBegin, V: version, Kind: kind, ID: id})
 }
 
 // abandon removes the journal of an operation that made no change (its
@@ -167,19 +167,14 @@ func fault(d *fileops.Dir, kind, name string) error {
 	return nil
 }
 
-// write appends a record. The write reaches the kernel before the change it
-// describes is made, which is what a killed process needs. sync also makes it
-// durable first, which a power cut needs for the records whose change moves
-// an original away (trash, move); a create that a power cut keeps without its
-// record leaves a new file behind, never loses an old one.
-func (j *wal) write(r record, sync bool) error {
-	_, err := j.put([]record{r}, sync)
-	return err
-}
-
-// writeAll is write for the records a phase makes ahead of its changes
-// (Tx.Reserve, Tx.MkdirAll): one write for all, then one sync.
-func (j *wal) writeAll(rs []record, sync bool) error {
+// write appends records with one write: one for a single change, all of
+// them for the records a phase makes ahead of its changes (Tx.Reserve,
+// Tx.MkdirAll). The write reaches the kernel before the changes it describes
+// are made, which is what a killed process needs. sync also makes the
+// records durable first, which a power cut needs for the records whose
+// change moves an original away (trash, move); a create that a power cut
+// keeps without its record leaves a new file behind, never loses an old one.
+func (j *wal) write(sync bool, rs ...record) error {
 	_, err := j.put(rs, sync)
 	return err
 }
@@ -301,11 +296,11 @@ func externalKey(abs string) string { return extPrefix + abs }
 
 // Create records that name (relative, or externalKey) is about to be created
 // where nothing exists.
-func (j *wal) Create(name string) error { return j.write(record{Op: opCreate, Path: name}, false) }
+func (j *wal) Create(name string) error { return j.write(false, record{Op: opCreate, Path: name}) }
 
 // Move records that from is about to be renamed to to (both relative).
 func (j *wal) Move(from, to string) error {
-	return j.write(record{Op: opMove, Path: from, To: to}, true)
+	return j.write(true, record{Op: opMove, Path: from, To: to})
 }
 
 // Trash records that name is about to be displaced and returns the relative path
@@ -318,11 +313,11 @@ func (j *wal) Trash(name string) (string, error) {
 // the caller (datasync) before any of the changes it announces is made.
 func (j *wal) trash1(name string, sync bool) (string, error) {
 	r := j.trashRecord(name)
-	return r.To, j.write(r, sync)
+	return r.To, j.write(sync, r)
 }
 
 // trashRecord returns the record that name is about to be displaced to a new
-// name in the trash, for writeAll.
+// name in the trash, for a write of several records.
 func (j *wal) trashRecord(name string) record {
 	j.mu.Lock()
 	defer j.mu.Unlock()
