@@ -241,7 +241,9 @@ func (c *cli) describePlan(p *bundle.Plan) {
 		}
 	}
 	printConditions(w, p.Conditions)
-	printEntries(w, p.Entries, c.o.verbose)
+	if !c.o.quiet { // grouping thousands of paths for no one costs milliseconds
+		printEntries(w, p.Entries, c.o.verbose)
+	}
 	fmt.Fprintf(w, "summary: %s\n", summary(p.Entries, p.Differences))
 }
 
@@ -331,7 +333,9 @@ var purgeCmd = &command{
 				fmt.Fprintf(w, "warning: %s\n", warn)
 			}
 			printConditions(w, p.Conditions)
-			printEntries(w, p.Entries, o.verbose)
+			if !o.quiet {
+				printEntries(w, p.Entries, o.verbose)
+			}
 			if o.dryRun {
 				p.Close()
 				c.res.Differences = p.Differences

@@ -438,9 +438,6 @@ const listLimit = 40
 // marker. A listing longer than listLimit is collapsed by directory unless
 // verbose is set: see collapse.
 func printEntries(w io.Writer, entries []*bundle.Entry, verbose bool) {
-	if w == io.Discard {
-		return // --quiet: grouping thousands of paths for no one costs milliseconds
-	}
 	var lines []*bundle.Entry
 	for _, e := range entries {
 		if marker(e) != "" {
