@@ -34,8 +34,8 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 	if err := sv.wait(); err != nil {
 		return nil, err
 	}
-	if fileops.UnixPermissions {
-		sv.startModes(p.state.Current.ID) // for decideModes
+	if fileops.UnixPermissions && p.content != nil {
+		sv.startModes(p.state.Current.ID) // for decideModes, which needs content
 	}
 	prev := int(p.state.Current.ID)
 	p.Previous = &prev
