@@ -69,7 +69,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 	defer p.Close()
 	lock := p.lock
 	p.lock = nil // the Tx releases it from now on
-	tx, err := journal.Begin(ctx, p.Dest, journal.TxOptions{Kind: string(p.Kind), ID: p.ID, Hook: testHook, Wait: p.lockWait, Lock: lock, RecoverFirst: true})
+	tx, err := journal.Begin(ctx, p.Dest, journal.TxOptions{Kind: string(p.Kind), ID: p.ID, Hook: testHook, Wait: p.lockWait, Lock: lock, RecoverFirst: true, RemoveDest: p.removeDest})
 	if err != nil {
 		return nil, stopped(p.Dest, err)
 	}
@@ -106,11 +106,7 @@ func Apply(ctx context.Context, p *Plan) (*Result, error) {
 		}
 		a.warn(fmt.Sprintf("%s: %v; the operation is complete, but a power cut before the disk writes the record back could undo it", p.Dest, err))
 	}
-	finish := tx.Finish
-	if p.removeDest {
-		finish = tx.FinishRemovingDest
-	}
-	if err := finish(); err != nil {
+	if err := tx.Finish(); err != nil {
 		a.warn(fmt.Sprintf("%s: the operation is complete, but cleaning up after it failed (the next operation, or `%s`, finishes it): %v", p.Dest, RecoverCommand(p.Dest), err))
 	}
 	a.tx = nil

@@ -18,10 +18,13 @@
 //   - move: a path is about to be renamed (a backup that moves a file);
 //   - chmod: the mode of an existing file is about to change (the record
 //     holds the mode it had);
-//   - commit: the operation's result is in place.
+//   - commit: the operation's result is in place; for an operation that
+//     ends with the destination removed (TxOptions.RemoveDest, a full
+//     purge), the record says so.
 //
 // Recover reads an unfinished journal. With a commit record it finishes the
-// operation (empties the trash). Without one it undoes every recorded change
+// operation (empties the trash; RecoverDest and Abort also remove a
+// destination the operation removes, once empty). Without one it undoes every recorded change
 // in reverse order: created paths are removed, moved paths are moved back,
 // trashed paths are restored, changed modes are set back. Each undo step checks the disk first, so it is
 // right whether or not the recorded change had happened when the process

@@ -282,7 +282,7 @@ func TestRecoverCompletes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newScene(t, tc.before...)
 			j := run(t, s, tc.steps, 0, false)
-			require.NoError(t, j.Commit())
+			require.NoError(t, j.Commit(false))
 			after := s.tree(t)
 			die(j)
 
@@ -308,7 +308,7 @@ func TestAbortAndFinish(t *testing.T) {
 			requireFinished(t, s)
 
 			j := run(t, s, tc.steps, 0, false)
-			require.NoError(t, j.Commit())
+			require.NoError(t, j.Commit(false))
 			after := s.tree(t)
 			require.NoError(t, j.Finish())
 			require.Equal(t, after, s.tree(t), "Finish keeps the result")
@@ -502,7 +502,7 @@ func TestPending(t *testing.T) {
 	require.Equal(t, RolledBack, out)
 	j, err = beginWAL(s.d, "deploy", 1, nil)
 	require.NoError(t, err)
-	require.NoError(t, j.Commit())
+	require.NoError(t, j.Commit(false))
 	require.NoError(t, j.Finish())
 }
 
@@ -542,7 +542,7 @@ func TestHookAfterSync(t *testing.T) {
 	require.Equal(t, trashDir+"/1", to)
 	require.NoError(t, j.Create("x"))
 	require.NoError(t, j.Move("x", "y"))
-	require.NoError(t, j.Commit())
+	require.NoError(t, j.Commit(false))
 	require.NoError(t, j.Finish())
 	require.Equal(t, []int{1, 2, 3, 4, 5}, seen)
 }

@@ -30,27 +30,36 @@ const (
 )
 
 // Recover completes or undoes an unfinished operation (see the package doc).
+// It leaves the destination itself in place, even when the operation it
+// completes ends with the destination removed: RecoverDest removes it then.
 func Recover(d *fileops.Dir) (Outcome, error) {
+	outcome, _, err := recoverOp(d)
+	return outcome, err
+}
+
+// recoverOp is Recover; gone also reports that the operation it completed
+// ends with the destination removed (record.Gone).
+func recoverOp(d *fileops.Dir) (outcome Outcome, gone bool, err error) {
 	data, err := readAll(d, journal)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Nothing, nil
+		return Nothing, false, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read journal: %w", err)
+		return "", false, fmt.Errorf("read journal: %w", err)
 	}
 	records, err := parse(data, d.Path()+string(filepath.Separator)+filepath.FromSlash(journal))
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	for _, r := range records {
 		if r.Op == opCommit {
-			return Completed, finish(d)
+			return Completed, r.Gone, finish(d)
 		}
 	}
 	if err := rollBack(d, records); err != nil {
-		return "", err
+		return "", false, err
 	}
-	return RolledBack, finish(d)
+	return RolledBack, false, finish(d)
 }
 
 // undoHook, when set by a test, runs after each undo step has changed the disk

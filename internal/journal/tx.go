@@ -38,8 +38,9 @@ type Tx struct {
 	lock    *DestLock
 	created []string // directories made for the destination, innermost first
 	// recovered is what Begin did with an unfinished earlier operation.
-	recovered Outcome
-	done      bool
+	recovered  Outcome
+	removeDest bool // TxOptions.RemoveDest
+	done       bool
 
 	mu sync.Mutex
 	// dirs are handles of the destination's directories, by key, opened
@@ -95,6 +96,11 @@ type TxOptions struct {
 	// under the lock (Tx.Recovered says what became of it) instead of
 	// failing with ErrPending.
 	RecoverFirst bool
+	// RemoveDest: the operation ends with the destination removed (a full
+	// purge). The commit record says so, and Finish, Abort and RecoverDest,
+	// whichever completes the operation, remove the destination once it is
+	// empty.
+	RemoveDest bool
 }
 
 // Begin opens the destination dest, creating it and its missing parents,
@@ -111,7 +117,7 @@ func Begin(ctx context.Context, dest string, opts TxOptions) (tx *Tx, err error)
 		}
 		return nil, fmt.Errorf("create destination: %w", err)
 	}
-	t := &Tx{dest: d, created: created, dirs: map[string]*fileops.Dir{}, dirty: map[string]bool{},
+	t := &Tx{dest: d, created: created, removeDest: opts.RemoveDest, dirs: map[string]*fileops.Dir{}, dirty: map[string]bool{},
 		dirtyExt: map[*fileops.Dir]bool{}, reserved: map[string]string{}, creating: map[string]bool{}, fresh: map[string]bool{}, known: map[string]bool{}}
 	defer func() {
 		if tx == nil { // an error, or a panic of Hook
@@ -1046,7 +1052,7 @@ func (t *Tx) Commit() error {
 	if err := t.durable(); err != nil {
 		return fmt.Errorf("make the operation durable: %w", err)
 	}
-	return t.w.Commit()
+	return t.w.Commit(t.removeDest)
 }
 
 // syncFSAt is the number of files written from which Commit syncs whole file
@@ -1193,23 +1199,22 @@ func parallel(n int, f func(i int)) {
 }
 
 // Finish ends a committed operation: the trash is emptied, the journal
-// removed and the lock released.
+// removed and the lock released. For an operation that removes its
+// destination (TxOptions.RemoveDest) the metadata folder and the destination
+// itself are removed too, once empty.
 func (t *Tx) Finish() error {
 	err := t.w.Finish()
-	t.release()
-	return err
-}
-
-// FinishRemovingDest is Finish for an operation that leaves nothing in the
-// destination (a full purge): the metadata folder and the destination itself
-// are removed too, once empty.
-func (t *Tx) FinishRemovingDest() error {
-	if err := t.w.Finish(); err != nil {
-		t.release()
-		return err
-	}
 	dest := t.dest.Path()
 	t.release()
+	if err != nil || !t.removeDest {
+		return err
+	}
+	return removeDest(dest)
+}
+
+// removeDest removes the destination dest of an operation completed that
+// leaves nothing in it; the lock is released.
+func removeDest(dest string) error {
 	if err := removeDir(dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("the destination is empty but could not be removed: %w", err)
 	}
@@ -1225,8 +1230,12 @@ func (t *Tx) FinishRemovingDest() error {
 func (t *Tx) Abort() error {
 	_ = t.waitSync() // its error does not matter to an operation undone
 	t.w.f.Close()
-	outcome, err := Recover(t.dest)
+	outcome, gone, err := recoverOp(t.dest)
+	dest := t.dest.Path()
 	t.release()
+	if outcome == Completed && gone && err == nil {
+		err = removeDest(dest)
+	}
 	switch {
 	case outcome == Completed && err != nil:
 		return fmt.Errorf("%w: it was completed, not undone, but cleaning up after it failed: %w", ErrCommitted, err)
@@ -1307,18 +1316,27 @@ func RecoverDest(ctx context.Context, dest string, wait time.Duration) (Outcome,
 	if err != nil {
 		return "", err
 	}
-	defer d.Close()
 	if !Pending(d) {
+		d.Close()
 		return Nothing, nil
 	}
 	l, err := Lock(ctx, d, wait)
 	if err != nil {
+		d.Close()
 		return "", err
 	}
-	defer l.Unlock()
-	outcome, err := Recover(d)
+	outcome, gone, err := recoverOp(d)
+	// Released before the destination is removed, which the lock file
+	// and the handle would keep.
+	l.Unlock()
+	d.Close()
 	if err != nil {
 		return "", fmt.Errorf("recover %s: %w", dest, err)
+	}
+	if gone {
+		if err := removeDest(dest); err != nil {
+			return "", fmt.Errorf("recover %s: %w", dest, err)
+		}
 	}
 	return outcome, nil
 }

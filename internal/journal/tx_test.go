@@ -1126,22 +1126,59 @@ func TestAbortMetadataFolder(t *testing.T) {
 	}
 }
 
-// TestFinishRemovingDest: a full purge leaves no destination.
-func TestFinishRemovingDest(t *testing.T) {
-	s := newScene(t, "a/b=1", "c=2", ".rhqdeployments/1/deploy.properties=id=1")
-	symlink(t, s, "c", "l")
-	tx := begin(t, s, nil)
-	for _, key := range []string{"a", "c", "l", ".rhqdeployments/1"} {
-		require.NoError(t, tx.Trash(key))
+// TestRemoveDest: an operation that removes its destination (a full purge)
+// leaves none, whichever completes it: Finish, Abort after the commit, or
+// RecoverDest after the process died committed. Killed before its commit,
+// it is undone and the destination stays as it was.
+func TestRemoveDest(t *testing.T) {
+	tests := []struct {
+		name string
+		end  func(t *testing.T, s *scene, tx *Tx) Outcome
+		gone bool
+	}{
+		{"finish", func(t *testing.T, s *scene, tx *Tx) Outcome {
+			require.NoError(t, tx.Commit())
+			require.NoError(t, tx.Finish())
+			return Nothing
+		}, true},
+		{"abort after the commit", func(t *testing.T, s *scene, tx *Tx) Outcome {
+			require.NoError(t, tx.Commit())
+			require.ErrorIs(t, tx.Abort(), ErrCommitted)
+			return Nothing
+		}, true},
+		{"killed after the commit", func(t *testing.T, s *scene, tx *Tx) Outcome {
+			require.NoError(t, tx.Commit())
+			kill(t, s, tx)
+			return Completed
+		}, true},
+		{"killed before the commit", func(t *testing.T, s *scene, tx *Tx) Outcome {
+			kill(t, s, tx)
+			return RolledBack
+		}, false},
 	}
-	require.NoError(t, tx.Commit())
-	require.NoError(t, tx.FinishRemovingDest())
-	_, err := os.Lstat(s.d.Path())
-	require.ErrorIs(t, err, fs.ErrNotExist)
-	require.False(t, PendingAt(s.d.Path()))
-	out, err := RecoverDest(context.Background(), s.d.Path(), 0)
-	require.NoError(t, err)
-	require.Equal(t, Nothing, out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScene(t, "a/b=1", "c=2", ".rhqdeployments/1/deploy.properties=id=1")
+			symlink(t, s, "c", "l")
+			before := snap(t, s)
+			tx, err := Begin(context.Background(), s.d.Path(), TxOptions{Kind: "purge", ID: 1, RemoveDest: true})
+			require.NoError(t, err)
+			for _, key := range []string{"a", "c", "l", ".rhqdeployments/1"} {
+				require.NoError(t, tx.Trash(key))
+			}
+			want := tt.end(t, s, tx)
+			out, err := RecoverDest(context.Background(), s.d.Path(), 0)
+			require.NoError(t, err)
+			require.Equal(t, want, out)
+			if tt.gone {
+				_, err = os.Lstat(s.d.Path())
+				require.ErrorIs(t, err, fs.ErrNotExist)
+				return
+			}
+			requireTreeEqual(t, before, s, "tree after recovery")
+			requireClean(t, s)
+		})
+	}
 }
 
 // TestBeginLocked: while a Tx is open on a destination, a second Begin fails

@@ -61,6 +61,11 @@ type record struct {
 	// Kind and ID describe the operation (begin).
 	Kind string `json:"kind,omitempty"`
 	ID   int    `json:"id,omitempty"`
+	// Gone (commit) says that the operation ends with the destination
+	// removed (TxOptions.RemoveDest), so that completing it removes the
+	// destination too. A bundlekit that predates it completes the operation
+	// and leaves the destination empty.
+	Gone bool `json:"gone,omitempty"`
 	// off is where the record starts in the journal file.
 	off int64
 }
@@ -329,8 +334,8 @@ func (j *wal) trashRecord(name string) record {
 // completes the operation instead of undoing it. A commit record written but
 // not made durable is an error wrapping ErrCommitted: the record is there for
 // Recover to read (the operation is committed), but a power cut could lose it.
-func (j *wal) Commit() error {
-	written, err := j.put([]record{{Op: opCommit}}, true)
+func (j *wal) Commit(gone bool) error {
+	written, err := j.put([]record{{Op: opCommit, Gone: gone}}, true)
 	if written && err != nil {
 		return fmt.Errorf("%w, but its commit record could not be made durable: %w", ErrCommitted, err)
 	}
