@@ -209,23 +209,45 @@ func TestEntryOpenDir(t *testing.T) {
 }
 
 func TestOpenZipFile(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "bundle.zip")
-	require.NoError(t, os.WriteFile(p, testzip.Build(t, testzip.Entry{Name: "a.txt", Body: "A"}), 0o644))
-	a, err := fileops.OpenZipFile(p, fileops.Limits{})
-	require.NoError(t, err)
-	got, err := readAll(t, &a.Entries[0])
-	require.NoError(t, err)
-	require.Equal(t, "A", string(got))
-	require.NoError(t, a.Close())
+	tests := []struct {
+		name     string
+		wholeMax int64
+	}{
+		{"read whole", 1 << 20},
+		{"read where needed", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer fileops.SetZipWholeMax(tt.wholeMax)()
+			p := filepath.Join(t.TempDir(), "bundle.zip")
+			require.NoError(t, os.WriteFile(p, testzip.Build(t, testzip.Entry{Name: "a.txt", Body: "A"}, testzip.Entry{Name: "b/c.txt", Body: "C"}), 0o644))
+			a, err := fileops.OpenZipFile(p, fileops.Limits{})
+			require.NoError(t, err)
+			got, err := readAll(t, &a.Entries[0])
+			require.NoError(t, err)
+			require.Equal(t, "A", string(got))
+			// A small archive was read whole by the first entry read; a
+			// larger one is still read where needed.
+			require.NoError(t, os.WriteFile(p, nil, 0o644))
+			got, err = readAll(t, &a.Entries[1])
+			if tt.wholeMax == 0 {
+				require.Error(t, err, "the archive was emptied")
+			} else {
+				require.NoError(t, err)
+				require.Equal(t, "C", string(got))
+			}
+			require.NoError(t, a.Close())
 
-	require.NoError(t, os.WriteFile(p, testzip.Build(t, testzip.Entry{Name: "../a.txt"}), 0o644))
-	_, err = fileops.OpenZipFile(p, fileops.Limits{})
-	var ae *fileops.ArchiveError
-	require.ErrorAs(t, err, &ae)
-	require.Equal(t, p, ae.Archive)
+			require.NoError(t, os.WriteFile(p, testzip.Build(t, testzip.Entry{Name: "../a.txt"}), 0o644))
+			_, err = fileops.OpenZipFile(p, fileops.Limits{})
+			var ae *fileops.ArchiveError
+			require.ErrorAs(t, err, &ae)
+			require.Equal(t, p, ae.Archive)
 
-	_, err = fileops.OpenZipFile(filepath.Join(t.TempDir(), "missing.zip"), fileops.Limits{})
-	require.ErrorIs(t, err, fs.ErrNotExist)
+			_, err = fileops.OpenZipFile(filepath.Join(t.TempDir(), "missing.zip"), fileops.Limits{})
+			require.ErrorIs(t, err, fs.ErrNotExist)
+		})
+	}
 }
 
 func TestWriteZip(t *testing.T) {
