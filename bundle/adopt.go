@@ -24,8 +24,10 @@ type AdoptOptions struct {
 	Events     func(Event)
 	// LockWait: see Options.LockWait.
 	LockWait time.Duration
-	// Constraints and Now: see Options.
+	// Constraints, Conditions and Now: see Options. An adoption has no
+	// recipe, so only the caller's conditions are checked.
 	Constraints constraint.Set
+	Conditions  []Condition
 	Now         func() time.Time
 }
 
@@ -72,6 +74,9 @@ func PlanAdopt(ctx context.Context, dest string, opts AdoptOptions) (*Plan, erro
 	p := &Plan{Kind: KindAdopt, Dest: dir.String(), ID: opts.ID, dir: dir, events: opts.Events, Compliance: compliance, lockWait: opts.LockWait,
 		Bundle: Info{Name: opts.Name, Version: opts.Version, Description: opts.Description}}
 	if p.state, err = loadState(p.Dest); err != nil {
+		return nil, err
+	}
+	if err := p.gate(ctx, nil, opts.Conditions, -1); err != nil {
 		return nil, err
 	}
 	if opts.ID == 0 && !opts.ExactID {

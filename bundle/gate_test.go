@@ -316,6 +316,16 @@ func TestConditionsManaged(t *testing.T) {
 	require.Equal(t, bundle.OutcomeRefused, bundle.OutcomeOf(err))
 	require.ErrorContains(t, err, "path /nonexistent: wanted to exist, observed does not exist")
 	requireUnchanged(t, before, dest)
+
+	// So is an adoption, which then records nothing.
+	_, err = bundle.Adopt(context.Background(), dest, bundle.AdoptOptions{Name: "x", Version: "2", Conditions: []bundle.Condition{recipe.PathCondition{Path: "/nonexistent"}}})
+	require.Equal(t, bundle.OutcomeRefused, bundle.OutcomeOf(err))
+	require.ErrorContains(t, err, "path /nonexistent: wanted to exist, observed does not exist")
+	requireUnchanged(t, before, dest)
+	p, err := bundle.PlanAdopt(context.Background(), dest, bundle.AdoptOptions{Name: "x", Version: "2", Conditions: []bundle.Condition{recipe.PathCondition{Path: dest}}})
+	require.NoError(t, err)
+	require.Equal(t, []bundle.ConditionResult{{Name: "path " + dest, Wanted: "to exist", Observed: "a directory", OK: true, Source: "caller"}}, p.Conditions)
+	require.NoError(t, p.Close())
 }
 
 // TestCheckCommand: the check command runs in the destination (its nearest

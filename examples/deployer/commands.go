@@ -608,7 +608,7 @@ var adoptCmd = &command{
 		f.StringVar(&f.o.version, "version", "", "the bundle version to record")
 		f.StringVar(&f.o.description, "description", "", "a description to record")
 		f.StringVar(&f.o.compliance, "compliance", "full", "the compliance to record: full or filesAndDirectories")
-		return f.wait().verbose().output()
+		return f.wait().gate().verbose().output()
 	},
 	run: func(ctx context.Context, c *cli, args []string) error {
 		o, err := c.setup(args, "dest", "name", "version")
@@ -627,6 +627,13 @@ var adoptCmd = &command{
 			return inputErrorf("--dest %s: not an existing directory", dest)
 		}
 		c.res.Destination = dest
+		set, conds, err := o.gateOptions()
+		if err != nil {
+			return err
+		}
+		if err := bundle.CheckConstraints(dest, set, time.Now()); err != nil {
+			return err
+		}
 		if !o.idSet {
 			if o.id, err = bundle.NextID(ctx, dest); err != nil {
 				return err
@@ -637,10 +644,12 @@ var adoptCmd = &command{
 			return err
 		}
 		p, err := bundle.PlanAdopt(ctx, dest, bundle.AdoptOptions{ID: o.id, ExactID: true, Name: o.name, Version: o.version,
-			Description: o.description, Compliance: mode, Events: c.event, LockWait: o.wait})
+			Description: o.description, Compliance: mode, Events: c.event, LockWait: o.wait, Constraints: set, Conditions: conds})
 		if err != nil {
 			return err
 		}
+		c.res.Conditions = p.Conditions
+		printConditions(c.human(), p.Conditions)
 		c.entryLines(p)
 		res, err := bundle.Apply(ctx, p)
 		if res == nil {

@@ -196,7 +196,7 @@ func (f flagSet) deployFlags() flagSet {
 
 // gate registers the constraints (when and where the operation may run) and
 // the installation conditions (what the host must offer) of the commands
-// that deploy, revert and purge.
+// that deploy, revert, purge and adopt.
 func (f flagSet) gate() flagSet {
 	f.StringVar(&f.o.window, "window", "", "run only inside these time `WINDOWS`, OCO's syntax: 6:00-7:00,FRI 18:00-23:00,!SAT 11:00-13:00,SAT 0:00-23:59 "+
 		"(first match decides, ! refuses, ends included); outside them exit 4 (deferred)")
