@@ -63,6 +63,16 @@ const (
 // time for that deployment), and peak RSS stays near 46 MiB.
 const memoryLimit = 40 << 20
 
+// gcPercent is the collector's GOGC unless GOGC says otherwise. With the
+// heap bounded by memoryLimit, a collection at every doubling of a small
+// live heap is work a command that ends in a fraction of a second never
+// needs: a first deployment of the 1,468 files of golang.org/x/tools
+// collected five times, and now once (the one heapReserve forces). In 30
+// rotated rounds it took 143.8 ms against 151.5, and 209 ms of CPU against
+// 216; the 10,000-file deployment, whose heap the limit bounds, keeps its
+// peak RSS (46 MiB).
+const gcPercent = 400
+
 // heapReserve is how much heap a command.bigHeap asks, before it starts, to
 // be backed by huge pages (see package hugeheap). Page faults were the
 // largest cost left that no file needs: a first deployment of the 1,468 files
@@ -77,6 +87,9 @@ const heapReserve = 32 << 20
 func main() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(memoryLimit)
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
