@@ -41,6 +41,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 
+	"github.com/bundlekit/bundlekit/internal/gclimit"
 	"github.com/bundlekit/bundlekit/internal/hugeheap"
 )
 
@@ -62,6 +63,15 @@ const (
 // runs earlier instead, for no measurable CPU (5.7 s against 5.9 s of user
 // time for that deployment), and peak RSS stays near 46 MiB.
 const memoryLimit = 40 << 20
+
+// limitRatio is how far above a live heap that outgrows memoryLimit the
+// limit follows it (package gclimit). A fixed limit made the collector run
+// back to back once the live heap neared it: 40,000 files (a 106 MB live
+// heap) collected 120 times, for 3.3 times the user CPU. Following it at 1.5
+// collects every time the heap grows by half its live part; bundles whose
+// live heap stays under 27 MiB, 10,000 files among them, keep the fixed
+// limit.
+const limitRatio = 1.5
 
 // gcPercent is the collector's GOGC unless GOGC says otherwise. With the
 // heap bounded by memoryLimit, a collection at every doubling of a small
@@ -86,7 +96,7 @@ const heapReserve = 32 << 20
 
 func main() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
-		debug.SetMemoryLimit(memoryLimit)
+		gclimit.Follow(memoryLimit, limitRatio)
 	}
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(gcPercent)
