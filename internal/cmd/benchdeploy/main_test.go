@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/bundlekit/bundlekit/fileops"
 )
 
 func TestMain(m *testing.M) {
@@ -270,16 +273,17 @@ func TestPairedRatio(t *testing.T) {
 
 func TestCheckSpace(t *testing.T) {
 	dir := t.TempDir()
-	free, ok := freeSpace(dir)
-	if !ok {
-		t.Skip("this system does not report free space")
+	free, err := fileops.FreeSpace(dir)
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err)
 	}
+	require.NoError(t, err)
 	small := [3]tree{1: {"a": {size: 1 << 20}}, 2: {"a": {size: 2 << 20}}}
 	require.NoError(t, checkSpace(dir, small, 6))
 
 	// Each round keeps two trees: half the free space per tree is too much.
-	big := [3]tree{1: {"a": {size: free / 2}}, 2: {"a": {size: 1}}}
-	err := checkSpace(dir, big, 1)
+	big := [3]tree{1: {"a": {size: int64(free / 2)}}, 2: {"a": {size: 1}}}
+	err = checkSpace(dir, big, 1)
 	require.ErrorContains(t, err, "-rounds")
 	require.ErrorContains(t, err, dir)
 }
