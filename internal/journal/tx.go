@@ -1209,12 +1209,12 @@ func (t *Tx) Finish() error {
 	if err != nil || !t.removeDest {
 		return err
 	}
-	return removeDest(dest)
+	return removeEmptyDest(dest)
 }
 
-// removeDest removes the destination dest of an operation completed that
+// removeEmptyDest removes the destination dest of an operation completed that
 // leaves nothing in it; the lock is released.
-func removeDest(dest string) error {
+func removeEmptyDest(dest string) error {
 	if err := removeDir(dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("the destination is empty but could not be removed: %w", err)
 	}
@@ -1234,7 +1234,7 @@ func (t *Tx) Abort() error {
 	dest := t.dest.Path()
 	t.release()
 	if outcome == Completed && gone && err == nil {
-		err = removeDest(dest)
+		err = removeEmptyDest(dest)
 	}
 	switch {
 	case outcome == Completed && err != nil:
@@ -1334,7 +1334,7 @@ func RecoverDest(ctx context.Context, dest string, wait time.Duration) (Outcome,
 		return "", fmt.Errorf("recover %s: %w", dest, err)
 	}
 	if gone {
-		if err := removeDest(dest); err != nil {
+		if err := removeEmptyDest(dest); err != nil {
 			return "", fmt.Errorf("recover %s: %w", dest, err)
 		}
 	}
