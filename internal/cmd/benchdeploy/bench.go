@@ -241,7 +241,8 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 		}
 		want[v] = t
 	}
-	if err := checkSpace(dir, want, b.cfg.rounds); err != nil {
+	rounds := b.rounds(c.name)
+	if err := checkSpace(dir, want, rounds); err != nil {
 		return nil, fmt.Errorf("%s corpus: %w", c.name, err)
 	}
 	fi, err := os.Stat(c.zip(1))
@@ -258,9 +259,9 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 		e.base = filepath.Join(dir, fmt.Sprintf("baseline-%d", round+1))
 		return e
 	}
-	for round := range b.cfg.rounds {
+	for round := range rounds {
 		var line strings.Builder
-		fmt.Fprintf(&line, "%s round %d/%d:", c.name, round+1, b.cfg.rounds)
+		fmt.Fprintf(&line, "%s round %d/%d:", c.name, round+1, rounds)
 		for i := range scenarios {
 			if !scenarios[i].afterRounds {
 				if err := b.measure(ctx, at(round), i, round, cr.results[i], &line); err != nil {
@@ -276,7 +277,7 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 		}
 		var line strings.Builder
 		fmt.Fprintf(&line, "%s, every round's trees:", c.name)
-		for round := range b.cfg.rounds {
+		for round := range rounds {
 			if err := b.measure(ctx, at(round), i, round, cr.results[i], &line); err != nil {
 				return nil, err
 			}
@@ -284,6 +285,14 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 		fmt.Fprintln(b.progress, line.String())
 	}
 	return cr, nil
+}
+
+// rounds returns how many rounds the corpus name runs.
+func (b *bench) rounds(name string) int {
+	if name == "real" {
+		return b.cfg.realRounds
+	}
+	return b.cfg.rounds
 }
 
 // measure runs scenario i of round on e's destinations, the deployer first

@@ -7,8 +7,8 @@
 // Usage (from the repository):
 //
 //	bench/setup.sh                     # installs rsync and unzip when missing
-//	go run ./internal/cmd/benchdeploy  # full scale, 6 rounds
-//	go run ./internal/cmd/benchdeploy -scale 0.01 -rounds 1   # a quick look
+//	go run ./internal/cmd/benchdeploy  # full scale, 24 rounds of the real corpus, 6 of the others
+//	go run ./internal/cmd/benchdeploy -scale 0.01 -rounds 1 -real-rounds 1   # a quick look
 //
 // # Corpora
 //
@@ -46,6 +46,12 @@
 // their destination on disk: the deployer makes its writes durable before it
 // returns, unzip and rsync do not. A round's ratio is deployer time over
 // baseline time, wall clock of the child process.
+//
+// The real corpus runs -real-rounds rounds (24), the others -rounds (6). A
+// row's ratio is a median over pairs of rounds, and with three pairs one
+// busy moment of a shared machine could move it by 15 %; a round of the real
+// corpus takes seconds where the others take minutes (and 2 GiB of disk for
+// the large one), so it gets twelve pairs.
 //
 // Each round has destinations of its own, kept until the purges, so the
 // corpus needs twice its size per round of free space (checked before the
@@ -102,6 +108,7 @@ type config struct {
 	workDir       string
 	deployer      string
 	rounds        int
+	realRounds    int // rounds of the real corpus
 	scale         float64
 	corpora       []string
 	deployerFlags map[string][]string // scenario name → extra deployer arguments
@@ -118,7 +125,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.cacheDir, "cache", defaultCacheDir(), "directory that caches the corpora between runs")
 	fs.StringVar(&cfg.workDir, "work", "", "directory for the source and destination trees (default: a new temporary directory, removed at the end)")
 	fs.StringVar(&cfg.deployer, "deployer", "", "the deployer binary to measure (default: go build ./examples/deployer into the work directory)")
-	fs.IntVar(&cfg.rounds, "rounds", 6, "rounds per corpus, best even (each tool goes first in half of them); the report gives a median over pairs of rounds")
+	fs.IntVar(&cfg.rounds, "rounds", 6, "rounds of the synthetic and large corpora, best even (each tool goes first in half of them); the report gives a median over pairs of rounds")
+	fs.IntVar(&cfg.realRounds, "real-rounds", 24, "rounds of the real corpus, which takes a few seconds a round where the others take minutes")
 	fs.Float64Var(&cfg.scale, "scale", 1, "size factor of the synthetic and large corpora (file counts and bytes)")
 	corpora := fs.String("corpora", strings.Join(corpusNames, ","), "comma-separated corpora to run: real, synthetic, large")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the source and destination trees (and a temporary work directory) for inspection")
@@ -145,6 +153,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.rounds < 1 {
 		return cfg, fmt.Errorf("-rounds %d: need at least 1", cfg.rounds)
+	}
+	if cfg.realRounds < 1 {
+		return cfg, fmt.Errorf("-real-rounds %d: need at least 1", cfg.realRounds)
 	}
 	if cfg.scale <= 0 || cfg.scale > 1 {
 		return cfg, fmt.Errorf("-scale %g: want a factor in (0, 1]", cfg.scale)

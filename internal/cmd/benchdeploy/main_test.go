@@ -72,6 +72,26 @@ func TestRunTiny(t *testing.T) {
 		require.True(t, lo <= med && med <= hi, "median %s outside its rounds %s–%s", m[1], m[2], m[3])
 	}
 	require.Equal(t, 4, strings.Count(progress.String(), " round "), "2 corpora × 2 rounds")
+	require.Contains(t, report, ": 2 round(s) (synthetic, large), scale 0.0005")
+}
+
+// TestRoundCounts: the report's header names each corpus's rounds, the
+// real corpus's apart when they differ.
+func TestRoundCounts(t *testing.T) {
+	tests := []struct {
+		corpora           []string
+		rounds, realRound int
+		want              string
+	}{
+		{[]string{"real", "synthetic", "large"}, 6, 24, "24 round(s) (real), 6 round(s) (synthetic, large)"},
+		{[]string{"real", "synthetic", "large"}, 4, 4, "4 round(s) (real, synthetic, large)"},
+		{[]string{"synthetic", "real", "large"}, 2, 8, "2 round(s) (synthetic), 8 round(s) (real), 2 round(s) (large)"},
+		{[]string{"real"}, 6, 1, "1 round(s) (real)"},
+	}
+	for _, tt := range tests {
+		b := &bench{cfg: config{corpora: tt.corpora, rounds: tt.rounds, realRounds: tt.realRound}}
+		require.Equal(t, tt.want, b.roundCounts())
+	}
 }
 
 func TestParseFlags(t *testing.T) {
@@ -80,6 +100,7 @@ func TestParseFlags(t *testing.T) {
 		wantErr string
 	}{
 		{args: []string{"-rounds", "0"}, wantErr: "at least 1"},
+		{args: []string{"-real-rounds", "-1"}, wantErr: "-real-rounds -1: need at least 1"},
 		{args: []string{"-scale", "2"}, wantErr: "-scale 2"},
 		{args: []string{"-corpora", "real,huge"}, wantErr: `unknown corpus "huge"`},
 		{args: []string{"-deployer-flags", "verify"}, wantErr: "want OP=ARGS"},

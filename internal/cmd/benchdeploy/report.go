@@ -16,10 +16,26 @@ import (
 	"github.com/bundlekit/bundlekit/internal/bytesize"
 )
 
+// roundCounts says how many rounds each corpus ran: "24 rounds (real), 6
+// rounds (synthetic, large)".
+func (b *bench) roundCounts() string {
+	var parts []string
+	var names []string
+	for i, name := range b.cfg.corpora {
+		names = append(names, name)
+		if i+1 < len(b.cfg.corpora) && b.rounds(b.cfg.corpora[i+1]) == b.rounds(name) {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%d round(s) (%s)", b.rounds(name), strings.Join(names, ", ")))
+		names = nil
+	}
+	return strings.Join(parts, ", ")
+}
+
 // report writes the Markdown report: machine, corpora, results.
 func (b *bench) report(w io.Writer, loadBefore, loadAfter string) error {
 	var r strings.Builder
-	fmt.Fprintf(&r, "benchdeploy, %s: %d round(s), scale %g", time.Now().UTC().Format("2006-01-02 15:04 MST"), b.cfg.rounds, b.cfg.scale)
+	fmt.Fprintf(&r, "benchdeploy, %s: %s, scale %g", time.Now().UTC().Format("2006-01-02 15:04 MST"), b.roundCounts(), b.cfg.scale)
 	if b.cfg.deployer == "" {
 		if rev := gitRevision(); rev != "" {
 			fmt.Fprintf(&r, ", bundlekit %s", rev)
