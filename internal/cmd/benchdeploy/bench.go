@@ -35,28 +35,28 @@ type scenario struct {
 // scenarios run in this order: together they take both destinations of a
 // round from nothing through v1, v2 and v1 again back to nothing.
 var scenarios = []scenario{
-	{"initial", "initial exploded deploy", "unzip -q", 1.0, func(e *env) step {
+	{name: "initial", op: "initial exploded deploy", baseline: "unzip -q", goal: 1.0, step: func(e *env) step {
 		return step{e.deploy("deploy", 1), []string{"unzip", "-q", e.c.zip(1), "-d", e.base}, e.want[1]}
-	}, false},
-	{"noop", "no-op redeploy", "rsync -a", 1.5, func(e *env) step {
+	}},
+	{name: "noop", op: "no-op redeploy", baseline: "rsync -a", goal: 1.5, step: func(e *env) step {
 		return step{e.deploy("deploy", 1), e.rsync(1, "-a"), e.want[1]}
-	}, false},
-	{"verify", "full verification", "rsync -a --checksum", 1.5, func(e *env) step {
+	}},
+	{name: "verify", op: "full verification", baseline: "rsync -a --checksum", goal: 1.5, step: func(e *env) step {
 		st := step{baseline: e.rsync(1, "-a", "--checksum"), want: e.want[1]}
 		if len(e.flags) > 0 { // else the deployer has no such mode yet: n/a
 			st.deployer = e.deploy("deploy", 1)
 		}
 		return st
-	}, false},
-	{"upgrade", "upgrade v1 → v2", "rsync -a --checksum --delete", 1.5, func(e *env) step {
+	}},
+	{name: "upgrade", op: "upgrade v1 → v2", baseline: "rsync -a --checksum --delete", goal: 1.5, step: func(e *env) step {
 		return step{e.deploy("deploy", 2), e.rsync(2, "-a", "--checksum", "--delete"), e.want[2]}
-	}, false},
-	{"revert", "revert v2 → v1", "rsync -a --checksum --delete", 1.5, func(e *env) step {
+	}},
+	{name: "revert", op: "revert v2 → v1", baseline: "rsync -a --checksum --delete", goal: 1.5, step: func(e *env) step {
 		return step{e.deploy("revert", 1), e.rsync(1, "-a", "--checksum", "--delete"), e.want[1]}
-	}, false},
-	{"purge", "purge", "rm -rf", 1.0, func(e *env) step {
+	}},
+	{name: "purge", op: "purge", baseline: "rm -rf", goal: 1.0, afterRounds: true, step: func(e *env) step {
 		return step{e.deployer("purge", "--dest", e.dep, "--quiet"), []string{"rm", "-rf", e.base}, nil}
-	}, true},
+	}},
 }
 
 // step is one scenario's pair of commands on one corpus.
