@@ -3,6 +3,7 @@ package fileops
 import (
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,20 +17,25 @@ const largeMin = 32 << 20
 // would stay, left to the unlink.
 const folioMax = 8 << 20
 
-// punchChunk is how much of a file one hole frees: small enough that the
-// blocks of the first chunk are freed a few milliseconds after the start,
-// large enough that a file costs few calls.
+// punchChunk is how much of a file one hole frees at least (see holes):
+// small enough that the blocks of the first hole are freed a few
+// milliseconds after the start, large enough that a file costs few calls.
 const punchChunk = 64 << 20
+
+// holeMax bounds a hole that holes stretches to the start of an extent, for
+// file systems whose extents can be far larger than ext4's 128 MiB.
+const holeMax = 4 * punchChunk
 
 // freeLarge frees what it can of the large regular file name in the directory
 // dirfd before its unlink. The unlink of a file's last link frees its cached
 // pages, then its blocks, on one core, one after the other; on a file system
 // mounted with discard, freeing the blocks waits for the device to trim them,
 // which for a large file takes longer than the rest. So freeLarge frees the
-// pages a chunk at a time from the end of the file, on one core, and on
-// another punches a hole over each chunk already freed of its pages: the
-// trimming starts at once and overlaps the freeing of the pages (a 1 GiB file
-// cached, on the development VM, medians of four: 292 ms against rm's 338).
+// pages a part at a time from the end of the file, on one core, and on
+// another punches a hole over each part already freed of its pages (see
+// holes): the trimming starts at once and overlaps the freeing of the pages
+// (a 1 GiB file cached, on the development VM, medians of four: 292 ms
+// against rm's 338).
 //
 // A hole changes what the file holds, which an unlink does not for whoever
 // still has the file open or reaches it by another link. So holes are punched
@@ -83,33 +89,105 @@ func stillAlone(fd int) bool {
 }
 
 // freeBlocks frees the pages, then the blocks, of the file open as fd, of
-// size bytes, a chunk at a time from the end, the pages on a goroutine of
-// their own (but the last chunk's, which its hole frees at once); leased
-// holds the lease. Once the lease is broken, or a hole cannot be punched,
-// only the pages are freed.
+// size bytes, a hole at a time from the end (see holes), the pages on a
+// goroutine of their own (but the first hole's, which the hole frees at
+// once); leased holds the lease. Once the lease is broken, or a hole cannot
+// be punched, only the pages are freed.
 func freeBlocks(fd int, size int64) {
-	last := (size - 1) / punchChunk * punchChunk
-	freed := make(chan int64, size/punchChunk+1)
-	freed <- last // the hole frees this chunk's pages itself: no wait
+	hs := holes(size, func(lo, hi int64) (int64, bool) { return extentStart(fd, lo, hi) })
+	freed := make(chan hole, len(hs))
+	freed <- hs[0] // the hole frees these pages itself: no wait
 	go func() {
 		defer close(freed)
-		for off := last - punchChunk; off >= 0; off -= punchChunk {
-			_ = unix.Fadvise(fd, off, punchChunk, unix.FADV_DONTNEED)
-			freed <- off
+		for _, h := range hs[1:] {
+			_ = unix.Fadvise(fd, h.off, h.n, unix.FADV_DONTNEED)
+			freed <- h
 		}
 	}()
 	punch := true
-	for off := range freed {
-		// A whole chunk, past the end too: a hole that ended in the last
-		// page would zero its start and keep it, dirty.
-		if punch && (!stillAlone(fd) || unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, punchChunk) != nil) {
+	for h := range freed {
+		if punch && (!stillAlone(fd) || unix.Fallocate(fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, h.off, h.n) != nil) {
 			punch = false
 			// Whoever broke the lease waits in open(2) until it is let go.
 			_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_UNLCK)
 		}
 	}
-	// The last chunk's pages, if its hole was not punched.
-	_ = unix.Fadvise(fd, last, punchChunk, unix.FADV_DONTNEED)
+	// The first hole's pages, if it was not punched.
+	_ = unix.Fadvise(fd, hs[0].off, hs[0].n, unix.FADV_DONTNEED)
+}
+
+// hole is a range of a file to free: n bytes at off.
+type hole struct{ off, n int64 }
+
+// holes divides a file of size bytes into the holes freeBlocks punches, from
+// the end of the file to its start. Each holds at least punchChunk bytes (but
+// the one at the start); the last reaches past the end of the file to a
+// multiple of folioMax (a hole that ended inside the last page would zero
+// its start and keep it, dirty), and every border is a multiple of
+// folioMax. Where extentStart (the highest offset in [lo, hi] where an extent
+// of the file begins) knows one, a hole begins where an extent does, so that
+// each extent is trimmed in one piece, as the unlink trims it. A 1 GiB file
+// of 120 MiB extents cut every 64 MiB cost 24 trims instead of 9: its holes
+// alone took 3 % longer than rm's unlink, the extent-aligned ones 1 % less
+// (pages freed beforehand, medians of six); whole purges of the deployer
+// took 0.99× the time of those with 64 MiB holes (median of 18 rotated
+// rounds, within the noise). No hole holds more than holeMax bytes.
+func holes(size int64, extentStart func(lo, hi int64) (int64, bool)) []hole {
+	var hs []hole
+	for top := (size + folioMax - 1) &^ (folioMax - 1); top > 0; {
+		off := max(top-punchChunk, 0)
+		if off > 0 {
+			lo := max(top-holeMax, 0)
+			if start, ok := extentStart(lo, off); ok && start >= lo && start <= off {
+				off = start &^ (folioMax - 1)
+			}
+		}
+		hs = append(hs, hole{off, top - off})
+		top = off
+	}
+	return hs
+}
+
+// fiemapExtents is how many extents extentStart asks for at once.
+const fiemapExtents = 16
+
+// fiemap is struct fiemap of linux/fiemap.h with room for fiemapExtents
+// extents.
+type fiemap struct {
+	start, length           uint64
+	flags, mapped, count, _ uint32
+	extents                 [fiemapExtents]struct {
+		logical, physical, length uint64
+		_                         [2]uint64
+		flags                     uint32
+		_                         [3]uint32
+	}
+}
+
+// fsIOCFiemap is FS_IOC_FIEMAP, _IOWR('f', 11, struct fiemap): the same
+// number on every Linux architecture (where reading is 2 and writing 4,
+// their direction field starts a bit lower).
+const fsIOCFiemap = 0xC020660B
+
+// extentStart returns the highest offset in [lo, hi] of the file open as fd
+// where one of its extents begins (FIEMAP), and false where the file system
+// does not say or none does. An extent that begins before lo is reported
+// from lo (ext4 does): lo counts only when it is 0. Past fiemapExtents
+// extents from lo, a lower offset may be returned.
+func extentStart(fd int, lo, hi int64) (int64, bool) {
+	fm := fiemap{start: uint64(lo), length: uint64(hi - lo + 1), count: fiemapExtents}
+	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), fsIOCFiemap, uintptr(unsafe.Pointer(&fm)))
+	if errno != 0 {
+		return 0, false
+	}
+	best, found := int64(0), false
+	for _, e := range fm.extents[:min(fm.mapped, fiemapExtents)] {
+		start := int64(e.logical)
+		if (start > lo || start == 0) && start <= hi && start >= best {
+			best, found = start, true
+		}
+	}
+	return best, found
 }
 
 // dropPages frees the clean cached pages of the file open as fd, of size

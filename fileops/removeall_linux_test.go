@@ -212,6 +212,122 @@ func TestFreeLarge(t *testing.T) {
 	}
 }
 
+// TestHoles: holes cover the file from its end to its start, each at least
+// punchChunk bytes but the one at the start and at most holeMax, on folioMax
+// borders, beginning where an extent does when one begins close enough.
+func TestHoles(t *testing.T) {
+	const M = 1 << 20
+	// starts answers as extentStart would for extents beginning at each
+	// of the offsets given.
+	starts := func(offs ...int64) func(lo, hi int64) (int64, bool) {
+		return func(lo, hi int64) (int64, bool) {
+			best, ok := int64(0), false
+			for _, o := range offs {
+				if (o > lo || o == 0) && o <= hi && o >= best {
+					best, ok = o, true
+				}
+			}
+			return best, ok
+		}
+	}
+	var ext4 []int64 // ext4's extents of a 1 GiB file: 120 MiB each
+	for o := int64(0); o < 1<<30; o += 120 * M {
+		ext4 = append(ext4, o)
+	}
+	tests := []struct {
+		name        string
+		size        int64
+		extentStart func(lo, hi int64) (int64, bool)
+		want        []hole
+	}{
+		{
+			name: "unknown extents: every 64 MiB from the end", size: 200*M + 123,
+			extentStart: func(int64, int64) (int64, bool) { return 0, false },
+			want:        []hole{{144 * M, 64 * M}, {80 * M, 64 * M}, {16 * M, 64 * M}, {0, 16 * M}},
+		},
+		{
+			name: "one hole past the end", size: 40*M + 1, extentStart: starts(ext4...),
+			want: []hole{{0, 48 * M}},
+		},
+		{
+			name: "ext4's 120 MiB extents, one hole each", size: 1 << 30, extentStart: starts(ext4...),
+			want: []hole{
+				{960 * M, 64 * M}, {840 * M, 120 * M}, {720 * M, 120 * M}, {600 * M, 120 * M},
+				{480 * M, 120 * M}, {360 * M, 120 * M}, {240 * M, 120 * M}, {120 * M, 120 * M}, {0, 120 * M},
+			},
+		},
+		{
+			name: "an extent's start off the folio grid", size: 100 * M, extentStart: starts(0, 30*M+4096),
+			want: []hole{{24 * M, 80 * M}, {0, 24 * M}},
+		},
+		{
+			name: "small extents: the highest start below the chunk", size: 100 * M,
+			extentStart: starts(0, 8*M, 16*M, 24*M, 40*M, 48*M, 56*M, 72*M, 96*M),
+			want:        []hole{{40 * M, 64 * M}, {0, 40 * M}},
+		},
+		{
+			name: "one huge extent: holes of punchChunk", size: 600 * M, extentStart: starts(0),
+			want: []hole{
+				{536 * M, 64 * M}, {472 * M, 64 * M}, {408 * M, 64 * M}, {344 * M, 64 * M},
+				{280 * M, 64 * M}, {216 * M, 64 * M}, {0, 216 * M},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := holes(tt.size, tt.extentStart)
+			require.Equal(t, tt.want, got)
+			top := (tt.size + folioMax - 1) &^ (folioMax - 1)
+			for i, h := range got {
+				require.Equal(t, top, h.off+h.n, "hole %d ends where the one before begins", i)
+				require.Zero(t, h.off%folioMax, "hole %d begins on the folio grid", i)
+				require.LessOrEqual(t, h.n, int64(holeMax))
+				if h.off > 0 {
+					require.GreaterOrEqual(t, h.n, int64(punchChunk))
+				}
+				top = h.off
+			}
+			require.Zero(t, top, "the holes reach the start of the file")
+		})
+	}
+}
+
+// TestExtentStart reads where a file's extents begin from the file system:
+// three runs of data with holes between them.
+func TestExtentStart(t *testing.T) {
+	const M = 1 << 20
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	require.NoError(t, err)
+	defer f.Close()
+	for _, off := range []int64{0, 8 * M, 20 * M} {
+		_, err := f.WriteAt(bytes.Repeat([]byte{1}, M), off)
+		require.NoError(t, err)
+	}
+	require.NoError(t, f.Sync())
+	fd := int(f.Fd())
+	if _, ok := extentStart(fd, 0, 0); !ok {
+		t.Skip("the file system does not report extents (FIEMAP)")
+	}
+	for _, tt := range []struct {
+		lo, hi, want int64
+		ok           bool
+	}{
+		{lo: 0, hi: 100 << 10, want: 0, ok: true},
+		{lo: 0, hi: 30 * M, want: 20 * M, ok: true},
+		{lo: 0, hi: 19 * M, want: 8 * M, ok: true},
+		{lo: 4 * M, hi: 9 * M, want: 8 * M, ok: true},
+		{lo: 8*M + 4096, hi: 12 * M, ok: false},           // inside an extent: its start is before lo
+		{lo: 9 * M, hi: 19 * M, ok: false},                // a hole
+		{lo: 20*M + 100<<10, hi: 20*M + M - 1, ok: false}, // reported from lo, not a start
+	} {
+		got, ok := extentStart(fd, tt.lo, tt.hi)
+		require.Equal(t, tt.ok, ok, "in [%d, %d]", tt.lo, tt.hi)
+		if ok {
+			require.Equal(t, tt.want, got, "in [%d, %d]", tt.lo, tt.hi)
+		}
+	}
+}
+
 // TestRemoveAllKeepsOpenFile: a large file removed while another holder has
 // it open still reads whole through that holder, as after rm -rf.
 func TestRemoveAllKeepsOpenFile(t *testing.T) {
