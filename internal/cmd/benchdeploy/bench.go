@@ -241,8 +241,8 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 		}
 		want[v] = t
 	}
-	rounds := b.rounds(c.name)
-	if err := checkSpace(dir, want, rounds); err != nil {
+	rounds, flag := b.rounds(c.name)
+	if err := checkSpace(dir, want, rounds, flag); err != nil {
 		return nil, fmt.Errorf("%s corpus: %w", c.name, err)
 	}
 	fi, err := os.Stat(c.zip(1))
@@ -287,12 +287,13 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 	return cr, nil
 }
 
-// rounds returns how many rounds the corpus name runs.
-func (b *bench) rounds(name string) int {
+// rounds returns how many rounds the corpus name runs, and the flag that
+// says so.
+func (b *bench) rounds(name string) (n int, flag string) {
 	if name == "real" {
-		return b.cfg.realRounds
+		return b.cfg.realRounds, "-real-rounds"
 	}
-	return b.cfg.rounds
+	return b.cfg.rounds, "-rounds"
 }
 
 // measure runs scenario i of round on e's destinations, the deployer first
@@ -346,8 +347,9 @@ func (b *bench) measure(ctx context.Context, e *env, i, round int, res *result, 
 // checkSpace fails, before the first round, when dir's file system cannot
 // hold what the rounds keep: two trees (deployer and baseline) per round,
 // each of them v1 or v2 at its largest, and a tenth more for the deployer's
-// metadata and what the file system needs around it.
-func checkSpace(dir string, want [3]tree, rounds int) error {
+// metadata and what the file system needs around it. flag is the flag that
+// sets the rounds, for the message.
+func checkSpace(dir string, want [3]tree, rounds int, flag string) error {
 	free, err := fileops.FreeSpace(dir)
 	if errors.Is(err, errors.ErrUnsupported) {
 		return nil // the rounds will say so if the disk fills
@@ -359,8 +361,8 @@ func checkSpace(dir string, want [3]tree, rounds int) error {
 	_, v2 := want[2].stats()
 	need := uint64(float64(2*rounds) * float64(max(v1, v2)) * 1.1)
 	if need > free {
-		return fmt.Errorf("the %d rounds keep %s of trees until their purge, and %s has %s free: pass fewer -rounds, a smaller -scale, or a -work directory on a larger file system",
-			rounds, bytesize.Format(int64(need)), dir, bytesize.Format(int64(free)))
+		return fmt.Errorf("the %d rounds keep %s of trees until their purge, and %s has %s free: pass fewer %s, a smaller -scale, or a -work directory on a larger file system",
+			rounds, bytesize.Format(int64(need)), dir, bytesize.Format(int64(free)), flag)
 	}
 	return nil
 }

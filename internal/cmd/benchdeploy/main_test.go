@@ -79,9 +79,9 @@ func TestRunTiny(t *testing.T) {
 // real corpus's apart when they differ.
 func TestRoundCounts(t *testing.T) {
 	tests := []struct {
-		corpora           []string
-		rounds, realRound int
-		want              string
+		corpora            []string
+		rounds, realRounds int
+		want               string
 	}{
 		{[]string{"real", "synthetic", "large"}, 6, 24, "24 round(s) (real), 6 round(s) (synthetic, large)"},
 		{[]string{"real", "synthetic", "large"}, 4, 4, "4 round(s) (real, synthetic, large)"},
@@ -89,7 +89,7 @@ func TestRoundCounts(t *testing.T) {
 		{[]string{"real"}, 6, 1, "1 round(s) (real)"},
 	}
 	for _, tt := range tests {
-		b := &bench{cfg: config{corpora: tt.corpora, rounds: tt.rounds, realRounds: tt.realRound}}
+		b := &bench{cfg: config{corpora: tt.corpora, rounds: tt.rounds, realRounds: tt.realRounds}}
 		require.Equal(t, tt.want, b.roundCounts())
 	}
 }
@@ -300,11 +300,11 @@ func TestCheckSpace(t *testing.T) {
 	}
 	require.NoError(t, err)
 	small := [3]tree{1: {"a": {size: 1 << 20}}, 2: {"a": {size: 2 << 20}}}
-	require.NoError(t, checkSpace(dir, small, 6))
+	require.NoError(t, checkSpace(dir, small, 6, "-rounds"))
 
 	// Each round keeps two trees: half the free space per tree is too much.
 	big := [3]tree{1: {"a": {size: int64(free / 2)}}, 2: {"a": {size: 1}}}
-	err = checkSpace(dir, big, 1)
-	require.ErrorContains(t, err, "-rounds")
+	err = checkSpace(dir, big, 1, "-real-rounds")
+	require.ErrorContains(t, err, "pass fewer -real-rounds,")
 	require.ErrorContains(t, err, dir)
 }

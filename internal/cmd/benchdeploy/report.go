@@ -16,17 +16,20 @@ import (
 	"github.com/bundlekit/bundlekit/internal/bytesize"
 )
 
-// roundCounts says how many rounds each corpus ran: "24 rounds (real), 6
-// rounds (synthetic, large)".
+// roundCounts says how many rounds each corpus ran: "24 round(s) (real), 6
+// round(s) (synthetic, large)".
 func (b *bench) roundCounts() string {
 	var parts []string
 	var names []string
 	for i, name := range b.cfg.corpora {
 		names = append(names, name)
-		if i+1 < len(b.cfg.corpora) && b.rounds(b.cfg.corpora[i+1]) == b.rounds(name) {
-			continue
+		n, _ := b.rounds(name)
+		if i+1 < len(b.cfg.corpora) {
+			if next, _ := b.rounds(b.cfg.corpora[i+1]); next == n {
+				continue
+			}
 		}
-		parts = append(parts, fmt.Sprintf("%d round(s) (%s)", b.rounds(name), strings.Join(names, ", ")))
+		parts = append(parts, fmt.Sprintf("%d round(s) (%s)", n, strings.Join(names, ", ")))
 		names = nil
 	}
 	return strings.Join(parts, ", ")
