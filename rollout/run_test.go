@@ -21,32 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bundlekit/bundlekit/bundle"
+	"github.com/bundlekit/bundlekit/internal/testbundle"
 )
-
-// appBundle writes a bundle directory: App at version, with app.conf
-// holding @@port@@ (an integer input property) and a preinstall target that
-// fails when the property fail.me is set, then runs pre (more Ant tasks).
-func appBundle(t *testing.T, dir, version, pre string) string {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	recipe := fmt.Sprintf(`<project name="app" default="main" xmlns:rhq="antlib:org.rhq.bundle">
-  <rhq:bundle name="App" version=%q>
-    <rhq:input-property name="port" type="integer" required="true"/>
-    <rhq:deployment-unit name="app" compliance="full" preinstallTarget="pre">
-      <rhq:file name="app.conf" replace="true"/>
-    </rhq:deployment-unit>
-  </rhq:bundle>
-  <target name="main"/>
-  <target name="pre">
-    <fail if="fail.me" message="told to fail"/>
-    %s
-  </target>
-</project>
-`, version, pre)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "deploy.xml"), []byte(recipe), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.conf"), []byte("version "+version+"\nport @@port@@\n"), 0o644))
-	return dir
-}
 
 // tgt is a target of a test descriptor.
 type tgt struct {
@@ -113,7 +89,7 @@ func names(rs []*TargetResult) []string {
 // them in that order.
 func TestOrderByPriority(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 	d := descriptor(t, dir, b, "", tgt{name: "low", priority: -5}, tgt{name: "mid1"}, tgt{name: "high", priority: 7},
 		tgt{name: "mid2"}, tgt{name: "higher", priority: 100}, tgt{name: "mid3"})
 	var started []string
@@ -146,7 +122,7 @@ func TestSequence(t *testing.T) {
 	} {
 		t.Run(string(tt.seq), func(t *testing.T) {
 			dir := t.TempDir()
-			b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+			b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 			d := descriptor(t, dir, b, fmt.Sprintf(`"sequence": %q`, tt.seq),
 				tgt{name: "a"}, tgt{name: "b"}, tgt{name: "c", props: `"fail.me": true`}, tgt{name: "d"}, tgt{name: "e"})
 			var ended []string
@@ -186,7 +162,7 @@ func countRan(res *Result) int {
 // is an error (it could not try); in mode abort either stops the rollout.
 func TestFailedAndError(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 	d := descriptor(t, dir, b, `"sequence": "continue"`,
 		tgt{name: "ok"}, tgt{name: "badport", props: `"port": "eighty"`}, tgt{name: "blocked"}, tgt{name: "locked"})
 	// blocked's destination is below a file.
@@ -214,7 +190,7 @@ func holdLock(t *testing.T, dest string) (release func()) {
 	}
 	dir := t.TempDir()
 	started, gate := filepath.Join(dir, "started"), filepath.Join(dir, "go")
-	b, err := bundle.Open(t.Context(), appBundle(t, filepath.Join(dir, "slow"), "0", waitFor(started, gate)))
+	b, err := bundle.Open(t.Context(), testbundle.App(t, filepath.Join(dir, "slow"), "0", waitFor(started, gate)))
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
@@ -265,7 +241,7 @@ func TestParallelism(t *testing.T) {
       <arg value="-c"/>
       <arg value="touch '%s'/$(basename '${rhq.deploy.dir}'); while [ $(ls '%s' | wc -l) -lt %d ]; do sleep 0.02; done; sleep 0.1"/>
     </exec>`, barrier, barrier, par)
-			b := appBundle(t, filepath.Join(dir, "b"), "1", pre)
+			b := testbundle.App(t, filepath.Join(dir, "b"), "1", pre)
 			var targets []tgt
 			for i := range 7 {
 				targets = append(targets, tgt{name: fmt.Sprintf("t%d", i)})
@@ -298,7 +274,7 @@ func TestParallelism(t *testing.T) {
 // removed is deployed again.
 func TestUnchanged(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 	d := descriptor(t, dir, b, "", tgt{name: "a"}, tgt{name: "b"})
 	_, err := Run(t.Context(), d, Options{})
 	require.NoError(t, err)
@@ -317,7 +293,7 @@ func TestUnchanged(t *testing.T) {
 	require.True(t, res.OK())
 
 	// Another version of the same content is a new deployment.
-	appBundle(t, b, "2", "")
+	testbundle.App(t, b, "2", "")
 	require.NoError(t, os.WriteFile(filepath.Join(b, "app.conf"), []byte("version 1\nport @@port@@\n"), 0o644))
 	res, err = Run(t.Context(), d, Options{})
 	require.NoError(t, err)
@@ -327,7 +303,7 @@ func TestUnchanged(t *testing.T) {
 // A dry run plans every target, whatever fails, and changes nothing.
 func TestDryRun(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 	d := descriptor(t, dir, b, "", tgt{name: "a"}, tgt{name: "bad", props: `"port": "x"`}, tgt{name: "c", priority: -1})
 	state := StateFile(d.File)
 	res, err := Run(t.Context(), d, Options{DryRun: true, StateFile: state})
@@ -344,7 +320,7 @@ func TestDryRun(t *testing.T) {
 // and retries what failed only when asked.
 func TestResume(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 	d := descriptor(t, dir, b, "", tgt{name: "a", priority: 2}, tgt{name: "blocked", priority: 1}, tgt{name: "c"})
 	stateFile := StateFile(d.File)
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "dest"), 0o755))
@@ -388,7 +364,7 @@ func TestResume(t *testing.T) {
 	_, err = Run(t.Context(), d, Options{StateFile: stateFile, Started: func(t *Target) { ran = append(ran, t.Name) }})
 	require.NoError(t, err)
 	require.Equal(t, []string{"a"}, ran)
-	appBundle(t, b, "2", "")
+	testbundle.App(t, b, "2", "")
 	ran = nil
 	_, err = Run(t.Context(), d, Options{StateFile: stateFile, Started: func(t *Target) { ran = append(ran, t.Name) }})
 	require.NoError(t, err)
@@ -406,7 +382,7 @@ func TestResume(t *testing.T) {
 // aborted as interrupted; a rerun runs them.
 func TestStop(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 	d := descriptor(t, dir, b, "", tgt{name: "a"}, tgt{name: "b"}, tgt{name: "c"})
 	state := StateFile(d.File)
 	stop := make(chan struct{})
@@ -433,7 +409,7 @@ func TestCancel(t *testing.T) {
 	}
 	dir := t.TempDir()
 	started := filepath.Join(dir, "started")
-	b := appBundle(t, filepath.Join(dir, "b"), "1", waitFor(started, filepath.Join(dir, "never")))
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", waitFor(started, filepath.Join(dir, "never")))
 	d := descriptor(t, dir, b, "", tgt{name: "a"}, tgt{name: "b"})
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() { waitExists(t, started); cancel() }()
@@ -450,8 +426,8 @@ func TestCancel(t *testing.T) {
 // descriptor's bundle, then is purged; a second purge has nothing to do.
 func TestRevertAndPurge(t *testing.T) {
 	dir := t.TempDir()
-	v1 := appBundle(t, filepath.Join(dir, "v1"), "1", "")
-	v2 := appBundle(t, filepath.Join(dir, "v2"), "2", "")
+	v1 := testbundle.App(t, filepath.Join(dir, "v1"), "1", "")
+	v2 := testbundle.App(t, filepath.Join(dir, "v2"), "2", "")
 	targets := []tgt{{name: "a"}, {name: "b"}}
 	_, err := Run(t.Context(), descriptor(t, dir, v1, `"parallelism": 2`, targets...), Options{})
 	require.NoError(t, err)
@@ -494,7 +470,7 @@ func TestBundleError(t *testing.T) {
 func TestURLBundle(t *testing.T) {
 	dir := t.TempDir()
 	var zip bytes.Buffer
-	require.NoError(t, bundle.Pack(t.Context(), appBundle(t, filepath.Join(dir, "b"), "1", ""), &zip))
+	require.NoError(t, bundle.Pack(t.Context(), testbundle.App(t, filepath.Join(dir, "b"), "1", ""), &zip))
 	var fetched atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fetched.Add(1)
@@ -553,7 +529,7 @@ func TestSelect(t *testing.T) {
 // target's start, both to the last target's end.
 func TestRuntimes(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", `<sleep milliseconds="50"/>`)
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", `<sleep milliseconds="50"/>`)
 	d := descriptor(t, dir, b, "", tgt{name: "a"}, tgt{name: "b"})
 	res, err := Run(t.Context(), d, Options{})
 	require.NoError(t, err)
@@ -573,7 +549,7 @@ func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
 // meet a condition is refused by the engine and ends failed.
 func TestConstraints(t *testing.T) {
 	dir := t.TempDir()
-	b := appBundle(t, filepath.Join(dir, "b"), "1", "")
+	b := testbundle.App(t, filepath.Join(dir, "b"), "1", "")
 	d := descriptor(t, dir, b, `"defaults": {"time_zone": "UTC", "window": "MON 9:00-11:00"}`,
 		tgt{name: "open"},
 		tgt{name: "closed", more: `"window": "TUE 9:00-11:00"`},

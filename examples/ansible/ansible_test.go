@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/bundlekit/bundlekit/internal/testbundle"
 )
 
 // ansiblePlaybook finds ansible-playbook, installing Debian's ansible-core
@@ -68,7 +70,7 @@ func TestPlaybook(t *testing.T) {
 	built, err := build.CombinedOutput()
 	require.NoError(t, err, "build the deployer: %s", built)
 	bundle := filepath.Join(dir, "app-1.0.zip")
-	pack := exec.Command(deployer, "pack", "--dir", appBundle(t, filepath.Join(dir, "app")), "--out", bundle)
+	pack := exec.Command(deployer, "pack", "--dir", testbundle.App(t, filepath.Join(dir, "app"), "1.0", ""), "--out", bundle)
 	packed, err := pack.CombinedOutput()
 	require.NoError(t, err, "pack the bundle: %s", packed)
 	dest := func(name string) string { return filepath.Join(dir, "dest", name) }
@@ -138,7 +140,7 @@ func TestPlaybook(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(dest("broken"), ".rhqdeployments"))
 	conf, err := os.ReadFile(filepath.Join(dest("green"), "app.conf"))
 	require.NoError(t, err)
-	require.Equal(t, "port 4\n", string(conf))
+	require.Equal(t, "version 1.0\nport 4\n", string(conf))
 	require.NoDirExists(t, dest("night"))
 
 	// Abort, two hosts at a time: web1 has nothing to do (its rollout's
@@ -185,26 +187,4 @@ func summary(t *testing.T, out, name, status, detail string) {
 	// Lines are JSON strings: \" inside.
 	re := regexp.MustCompile(`"` + regexp.QuoteMeta(fmt.Sprintf("%-16s %-12s ", name, status)) + `(\\.|[^"\\])*` + regexp.QuoteMeta(detail))
 	require.Regexp(t, re, out[i:], "the summary's line for %s", name)
-}
-
-// appBundle writes a bundle: app.conf holds the port; the preinstall target
-// fails when fail.me is set.
-func appBundle(t *testing.T, dir string) string {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "deploy.xml"), []byte(`<project name="app" default="main" xmlns:rhq="antlib:org.rhq.bundle">
-  <rhq:bundle name="App" version="1.0">
-    <rhq:input-property name="port" type="integer" required="true"/>
-    <rhq:deployment-unit name="app" compliance="full" preinstallTarget="pre">
-      <rhq:file name="app.conf" replace="true"/>
-    </rhq:deployment-unit>
-  </rhq:bundle>
-  <target name="main"/>
-  <target name="pre">
-    <fail if="fail.me" message="told to fail"/>
-  </target>
-</project>
-`), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.conf"), []byte("port @@port@@\n"), 0o644))
-	return dir
 }
