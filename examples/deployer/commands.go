@@ -669,7 +669,7 @@ var adoptCmd = &command{
 				fmt.Fprintf(c.human(), "recorded %s\n", p)
 			}
 		}
-		fmt.Fprintf(c.human(), "adopted %s as deployment %d of %s %s (%d files recorded)\n", dest, res.ID, o.name, o.version, len(res.Differences.Added))
+		fmt.Fprintf(c.human(), "adopted %s as deployment %d of %s %s (%s recorded)\n", dest, res.ID, o.name, o.version, plural(len(res.Differences.Added), "file"))
 		return nil
 	},
 }

@@ -1212,8 +1212,10 @@ func (t *Tx) Finish() error {
 	return removeEmptyDest(dest)
 }
 
-// removeEmptyDest removes the destination dest of an operation completed that
-// leaves nothing in it; the lock is released.
+// removeEmptyDest removes the destination dest of a completed operation that
+// leaves nothing in it. Its callers release the lock first: the lock file
+// and the handles would keep the directory. A destination already gone is
+// no error.
 func removeEmptyDest(dest string) error {
 	if err := removeDir(dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("the destination is empty but could not be removed: %w", err)

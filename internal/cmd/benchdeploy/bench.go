@@ -253,11 +253,11 @@ func (b *bench) runCorpus(ctx context.Context, c *corpus) (*corpusResult, error)
 	for i := range scenarios {
 		cr.results = append(cr.results, &result{scenario: &scenarios[i]})
 	}
-	e := &env{bin: b.deployer, c: c, src: src, want: want}
+	// at is the environment of a round: its own pair of destinations.
 	at := func(round int) *env {
-		e.dep = filepath.Join(dir, fmt.Sprintf("deployer-%d", round+1))
-		e.base = filepath.Join(dir, fmt.Sprintf("baseline-%d", round+1))
-		return e
+		return &env{bin: b.deployer, c: c, src: src, want: want,
+			dep:  filepath.Join(dir, fmt.Sprintf("deployer-%d", round+1)),
+			base: filepath.Join(dir, fmt.Sprintf("baseline-%d", round+1))}
 	}
 	for round := range rounds {
 		var line strings.Builder
