@@ -395,35 +395,56 @@ func (a *applier) wrote(e *Entry, w fileops.Written) {
 }
 
 // encodeDigests returns the new deployment's digests record as its file
-// holds it: the previous one's bytes when it records the same.
+// holds it: the previous one's bytes when it records the same. That is
+// checked a file at a time, without building the record: a redeployment
+// that changed nothing would build 10,000 entries to throw them away.
 func (a *applier) encodeDigests(recorded map[string]string) ([]byte, error) {
-	d := a.digests(recorded)
-	if a.p.digestsText != "" && maps.Equal(d, a.p.digests) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.p.digestsText != "" && a.sameDigests(recorded) {
 		return []byte(a.p.digestsText), nil
+	}
+	d := make(metadata.Digests, len(recorded))
+	for k, md5 := range recorded {
+		if digest := a.digest(k, md5); digest != "" {
+			d[k] = digest
+		}
 	}
 	return metadata.EncodeDigests(d)
 }
 
-// digests is the digests record of the new deployment (see
-// metadata.Digests): for each file of its map, the digest of the content
-// whose MD5 it records, where known — written now, read by the rescan, or
-// recorded by the previous deployment for the same content.
-func (a *applier) digests(recorded map[string]string) metadata.Digests {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	d := make(metadata.Digests, len(recorded))
+// sameDigests reports whether the new deployment's digests record (see
+// digest) is the previous one's. a.mu must be held.
+func (a *applier) sameDigests(recorded map[string]string) bool {
+	n := 0
 	for k, md5 := range recorded {
-		switch {
-		case !isMD5(md5):
-		case a.wroteDigests[k] != "":
-			d[k] = a.wroteDigests[k]
-		case a.p.scannedDigests[k] != "" && a.p.scanned[k].MD5 == md5:
-			d[k] = a.p.scannedDigests[k]
-		case a.p.digests[k] != "" && a.p.state.Hashes[k] == md5:
-			d[k] = a.p.digests[k]
+		digest := a.digest(k, md5)
+		if digest == "" {
+			continue
 		}
+		if a.p.digests[k] != digest {
+			return false
+		}
+		n++
 	}
-	return d
+	return n == len(a.p.digests)
+}
+
+// digest is the new deployment's record (see metadata.Digests) of the file
+// k, whose map records md5: the digest of the content of that MD5, where
+// known — written now, read by the rescan, or recorded by the previous
+// deployment for the same content — or "". a.mu must be held.
+func (a *applier) digest(k, md5 string) string {
+	switch {
+	case !isMD5(md5):
+	case a.wroteDigests[k] != "":
+		return a.wroteDigests[k]
+	case a.p.scannedDigests[k] != "" && a.p.scanned[k].MD5 == md5:
+		return a.p.scannedDigests[k]
+	case a.p.digests[k] != "" && a.p.state.Hashes[k] == md5:
+		return a.p.digests[k]
+	}
+	return ""
 }
 
 // recorded is the map the new deployment records: the entries' new hashes,
