@@ -124,7 +124,10 @@ func (s *dirStack) holds(key string) int {
 	return n
 }
 
-// list returns the entries of the relative directory key, not "".
+// list returns the entries of the relative directory key, not "". It opens
+// the directories down to key's parent and lists key through it: key itself
+// is kept open only once a listing below it needs it, so a directory without
+// subdirectories costs one open, not two.
 func (s *dirStack) list(key string) ([]fs.DirEntry, error) {
 	// Keep the open directories that lead to key, close the others.
 	n := s.holds(key)
@@ -139,6 +142,14 @@ func (s *dirStack) list(key string) ([]fs.DirEntry, error) {
 			name = name[1:]
 		}
 		name, _, _ = strings.Cut(name, "/")
+		next := path.Join(at, name)
+		if next == key {
+			entries, err := cur.ReadDir(name)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return s.root.ReadDir(key) // as below
+			}
+			return entries, err
+		}
 		sub, err := cur.Sub(name)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -148,9 +159,8 @@ func (s *dirStack) list(key string) ([]fs.DirEntry, error) {
 			// handle on its parent cannot follow: from the destination.
 			return s.root.ReadDir(key)
 		}
-		at = path.Join(at, name)
-		s.keys, s.dirs = append(s.keys, at), append(s.dirs, sub)
-		cur = sub
+		s.keys, s.dirs = append(s.keys, next), append(s.dirs, sub)
+		cur, at = sub, next
 	}
 	return cur.ReadDir("")
 }

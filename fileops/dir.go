@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bundlekit/bundlekit/internal/dirfile"
@@ -191,13 +192,23 @@ func (d *Dir) HashFile(name string) (string, error) {
 // ReadDir returns the entries of directory name ("" or "." for the directory
 // itself) sorted by name. Entries describe symbolic links, not their targets.
 func (d *Dir) ReadDir(name string) ([]fs.DirEntry, error) {
-	if _, err := localizeRoot(name); err != nil {
+	local, err := localizeRoot(name)
+	if err != nil {
 		return nil, d.nameErr("readdir", name, err)
 	}
-	entries, err := fs.ReadDir(d.root.FS(), slashRoot(name))
+	// Opened as os.Root's fs.FS would, but for noPoll: a walk lists every
+	// directory once, and each listing then costs four fcntl calls fewer
+	// (3,200 for the 800 directories of a 10,000-file deployment).
+	f, err := d.root.OpenFile(local, os.O_RDONLY|noPoll, 0)
 	if err != nil {
 		return nil, d.err("readdir", name, err)
 	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, d.err("readdir", name, err)
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return entries, nil
 }
 
