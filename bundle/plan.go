@@ -287,10 +287,11 @@ func (p *Plan) finish(entries []*Entry, cleaned bool) {
 	}
 	sortEntries(entries)
 	p.Entries = entries
-	if p.content != nil {
+	if p.content != nil && len(p.content.realized) > 0 {
+		idx := byPath(entries)
 		for k := range p.content.realized {
 			// R94: kept local edits are not realized again.
-			if e := byPath(entries)[k]; e == nil || e.Action != ActionKeep {
+			if e := idx[k]; e == nil || e.Action != ActionKeep {
 				p.realized = append(p.realized, k)
 			}
 		}
