@@ -219,10 +219,13 @@ func (e *Entry) gone() bool {
 // the errors of R92 step 2 as the real run does; RHQ's dry run pretends those
 // deletes succeed.
 func (p *Plan) predictDeleteErrors(d disk, entries []*Entry) error {
-	idx := byPath(entries)
+	var idx map[string]*Entry // built for the first directory deleted: most plans delete none
 	for _, e := range slices.Backward(entries) { // children before their parents
 		if !e.has(opDeleteDir) {
 			continue
+		}
+		if idx == nil {
+			idx = byPath(entries)
 		}
 		exists, isDir, err := d.stat(e.Path)
 		if err != nil {
