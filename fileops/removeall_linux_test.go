@@ -147,6 +147,9 @@ func TestFreeLarge(t *testing.T) {
 		// Two chunks: the last, punched at once, and one whose pages
 		// are freed ahead of its hole.
 		twoChunks = punchChunk + 5<<20 + 123
+		// Three: two whose pages are freed ahead, on goroutines of
+		// their own where there are two cores.
+		threeChunks = 2*punchChunk + 5<<20 + 123
 	)
 	tests := []struct {
 		name string
@@ -158,6 +161,7 @@ func TestFreeLarge(t *testing.T) {
 	}{
 		{name: "alone", size: size, wantBlocks: true},
 		{name: "alone, two chunks", size: twoChunks, wantBlocks: true},
+		{name: "alone, three chunks", size: threeChunks, wantBlocks: true},
 		{name: "another link", size: size, hold: func(t *testing.T, path string) func() ([]byte, error) {
 			link := path + ".link"
 			require.NoError(t, os.Link(path, link))
