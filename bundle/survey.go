@@ -219,7 +219,9 @@ func (e *Entry) gone() bool {
 // the errors of R92 step 2 as the real run does; RHQ's dry run pretends those
 // deletes succeed.
 func (p *Plan) predictDeleteErrors(d disk, entries []*Entry) error {
-	var idx map[string]*Entry // built for the first directory deleted: most plans delete none
+	// The index is built for the first directory deleted: most plans delete
+	// none.
+	var idx map[string]*Entry
 	for _, e := range slices.Backward(entries) { // children before their parents
 		if !e.has(opDeleteDir) {
 			continue
