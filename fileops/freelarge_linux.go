@@ -197,9 +197,19 @@ func extentStart(fd int, lo, hi int64) (int64, bool) {
 	if errno != 0 {
 		return 0, false
 	}
-	best, found := int64(0), false
+	starts := make([]int64, 0, fiemapExtents)
 	for _, e := range fm.extents[:min(fm.mapped, fiemapExtents)] {
-		start := int64(e.logical)
+		starts = append(starts, int64(e.logical))
+	}
+	return lastStart(lo, hi, starts)
+}
+
+// lastStart returns the highest of the extents' starts that lies in
+// [lo, hi] and is one: an extent reported from lo may begin before it, so
+// lo counts only when it is 0.
+func lastStart(lo, hi int64, starts []int64) (int64, bool) {
+	best, found := int64(0), false
+	for _, start := range starts {
 		if (start > lo || start == 0) && start <= hi && start >= best {
 			best, found = start, true
 		}

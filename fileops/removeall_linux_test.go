@@ -221,18 +221,10 @@ func TestFreeLarge(t *testing.T) {
 // borders, beginning where an extent does when one begins close enough.
 func TestHoles(t *testing.T) {
 	const M = 1 << 20
-	// starts answers as extentStart would for extents beginning at each
-	// of the offsets given.
+	// starts answers as extentStart does for extents beginning at each of
+	// the offsets given.
 	starts := func(offs ...int64) func(lo, hi int64) (int64, bool) {
-		return func(lo, hi int64) (int64, bool) {
-			best, ok := int64(0), false
-			for _, o := range offs {
-				if (o > lo || o == 0) && o <= hi && o >= best {
-					best, ok = o, true
-				}
-			}
-			return best, ok
-		}
+		return func(lo, hi int64) (int64, bool) { return lastStart(lo, hi, offs) }
 	}
 	var ext4 []int64 // ext4's extents of a 1 GiB file: 120 MiB each
 	for o := int64(0); o < 1<<30; o += 120 * M {
