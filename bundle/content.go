@@ -119,16 +119,27 @@ const unhashed = "?UNHASHED?"
 
 // next returns N as a hash map, with directories (R82); a source not hashed
 // yet has the hash unhashed.
-func (c *content) next() map[string]string { return withDirs(c.files()) }
+func (c *content) next() map[string]string {
+	m := c.filesIn(make(map[string]string, len(c.sources)+len(c.sources)/2))
+	for _, k := range c.order {
+		addDirsOf(m, k, markDir)
+	}
+	return m
+}
 
 // files returns N's files as a new hash map; a source not hashed yet has the
 // hash unhashed.
 func (c *content) files() map[string]string {
-	m := make(map[string]string, len(c.sources))
+	return c.filesIn(make(map[string]string, len(c.sources)))
+}
+
+// filesIn adds N's files to m, and returns it.
+func (c *content) filesIn(m map[string]string) map[string]string {
 	for k, s := range c.sources {
-		m[k] = s.hash
 		if s.hash == "" {
 			m[k] = unhashed
+		} else {
+			m[k] = s.hash
 		}
 	}
 	return m
@@ -425,13 +436,13 @@ func (b *contentBuilder) openArchive(name, local string, pos recipe.Pos) (*fileo
 	return arc, nil
 }
 
-// hashSources hashes the sources of keys that are not hashed yet, in parallel
+// hashSources hashes those of sources that are not hashed yet, in parallel
 // (each read once, realized when the recipe says so: R50–R52), because a
 // decision compares them with what is recorded or on disk.
-func (p *Plan) hashSources(ctx context.Context, keys []string) error {
+func (p *Plan) hashSources(ctx context.Context, sources []*source) error {
 	var todo []*source
-	for _, k := range keys {
-		if s := p.content.sources[k]; s != nil && s.hash == "" {
+	for _, s := range sources {
+		if s.hash == "" {
 			if s.hash = p.cachedHash(s); s.hash == "" {
 				todo = append(todo, s)
 			}

@@ -169,13 +169,17 @@ func (p *Plan) decideModes(sv *survey, entries []*Entry) error {
 	if p.state.Managed {
 		prev = sv.previousModes(p.state.Current.ID)
 	}
+	// The files decided, each with its source and, unless it is gone by the
+	// write phase, its permissions on disk.
 	var files []*Entry
+	var srcs []*source
 	var keys []string
 	for _, e := range entries {
-		if p.content.sources[e.Path] == nil || e.Dir || e.outside || e.has(opRestore) {
+		s := p.content.sources[e.Path]
+		if s == nil || e.Dir || e.outside || e.has(opRestore) {
 			continue
 		}
-		files = append(files, e)
+		files, srcs = append(files, e), append(srcs, s)
 		if !e.gone() {
 			keys = append(keys, e.Path)
 		}
@@ -185,9 +189,13 @@ func (p *Plan) decideModes(sv *survey, entries []*Entry) error {
 		return err
 	}
 	p.modes = make(metadata.Modes, len(files))
-	for _, e := range files {
-		in := modeInput{bundle: p.content.sources[e.Path].mode, disk: onDisk[e.Path], written: e.has(opWrite),
-			same: e.Action == ActionUnchanged}
+	next := 0 // the index in keys and onDisk of the next file not gone
+	for f, e := range files {
+		in := modeInput{bundle: srcs[f].mode, written: e.has(opWrite), same: e.Action == ActionUnchanged}
+		if !e.gone() {
+			in.disk = onDisk[next]
+			next++
+		}
 		if o, ok := prev[e.Path]; ok {
 			in.prev = perms{ok: true, mode: o.Mode, hasOwner: o.HasOwner, uid: o.UID, gid: o.GID}
 		} else if e.Previous != "" && e.Previous != markDir {
@@ -230,24 +238,24 @@ func loadModes(d fsDisk, id int32) metadata.Modes {
 	return m
 }
 
-// perms returns the permissions of the regular files at keys; a key that is
-// missing, or not a regular file, is absent from the result. A file the
+// perms returns the permissions of the regular files at keys, in their
+// order; a key that is missing, or not a regular file, has none (ok is
+// false). A file the
 // rescan listed (seen) is known from its listing; the others are looked at
 // a directory at a time, through one handle to it.
-func (f fsDisk) perms(keys []string, seen map[string]dirEntry) (map[string]perms, error) {
-	out := make(map[string]perms, len(keys))
+func (f fsDisk) perms(keys []string, seen map[string]dirEntry) ([]perms, error) {
+	out := make([]perms, len(keys))
 	var rest []string
-	for _, k := range keys {
+	var at []int // the index in keys of each of rest
+	for i, k := range keys {
 		if e, ok := seen[k]; ok {
-			if e.perm.ok {
-				out[k] = e.perm
-			}
+			out[i] = e.perm
 			continue
 		}
 		if f.walk == nil && !isExternal(k) {
 			continue // the destination does not exist yet
 		}
-		rest = append(rest, k)
+		rest, at = append(rest, k), append(at, i)
 	}
 	found := make([]perms, len(rest))
 	errs := make([]error, len(rest))
@@ -277,10 +285,8 @@ func (f fsDisk) perms(keys []string, seen map[string]dirEntry) (map[string]perms
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("read permissions: %w", err)
 	}
-	for i, k := range rest {
-		if found[i].ok {
-			out[k] = found[i]
-		}
+	for i, found := range found {
+		out[at[i]] = found
 	}
 	return out, nil
 }

@@ -177,14 +177,19 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 	// R70, R76: recheck every known key, from what the walk saw or, for an
 	// external key and a path the walk did not reach, on its own.
 	unknown := map[string]string{}
+	// The files to hash, with what the walk (or an lstat) saw of each and
+	// their recorded hashes, side by side: no map is looked up twice.
 	var toHash []string
+	var stats []dirEntry
+	var recorded []string
 	for _, k := range slices.Sorted(maps.Keys(orig)) {
 		if ignore != nil && !isExternal(k) && ignore.Match(k) {
 			r.ignored[k] = true
 			continue
 		}
-		e, exists := seen[k]
-		if !exists {
+		e, walked := seen[k]
+		exists := walked
+		if !walked {
 			var err error
 			if e, exists, err = d.lstat(k); err != nil {
 				unknown[k] = err.Error()
@@ -201,16 +206,19 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 				r.changes[k] = true
 			}
 		default:
-			seen[k] = e
-			toHash = append(toHash, k)
+			if !walked {
+				seen[k] = e
+			}
+			toHash, stats, recorded = append(toHash, k), append(stats, e), append(recorded, orig[k])
 		}
 	}
+	known := len(toHash)
 	for _, k := range slices.Sorted(maps.Keys(r.additions)) {
-		if !seen[k].isDir {
-			toHash = append(toHash, k)
+		if e := seen[k]; !e.isDir {
+			toHash, stats = append(toHash, k), append(stats, e)
 		}
 	}
-	files, digests, errs := hashAll(ctx, d, toHash, seen, cache, orig, proof, verify)
+	files, digests, errs := hashAll(ctx, d, toHash, stats, cache, orig, proof, verify)
 	if err := ctx.Err(); err != nil {
 		return rescan{}, fmt.Errorf("rescan: %w", err) // not R56: the files were not read
 	}
@@ -220,13 +228,13 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 			continue
 		}
 		r.hashes[k] = files[i].MD5
-		if e := seen[k]; e.stOK {
+		if stats[i].stOK {
 			r.files[k] = files[i]
 		}
 		if digests[i] != "" {
 			r.digests[k] = digests[i]
 		}
-		if o, known := orig[k]; known && o != files[i].MD5 {
+		if i < known && recorded[i] != files[i].MD5 {
 			r.changes[k] = true
 		}
 	}
@@ -256,13 +264,13 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 // every core: when that digest matches, it is the file the previous
 // deployment recorded, so its MD5 is the recorded one, orig's; when it does
 // not, it is hashed again with MD5.
-func hashAll(ctx context.Context, d disk, keys []string, seen map[string]dirEntry, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]statcache.File, []string, []error) {
+func hashAll(ctx context.Context, d disk, keys []string, stats []dirEntry, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]statcache.File, []string, []error) {
 	files := make([]statcache.File, len(keys))
 	digests := make([]string, len(keys))
 	errs := make([]error, len(keys))
 	var both, byDigest []int
 	for i, k := range keys {
-		e := seen[k]
+		e := stats[i]
 		files[i].Stat = e.st
 		if !verify {
 			if rec, ok := cache.File(k, e.st, e.stOK); ok {

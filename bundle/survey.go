@@ -65,19 +65,17 @@ func (p *Plan) decide(ctx context.Context, sv *survey, kind Kind) ([]*Entry, err
 	}
 	// The new content is compared with what was recorded and what is on
 	// disk: only those paths need its hash now.
-	var compared []string
-	for k := range next {
+	var compared []*source
+	for k, s := range p.content.sources {
 		if _, inO := orig[k]; inO || scan.hashes[k] != "" {
-			compared = append(compared, k)
+			compared = append(compared, s)
 		}
 	}
 	if err := p.hashSources(ctx, compared); err != nil {
 		return nil, err
 	}
-	for _, k := range compared {
-		if s := p.content.sources[k]; s != nil {
-			next[k] = s.hash
-		}
+	for _, s := range compared {
+		next[s.key] = s.hash
 	}
 	entries := decideUpdate(update{orig: orig, scan: scan, next: next, clean: p.Clean,
 		mkdirs: p.content.mkdirs, present: present, backup: p.backupLoc, content: p.content})
@@ -393,12 +391,15 @@ func (p *Plan) surveyInitial(ctx context.Context, d disk, files map[string]strin
 			in.current[k] = h
 		}
 	}
-	current := slices.Collect(maps.Keys(in.current))
+	current := make([]*source, 0, len(in.current))
+	for k := range in.current {
+		current = append(current, p.content.sources[k])
+	}
 	if err := p.hashSources(ctx, current); err != nil {
 		return nil, err
 	}
-	for _, k := range current {
-		in.next[k] = p.content.sources[k].hash
+	for _, s := range current {
+		in.next[s.key] = s.hash
 	}
 	for _, dir := range in.mkdirs {
 		if wiped(dir) {
