@@ -57,6 +57,14 @@ func checkRecorded(h Hashes) error {
 }
 
 func checkKey(k string) error {
+	if plainLocal(k) {
+		return nil
+	}
+	return checkAnyKey(k)
+}
+
+// checkAnyKey is checkKey without its fast path.
+func checkAnyKey(k string) error {
 	switch {
 	case k == "":
 		return fmt.Errorf("a line has an empty path")
@@ -69,6 +77,33 @@ func checkKey(k string) error {
 		return fmt.Errorf("the path %q is not a path inside the destination", k)
 	}
 	return nil
+}
+
+// plainLocal reports whether k is a relative slash-separated path that is
+// already clean, holds no NUL byte and no backslash: one that stays inside D
+// with no need for path.Clean (see checkAnyKey), the larger part of reading
+// a 10,000-file map.
+func plainLocal(k string) bool {
+	if k == "" {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(k); i++ {
+		if i < len(k) {
+			switch k[i] {
+			case 0, '\\':
+				return false
+			case '/':
+			default:
+				continue
+			}
+		}
+		if elem := k[start:i]; elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
 
 func isMD5(v string) bool {

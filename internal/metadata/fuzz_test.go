@@ -6,7 +6,9 @@ import (
 	"errors"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -107,6 +109,30 @@ func FuzzDecodeProperties(f *testing.F) {
 		}
 		if diff := cmp.Diff(fields(p), fields(back)); diff != "" {
 			t.Fatalf("round trip (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// FuzzPlainLocal checks checkKey's fast path: every key plainLocal accepts
+// is one the full check accepts too, and plainLocal accepts the keys a walk
+// of D makes.
+func FuzzPlainLocal(f *testing.F) {
+	for _, k := range []string{"a", "a/b", "d00/f0000.bin", ".a/b.", "a..b/...", "", "/", "/a", "a/", "a//b",
+		".", "..", "./a", "a/.", "a/./b", "a/..", "a/../..", "../a", "a\\b", "..\\a", "a\x00b", "C:/x", "C:\\x", "C:"} {
+		f.Add(k)
+	}
+	f.Fuzz(func(t *testing.T, k string) {
+		if plainLocal(k) {
+			if err := checkAnyKey(k); err != nil {
+				t.Fatalf("plainLocal(%q), but the full check says %v", k, err)
+			}
+		}
+		local := k != "" && k != "." && k != ".." && !path.IsAbs(k) && !strings.HasPrefix(k, "../")
+		if plainLocal(k) && (path.Clean(k) != k || !local) {
+			t.Fatalf("plainLocal(%q), but the path is not clean and local", k)
+		}
+		if local && path.Clean(k) == k && !strings.ContainsAny(k, "\\\x00") && !plainLocal(k) {
+			t.Fatalf("plainLocal(%q) is false for a clean local path", k)
 		}
 	})
 }
