@@ -8,6 +8,8 @@ func (e *Entry) Identity() (crc32 uint32, compressed, size uint64, method uint16
 	if e.file == nil {
 		return 0, 0, 0, 0
 	}
-	h := e.file.FileHeader
-	return h.CRC32, h.CompressedSize64, h.UncompressedSize64, h.Method
+	// The fields one by one: a copy of the whole header was most of a
+	// no-op's time to check 10,000 entries against the stat cache.
+	f := e.file
+	return f.CRC32, f.CompressedSize64, f.UncompressedSize64, f.Method
 }
