@@ -482,22 +482,31 @@ func (p *Plan) metadataFiles() []string {
 // last.
 func (a *applier) record() error {
 	recorded := a.recorded()
-	writes, err := metadata.Record(a.p.state.State, a.p.props, recorded, time.Now())
-	if err != nil {
-		return err
-	}
 	// The stat cache takes longest to encode, and the permissions are
-	// encoded apart too: each on a goroutine of its own while the rest is.
-	hashes := writes[slices.IndexFunc(writes, func(w metadata.Write) bool { return w.Name == metadata.HashesPath(a.p.props.ID) })].Data
-	cache := background(func() (*metadata.Write, error) { return a.encodeCache(recorded, hashes) })
+	// encoded apart too: each on a goroutine of its own while the rest is,
+	// from the start. The cache needs the new map's file only at its end
+	// (its digest): it gets it once Record has encoded it, or nil.
+	var hashes []byte
+	encoded := make(chan struct{})
+	cache := background(func() (*metadata.Write, error) {
+		return a.encodeCache(recorded, func() []byte { <-encoded; return hashes })
+	})
 	defer cache() // on an error below too
 	modes := background(func() ([]byte, error) {
 		if a.p.modes == nil {
 			return nil, nil
 		}
-		return metadata.EncodeModes(a.recordedModes())
+		return a.encodeModes()
 	})
 	defer modes()
+	writes, err := metadata.Record(a.p.state.State, a.p.props, recorded, time.Now())
+	if err == nil {
+		hashes = writes[slices.IndexFunc(writes, func(w metadata.Write) bool { return w.Name == metadata.HashesPath(a.p.props.ID) })].Data
+	}
+	close(encoded)
+	if err != nil {
+		return err
+	}
 	digests, err := a.encodeDigests(recorded)
 	if err != nil {
 		return err
@@ -550,6 +559,10 @@ func (a *applier) record() error {
 	return nil
 }
 
+// errNoMap stops the encoding of a stat cache when the new map failed to
+// encode (record returns that error).
+var errNoMap = errors.New("the new map was not encoded")
+
 // background starts f on a goroutine of its own and returns a function that
 // waits for it and returns its results, however often it is called.
 func background[T any](f func() (T, error)) func() (T, error) {
@@ -592,13 +605,11 @@ func (a *applier) trashAll(names []string) error {
 // encodeCache returns the stat cache of the new deployment (see package
 // internal/statcache): the stat and content hash of each file of its map, and
 // the hashes of the bundle's files and archive entries; nil when the cache
-// already on disk says the same. hashes is the new map's file: the cache
-// records its digest, so that a map changed since makes the cache void. It is
-// written with the metadata (one journal sync for all), so it is undone with
-// them.
-func (a *applier) encodeCache(recorded map[string]string, hashes []byte) (*metadata.Write, error) {
-	sum := sha256.Sum256(hashes)
-	digest := hex.EncodeToString(sum[:])
+// already on disk says the same. hashes returns the new map's file, or nil
+// when it could not be encoded: the cache records its digest, so that a map
+// changed since makes the cache void. It is written with the metadata (one
+// journal sync for all), so it is undone with them.
+func (a *applier) encodeCache(recorded map[string]string, hashes func() []byte) (*metadata.Write, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	records := func(sink cacheSink) {
@@ -630,13 +641,22 @@ func (a *applier) encodeCache(recorded map[string]string, hashes []byte) (*metad
 			}
 		}
 	}
-	if old := a.p.cache; old != nil && old.Digest == digest {
-		same := &sameCache{old: old, same: true}
+	// Compared before the map's file is known, which is while it is encoded;
+	// not at all once a file is written, which no cache recorded as it is.
+	var same *sameCache
+	if old := a.p.cache; old != nil && len(a.written) == 0 {
+		same = &sameCache{old: old, same: true}
 		records(same)
-		if same.complete() {
-			// A redeployment that changed nothing: the cache stands as it is.
-			return nil, nil
-		}
+	}
+	h := hashes()
+	if h == nil {
+		return nil, errNoMap
+	}
+	sum := sha256.Sum256(h)
+	digest := hex.EncodeToString(sum[:])
+	if same != nil && same.old.Digest == digest && same.complete() {
+		// A redeployment that changed nothing: the cache stands as it is.
+		return nil, nil
 	}
 	entries := 0
 	if a.p.content != nil {
