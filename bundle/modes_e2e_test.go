@@ -173,6 +173,44 @@ func TestModesBundlekitMade(t *testing.T) {
 	require.Equal(t, fs.FileMode(0o640), modeOf(t, dest, "conf/app.conf"))
 }
 
+// TestModesRecordSameAsPrevious: a redeployment that records the same
+// permissions (the operator's bits are kept, not recorded) writes the current
+// record's file again; one whose bundle changes a file's bits records them,
+// and one that writes a file records its owner (issue 11.6).
+func TestModesRecordSameAsPrevious(t *testing.T) {
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "app")
+	raw := func(id int) string {
+		return readFile(t, filepath.Join(dest, filepath.FromSlash(metadata.ModesPath(int32(id)))))
+	}
+	files := map[string]string{"bin/run.sh": "#!/bin/sh\n", "conf/app.conf": "v1\n", "conf/secret.properties": "password=one\n"}
+	v1 := modesBundle(t, "1", files, nil)
+	_, err := bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 1})
+	require.NoError(t, err)
+	chmodIn(t, dest, "conf/secret.properties", 0o600) // the operator's bits are kept, not recorded
+	_, err = bundle.Deploy(ctx, v1, bundle.Options{Dest: dest, ID: 2})
+	require.NoError(t, err)
+	require.Equal(t, raw(1), raw(2))
+	require.Equal(t, fs.FileMode(0o644), readModes(t, dest, 2)["conf/secret.properties"].Mode)
+
+	v2 := modesBundle(t, "2", files, map[string]fs.FileMode{"bin/run.sh": 0o755})
+	_, err = bundle.Deploy(ctx, v2, bundle.Options{Dest: dest, ID: 3})
+	require.NoError(t, err)
+	require.Equal(t, map[string]fs.FileMode{"bin/run.sh": 0o755, "conf/app.conf": 0o644, "conf/secret.properties": 0o644},
+		recordedBits(readModes(t, dest, 3)))
+	require.Equal(t, fs.FileMode(0o600), modeOf(t, dest, "conf/secret.properties"))
+
+	// A deployment that writes a file records the owner it has on disk
+	// (the same here): the record is the same.
+	files["conf/app.conf"] = "v3\n"
+	v3 := modesBundle(t, "3", files, map[string]fs.FileMode{"bin/run.sh": 0o755})
+	_, err = bundle.Deploy(ctx, v3, bundle.Options{Dest: dest, ID: 4})
+	require.NoError(t, err)
+	rec := readModes(t, dest, 4)
+	require.True(t, rec["conf/app.conf"].HasOwner, "the owner of the file written is recorded")
+	require.Equal(t, readModes(t, dest, 3), rec)
+}
+
 // TestModesRevertRestoresBackup: a revert restores what the reverted
 // deployment backed up with the bits it was saved with (R131), and records no
 // bits for it: the next deployment treats them as the operator's.

@@ -113,8 +113,9 @@ type Plan struct {
 	scannedDigests map[string]string
 	// modes is the record of permissions the operation writes (issue 11.6;
 	// the owners of the files written are added when they are); nil when it
-	// writes none.
-	modes metadata.Modes
+	// writes none. prevModes is the current deployment's, with its file.
+	modes     metadata.Modes
+	prevModes modesRecord
 	// extras is what the operation records beyond RHQ's metadata (issue
 	// 14); nil when it records none (a purge). keep is Options.Keep.
 	extras *metadata.Extras

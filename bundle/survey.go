@@ -113,7 +113,7 @@ type survey struct {
 	err         error
 	// modes is the current deployment's record of permissions, read on a
 	// goroutine of its own (startModes) until modesRead is closed.
-	modes     metadata.Modes
+	modes     modesRecord
 	modesRead chan struct{}
 }
 
@@ -162,15 +162,15 @@ func (sv *survey) startModes(id int32) {
 	sv.modesRead = make(chan struct{})
 	go func() {
 		defer close(sv.modesRead)
-		sv.modes = loadModes(sv.disk, id)
+		sv.modes = readModes(sv.disk, id)
 	}()
 }
 
 // previousModes returns the permissions deployment id recorded: what
 // startModes read, or read now if it was not started.
-func (sv *survey) previousModes(id int32) metadata.Modes {
+func (sv *survey) previousModes(id int32) modesRecord {
 	if sv.modesRead == nil {
-		return loadModes(sv.disk, id)
+		return readModes(sv.disk, id)
 	}
 	<-sv.modesRead
 	return sv.modes
