@@ -1,18 +1,18 @@
 package bundle
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"path"
-	"strings"
 
 	"github.com/bundlekit/bundlekit/fileops"
 	"github.com/bundlekit/bundlekit/internal/metadata"
-	"github.com/bundlekit/bundlekit/internal/readall"
 )
 
 // Permission bits are decided three-way, like content (issue 11.6): O, the
@@ -232,10 +232,10 @@ func loadModes(d fsDisk, id int32) metadata.Modes {
 	return readModes(d, id).modes
 }
 
-// modesRecord is a record of permissions, with its file.
+// modesRecord is a record of permissions, with its file (never modified).
 type modesRecord struct {
 	modes metadata.Modes
-	text  string
+	file  []byte
 }
 
 // readModes reads deployment id's record of permissions and its file, as
@@ -246,15 +246,15 @@ func readModes(d fsDisk, id int32) modesRecord {
 		return modesRecord{}
 	}
 	defer rc.Close()
-	text, err := readall.String(rc)
+	file, err := io.ReadAll(rc)
 	if err != nil {
 		return modesRecord{}
 	}
-	m, err := metadata.DecodeModes(strings.NewReader(text))
+	m, err := metadata.DecodeModes(bytes.NewReader(file))
 	if err != nil {
 		return modesRecord{}
 	}
-	return modesRecord{modes: m, text: text}
+	return modesRecord{modes: m, file: file}
 }
 
 // encodeModes returns the file of the record of permissions the operation
@@ -262,8 +262,8 @@ func readModes(d fsDisk, id int32) modesRecord {
 // spares sorting and formatting 10,000 lines on a redeployment.
 func (a *applier) encodeModes() ([]byte, error) {
 	m := a.recordedModes()
-	if prev := a.p.prevModes; prev.text != "" && maps.Equal(m, prev.modes) {
-		return []byte(prev.text), nil
+	if prev := a.p.prevModes; prev.file != nil && maps.Equal(m, prev.modes) {
+		return prev.file, nil
 	}
 	return metadata.EncodeModes(m)
 }

@@ -177,11 +177,12 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 	// R70, R76: recheck every known key, from what the walk saw or, for an
 	// external key and a path the walk did not reach, on its own.
 	unknown := map[string]string{}
-	// The files to hash, with what the walk (or an lstat) saw of each and
-	// their recorded hashes, side by side: no map is looked up twice.
-	var toHash []string
-	var stats []dirEntry
-	var recorded []string
+	// The files to hash, with the stat the walk (or an lstat) saw of each,
+	// whether the cache can use it, and their recorded hashes, side by side:
+	// no map is looked up twice.
+	size := len(orig) + len(r.additions)
+	toHash, files, stOK := make([]string, 0, size), make([]statcache.File, 0, size), make([]bool, 0, size)
+	recorded := make([]string, 0, len(orig))
 	for _, k := range slices.Sorted(maps.Keys(orig)) {
 		if ignore != nil && !isExternal(k) && ignore.Match(k) {
 			r.ignored[k] = true
@@ -209,16 +210,18 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 			if !walked {
 				seen[k] = e
 			}
-			toHash, stats, recorded = append(toHash, k), append(stats, e), append(recorded, orig[k])
+			toHash, recorded = append(toHash, k), append(recorded, orig[k])
+			files, stOK = append(files, statcache.File{Stat: e.st}), append(stOK, e.stOK)
 		}
 	}
 	known := len(toHash)
 	for _, k := range slices.Sorted(maps.Keys(r.additions)) {
 		if e := seen[k]; !e.isDir {
-			toHash, stats = append(toHash, k), append(stats, e)
+			toHash = append(toHash, k)
+			files, stOK = append(files, statcache.File{Stat: e.st}), append(stOK, e.stOK)
 		}
 	}
-	files, digests, errs := hashAll(ctx, d, toHash, stats, cache, orig, proof, verify)
+	digests, errs := hashAll(ctx, d, toHash, files, stOK, cache, orig, proof, verify)
 	if err := ctx.Err(); err != nil {
 		return rescan{}, fmt.Errorf("rescan: %w", err) // not R56: the files were not read
 	}
@@ -228,7 +231,7 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 			continue
 		}
 		r.hashes[k] = files[i].MD5
-		if stats[i].stOK {
+		if stOK[i] {
 			r.files[k] = files[i]
 		}
 		if digests[i] != "" {
@@ -256,24 +259,22 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 	return r, nil
 }
 
-// hashAll returns the MD5 of each file at keys, with its stat as seen, and
-// its content digest (fileops.ContentDigest) when it was read: what cache
+// hashAll sets the MD5 of each file at keys in files, which hold their stats
+// as seen (stOK says whether the cache can use each), and returns its
+// content digest (fileops.ContentDigest) when it was read: what cache
 // proves by the stat is not read again, unless verify. Verification reads
 // every byte, but a file that proof has a digest for is hashed for its
 // content digest only, about twice as fast as MD5 here and, past 8 MiB, on
 // every core: when that digest matches, it is the file the previous
 // deployment recorded, so its MD5 is the recorded one, orig's; when it does
 // not, it is hashed again with MD5.
-func hashAll(ctx context.Context, d disk, keys []string, stats []dirEntry, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]statcache.File, []string, []error) {
-	files := make([]statcache.File, len(keys))
+func hashAll(ctx context.Context, d disk, keys []string, files []statcache.File, stOK []bool, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]string, []error) {
 	digests := make([]string, len(keys))
 	errs := make([]error, len(keys))
 	var both, byDigest []int
 	for i, k := range keys {
-		e := stats[i]
-		files[i].Stat = e.st
 		if !verify {
-			if rec, ok := cache.File(k, e.st, e.stOK); ok {
+			if rec, ok := cache.File(k, files[i].Stat, stOK[i]); ok {
 				files[i].MD5 = rec.MD5
 				continue
 			}
@@ -305,7 +306,7 @@ func hashAll(ctx context.Context, d disk, keys []string, stats []dirEntry, cache
 		}
 	}
 	read(both, fileops.DigestMD5|fileops.DigestContent)
-	return files, digests, errs
+	return digests, errs
 }
 
 func displayDir(dir string) string {
