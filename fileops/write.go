@@ -277,12 +277,15 @@ func copyContent(ctx context.Context, wb *writeback, src io.Reader) (n int64, su
 		n, err = io.CopyBuffer(wb, ctxio.Reader(ctx, u.Reader), *buf)
 		return n, "", "", err
 	}
-	dg := newDigester()
+	// The digester writes too: past its threshold, on a core of its own.
+	dg := newDigester(wb)
 	defer dg.stop()
-	if n, err = io.CopyBuffer(io.MultiWriter(wb, dg), ctxio.Reader(ctx, src), *buf); err != nil {
+	if n, err = io.CopyBuffer(dg, ctxio.Reader(ctx, src), *buf); err != nil {
 		return n, "", "", err
 	}
-	sum, digest = dg.sums()
+	if sum, digest, err = dg.sums(); err != nil {
+		return n, "", "", err
+	}
 	return n, sum, digest, nil
 }
 
