@@ -177,13 +177,10 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 	// R70, R76: recheck every known key, from what the walk saw or, for an
 	// external key and a path the walk did not reach, on its own.
 	unknown := map[string]string{}
-	// The files to hash, with the stat the walk (or an lstat) saw of each,
-	// whether the cache can use it, and their recorded hashes, side by side:
-	// no map is looked up twice.
-	size := len(orig) + len(r.additions)
-	toHash, files, stOK := make([]string, 0, size), make([]statcache.File, 0, size), make([]bool, 0, size)
-	recorded := make([]string, 0, len(orig))
-	for _, k := range slices.Sorted(maps.Keys(orig)) {
+	// A file whose stat the cache proves is settled here, in the map's
+	// order; the others are read, in key order.
+	var pending []string
+	for k, o := range orig {
 		if ignore != nil && !isExternal(k) && ignore.Match(k) {
 			r.ignored[k] = true
 			continue
@@ -203,16 +200,35 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 			r.deletions[k] = true
 		case e.isDir:
 			r.hashes[k] = markDir
-			if orig[k] != markDir {
+			if o != markDir {
 				r.changes[k] = true
 			}
 		default:
 			if !walked {
 				seen[k] = e
 			}
-			toHash, recorded = append(toHash, k), append(recorded, orig[k])
-			files, stOK = append(files, statcache.File{Stat: e.st}), append(stOK, e.stOK)
+			if rec, ok := cache.File(k, e.st, e.stOK); ok && !verify {
+				r.hashes[k] = rec.MD5
+				r.files[k] = statcache.File{Stat: e.st, MD5: rec.MD5} // e.stOK: the cache trusts no other
+				if o != rec.MD5 {
+					r.changes[k] = true
+				}
+				continue
+			}
+			pending = append(pending, k)
 		}
+	}
+	slices.Sort(pending)
+	// The files to read, with the stat the walk (or an lstat) saw of each,
+	// whether the cache could use it, and their recorded hashes, side by
+	// side.
+	size := len(pending) + len(r.additions)
+	toHash, files, stOK := make([]string, 0, size), make([]statcache.File, 0, size), make([]bool, 0, size)
+	recorded := make([]string, 0, len(pending))
+	for _, k := range pending {
+		e := seen[k]
+		toHash, recorded = append(toHash, k), append(recorded, orig[k])
+		files, stOK = append(files, statcache.File{Stat: e.st}), append(stOK, e.stOK)
 	}
 	known := len(toHash)
 	for _, k := range slices.Sorted(maps.Keys(r.additions)) {
