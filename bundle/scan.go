@@ -219,9 +219,10 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 		}
 	}
 	slices.Sort(pending)
-	// The files to read, with the stat the walk (or an lstat) saw of each,
-	// whether the cache could use it, and their recorded hashes, side by
-	// side.
+	// The files to read (and the additions), with the stat the walk (or an
+	// lstat) saw of each, whether the cache could use it, and the recorded
+	// hashes, side by side. An addition is in no cache: the cache records
+	// the files of the map it is valid for.
 	size := len(pending) + len(r.additions)
 	toHash, files, stOK := make([]string, 0, size), make([]statcache.File, 0, size), make([]bool, 0, size)
 	recorded := make([]string, 0, len(pending))
@@ -237,7 +238,7 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 			files, stOK = append(files, statcache.File{Stat: e.st}), append(stOK, e.stOK)
 		}
 	}
-	digests, errs := hashAll(ctx, d, toHash, files, stOK, cache, orig, proof, verify)
+	digests, errs := hashAll(ctx, d, toHash, files, orig, proof)
 	if err := ctx.Err(); err != nil {
 		return rescan{}, fmt.Errorf("rescan: %w", err) // not R56: the files were not read
 	}
@@ -275,26 +276,18 @@ func (w *walked) finish(ctx context.Context, d disk, orig map[string]string, ign
 	return r, nil
 }
 
-// hashAll sets the MD5 of each file at keys in files, which hold their stats
-// as seen (stOK says whether the cache can use each), and returns its
-// content digest (fileops.ContentDigest) when it was read: what cache
-// proves by the stat is not read again, unless verify. Verification reads
-// every byte, but a file that proof has a digest for is hashed for its
-// content digest only, about twice as fast as MD5 here and, past 8 MiB, on
-// every core: when that digest matches, it is the file the previous
-// deployment recorded, so its MD5 is the recorded one, orig's; when it does
-// not, it is hashed again with MD5.
-func hashAll(ctx context.Context, d disk, keys []string, files []statcache.File, stOK []bool, cache *statcache.Cache, orig, proof map[string]string, verify bool) ([]string, []error) {
+// hashAll reads the files at keys, which the stat cache does not prove (or
+// which verify reads anyway), and sets the MD5 of each in files; it returns
+// their content digests (fileops.ContentDigest) and errors. A file that proof
+// has a digest for is hashed for its content digest only, about twice as
+// fast as MD5 here and, past 8 MiB, on every core: when that digest matches,
+// it is the file the previous deployment recorded, so its MD5 is the
+// recorded one, orig's; when it does not, it is hashed again with MD5.
+func hashAll(ctx context.Context, d disk, keys []string, files []statcache.File, orig, proof map[string]string) ([]string, []error) {
 	digests := make([]string, len(keys))
 	errs := make([]error, len(keys))
 	var both, byDigest []int
 	for i, k := range keys {
-		if !verify {
-			if rec, ok := cache.File(k, files[i].Stat, stOK[i]); ok {
-				files[i].MD5 = rec.MD5
-				continue
-			}
-		}
 		if proof[k] != "" && isMD5(orig[k]) {
 			byDigest = append(byDigest, i)
 			continue
