@@ -81,8 +81,8 @@ func checkAnyKey(k string) error {
 
 // plainLocal reports whether k is a relative slash-separated path that is
 // already clean, holds no NUL byte and no backslash: one that stays inside D
-// with no need for path.Clean (see checkAnyKey), the larger part of reading
-// a 10,000-file map.
+// with no need for path.Clean (see checkAnyKey), which took about a third of
+// the time to read a 10,000-file map.
 func plainLocal(k string) bool {
 	if k == "" {
 		return false
