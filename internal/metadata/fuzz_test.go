@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -115,7 +116,7 @@ func FuzzDecodeProperties(f *testing.F) {
 
 // FuzzPlainLocal checks checkKey's fast path: every key plainLocal accepts
 // is one the full check accepts too, and plainLocal accepts the keys a walk
-// of D makes.
+// of D makes (valid UTF-8; any other key takes the full check).
 func FuzzPlainLocal(f *testing.F) {
 	for _, k := range []string{"a", "a/b", "d00/f0000.bin", ".a/b.", "a..b/...", "", "/", "/a", "a/", "a//b",
 		".", "..", "./a", "a/.", "a/./b", "a/..", "a/../..", "../a", "a\\b", "..\\a", "a\x00b", "C:/x", "C:\\x", "C:"} {
@@ -131,7 +132,7 @@ func FuzzPlainLocal(f *testing.F) {
 		if plainLocal(k) && (path.Clean(k) != k || !local) {
 			t.Fatalf("plainLocal(%q), but the path is not clean and local", k)
 		}
-		if local && path.Clean(k) == k && !strings.ContainsAny(k, "\\\x00") && !plainLocal(k) {
+		if local && path.Clean(k) == k && utf8.ValidString(k) && !strings.ContainsAny(k, "\\\x00") && !plainLocal(k) {
 			t.Fatalf("plainLocal(%q) is false for a clean local path", k)
 		}
 	})
