@@ -120,7 +120,7 @@ const unhashed = "?UNHASHED?"
 // next returns N as a hash map, with directories (R82); a source not hashed
 // yet has the hash unhashed.
 func (c *content) next() map[string]string {
-	m := c.filesIn(make(map[string]string, len(c.sources)+len(c.sources)/2))
+	m := c.filesIn(make(map[string]string, withDirsSize(len(c.sources))))
 	for _, k := range c.order {
 		addDirsOf(m, k, markDir)
 	}

@@ -109,11 +109,7 @@ func decideUpdate(u update) []*Entry {
 	for i := range t.rows {
 		r := &t.rows[i]
 		switch {
-		case !r.cOK:
-			if r.nOK {
-				r.e.report |= reportAdded
-			}
-		case r.c == markDeleted:
+		case !r.cOK || r.c == markDeleted:
 			if r.nOK {
 				r.e.report |= reportAdded
 			}
@@ -397,12 +393,15 @@ func ancestors(m map[string]string) set {
 // withDirs returns m plus every ancestor directory of every relative key, with
 // markDir (R69, R82). Absolute keys get no ancestors.
 func withDirs(m map[string]string) map[string]string {
-	// Room for a directory per two keys: trees of small files have that many.
-	out := make(map[string]string, len(m)+len(m)/2)
+	out := make(map[string]string, withDirsSize(len(m)))
 	maps.Copy(out, m)
 	addAncestors(out, m, markDir)
 	return out
 }
+
+// withDirsSize is the room to make for n keys and their directories: a
+// directory per two keys, as trees of small files have.
+func withDirsSize(n int) int { return n + n/2 }
 
 // addAncestors sets every ancestor directory of every relative key of m to v
 // in dirs (a key of m that is also a directory included).

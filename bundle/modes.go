@@ -270,9 +270,8 @@ func (a *applier) encodeModes() ([]byte, error) {
 
 // perms returns the permissions of the regular files at keys, in their
 // order; a key that is missing, or not a regular file, has none (ok is
-// false). A file the
-// rescan listed (seen) is known from its listing; the others are looked at
-// a directory at a time, through one handle to it.
+// false). A file the rescan listed (seen) is known from its listing; the
+// others are looked at a directory at a time, through one handle to it.
 func (f fsDisk) perms(keys []string, seen map[string]dirEntry) ([]perms, error) {
 	out := make([]perms, len(keys))
 	var rest []string
